@@ -1,0 +1,248 @@
+"""The JSON API root `/api/v1/` and the core endpoints. Other apps add their routers here
+from their AppConfig.ready(), so this module imports none of them."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from wagtail.api.v3.auth import BearerTokenAuth
+from wagtail.models import APIToken
+
+from . import permissions, selectors
+
+api = NinjaAPI(
+    title="村治 Cunzhi API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=BearerTokenAuth(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+# --- errors: JSON with a message, 4xx never 500 --------------------------------
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(
+        request,
+        {"message": _("请先登录（缺少或无效的令牌）。"), "code": "unauthenticated"},
+        status=401,
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    message = str(exc) or _("您没有权限执行此操作。")
+    return api.create_response(request, {"message": message, "code": "forbidden"}, status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(
+        request, {"message": _("找不到该对象。"), "code": "not_found"}, status=404
+    )
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    return api.create_response(
+        request,
+        {"message": "；".join(exc.messages), "code": "invalid"},
+        status=400,
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def _schema_invalid(request, exc):
+    fields = []
+    for error in exc.errors:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "payload"))
+        fields.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    return api.create_response(
+        request,
+        {"message": _("请求格式不正确：") + "；".join(fields), "code": "invalid", "errors": fields},
+        status=422,
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return api.create_response(
+        request, {"message": str(exc), "code": "error"}, status=exc.status_code
+    )
+
+
+# --- schemas -------------------------------------------------------------------
+
+
+class Message(Schema):
+    message: str
+    code: str | None = None
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"
+    user: str
+
+
+class VillageOut(Schema):
+    id: int
+    name: str
+    township: str
+
+
+class RoleOut(Schema):
+    village: str | None
+    township: str | None
+    role: str
+    label: str
+    start: date
+    end: date | None
+    grid: str | None = None
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    gender: str
+    birth_date: date
+    relation_to_head: str
+    id_number: str
+    party_membership: str
+    is_representative: bool
+
+
+class HouseholdOut(Schema):
+    id: int
+    number: str
+    address: str
+    area: str
+    head: str | None
+    members: list[MemberOut]
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    village: VillageOut | None
+    household: HouseholdOut | None
+    roles: list[RoleOut]
+    villages: list[VillageOut]
+
+
+# --- auth ----------------------------------------------------------------------
+
+auth_router = Router(tags=["auth"])
+
+
+@auth_router.post(
+    "/token",
+    auth=None,
+    response={200: TokenOut, 401: Message, 429: Message},
+    summary="Exchange username (or phone) and password for a bearer token",
+)
+def token(request, payload: TokenIn):
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        # AxesMiddleware turns this into the JSON lock-out response (429).
+        return 429, {"message": _("登录失败次数过多，账号已暂时锁定。"), "code": "locked_out"}
+    if user is None:
+        return 401, {"message": _("用户名/手机号或密码不正确。"), "code": "bad_credentials"}
+    _row, plaintext = APIToken.create_token(user=user, name=settings.CUNZHI_API_TOKEN_NAME)
+    return 200, {"token": plaintext, "user": user.get_username()}
+
+
+api.add_router("/auth", auth_router)
+
+
+# --- me ------------------------------------------------------------------------
+
+core_router = Router(tags=["me"])
+
+
+def _village(v) -> dict:
+    return {"id": v.pk, "name": v.name, "township": v.township.name}
+
+
+@core_router.get("/me", response={200: MeOut, 401: Message})
+def me(request):
+    user = request.user
+    today = timezone.localdate()
+    household = selectors.household_for_user(user)
+    roles = []
+    for m in selectors.memberships_of_user(user, today):
+        roles.append(
+            {
+                "village": m.village.name,
+                "township": None,
+                "role": m.role,
+                "label": str(m.get_role_display()),
+                "start": m.start,
+                "end": m.end,
+                "grid": str(m.grid) if m.grid_id else None,
+            }
+        )
+    for m in user.township_memberships.valid_on(today).select_related("township"):
+        roles.append(
+            {
+                "village": None,
+                "township": m.township.name,
+                "role": m.role,
+                "label": str(m.get_role_display()),
+                "start": m.start,
+                "end": m.end,
+            }
+        )
+    villager = getattr(user, "villager", None) if hasattr(user, "villager") else None
+    household_out = None
+    if household is not None:
+        household_out = {
+            "id": household.pk,
+            "number": household.number,
+            "address": household.address,
+            "area": str(household.area),
+            "head": household.head.name if household.head else None,
+            "members": [
+                {
+                    "id": member.pk,
+                    "name": member.name,
+                    "gender": str(member.get_gender_display()),
+                    "birth_date": member.birth_date,
+                    "relation_to_head": member.relation_to_head,
+                    "id_number": (
+                        member.id_number
+                        if permissions.may_see_id_numbers(user, household.village)
+                        else member.masked_id_number
+                    ),
+                    "party_membership": str(member.get_party_membership_display()),
+                    "is_representative": member.is_representative,
+                }
+                for member in household.members.all()
+            ],
+        }
+    return {
+        "username": user.get_username(),
+        "name": villager.name if villager else (user.get_full_name() or user.get_username()),
+        "village": _village(household.village) if household else None,
+        "household": household_out,
+        "roles": roles,
+        "villages": [_village(v) for v in permissions.visible_villages(user)],
+    }
+
+
+api.add_router("/", core_router)

@@ -1,0 +1,29 @@
+"""Domain actions mirrored into Wagtail's log. Apps add their own with `register`."""
+
+from django.utils.translation import gettext_lazy as _
+
+ACTIONS: dict[str, object] = {
+    "village.household.create": _("新建户"),
+    "village.household.update": _("修改户"),
+    "village.villager.create": _("新增村民"),
+    "village.villager.update": _("修改村民"),
+    "village.villager.import": _("导入村民花名册"),
+    "village.grid.create": _("新建网格"),
+    "village.grid.update": _("修改网格"),
+    "village.membership.create": _("任命职务"),
+    "village.membership.update": _("修改任职"),
+    "village.membership.end": _("结束任职"),
+    "village.township_membership.create": _("任命乡镇职务"),
+    "village.activation.issue": _("签发激活码"),
+    "village.activation.use": _("使用激活码开通账号"),
+    "village.rules.update": _("修改议事规则"),
+    "village.village.create": _("新建村"),
+}
+
+
+def register(action: str, label) -> None:
+    ACTIONS[action] = label
+
+
+def is_registered(action: str) -> bool:
+    return action in ACTIONS

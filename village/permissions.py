@@ -1,0 +1,198 @@
+"""The one place that answers "may user U do action A on object O".
+
+Every view, admin screen, API endpoint and service asks here. Roles come from dated
+memberships valid today; a user sees only villages where they hold a role or live, and a
+township's inspector sees every village of the township, read-only.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Household, Membership, TownshipMembership, Village, Villager, VillagerStatus
+
+
+class Action(StrEnum):
+    ACCESS_ADMIN = "admin.access"
+    VIEW_VILLAGE = "village.view"
+    VIEW_ROSTER = "roster.view"
+    VIEW_ID_NUMBER = "villager.view_id_number"
+    CHANGE_ROSTER = "roster.change"
+    IMPORT_ROSTER = "roster.import"
+    EXPORT_ROSTER = "roster.export"
+    CHANGE_MEMBERSHIP = "membership.change"
+    ISSUE_ACTIVATION = "activation.issue"
+    CHANGE_RULES = "rules.change"
+    VIEW_AUDIT = "audit.view"
+    VIEW_HOUSEHOLD = "household.view"
+
+
+A = Action
+_READ = {A.ACCESS_ADMIN, A.VIEW_VILLAGE, A.VIEW_ROSTER, A.VIEW_AUDIT, A.EXPORT_ROSTER}
+_STAFF = _READ | {A.VIEW_ID_NUMBER, A.CHANGE_ROSTER, A.IMPORT_ROSTER}
+
+# Village roles → what they may do in their own village.
+VILLAGE_GRANTS: dict[str, set[Action]] = {
+    "secretary": _STAFF | {A.CHANGE_MEMBERSHIP, A.ISSUE_ACTIVATION},
+    "branch_committee": set(_STAFF),
+    "village_committee": set(_STAFF),
+    "grid_officer": {A.ACCESS_ADMIN, A.VIEW_VILLAGE, A.VIEW_ROSTER},
+    "supervision": set(_READ),
+    # A registered villager living in the village.
+    "resident": {A.VIEW_VILLAGE},
+}
+# Township roles → what they may do in every village of their township.
+TOWNSHIP_GRANTS: dict[str, set[Action]] = {
+    "inspector": set(_READ),
+    "township_admin": _READ | {A.CHANGE_RULES, A.CHANGE_MEMBERSHIP},
+}
+# Actions that change something; an inspector never gets one.
+WRITE_ACTIONS = {
+    A.CHANGE_ROSTER,
+    A.IMPORT_ROSTER,
+    A.CHANGE_MEMBERSHIP,
+    A.ISSUE_ACTIVATION,
+    A.CHANGE_RULES,
+}
+
+
+@dataclass
+class Roles:
+    """A user's roles valid on one day, loaded once per request."""
+
+    village_roles: dict[int, set[str]] = field(default_factory=dict)
+    township_roles: dict[int, set[str]] = field(default_factory=dict)
+    household_id: int | None = None
+    home_village_id: int | None = None
+
+    def actions_in(self, village_id: int, township_id: int) -> set[Action]:
+        granted: set[Action] = set()
+        for role in self.village_roles.get(village_id, ()):
+            granted |= VILLAGE_GRANTS[role]
+        for role in self.township_roles.get(township_id, ()):
+            granted |= TOWNSHIP_GRANTS[role]
+        return granted
+
+    @property
+    def is_staff_anywhere(self) -> bool:
+        return any(r - {"resident"} for r in self.village_roles.values()) or bool(
+            self.township_roles
+        )
+
+
+def roles_of(user) -> Roles:
+    if not getattr(user, "is_authenticated", False):
+        return Roles()
+    today = timezone.localdate()
+    cached = getattr(user, "_cunzhi_roles", None)
+    if cached and cached[0] == today:
+        return cached[1]
+    roles = Roles()
+    villager = Villager.objects.filter(user=user).only("id", "village_id", "household_id", "status")
+    villager = villager.first()
+    if villager is not None:
+        roles.household_id = villager.household_id
+        roles.home_village_id = villager.village_id
+        if villager.status == VillagerStatus.REGISTERED:
+            roles.village_roles.setdefault(villager.village_id, set()).add("resident")
+        for village_id, role in (
+            Membership.objects.valid_on(today)
+            .filter(villager=villager)
+            .values_list("village_id", "role")
+        ):
+            roles.village_roles.setdefault(village_id, set()).add(role)
+    for township_id, role in (
+        TownshipMembership.objects.valid_on(today)
+        .filter(user=user)
+        .values_list("township_id", "role")
+    ):
+        roles.township_roles.setdefault(township_id, set()).add(role)
+    user._cunzhi_roles = (today, roles)
+    return roles
+
+
+def forget_roles(user) -> None:
+    if hasattr(user, "_cunzhi_roles"):
+        del user._cunzhi_roles
+
+
+def _village_of(target) -> Village | None:
+    if isinstance(target, Village):
+        return target
+    village = getattr(target, "village", None)
+    if isinstance(village, Village):
+        return village
+    return None
+
+
+def can(user, action: Action | str, target=None) -> bool:
+    """May `user` do `action` on `target` (a village, or anything with a `.village`)?
+
+    With no target: does the user hold the action in at least one village.
+    """
+    action = Action(action)
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    roles = roles_of(user)
+    if target is None:
+        return visible_villages(user, action).exists()
+    if action == A.VIEW_HOUSEHOLD and isinstance(target, Household):
+        if roles.household_id == target.pk:
+            return True
+        action = A.VIEW_ROSTER
+    village = _village_of(target)
+    if village is None:
+        return False
+    return action in roles.actions_in(village.pk, village.township_id)
+
+
+def require(user, action: Action | str, target=None) -> None:
+    if not can(user, action, target):
+        raise PermissionDenied(_("您没有权限执行此操作。"))
+
+
+def visible_villages(user, action: Action | str = A.VIEW_VILLAGE) -> QuerySet[Village]:
+    """Villages where `user` may do `action`."""
+    action = Action(action)
+    qs = Village.objects.select_related("township")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    roles = roles_of(user)
+    village_ids = [
+        vid
+        for vid, names in roles.village_roles.items()
+        if any(action in VILLAGE_GRANTS[n] for n in names)
+    ]
+    township_ids = [
+        tid
+        for tid, names in roles.township_roles.items()
+        if any(action in TOWNSHIP_GRANTS[n] for n in names)
+    ]
+    return qs.filter(Q(pk__in=village_ids) | Q(township_id__in=township_ids))
+
+
+def scope(user, action: Action | str, queryset: QuerySet, village_field: str = "village"):
+    """Restrict `queryset` to rows of villages where `user` may do `action`."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return queryset
+    ids = list(visible_villages(user, action).values_list("pk", flat=True))
+    return queryset.filter(**{f"{village_field}__in": ids})
+
+
+def may_see_id_numbers(user, village) -> bool:
+    return can(user, A.VIEW_ID_NUMBER, village)
+
+
+def id_number_for(user, villager: Villager) -> str:
+    """The ID number as this user may see it: whole for the village's staff, masked otherwise."""
+    if may_see_id_numbers(user, villager.village):
+        return villager.id_number
+    return villager.masked_id_number

@@ -1,0 +1,124 @@
+"""Reads that are more than a `get`: bodies of a village on a date, rosters, a user's view."""
+
+from datetime import date
+from enum import StrEnum
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from . import permissions
+from .models import (
+    Grid,
+    GridLevel,
+    Household,
+    HouseholdStatus,
+    Membership,
+    PartyMembership,
+    Village,
+    Villager,
+    VillageRole,
+    VillagerStatus,
+    add_years,
+)
+
+
+class Body(StrEnum):
+    BRANCH_COMMITTEE = "branch_committee"  # 支委会
+    VILLAGE_COMMITTEE = "village_committee"  # 村委会
+    TWO_COMMITTEES = "two_committees"  # 两委
+    PARTY_MEMBERS = "party_members"  # 正式党员（有表决权）
+    VILLAGERS = "villagers"  # 成年在册村民（村民会议）
+    REPRESENTATIVES = "representatives"  # 村民代表 ∪ 村委会（村民代表会议）
+    SUPERVISION = "supervision"  # 村务监督委员会
+
+
+def _holding(village: Village, roles: list[str], on: date) -> Q:
+    ids = (
+        Membership.objects.valid_on(on)
+        .filter(village=village, role__in=roles)
+        .values("villager_id")
+    )
+    return Q(pk__in=ids)
+
+
+def body_members(*, village: Village, body: Body | str, on: date) -> QuerySet[Villager]:
+    """Who belongs to `body` of `village` on `on` — the one source of should-attend lists."""
+    body = Body(body)
+    base = Villager.objects.filter(village=village)
+    registered = Q(status=VillagerStatus.REGISTERED)
+    branch = [VillageRole.SECRETARY, VillageRole.BRANCH_COMMITTEE]
+    committee = [VillageRole.VILLAGE_COMMITTEE]
+    if body == Body.BRANCH_COMMITTEE:
+        condition = _holding(village, branch, on)
+    elif body == Body.VILLAGE_COMMITTEE:
+        condition = _holding(village, committee, on)
+    elif body == Body.TWO_COMMITTEES:
+        condition = _holding(village, branch + committee, on)
+    elif body == Body.SUPERVISION:
+        condition = _holding(village, [VillageRole.SUPERVISION], on)
+    elif body == Body.PARTY_MEMBERS:
+        condition = registered & Q(party_membership=PartyMembership.FULL)
+    elif body == Body.VILLAGERS:
+        adult_age = village.rules.adult_age
+        condition = registered & Q(birth_date__lte=add_years(on, -adult_age))
+    else:  # REPRESENTATIVES
+        representative = (
+            registered
+            & Q(is_representative=True)
+            & (Q(representative_from__isnull=True) | Q(representative_from__lte=on))
+            & (Q(representative_to__isnull=True) | Q(representative_to__gte=on))
+        )
+        condition = representative | _holding(village, committee, on)
+    return base.filter(condition).order_by("household__number", "id")
+
+
+def households_represented(*, village: Village, on: date) -> QuerySet[Household]:
+    """Active households with at least one adult registered villager: the 2/3 household base."""
+    adults = body_members(village=village, body=Body.VILLAGERS, on=on)
+    return Household.objects.filter(
+        village=village, status=HouseholdStatus.ACTIVE, members__in=adults
+    ).distinct()
+
+
+def household_for_user(user) -> Household | None:
+    roles = permissions.roles_of(user)
+    if roles.household_id is None:
+        return None
+    return (
+        Household.objects.select_related("village__township", "area__parent", "head")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=Villager.objects.order_by("birth_date", "id"),
+            )
+        )
+        .get(pk=roles.household_id)
+    )
+
+
+def village_households(*, user, village: Village) -> QuerySet[Household]:
+    permissions.require(user, permissions.Action.VIEW_ROSTER, village)
+    return (
+        Household.objects.filter(village=village)
+        .select_related("area__parent", "head")
+        .annotate(member_count=Count("members"))
+    )
+
+
+def roster_rows(*, village: Village) -> QuerySet[Villager]:
+    return (
+        Villager.objects.filter(village=village)
+        .select_related("household__area__parent")
+        .order_by("household__number", "id")
+    )
+
+
+def areas_of(village: Village) -> QuerySet[Grid]:
+    return Grid.objects.filter(village=village, level=GridLevel.AREA).select_related("parent")
+
+
+def memberships_of_user(user, on: date) -> list[Membership]:
+    return list(
+        Membership.objects.valid_on(on)
+        .filter(villager__user=user)
+        .select_related("village", "grid")
+    )

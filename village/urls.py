@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.contrib.auth.views import LogoutView
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from . import views
+from .api import api
+
+village_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("login/", views.CunzhiLoginView.as_view(), name="login"),
+        path("logout/", LogoutView.as_view(), name="logout"),
+        path("activate/", views.activate, name="activate"),
+        path("me/", views.me, name="me"),
+    ],
+    "village",
+)
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include(village_patterns)),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail serves the village sites below whatever the core does not claim.
+urlpatterns += [path("", include(wagtail_urls))]

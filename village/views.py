@@ -1,0 +1,113 @@
+"""The villager-facing front end of the core: home, login, activation, my household."""
+
+from django import forms
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from . import permissions, selectors, services
+
+
+class PhoneLoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("手机号或用户名"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "inputmode": "text"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    error_messages = {
+        "invalid_login": _("手机号/用户名或密码不正确。"),
+        "inactive": _("该账号已停用，请联系村委会。"),
+    }
+
+
+class CunzhiLoginView(LoginView):
+    template_name = "village/login.html"
+    authentication_form = PhoneLoginForm
+    redirect_authenticated_user = True
+
+
+def home(request):
+    context = {}
+    if request.user.is_authenticated:
+        context["household"] = selectors.household_for_user(request.user)
+        context["villages"] = permissions.visible_villages(request.user)
+        context["admin_access"] = permissions.can(request.user, permissions.Action.ACCESS_ADMIN)
+    return render(request, "village/home.html", context)
+
+
+@login_required
+def me(request):
+    household = selectors.household_for_user(request.user)
+    members = []
+    if household is not None:
+        whole_ids = permissions.may_see_id_numbers(request.user, household.village)
+        for member in household.members.all():
+            member.shown_id_number = member.id_number if whole_ids else member.masked_id_number
+            members.append(member)
+    return render(
+        request,
+        "village/me.html",
+        {
+            "household": household,
+            "members": members,
+            "villages": permissions.visible_villages(request.user),
+            "admin_access": permissions.can(request.user, permissions.Action.ACCESS_ADMIN),
+        },
+    )
+
+
+class ActivationForm(forms.Form):
+    phone = forms.RegexField(
+        label=_("手机号"),
+        regex=r"^1\d{10}$",
+        error_messages={"invalid": _("请输入11位手机号。")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
+    )
+    code = forms.CharField(label=_("激活码"), max_length=20)
+    password1 = forms.CharField(
+        label=_("设置密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+    )
+    password2 = forms.CharField(
+        label=_("再次输入密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request):
+    form = ActivationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.account_activate(
+                phone=form.cleaned_data["phone"],
+                code=form.cleaned_data["code"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend="village.auth.PhoneOrUsernameBackend")
+            return redirect("village:me")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "village/activate.html", {"form": form}, status=status)
