@@ -107,7 +107,8 @@ def record_many(
 ) -> list[AuditEvent]:
     """Append several events in one locked step (bulk imports)."""
     if village is None and township is None:
-        village = getattr(events[0].obj, "village", None)
+        obj = events[0].obj
+        village = obj if isinstance(obj, Village) else getattr(obj, "village", None)
     if village is not None:
         township_id = village.township_id
     else:

@@ -18,6 +18,8 @@ ACTIONS: dict[str, object] = {
     "village.activation.use": _("使用激活码开通账号"),
     "village.rules.update": _("修改议事规则"),
     "village.village.create": _("新建村"),
+    "village.township.create": _("新建乡镇"),
+    "village.account.create": _("开通账号"),
 }
 
 

@@ -365,6 +365,26 @@ def activation_code_issue(*, actor, villager: Villager) -> tuple[ActivationCode,
 
 
 @transaction.atomic
+def account_create(*, actor, villager: Villager, username: str, password: str):
+    """Give a villager a login directly (demo data, or a cadre at the counter)."""
+    _require(actor, Action.ISSUE_ACTIVATION, villager.village)
+    if villager.user_id:
+        raise ValidationError(_("该村民已有账号。"))
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(_("用户名已被使用。"))
+    user = User(username=username, first_name=villager.name)
+    user.set_password(password)
+    user.save()
+    villager.user = user
+    villager.save(update_fields=["user"])
+    audit.record(
+        actor=actor, action="village.account.create", obj=villager, payload={"username": username}
+    )
+    return user
+
+
+@transaction.atomic
 def account_activate(*, phone: str, code: str, password: str):
     """A villager turns a printed code into an account (username = phone)."""
     error = ValidationError(_("手机号或激活码不正确，或激活码已失效。"))

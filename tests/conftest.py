@@ -1,0 +1,40 @@
+import pytest
+
+from tests.factories import (
+    AreaFactory,
+    TownshipMembershipFactory,
+    UserFactory,
+    VillageFactory,
+    villager_with_role,
+)
+
+
+@pytest.fixture
+def township_world(db):
+    """Two villages in one township and a third in another, with one user per role.
+
+    Returns a dict: villages ``own``, ``neighbour`` (same township), ``foreign`` (other
+    township); users keyed by role, all belonging to ``own`` (or its township).
+    """
+    own = VillageFactory(name="东毛铺村")
+    neighbour = VillageFactory(name="西河村", township=own.township)
+    foreign = VillageFactory(name="远方村")
+    area = AreaFactory(parent__village=own)
+    users = {}
+    for role in [
+        "secretary",
+        "branch_committee",
+        "village_committee",
+        "grid_officer",
+        "supervision",
+        "resident",
+    ]:
+        users[role] = villager_with_role(own, role, username=role, grid=area).user
+    users["inspector"] = TownshipMembershipFactory(
+        township=own.township, role="inspector", user=UserFactory(username="inspector")
+    ).user
+    users["township_admin"] = TownshipMembershipFactory(
+        township=own.township, role="township_admin", user=UserFactory(username="township_admin")
+    ).user
+    users["outsider"] = UserFactory(username="outsider")
+    return {"own": own, "neighbour": neighbour, "foreign": foreign, "area": area, "users": users}
