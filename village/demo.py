@@ -103,9 +103,7 @@ class DemoBuilder:
     def family(self, village, household) -> list[Villager]:
         rng = self.rng
         head_male = rng.random() < 0.85
-        head = self.person(
-            village, household, age_range=(28, 78), male=head_male, relation="户主"
-        )
+        head = self.person(village, household, age_range=(28, 78), male=head_male, relation="户主")
         surname = head.name[0]
         members = [head]
         head_age = (TODAY - head.birth_date).days // 365
@@ -194,7 +192,9 @@ class DemoBuilder:
         for household in households:
             villagers.extend(self.family(village, household))
         bulk_create_with_history(villagers, Villager)
-        villagers = list(Villager.objects.filter(village=village).order_by("household__number", "id"))
+        villagers = list(
+            Villager.objects.filter(village=village).order_by("household__number", "id")
+        )
         heads = {}
         for v in villagers:
             if v.relation_to_head == "户主":
@@ -294,7 +294,11 @@ class DemoBuilder:
 
         def appoint(villager, role, grid=None):
             services.membership_create(
-                actor=None, village=village, villager=villager, role=role, start=TERM_START,
+                actor=None,
+                village=village,
+                villager=villager,
+                role=role,
+                start=TERM_START,
                 grid=grid,
             )
 
@@ -324,9 +328,7 @@ class DemoBuilder:
     @transaction.atomic
     def build(self):
         township = Township.objects.create(name="云岭镇", code="yunling")
-        audit.record(
-            actor=None, action="village.township.create", obj=township, township=township
-        )
+        audit.record(actor=None, action="village.township.create", obj=township, township=township)
         main = self.build_village(township, MAIN)
         staff = self.staff_village(
             main,
@@ -353,12 +355,18 @@ class DemoBuilder:
         self.account("xihe_secretary", staff2["secretary"], phone="13900000011")
         inspector = self.account("inspector", first_name="乡镇巡查员")
         services.township_membership_create(
-            actor=None, township=township, user=inspector, role=TownshipRole.INSPECTOR,
+            actor=None,
+            township=township,
+            user=inspector,
+            role=TownshipRole.INSPECTOR,
             start=TERM_START,
         )
         township_admin = self.account("township", first_name="乡镇管理员")
         services.township_membership_create(
-            actor=None, township=township, user=township_admin, role=TownshipRole.ADMIN,
+            actor=None,
+            township=township,
+            user=township_admin,
+            role=TownshipRole.ADMIN,
             start=TERM_START,
         )
         # Twenty adult villagers, each in a different household, spread over the areas.

@@ -118,7 +118,13 @@ class ScopedIndexView(generic.IndexView):
 
 
 class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
-    pass
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        return value
 
 
 class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
@@ -189,12 +195,36 @@ def _household_create(*, actor, village, number, area, address="", status=None, 
     )
 
 
-HouseholdCreate, HouseholdEdit = _viewset_views(
+HouseholdCreateBase, HouseholdEditBase = _viewset_views(
     _household_create,
     lambda user, household, changes: services.household_update(
         actor=user, household=household, **changes
     ),
 )
+
+
+class HouseholdCreate(HouseholdCreateBase):
+    def get_form(self, *args, **kwargs):
+        form = super().get_form(*args, **kwargs)
+        # A new household has no members yet: the head is chosen once members are added.
+        form.fields.pop("head", None)
+        form.fields.pop("merged_into", None)
+        return form
+
+
+class HouseholdEdit(HouseholdEditBase):
+    def get_form(self, *args, **kwargs):
+        form = super().get_form(*args, **kwargs)
+        # The head is one of the household's members; a merge target is another household.
+        if "head" in form.fields:
+            form.fields["head"].queryset = self.object.members.all()
+        if "merged_into" in form.fields:
+            form.fields["merged_into"].queryset = (
+                form.fields["merged_into"]
+                .queryset.filter(village=self.object.village)
+                .exclude(pk=self.object.pk)
+            )
+        return form
 
 
 class HouseholdViewSet(ScopedViewSet):

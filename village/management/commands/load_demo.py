@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("load_demo refuses to run with DEBUG off; pass --force if you mean it")
+            raise CommandError(
+                "load_demo refuses to run with DEBUG off; pass --force if you mean it"
+            )
         if Village.objects.filter(code=MAIN.code).exists():
             self.stdout.write("demo already loaded; nothing to do")
             return
