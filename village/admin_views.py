@@ -28,6 +28,8 @@ class RosterImportForm(forms.Form):
     village = forms.ModelChoiceField(queryset=None, label=gettext_lazy("村"))
     file = forms.FileField(
         label=gettext_lazy("花名册文件（.xlsx）"),
+        # An empty file reaches the roster reader, whose message says what to do instead.
+        allow_empty_file=True,
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
 
@@ -68,7 +70,8 @@ def roster(request):
                         % {"n": result.created, "h": result.households_created},
                     )
                     return redirect("village_roster")
-    status = 400 if (file_error or (result and not result.ok)) else 200
+    refused = request.method == "POST" and not form.is_valid()
+    status = 400 if (refused or file_error or (result and not result.ok)) else 200
     return TemplateResponse(
         request,
         "village/admin/roster.html",

@@ -22,6 +22,20 @@ def find_user(login: str):
     return user
 
 
+def axes_username(request, credentials=None):
+    """The name django-axes counts failures under: the account a login is aimed at.
+
+    A villager may log in by phone or by username; without this, failures by phone and by
+    username were counted apart (ten tries instead of five) and a successful login, which axes
+    records under the account's username, did not clear the failures made by phone.
+    """
+    login = (credentials or {}).get("username")
+    if login is None and request is not None:
+        login = getattr(request, "POST", {}).get("username")
+    user = find_user(login) if login else None
+    return user.get_username() if user is not None else login
+
+
 class PhoneOrUsernameBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:

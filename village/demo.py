@@ -390,4 +390,8 @@ class DemoBuilder:
         for i, v in enumerate(chosen, start=1):
             phone = f"138{i:08d}"
             self.account("villager" if i == 1 else phone, v, first_name=v.name, phone=phone)
+        from . import extensions
+
+        for builder in extensions.demo_builders():
+            builder(township, self.stdout)
         return township

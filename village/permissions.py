@@ -60,6 +60,16 @@ WRITE_ACTIONS = {
 }
 
 
+def register(action: str, *, village_roles=(), township_roles=(), write: bool = False) -> None:
+    """Let an app add its own action (e.g. "matter.manage") to the one permission table."""
+    for role in village_roles:
+        VILLAGE_GRANTS[role].add(action)
+    for role in township_roles:
+        TOWNSHIP_GRANTS[role].add(action)
+    if write:
+        WRITE_ACTIONS.add(action)
+
+
 @dataclass
 class Roles:
     """A user's roles valid on one day, loaded once per request."""
@@ -134,7 +144,7 @@ def can(user, action: Action | str, target=None) -> bool:
 
     With no target: does the user hold the action in at least one village.
     """
-    action = Action(action)
+    action = str(action)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.is_superuser:
@@ -159,7 +169,7 @@ def require(user, action: Action | str, target=None) -> None:
 
 def visible_villages(user, action: Action | str = A.VIEW_VILLAGE) -> QuerySet[Village]:
     """Villages where `user` may do `action`."""
-    action = Action(action)
+    action = str(action)
     qs = Village.objects.select_related("township")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return qs.none()

@@ -17,7 +17,6 @@ from .models import (
     Villager,
     VillageRole,
     VillagerStatus,
-    add_years,
 )
 
 
@@ -40,8 +39,21 @@ def _holding(village: Village, roles: list[str], on: date) -> Q:
     return Q(pk__in=ids)
 
 
+def latest_adult_birth_date(on: date, adult_age: int) -> date:
+    """The latest birth date of someone who is adult on `on` (as `Villager.is_adult_on`).
+
+    On 29 February the same day `adult_age` years earlier may not exist: the last adult birth
+    date is then 28 February (someone born on 1 March turns adult the next day)."""
+    try:
+        return on.replace(year=on.year - adult_age)
+    except ValueError:
+        return on.replace(year=on.year - adult_age, day=28)
+
+
 def body_members(*, village: Village, body: Body | str, on: date) -> QuerySet[Villager]:
-    """Who belongs to `body` of `village` on `on` — the one source of should-attend lists."""
+    """Who belongs to `body` of `village` on `on` — the one source of should-attend lists.
+
+    Only registered villagers: a role left open after a move or a death lists nobody."""
     body = Body(body)
     base = Villager.objects.filter(village=village)
     registered = Q(status=VillagerStatus.REGISTERED)
@@ -59,7 +71,7 @@ def body_members(*, village: Village, body: Body | str, on: date) -> QuerySet[Vi
         condition = registered & Q(party_membership=PartyMembership.FULL)
     elif body == Body.VILLAGERS:
         adult_age = village.rules.adult_age
-        condition = registered & Q(birth_date__lte=add_years(on, -adult_age))
+        condition = registered & Q(birth_date__lte=latest_adult_birth_date(on, adult_age))
     else:  # REPRESENTATIVES
         representative = (
             registered
@@ -68,7 +80,7 @@ def body_members(*, village: Village, body: Body | str, on: date) -> QuerySet[Vi
             & (Q(representative_to__isnull=True) | Q(representative_to__gte=on))
         )
         condition = representative | _holding(village, committee, on)
-    return base.filter(condition).order_by("household__number", "id")
+    return base.filter(registered & condition).order_by("household__number", "id")
 
 
 def households_represented(*, village: Village, on: date) -> QuerySet[Household]:

@@ -5,7 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import views
+from . import extensions, views
 from .api import api
 
 village_patterns = (
@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(village_patterns)),
+    *extensions.urlpatterns(),
 ]
 
 if settings.DEBUG:

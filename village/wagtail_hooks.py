@@ -2,7 +2,7 @@
 village are 404 on every view (index, edit, inspect, history, usage, delete), not only the index.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import ModelChoiceField
 from django.http import Http404
 from django.urls import path, reverse
@@ -116,6 +116,23 @@ class ScopedIndexView(generic.IndexView):
             else qs
         )
 
+    @cached_property
+    def filters(self):
+        """Filter choices (village, area…) list only rows of villages the user may see."""
+        filterset = super().filters
+        if filterset is not None:
+            user = self.request.user
+            action = self.permission_policy.view_action
+            for field in filterset.form.fields.values():
+                if not isinstance(field, ModelChoiceField):
+                    continue
+                model = field.queryset.model
+                if model is Village:
+                    field.queryset = permissions.visible_villages(user, action)
+                elif any(f.name == "village" for f in model._meta.fields):
+                    field.queryset = permissions.scope(user, action, field.queryset)
+        return filterset
+
 
 class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
     def get_field_display_value(self, field_name, field):
@@ -139,13 +156,30 @@ class NoDeleteView(ScopedObjectMixin, generic.DeleteView):
     object_action = "delete"  # the policy grants no delete: always refused
 
 
+class ServiceErrorsMixin:
+    """A service's ValidationError (checks beyond the model's own) goes back to the form as a
+    message, instead of escaping as a server error."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for name, errors in exc.error_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
 def _viewset_views(create_service, update_service):
-    class CreateView(ScopedFormMixin, generic.CreateView):
+    class CreateView(ServiceErrorsMixin, ScopedFormMixin, generic.CreateView):
         def save_instance(self):
             data = dict(self.form.cleaned_data)
             return create_service(actor=self.request.user, **data)
 
-    class EditView(ScopedFormMixin, ScopedObjectMixin, generic.EditView):
+    class EditView(ServiceErrorsMixin, ScopedFormMixin, ScopedObjectMixin, generic.EditView):
         object_action = "change"
 
         def save_instance(self):

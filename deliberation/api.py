@@ -1,0 +1,294 @@
+"""Villager and inspector endpoints of the procedure under /api/v1/."""
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from village import permissions
+from village.api import Message
+from village.models import Villager
+
+from . import selectors, services
+from .models import Matter, Suggestion
+
+router = Router(tags=["matters"])
+
+
+class MatterListOut(Schema):
+    id: int
+    title: str
+    village: str
+    status: str
+    status_label: str
+    category: str
+    current_step: int
+    step_label: str
+    deciding_body: str
+    ballot_mode: str
+    vote_closes_at: datetime | None = None
+    has_voted: bool = False
+
+
+class PublicationOut(Schema):
+    id: int
+    kind: str
+    text: str
+    starts_at: datetime
+    ends_at: datetime
+    closed_at: datetime | None
+    objections: int
+
+
+class MatterOut(MatterListOut):
+    body: str
+    version: int
+    sha256: str
+    frozen_sha256: str | None
+    vote_opens_at: datetime | None = None
+    publications: list[PublicationOut]
+    receipts: list[dict] | None = None
+
+
+class VoteIn(Schema):
+    choice: str
+
+
+class ReceiptOut(Schema):
+    receipt: str
+    sha256: str
+    cast_at: datetime
+    choice: str
+    secret: bool
+
+
+class ObjectionIn(Schema):
+    text: str
+
+
+class ObjectionOut(Schema):
+    id: int
+    filed_at: datetime
+
+
+class SuggestionIn(Schema):
+    text: str
+
+
+class SuggestionOut(Schema):
+    id: int
+    text: str
+    status: str
+    answer: str
+    created_at: datetime
+    matter_id: int | None = None
+
+
+class FlagOut(Schema):
+    code: str
+    ok: bool
+    reason: str
+    step: int | None = None
+
+
+class EventOut(Schema):
+    seq: int
+    created_at: datetime
+    actor: str
+    action: str
+    object: str
+    payload: dict
+    hash: str
+
+
+class MeetingOut(Schema):
+    id: int
+    step: int
+    step_label: str
+    joint: bool
+    version: int
+    body: str
+    held_on: date
+    should_attend: int
+    present: int
+    households_total: int
+    households_present: int
+    yes: int
+    no: int
+    abstain: int
+    quorum_met: bool | None
+    passed: bool | None
+    verdict: dict
+    minutes: str
+    frozen_sha256: str | None
+    observers: list[str]
+
+
+class AuditOut(Schema):
+    matter: MatterListOut
+    meetings: list[MeetingOut]
+    flags: list[FlagOut]
+    red_flags: list[FlagOut]
+    events: list[EventOut]
+    chain_ok: bool
+    chain_problem: str | None
+    chain_head: str | None
+
+
+def _villager(user):
+    return Villager.objects.filter(user=user).first()
+
+
+def _list_item(matter: Matter, villager=None) -> dict:
+    meeting = (
+        selectors.vote_meeting(matter) if hasattr(matter, "_prefetched_objects_cache") else None
+    )
+    return {
+        "id": matter.pk,
+        "title": matter.title,
+        "village": matter.village.name,
+        "status": matter.status,
+        "status_label": str(matter.get_status_display()),
+        "category": str(matter.get_category_display()),
+        "current_step": matter.current_step,
+        "step_label": str(services.Step(matter.current_step).label),
+        "deciding_body": matter.deciding_body,
+        "ballot_mode": matter.ballot_mode,
+        "vote_closes_at": meeting.vote_closes_at if meeting else None,
+        "has_voted": selectors.has_voted(matter, villager) if meeting else False,
+    }
+
+
+def _get(request, matter_id) -> Matter:
+    try:
+        matter = selectors.matter_detail(matter_id)
+    except Matter.DoesNotExist as exc:
+        raise Http404 from exc
+    if not selectors.may_see(request.user, matter):
+        raise Http404
+    return matter
+
+
+@router.get("/matters", response=list[MatterListOut])
+def matters(request, status: str | None = None):
+    villager = _villager(request.user)
+    qs = selectors.matters_for(request.user, status=status).prefetch_related("meetings__version")
+    return [_list_item(m, villager) for m in qs[:200]]
+
+
+@router.get("/matters/{matter_id}", response={200: MatterOut, 404: Message})
+def matter(request, matter_id: int):
+    m = _get(request, matter_id)
+    item = _list_item(m, _villager(request.user))
+    meeting = selectors.vote_meeting(m)
+    item.update(
+        body=m.body,
+        version=m.version,
+        sha256=m.text_hash,
+        frozen_sha256=m.frozen_hash or None,
+        vote_opens_at=meeting.vote_opens_at if meeting else None,
+        publications=[
+            {
+                "id": p.pk,
+                "kind": p.kind,
+                "text": p.text,
+                "starts_at": p.starts_at,
+                "ends_at": p.ends_at,
+                "closed_at": p.closed_at,
+                "objections": len(p.objections.all()),
+            }
+            for p in m.publications.all()
+        ],
+        receipts=(
+            selectors.receipts(meeting)
+            if meeting and m.ballot_mode == "secret" and meeting.status == "closed"
+            else None
+        ),
+    )
+    return item
+
+
+@router.post(
+    "/matters/{matter_id}/vote",
+    response={200: ReceiptOut, 400: Message, 403: Message, 404: Message},
+)
+def vote(request, matter_id: int, payload: VoteIn):
+    m = _get(request, matter_id)
+    return services.vote_cast(actor=request.user, matter=m, choice=payload.choice)
+
+
+@router.post(
+    "/matters/{matter_id}/objection",
+    response={201: ObjectionOut, 400: Message, 403: Message, 404: Message},
+)
+def objection(request, matter_id: int, payload: ObjectionIn):
+    m = _get(request, matter_id)
+    publication = services.open_publication(m)
+    if publication is None:
+        return 400, {"message": _("该议题当前没有正在公开的内容，不能提出异议。"), "code": "closed"}
+    o = services.objection_file(actor=request.user, publication=publication, text=payload.text)
+    return 201, {"id": o.pk, "filed_at": o.filed_at}
+
+
+@router.get("/matters/{matter_id}/audit", response={200: AuditOut, 403: Message, 404: Message})
+def matter_audit(request, matter_id: int):
+    m = _get(request, matter_id)
+    if not (
+        permissions.can(request.user, "matter.view", m.village)
+        and permissions.can(request.user, permissions.Action.VIEW_AUDIT, m.village)
+    ):
+        raise PermissionDenied(_("只有本村干部、监督委员会和乡镇巡查可以查看审计记录。"))
+    trail = selectors.matter_trail(m)
+    return {
+        "matter": _list_item(m),
+        "meetings": trail["meetings"],
+        "flags": [f.as_dict() for f in trail["flags"]],
+        "red_flags": [f.as_dict() for f in trail["red_flags"]],
+        "events": [
+            {
+                "seq": e.seq,
+                "created_at": e.created_at,
+                "actor": e.actor_name,
+                "action": e.action,
+                "object": e.object_repr,
+                "payload": e.payload,
+                "hash": e.hash,
+            }
+            for e in trail["events"]
+        ],
+        "chain_ok": trail["chain_ok"],
+        "chain_problem": trail["chain_problem"],
+        "chain_head": trail["chain_head"],
+    }
+
+
+@router.get("/suggestions", response=list[SuggestionOut])
+def suggestions(request):
+    villager = _villager(request.user)
+    if villager is None:
+        return []
+    qs = Suggestion.objects.filter(villager=villager).select_related("matter")
+    return [_suggestion(s) for s in qs]
+
+
+def _suggestion(s: Suggestion) -> dict:
+    matter = getattr(s, "matter", None)
+    return {
+        "id": s.pk,
+        "text": s.text,
+        "status": s.status,
+        "answer": s.answer,
+        "created_at": s.created_at,
+        "matter_id": matter.pk if matter else None,
+    }
+
+
+@router.post("/suggestions", response={201: SuggestionOut, 400: Message, 403: Message})
+def suggestion_create(request, payload: SuggestionIn):
+    villager = _villager(request.user)
+    if villager is None:
+        raise PermissionDenied(_("只有本村村民可以说事。"))
+    s = services.suggestion_submit(actor=request.user, village=villager.village, text=payload.text)
+    return 201, _suggestion(s)

@@ -1,0 +1,284 @@
+"""Demo matters of 东毛铺村, recorded through the services on a simulated clock so that every
+record, publication window and audit event carries the date it would have had."""
+
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+
+from village.models import Village
+from village.selectors import Body as CoreBody
+from village.selectors import body_members
+
+from . import services
+from .models import Matter
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@contextmanager
+def clock(at: datetime):
+    """Run services as if it were `at` (the demo's events happened in the past)."""
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        yield
+
+
+def _at(day: str, hour: int = 9) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=TZ)
+
+
+def _members(village, body, day):
+    return list(body_members(village=village, body=body, on=datetime.fromisoformat(day).date()))
+
+
+def _steps_1_to_3(sec, matter, village, days, *, minutes=("", "", ""), fail_party=False):
+    """Record steps 1–3 on the given days; all present vote yes unless told otherwise."""
+    branch = _members(village, CoreBody.BRANCH_COMMITTEE, days[0])
+    with clock(_at(days[0], 20)):
+        services.meeting_record(
+            actor=sec,
+            matter=matter,
+            held_on=_at(days[0]).date(),
+            place="村党群服务中心",
+            present=[p.pk for p in branch],
+            votes={p.pk: "yes" for p in branch},
+            minutes=minutes[0],
+            chair=branch[0],
+            recorder=branch[1],
+        )
+    two = _members(village, CoreBody.TWO_COMMITTEES, days[1])
+    came = two[:-1]
+    with clock(_at(days[1], 20)):
+        services.meeting_record(
+            actor=sec,
+            matter=matter,
+            held_on=_at(days[1]).date(),
+            place="村两委会议室",
+            present=[p.pk for p in came],
+            votes={p.pk: ("yes" if i else "abstain") for i, p in enumerate(came)},
+            minutes=minutes[1],
+            chair=two[0],
+            recorder=two[1],
+            observers=[("乡贤 王德顺", "乡贤参事会"), ("镇包村干部", "云岭镇")],
+        )
+    party = _members(village, CoreBody.PARTY_MEMBERS, days[2])
+    present = party[: len(party) // 3] if fail_party else party[: len(party) * 4 // 5]
+    exempt = {party[-1].pk: "外出务工，书记批准"}
+    with clock(_at(days[2], 20)):
+        services.meeting_record(
+            actor=sec,
+            matter=matter,
+            held_on=_at(days[2]).date(),
+            place="村党群服务中心",
+            present=[p.pk for p in present],
+            votes={p.pk: "yes" for p in present},
+            exemptions=exempt,
+            minutes=minutes[2],
+            chair=party[0],
+            recorder=branch[1],
+        )
+
+
+def _vote(sec, matter, village, day, closes, *, online_users=(), hall_yes=0, hall_no=0):
+    with clock(_at(day, 8)):
+        meeting = services.matter_open_vote(
+            actor=sec,
+            matter=matter,
+            held_on=_at(day).date(),
+            place="村文化广场",
+            opens_at=_at(day, 8),
+            closes_at=closes,
+        )
+    for i, user in enumerate(online_users):
+        with clock(_at(day, 9) + timedelta(minutes=7 * i)):
+            services.vote_cast(actor=user, matter=matter, choice="yes" if i % 5 else "no")
+    if hall_yes or hall_no:
+        voted = set(meeting.participations.values_list("voter_id", flat=True))
+        rows = [a for a in meeting.attendance.all() if a.villager_id not in voted]
+        chosen = rows[: hall_yes + hall_no]
+        with clock(_at(day, 11)):
+            if matter.ballot_mode == "secret":
+                services.hall_votes_enter(
+                    actor=sec,
+                    matter=matter,
+                    present=[a.villager_id for a in chosen],
+                    tally={"yes": hall_yes, "no": hall_no, "abstain": 0},
+                )
+            else:
+                services.hall_votes_enter(
+                    actor=sec,
+                    matter=matter,
+                    present=[a.villager_id for a in chosen],
+                    votes={
+                        a.villager_id: ("yes" if i < hall_yes else "no")
+                        for i, a in enumerate(chosen)
+                    },
+                )
+    return meeting
+
+
+def build_demo(township, stdout=None):
+    village = Village.objects.get(township=township, code="dongmaopu")
+    User = get_user_model()
+    sec = User.objects.get(username="secretary")
+    phones = [f"138{i:08d}" for i in range(2, 21)]
+    voters = list(User.objects.filter(username__in=phones).order_by("username"))
+
+    # 1. Archived with its result: the main street and lights (secret ballot, representatives).
+    with clock(_at("2026-03-02")):
+        road = services.matter_create(
+            actor=sec,
+            village=village,
+            title="村内主干道硬化及路灯安装工程",
+            body="对村内东西主干道1.2公里进行水泥硬化，安装太阳能路灯60盏。所需资金由上级“一事一议”"
+            "财政奖补资金和村集体经济收入解决，村民投工投劳，不向农户收费。工程由村务监督委员会全程监督。",
+            category="public_welfare_funding",
+            origin="cadre",
+            ballot_mode="secret",
+            estimated_amount_fen=86_000_000,
+        )
+    _steps_1_to_3(
+        sec,
+        road,
+        village,
+        ["2026-03-03", "2026-03-05", "2026-03-09"],
+        minutes=("一致同意提议。", "两委商议，同意提交党员大会。", "党员大会审议通过。"),
+    )
+    reps = _members(village, CoreBody.REPRESENTATIVES, "2026-03-12")
+    _vote(
+        sec, road, village, "2026-03-12", _at("2026-03-12", 17), hall_yes=len(reps) - 3, hall_no=1
+    )
+    with clock(_at("2026-03-12", 18)):
+        services.matter_close_vote(
+            actor=sec, matter=road, minutes="村民代表会议无记名投票表决，当场计票。"
+        )
+    with clock(_at("2026-03-13")):
+        services.matter_publish(
+            actor=sec,
+            matter=road,
+            text="村民代表会议表决通过《村内主干道硬化及路灯安装工程》方案，现予公开。",
+        )
+    with clock(_at("2026-03-21")):
+        services.publication_close(actor=sec, matter=road)
+    for day, text in [
+        ("2026-05-10", "路基平整完成，开始浇筑。"),
+        ("2026-07-02", "道路硬化完工，60盏路灯安装完毕。"),
+    ]:
+        with clock(_at(day)):
+            services.implementation_add(actor=sec, matter=road, text=text)
+    with clock(_at("2026-07-05")):
+        services.result_publish(
+            actor=sec,
+            matter=road,
+            text="工程已完工并通过镇村联合验收，决算金额82.4万元，明细见村务公开栏。",
+        )
+    with clock(_at("2026-07-09")):
+        services.publication_close(actor=sec, matter=road)
+
+    # 2. Returned after the party members' review lacked a quorum.
+    with clock(_at("2026-09-01")):
+        rent = services.matter_create(
+            actor=sec,
+            village=village,
+            title="闲置村委会旧址出租方案",
+            body="将闲置的村委会旧址（约300平方米）公开招租，租期三年，租金收入纳入村集体经济。",
+            category="disposal_of_property",
+            origin="cadre",
+        )
+    _steps_1_to_3(
+        sec,
+        rent,
+        village,
+        ["2026-09-02", "2026-09-04", "2026-09-10"],
+        minutes=("同意提议。", "同意提交党员大会。", "到会党员不足，未形成决议。"),
+        fail_party=True,
+    )
+
+    # 3. Records that break a rule: the two committees' minutes were never written.
+    with clock(_at("2026-06-01")):
+        allowance = services.matter_create(
+            actor=sec,
+            village=village,
+            title="2026年度村干部误工补贴标准",
+            body="网格员、村民小组长误工补贴按每人每月300元发放，由村集体经济收入列支。",
+            category="allowance",
+            origin="higher",
+        )
+    _steps_1_to_3(
+        sec,
+        allowance,
+        village,
+        ["2026-06-02", "2026-06-03", "2026-06-08"],
+        minutes=("同意提议。", "", "审议通过。"),
+    )
+    reps = _members(village, CoreBody.REPRESENTATIVES, "2026-06-12")
+    _vote(
+        sec,
+        allowance,
+        village,
+        "2026-06-12",
+        _at("2026-06-12", 17),
+        hall_yes=len(reps) - 4,
+        hall_no=2,
+    )
+    with clock(_at("2026-06-12", 18)):
+        services.matter_close_vote(actor=sec, matter=allowance, minutes="村民代表会议举手表决。")
+    with clock(_at("2026-06-13")):
+        services.matter_publish(
+            actor=sec, matter=allowance, text="误工补贴标准经村民代表会议表决通过，现予公开。"
+        )
+
+    # 4. The villagers' vote is open now; it started as a villager's suggestion (村民说事).
+    now = datetime.now(TZ).replace(microsecond=0)
+    start = now - timedelta(days=12)
+    with clock(start):
+        suggestion = services.suggestion_submit(
+            actor=voters[0],
+            village=village,
+            text="北山坡的集体荒地一直闲着，能不能流转给合作社种花椒，收益给大家分红？",
+        )
+    with clock(start + timedelta(hours=3)):
+        land = services.suggestion_adopt(
+            actor=sec,
+            suggestion=suggestion,
+            title="2027年村集体土地流转方案",
+            body="将北山坡集体土地120亩流转给本村花椒种植专业合作社，期限5年（2027年1月1日至2031年12月31日），"
+            "租金每亩每年500元，每年12月底前一次付清，收益按户分配。合作社优先雇用本村村民。",
+            category="land_contract",
+            deciding_body="villagers_meeting",
+        )
+    days = [(start + timedelta(days=d)).date().isoformat() for d in (1, 3, 6)]
+    _steps_1_to_3(
+        sec,
+        land,
+        village,
+        days,
+        minutes=("支委会一致同意提议。", "两委商议同意。", "党员大会审议通过，交村民会议表决。"),
+    )
+    open_day = (now - timedelta(days=1)).date().isoformat()
+    with clock(_at(open_day, 8)):
+        services.matter_open_vote(
+            actor=sec,
+            matter=land,
+            held_on=_at(open_day).date(),
+            place="村文化广场",
+            opens_at=_at(open_day, 8),
+            closes_at=now + timedelta(days=5),
+        )
+    for i, user in enumerate(voters[:12]):
+        with clock(_at(open_day, 9) + timedelta(minutes=13 * i)):
+            services.vote_cast(actor=user, matter=land, choice="no" if i == 4 else "yes")
+
+    # 5. A draft the committee is still preparing.
+    services.matter_create(
+        actor=sec,
+        village=village,
+        title="村规民约修订：垃圾不落地与禁燃烟花爆竹条款",
+        body="拟在村规民约中细化“垃圾不落地”责任区和禁止燃放烟花爆竹的奖惩办法，与户积分挂钩。",
+        category="village_rules",
+        origin="cadre",
+    )
+    if stdout:
+        stdout.write(f"  议事: {Matter.objects.filter(village=village).count()} 个议题")

@@ -1,0 +1,248 @@
+"""Reads of the procedure: lists for each kind of user, a matter's full trail, the township
+dashboard, and what goes on the village-affairs board."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from village import audit, permissions
+from village.models import AuditEvent, Village
+from village.publications import PublishedItem
+
+from . import compliance
+from .models import (
+    Attendance,
+    Ballot,
+    Matter,
+    MatterStatus,
+    Meeting,
+    Participation,
+    Publication,
+    PublicationKind,
+    Step,
+)
+
+# What villagers see: from the vote on (the text is then final), never drafts.
+PUBLIC_STATUSES = [
+    MatterStatus.VOTING,
+    MatterStatus.RESOLVED,
+    MatterStatus.PUBLISHING,
+    MatterStatus.IMPLEMENTING,
+    MatterStatus.RESULT_PUBLISHING,
+    MatterStatus.ARCHIVED,
+]
+
+
+def matters_for(user, *, status: str | None = None, village: Village | None = None) -> QuerySet:
+    """Matters the user may see: all of their villages' for cadres and inspectors, the public
+    ones of their own village for villagers."""
+    full = permissions.visible_villages(user, "matter.view")
+    public = permissions.visible_villages(user, "matter.view_public")
+    qs = Matter.objects.filter(
+        Q(village__in=full) | (Q(village__in=public) & Q(status__in=PUBLIC_STATUSES))
+    ).select_related("village")
+    if village is not None:
+        qs = qs.filter(village=village)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def may_see(user, matter: Matter) -> bool:
+    if permissions.can(user, "matter.view", matter.village):
+        return True
+    return matter.status in PUBLIC_STATUSES and permissions.can(
+        user, "matter.view_public", matter.village
+    )
+
+
+def matter_detail(matter_id: int) -> Matter:
+    return (
+        Matter.objects.select_related("village__rules", "village__township", "suggestion")
+        .prefetch_related(
+            Prefetch(
+                "meetings",
+                queryset=Meeting.objects.select_related("version", "chair", "recorder").order_by(
+                    "held_on", "id"
+                ),
+            ),
+            Prefetch(
+                "publications",
+                queryset=Publication.objects.prefetch_related("objections__villager").order_by(
+                    "starts_at"
+                ),
+            ),
+            "versions",
+            "updates",
+        )
+        .get(pk=matter_id)
+    )
+
+
+def vote_meeting(matter: Matter) -> Meeting | None:
+    for m in matter.meetings.all():
+        if m.step == Step.RESOLUTION and m.version.number == matter.version:
+            return m
+    return None
+
+
+def has_voted(matter: Matter, villager) -> bool:
+    meeting = vote_meeting(matter)
+    if meeting is None or villager is None:
+        return False
+    return Participation.objects.filter(meeting=meeting, voter=villager).exists()
+
+
+def receipts(meeting: Meeting) -> list[dict]:
+    """The published receipt list of a vote: receipt codes and choices, never voters."""
+    return list(
+        Ballot.objects.filter(meeting=meeting, receipt__isnull=False)
+        .order_by("receipt")
+        .values("receipt", "choice")
+    )
+
+
+def attendance_of(meeting: Meeting) -> QuerySet[Attendance]:
+    return meeting.attendance.select_related(
+        "villager__household__area__parent", "household"
+    ).order_by("villager__household__number", "villager_id")
+
+
+def matter_trail(matter: Matter) -> dict:
+    """Everything an inspector reads about one matter, as plain data (JSON and the pages)."""
+    events = list(
+        AuditEvent.objects.filter(chain=audit.chain_key(village=matter.village))
+        .filter(
+            Q(object_type="deliberation.matter", object_id=str(matter.pk))
+            | Q(payload__matter=matter.pk)
+        )
+        .order_by("seq")
+    )
+    problem = audit.verify_chain(audit.chain_key(village=matter.village))
+    head = audit.head_of(matter.village)
+    flags = compliance.check_matter(matter)
+    meetings = []
+    for m in matter.meetings.all():
+        meetings.append(
+            {
+                "id": m.pk,
+                "step": m.step,
+                "step_label": str(Step(m.step).label),
+                "joint": m.joint,
+                "version": m.version.number,
+                "body": m.body,
+                "body_label": m.get_body_display(),
+                "held_on": m.held_on,
+                "place": m.place,
+                "chair": m.chair.name if m.chair else None,
+                "recorder": m.recorder.name if m.recorder else None,
+                "status": m.status,
+                "should_attend": m.should_attend,
+                "present": m.present,
+                "households_total": m.households_total,
+                "households_present": m.households_present,
+                "yes": m.yes,
+                "no": m.no,
+                "abstain": m.abstain,
+                "quorum_met": m.quorum_met,
+                "passed": m.passed,
+                "verdict": m.verdict,
+                "minutes": m.minutes,
+                "frozen_sha256": m.frozen_hash or None,
+                "vote_opens_at": m.vote_opens_at,
+                "vote_closes_at": m.vote_closes_at,
+                "observers": [f"{o.name}（{o.capacity}）" for o in m.observers.all()],
+            }
+        )
+    return {
+        "matter": matter,
+        "meetings": meetings,
+        "publications": list(matter.publications.all()),
+        "updates": list(matter.updates.all()),
+        "versions": list(matter.versions.all()),
+        "events": events,
+        "flags": flags,
+        "red_flags": [f for f in flags if not f.ok],
+        "chain_ok": problem is None,
+        "chain_problem": str(problem) if problem else None,
+        "chain_head": head.hash if head else None,
+        "chain_seq": head.seq if head else 0,
+    }
+
+
+def township_dashboard(user) -> list[dict]:
+    """Every village the user may inspect with its matters and their red flags."""
+    villages = permissions.visible_villages(user, "matter.view").select_related("rules")
+    rows = []
+    matters = (
+        Matter.objects.filter(village__in=villages)
+        .select_related("village__rules")
+        .prefetch_related(
+            Prefetch(
+                "meetings",
+                queryset=Meeting.objects.select_related("version").prefetch_related(
+                    "participations", "ballots"
+                ),
+            ),
+            Prefetch("publications", queryset=Publication.objects.prefetch_related("objections")),
+        )
+        .order_by("village_id", "-created_at")
+    )
+    by_village = {}
+    for matter in matters:
+        by_village.setdefault(matter.village_id, []).append(
+            {"matter": matter, "red_flags": compliance.red_flags(matter)}
+        )
+    for village in villages:
+        items = by_village.get(village.pk, [])
+        rows.append(
+            {
+                "village": village,
+                "matters": items,
+                "flagged": sum(1 for i in items if i["red_flags"]),
+            }
+        )
+    return rows
+
+
+def open_votes_count(village: Village) -> int:
+    return Matter.objects.filter(village=village, status=MatterStatus.VOTING).count()
+
+
+def _published(village: Village, kind: str) -> list[PublishedItem]:
+    items = []
+    qs = (
+        Publication.objects.filter(matter__village=village, kind=kind)
+        .select_related("matter")
+        .order_by("-starts_at")
+    )
+    for p in qs:
+        items.append(
+            PublishedItem(
+                kind=kind,
+                title=p.matter.title,
+                published_at=p.starts_at,
+                url=reverse("deliberation:matter", args=[p.matter_id]),
+                category=p.matter.get_category_display(),
+                summary=p.text[:120],
+            )
+        )
+    return items
+
+
+def published_resolutions(village: Village) -> list[PublishedItem]:
+    return _published(village, PublicationKind.RESOLUTION)
+
+
+def published_results(village: Village) -> list[PublishedItem]:
+    return _published(village, PublicationKind.RESULT)
+
+
+def status_counts(user) -> dict:
+    return dict(
+        matters_for(user).values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+
+
+def now():
+    return timezone.now()

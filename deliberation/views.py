@@ -1,0 +1,157 @@
+"""Villagers' screens: open votes, a matter with its frozen text, the vote and its receipt,
+published resolutions, objections during a publication, and 村民说事."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from village.models import Villager
+
+from . import selectors, services
+from .models import Choice, Matter, MatterStatus, Suggestion
+
+
+def _villager(user):
+    return Villager.objects.filter(user=user).select_related("village").first()
+
+
+def _get(request, matter_id) -> Matter:
+    try:
+        matter = selectors.matter_detail(matter_id)
+    except Matter.DoesNotExist as exc:
+        raise Http404 from exc
+    if not selectors.may_see(request.user, matter):
+        raise Http404
+    return matter
+
+
+@login_required
+def matter_list(request):
+    villager = _villager(request.user)
+    matters = list(selectors.matters_for(request.user).prefetch_related("meetings__version")[:100])
+    voting = [m for m in matters if m.status == MatterStatus.VOTING]
+    publishing = [
+        m for m in matters if m.status in (MatterStatus.PUBLISHING, MatterStatus.RESULT_PUBLISHING)
+    ]
+    others = [m for m in matters if m not in voting and m not in publishing]
+    voted = set()
+    if villager is not None:
+        for m in voting:
+            if selectors.has_voted(m, villager):
+                voted.add(m.pk)
+    return render(
+        request,
+        "deliberation/matter_list.html",
+        {"voting": voting, "publishing": publishing, "others": others, "voted": voted},
+    )
+
+
+@login_required
+def matter_detail(request, matter_id):
+    matter = _get(request, matter_id)
+    villager = _villager(request.user)
+    meeting = selectors.vote_meeting(matter)
+    eligible = (
+        meeting is not None
+        and villager is not None
+        and meeting.attendance.filter(villager=villager).exists()
+    )
+    receipt = request.session.pop(f"receipt-{matter.pk}", None)
+    return render(
+        request,
+        "deliberation/matter_detail.html",
+        {
+            "matter": matter,
+            "meeting": meeting,
+            "eligible": eligible,
+            "has_voted": selectors.has_voted(matter, villager),
+            "receipt": receipt,
+            "choices": Choice.choices,
+            "publication": services.open_publication(matter),
+            "receipts": (
+                selectors.receipts(meeting)
+                if meeting and matter.ballot_mode == "secret" and meeting.status == "closed"
+                else None
+            ),
+            "publications": list(matter.publications.all()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def vote(request, matter_id):
+    matter = _get(request, matter_id)
+    try:
+        receipt = services.vote_cast(
+            actor=request.user, matter=matter, choice=request.POST.get("choice", "")
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        message = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, message)
+        return redirect("deliberation:matter", matter.pk)
+    request.session[f"receipt-{matter.pk}"] = {
+        "receipt": receipt["receipt"],
+        "sha256": receipt["sha256"],
+        "choice": str(Choice(receipt["choice"]).label),
+        "cast_at": receipt["cast_at"].isoformat(),
+    }
+    return redirect("deliberation:matter", matter.pk)
+
+
+@login_required
+@require_POST
+def objection(request, matter_id):
+    matter = _get(request, matter_id)
+    publication = services.open_publication(matter)
+    try:
+        if publication is None:
+            raise ValidationError(_("该议题当前没有正在公开的内容。"))
+        services.objection_file(
+            actor=request.user, publication=publication, text=request.POST.get("text", "")
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        message = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, message)
+    else:
+        messages.success(request, _("您的异议已提交，村委会将在公开期内答复。"))
+    return redirect("deliberation:matter", matter.pk)
+
+
+class SuggestionForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("想说的事"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+    photo = forms.ImageField(label=gettext_lazy("照片（可不传）"), required=False)
+
+
+@login_required
+def suggestions(request):
+    villager = _villager(request.user)
+    if villager is None:
+        raise PermissionDenied
+    form = SuggestionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.suggestion_submit(
+                actor=request.user,
+                village=villager.village,
+                text=form.cleaned_data["text"],
+                photo=form.cleaned_data.get("photo"),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("已提交，村干部会尽快答复。"))
+            return redirect("deliberation:suggestions")
+    items = Suggestion.objects.filter(villager=villager).select_related("matter")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "deliberation/suggestions.html", {"form": form, "items": items}, status=status
+    )

@@ -1,0 +1,152 @@
+"""The "议事" menu: matters by status, a matter's page, suggestions, the township dashboard."""
+
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.permissions import register_permission_policy
+
+from village import permissions
+from village.wagtail_hooks import (
+    ScopedIndexView,
+    ScopedObjectMixin,
+    ScopedViewSet,
+    VillagePermissionPolicy,
+)
+
+from . import admin_views, services
+from .models import Matter
+
+register_permission_policy(
+    Matter, VillagePermissionPolicy(Matter, "matter.view", "matter.manage"), exact_class=True
+)
+
+
+class MatterCreateView(generic.CreateView):
+    def get_form(self, *args, **kwargs):
+        form = super().get_form(*args, **kwargs)
+        villages = permissions.visible_villages(self.request.user, "matter.manage")
+        form.fields["village"].queryset = villages
+        if villages.count() == 1:
+            form.fields["village"].initial = villages.first()
+        return form
+
+    def save_instance(self):
+        data = dict(self.form.cleaned_data)
+        return services.matter_create(actor=self.request.user, **data)
+
+    def get_success_url(self):
+        return reverse("deliberation_admin_matter", args=[self.object.pk])
+
+
+class MatterOpenView(ScopedObjectMixin, generic.EditView):
+    """A matter is not edited in a form: its page shows the step and the action it allows."""
+
+    def get(self, request, *args, **kwargs):
+        return redirect("deliberation_admin_matter", self.object.pk)
+
+    post = get
+
+
+class MatterViewSet(ScopedViewSet):
+    model = Matter
+    icon = "list-ul"
+    menu_label = _("议题")
+    add_view_class = MatterCreateView
+    edit_view_class = MatterOpenView
+    index_view_class = ScopedIndexView
+    form_fields = [
+        "village",
+        "title",
+        "body",
+        "category",
+        "origin",
+        "estimated_amount_fen",
+        "deciding_body",
+        "ballot_mode",
+    ]
+    list_display = ["title", "status", "current_step", "category", "village", "created_at"]
+    list_filter = ["status", "category", "village"]
+    search_fields = ["title", "body"]
+
+    def get_queryset(self, request):
+        return Matter.objects.select_related("village")
+
+
+class DashboardMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.can(request.user, "matter.view")
+
+
+class DeliberationGroup(ViewSetGroup):
+    menu_label = _("议事")
+    menu_icon = "tasks"
+    menu_order = 140
+    items = (MatterViewSet,)
+
+
+@hooks.register("register_admin_viewset")
+def register_deliberation_viewsets():
+    return DeliberationGroup()
+
+
+@hooks.register("register_admin_menu_item")
+def register_dashboard_menu_item():
+    return DashboardMenuItem(
+        _("议事巡查"), reverse("deliberation_admin_dashboard"), icon_name="view", order=141
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_suggestion_menu_item():
+    return DashboardMenuItem(
+        _("村民说事"), reverse("deliberation_admin_suggestions"), icon_name="mail", order=142
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_deliberation_admin_urls():
+    v = admin_views
+    return [
+        path("matters/dashboard/", v.dashboard, name="deliberation_admin_dashboard"),
+        path("matters/suggestions/", v.suggestions, name="deliberation_admin_suggestions"),
+        path(
+            "matters/suggestions/<int:suggestion_id>/",
+            v.suggestion_act,
+            name="deliberation_admin_suggestion_act",
+        ),
+        path("matters/<int:matter_id>/", v.matter_page, name="deliberation_admin_matter"),
+        path("matters/<int:matter_id>/trail/", v.trail_page, name="deliberation_admin_trail"),
+        path("matters/<int:matter_id>/record/", v.record_meeting, name="deliberation_admin_record"),
+        path(
+            "matters/<int:matter_id>/open-vote/", v.open_vote, name="deliberation_admin_open_vote"
+        ),
+        path("matters/<int:matter_id>/hall/", v.hall_votes, name="deliberation_admin_hall"),
+        path(
+            "matters/<int:matter_id>/close-vote/",
+            v.close_vote,
+            name="deliberation_admin_close_vote",
+        ),
+        path("matters/<int:matter_id>/publish/", v.publish, name="deliberation_admin_publish"),
+        path(
+            "matters/<int:matter_id>/objections/<int:objection_id>/answer/",
+            v.answer_objection,
+            name="deliberation_admin_answer",
+        ),
+        path(
+            "matters/<int:matter_id>/close-publication/",
+            v.close_publication,
+            name="deliberation_admin_close_publication",
+        ),
+        path("matters/<int:matter_id>/update/", v.add_update, name="deliberation_admin_update"),
+        path("matters/<int:matter_id>/revise/", v.revise, name="deliberation_admin_revise"),
+        path("matters/<int:matter_id>/withdraw/", v.withdraw, name="deliberation_admin_withdraw"),
+        path(
+            "meetings/<int:meeting_id>/attendance/",
+            v.meeting_attendance,
+            name="deliberation_admin_attendance",
+        ),
+    ]
