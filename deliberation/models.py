@@ -105,7 +105,7 @@ class Matter(models.Model):
     frozen_hash = models.CharField(_("冻结文本指纹"), max_length=64, blank=True)
     frozen_at = models.DateTimeField(_("冻结时间"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("创建时间"), default=now)
     suggestion = models.OneToOneField(
@@ -185,7 +185,7 @@ class MatterVersion(models.Model):
     sha256 = models.CharField(max_length=64)
     reason = models.CharField(_("修改原因"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=now)
 
@@ -263,7 +263,7 @@ class Meeting(models.Model):
     passed = models.BooleanField(_("通过"), null=True, blank=True)
     verdict = models.JSONField(_("结论依据"), default=dict, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -363,7 +363,7 @@ class Participation(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     cast_at = models.DateTimeField(default=now)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -422,7 +422,7 @@ class Publication(models.Model):
     rule_source = models.CharField(max_length=200)
     closed_at = models.DateTimeField(_("公开结束"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -472,7 +472,7 @@ class ImplementationUpdate(models.Model):
     text = models.TextField(_("进展"))
     photo = models.ImageField(_("照片"), upload_to="deliberation/updates/%Y/%m/", blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=now)
 

@@ -76,7 +76,11 @@ def _require(actor, action, target):
 
 
 def _lock(matter: Matter) -> Matter:
-    return Matter.objects.select_for_update().select_related("village__rules").get(pk=matter.pk)
+    return (
+        Matter.objects.select_for_update(of=("self",))
+        .select_related("village__rules")
+        .get(pk=matter.pk)
+    )
 
 
 def _record(actor, action, obj, payload, matter):

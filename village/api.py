@@ -6,10 +6,10 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Schema
+from ninja import NinjaAPI, Router, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from wagtail.api.v3.auth import BearerTokenAuth
@@ -23,6 +23,8 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=BearerTokenAuth(),
     docs_url="/docs",
+    # No outside host: Swagger UI would otherwise ask validator.swagger.io about the schema.
+    docs=Swagger(settings={"validatorUrl": None}),
     openapi_url="/openapi.json",
 )
 
@@ -246,3 +248,12 @@ def me(request):
 
 
 api.add_router("/", core_router)
+
+
+def not_found(request, *args, **kwargs):
+    """Any other URL under /api/: JSON 404, like every other API error."""
+    return JsonResponse(
+        {"message": _("没有这个接口：%s") % request.path, "code": "not_found"},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -174,31 +174,65 @@ class ChainProblem:
 def verify_chain(key: str) -> ChainProblem | None:
     """Recompute one chain; return the first bad row, or None when intact."""
     expected_seq, prev = 1, GENESIS
+    before_prev, prev_row = GENESIS, None
     last_hash, last_seq = GENESIS, 0
     for row in AuditEvent.objects.filter(chain=key).order_by("seq", "id").iterator():
-        if row.seq != expected_seq:
-            reason = (
-                "sequence gap: a row is missing (deleted)"
-                if row.seq > expected_seq
-                else "duplicate or reordered sequence number (inserted/reordered)"
-            )
-            return ChainProblem(key, row.seq, row.pk, reason)
-        if row.prev_hash != prev:
+        if row.seq > expected_seq:
             return ChainProblem(
-                key, row.seq, row.pk, "previous-hash link broken (inserted or reordered row)"
+                key,
+                expected_seq,
+                None,
+                f"row seq {expected_seq} is missing (deleted); "
+                f"the chain resumes at row id={row.pk} seq={row.seq}",
+            )
+        if row.seq != expected_seq:
+            return ChainProblem(
+                key, row.seq, row.pk, "duplicate or reordered sequence number (inserted/reordered)"
+            )
+        if row.prev_hash != prev:
+            if prev_row is not None and row.prev_hash == before_prev:
+                # The next row links past the one before it: that one was slipped in.
+                return ChainProblem(
+                    key, prev_row.seq, prev_row.pk, "inserted row: the next row links past it"
+                )
+            return ChainProblem(
+                key,
+                row.seq,
+                row.pk,
+                "previous-hash link broken: this row or the one before it was inserted, "
+                "replaced or reordered",
             )
         if _row_hash(row) != row.hash:
             return ChainProblem(key, row.seq, row.pk, "content does not match its hash (edited)")
-        prev = row.hash
+        before_prev, prev, prev_row = prev, row.hash, row
         expected_seq += 1
         last_hash, last_seq = row.hash, row.seq
     head = AuditHead.objects.filter(chain=key).first()
-    if head is not None and (head.seq != last_seq or head.hash != last_hash):
+    if head is None:
+        if last_seq:
+            return ChainProblem(key, last_seq, None, "the chain's head record is missing (deleted)")
+        return None
+    if head.seq > last_seq:
         return ChainProblem(
             key,
             last_seq + 1,
             None,
             f"chain ends at seq {last_seq} but its head says {head.seq}: trailing rows deleted",
+        )
+    if head.seq < last_seq:
+        extra = AuditEvent.objects.filter(chain=key, seq=head.seq + 1).first()
+        return ChainProblem(
+            key,
+            head.seq + 1,
+            extra.pk if extra else None,
+            f"row beyond the chain head (head says seq {head.seq}): inserted",
+        )
+    if head.hash != last_hash:
+        return ChainProblem(
+            key,
+            last_seq,
+            prev_row.pk if prev_row else None,
+            "last row does not match the chain head (edited or replaced)",
         )
     return None
 

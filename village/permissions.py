@@ -78,6 +78,8 @@ class Roles:
     township_roles: dict[int, set[str]] = field(default_factory=dict)
     household_id: int | None = None
     home_village_id: int | None = None
+    # can(user, action) with no target, answered once per request (admin listings ask per row).
+    anywhere: dict[Action, bool] = field(default_factory=dict)
 
     def actions_in(self, village_id: int, township_id: int) -> set[Action]:
         granted: set[Action] = set()
@@ -151,7 +153,9 @@ def can(user, action: Action | str, target=None) -> bool:
         return True
     roles = roles_of(user)
     if target is None:
-        return visible_villages(user, action).exists()
+        if action not in roles.anywhere:
+            roles.anywhere[action] = visible_villages(user, action).exists()
+        return roles.anywhere[action]
     if action == A.VIEW_HOUSEHOLD and isinstance(target, Household):
         if roles.household_id == target.pk:
             return True

@@ -277,7 +277,9 @@ def membership_create(
 
 
 @transaction.atomic
-def membership_update(*, actor, membership: Membership, **changes) -> Membership:
+def membership_update(
+    *, actor, membership: Membership, _action="village.membership.update", **changes
+) -> Membership:
     _require(actor, Action.CHANGE_MEMBERSHIP, membership.village)
     changes = {k: v for k, v in changes.items() if k in {"start", "end", "grid", "note", "role"}}
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -285,7 +287,7 @@ def membership_update(*, actor, membership: Membership, **changes) -> Membership
     membership.full_clean()
     membership.save()
     if diff:
-        audit.record(actor=actor, action="village.membership.update", obj=membership, payload=diff)
+        audit.record(actor=actor, action=_action, obj=membership, payload=diff)
     return membership
 
 
@@ -293,7 +295,9 @@ def membership_end(*, actor, membership: Membership, end: date) -> Membership:
     """Roles are ended, never deleted: the past attendance lists depend on them."""
     if end < membership.start:
         raise ValidationError({"end": _("任职止日期不能早于起始日期。")})
-    return membership_update(actor=actor, membership=membership, end=end)
+    return membership_update(
+        actor=actor, membership=membership, end=end, _action="village.membership.end"
+    )
 
 
 @transaction.atomic

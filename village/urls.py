@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.contrib.auth.views import LogoutView
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from . import extensions, views
-from .api import api
+from .api import api, not_found
 
 village_patterns = (
     [
@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),
+    re_path(r"^api/", not_found),  # not a page of the site: JSON 404, no slash redirect
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(village_patterns)),
     *extensions.urlpatterns(),

@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "taggit",
     "simple_history",
     "axes",
+    # Serves the API docs' Swagger UI from our own static files; without it ninja loads the
+    # page's scripts and styles from cdn.jsdelivr.net.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.auth",
