@@ -46,7 +46,7 @@ def build(voters: int) -> tuple[int, list[str]]:
     from deliberation import services
     from deliberation.models import Matter
     from village import services as core
-    from village.models import Grid, GridLevel, Household, Township, Villager
+    from village.models import GridLevel, Household, Township, Villager
     from village.selectors import Body, body_members
 
     call_command("migrate", verbosity=0)
