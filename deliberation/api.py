@@ -141,10 +141,18 @@ def _villager(user):
     return Villager.objects.filter(user=user).first()
 
 
-def _list_item(matter: Matter, villager=None) -> dict:
+def _list_item(matter: Matter, villager=None, voted: set[int] | None = None) -> dict:
+    """`voted`: ids of the vote meetings the villager took part in, when the caller already
+    knows them (a list); otherwise one query for this matter."""
     meeting = (
         selectors.vote_meeting(matter) if hasattr(matter, "_prefetched_objects_cache") else None
     )
+    if meeting is None:
+        has_voted = False
+    elif voted is not None:
+        has_voted = meeting.pk in voted
+    else:
+        has_voted = selectors.has_voted(matter, villager)
     return {
         "id": matter.pk,
         "title": matter.title,
@@ -157,7 +165,7 @@ def _list_item(matter: Matter, villager=None) -> dict:
         "deciding_body": matter.deciding_body,
         "ballot_mode": matter.ballot_mode,
         "vote_closes_at": meeting.vote_closes_at if meeting else None,
-        "has_voted": selectors.has_voted(matter, villager) if meeting else False,
+        "has_voted": has_voted,
     }
 
 
@@ -175,7 +183,10 @@ def _get(request, matter_id) -> Matter:
 def matters(request, status: str | None = None):
     villager = _villager(request.user)
     qs = selectors.matters_for(request.user, status=status).prefetch_related("meetings__version")
-    return [_list_item(m, villager) for m in qs[:200]]
+    items = list(qs[:200])
+    # One query for "have I voted" across the whole list, not one per matter.
+    voted = selectors.voted_meeting_ids(villager, [selectors.vote_meeting(m) for m in items])
+    return [_list_item(m, villager, voted) for m in items]
 
 
 @router.get("/matters/{matter_id}", response={200: MatterOut, 404: Message})

@@ -6,6 +6,8 @@ a villager can read.
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from village.models import RuleSet, Threshold
@@ -61,6 +63,13 @@ PASS_BASE_IS_MEMBERS = {Body.BRANCH_COMMITTEE, Body.PARTY_MEMBERS}
 
 
 def verdict(rules: RuleSet, body: str, count: Count) -> dict:
+    """The verdict is stored as part of the permanent record: always in the village's language,
+    whatever language the cadre's screen is in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _verdict(rules, body, count)
+
+
+def _verdict(rules: RuleSet, body: str, count: Count) -> dict:
     body = Body(body)
     quorum = _check(
         rules, QUORUM_KEYS[body], count.present, count.should_attend, _("到会人数/应到人数")

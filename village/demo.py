@@ -31,7 +31,9 @@ SEED = 20180301
 PASSWORD = "demo12345"
 TODAY = date(2026, 11, 27)
 TERM_START = date(2021, 3, 1)  # the two committees elected in the 2021 round
-REP_TERM = (date(2021, 3, 1), date(2026, 12, 31))
+# Open-ended: with a fixed end the demo village would lose all its representatives on that day,
+# however recently it was loaded. A cadre records the end when the next term is elected.
+REP_TERM = (date(2021, 3, 1), None)
 REGION = "370124"  # 平阴县's administrative division code
 CHINESE_NUMBERS = "一二三四五六七八九十"
 

@@ -196,6 +196,7 @@ def _plan(village: Village, rows) -> tuple[list[_Planned], list[RowError]]:
     households = {h.number: h for h in Household.objects.filter(village=village)}
     existing_ids = set(Villager.objects.filter(village=village).values_list("id_number", flat=True))
     seen_ids: dict[str, int] = {}
+    new_households: dict[str, tuple[Grid, int]] = {}
     planned, errors = [], []
     for number, raw in rows:
         problems = []
@@ -238,6 +239,14 @@ def _plan(village: Village, rows) -> tuple[list[_Planned], list[RowError]]:
         household = households.get(text["户号"])
         if household is not None and area is not None and household.area_id != area.pk:
             problems.append(_("户号 %s 已属于其他片区") % text["户号"])
+        elif household is None and area is not None and text["户号"]:
+            # A new household takes the area of its first row; later rows must agree.
+            first_area, first_row = new_households.setdefault(text["户号"], (area, number))
+            if first_area.pk != area.pk:
+                problems.append(
+                    _("户号 %(number)s 在第 %(row)d 行填写的片区是“%(area)s”，与本行不一致")
+                    % {"number": text["户号"], "row": first_row, "area": first_area.name}
+                )
         fields = {
             "name": text["姓名"],
             "id_number": id_number,

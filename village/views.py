@@ -53,7 +53,9 @@ def me(request):
     members = []
     if household is not None:
         whole_ids = permissions.may_see_id_numbers(request.user, household.village)
-        for member in household.members.all():
+        # The head first, then the others from the eldest.
+        ordered = sorted(household.members.all(), key=lambda m: (m.pk != household.head_id,))
+        for member in ordered:
             member.shown_id_number = member.id_number if whole_ids else member.masked_id_number
             members.append(member)
     return render(

@@ -197,6 +197,17 @@ class ScopedViewSet(ModelViewSet):
     usage_view_class = ScopedUsageView
     delete_view_class = NoDeleteView
 
+    def get_queryset(self, request):
+        return None
+
+    def get_index_view_kwargs(self, **kwargs):
+        # Unlike SnippetViewSet, ModelViewSet never calls get_queryset(request): hand the index
+        # view our queryset (with its select_related) or every listed row costs queries.
+        queryset = self.get_queryset(None)
+        if queryset is not None:
+            kwargs.setdefault("queryset", queryset)
+        return super().get_index_view_kwargs(**kwargs)
+
 
 # ---------------------------------------------------------------------------
 # The viewsets
@@ -218,6 +229,9 @@ class GridViewSet(ScopedViewSet):
     list_display = ["name", "level", "parent", "village"]
     list_filter = ["village", "level"]
     search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return Grid.objects.select_related("parent", "village")
 
 
 def _household_create(*, actor, village, number, area, address="", status=None, **_ignored):
@@ -266,6 +280,7 @@ class HouseholdViewSet(ScopedViewSet):
     edit_view_class = HouseholdEdit
     form_fields = ["village", "number", "area", "address", "head", "status", "merged_into"]
     list_display = ["number", "head", "area", "address", "status"]
+    inspect_view_fields = ["village", "number", "area", "address", "head", "status", "merged_into"]
     list_filter = ["village", "status", "area"]
     search_fields = ["number", "address", "head__name", "members__name"]
     list_per_page = 50
@@ -333,11 +348,21 @@ class VillagerViewSet(ScopedViewSet):
     edit_view_class = VillagerEdit
     inspect_view_class = VillagerInspect
     form_fields = ["village", *services.VILLAGER_FIELDS]
-    list_display = ["name", "household", "gender", "birth_date", "party_membership", "status"]
+    # The village column: an inspector's list holds every village of the township.
+    list_display = [
+        "name",
+        "village",
+        "household",
+        "gender",
+        "birth_date",
+        "party_membership",
+        "status",
+    ]
     list_filter = ["village", "status", "party_membership", "is_representative", "gender"]
     search_fields = ["name", "phone", "household__number"]
     inspect_view_fields = [
         "name",
+        "village",
         "household",
         "id_number",
         "birth_date",
@@ -405,6 +430,9 @@ class RuleSetViewSet(ScopedViewSet):
     form_fields = [f.name for f in RuleSet._meta.fields if f.name not in ("id", "village")]
     list_display = ["village"]
     search_fields = ["village__name"]
+
+    def get_queryset(self, request):
+        return RuleSet.objects.select_related("village")
 
 
 for _model, _policy in [
