@@ -18,6 +18,8 @@ setup: $(STAMP)
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	@# The task worker (search index, batch documents) runs beside the web server.
+	$(PY) manage.py db_worker & WORKER=$$!; trap 'kill $$WORKER' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## make test: lint, checks, and the whole suite (browser tests included)

@@ -5,3 +5,42 @@ from django.utils.translation import gettext_lazy as _
 class PagesConfig(AppConfig):
     name = "pages"
     verbose_name = _("村务网站")
+
+    def ready(self):
+        from village import extensions, log_actions
+
+        from . import services
+        from .demo import build_demo
+
+        extensions.register_role_listener(services.sync_user_groups)
+        extensions.register_home(_home_for)
+        extensions.register_site_lister(_sites)
+        extensions.register_urls("site/", "pages.urls", "pages")
+        extensions.register_demo(build_demo)
+        log_actions.register("pages.notice.read", _("确认已读"))
+        log_actions.register("pages.site.setup", _("开通村网站"))
+
+        from village.api import api
+
+        from .api import router
+
+        api.add_router("/", router)
+
+
+def _home_for(user):
+    from .selectors import home_of, villager_of
+
+    villager = villager_of(user)
+    if villager is None:
+        return None
+    home = home_of(villager.village)
+    return home.url if home and home.live else None
+
+
+def _sites():
+    from .models import VillageHomePage
+
+    return [
+        (f"{p.village.township.name} · {p.title}", p.url)
+        for p in VillageHomePage.objects.live().select_related("village__township")
+    ]

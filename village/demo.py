@@ -397,3 +397,9 @@ class DemoBuilder:
         for builder in extensions.demo_builders():
             builder(township, self.stdout)
         return township
+
+    def finish(self):
+        """After the transaction: build the search index now rather than wait for a worker."""
+        from django.core.management import call_command
+
+        call_command("update_index", verbosity=0)

@@ -41,3 +41,49 @@ def register_demo(builder) -> None:
 
 def demo_builders() -> list:
     return list(_DEMOS)
+
+
+_ROLE_LISTENERS: list = []
+
+
+def register_role_listener(listener) -> None:
+    """`listener(user)` runs after a user's roles change (e.g. to sync Wagtail editor groups)."""
+    _ROLE_LISTENERS.append(listener)
+
+
+def roles_changed(user) -> None:
+    if user is None:
+        return
+    for listener in _ROLE_LISTENERS:
+        listener(user)
+
+
+_HOME_RESOLVERS: list = []
+
+
+def register_home(resolver) -> None:
+    """`resolver(user)` returns the URL of a signed-in user's own village site, or None."""
+    _HOME_RESOLVERS.append(resolver)
+
+
+def home_for(user) -> str | None:
+    for resolver in _HOME_RESOLVERS:
+        url = resolver(user)
+        if url:
+            return url
+    return None
+
+
+_SITE_LISTERS: list = []
+
+
+def register_site_lister(lister) -> None:
+    """`lister()` returns [(label, url)] of public village sites for the portal page."""
+    _SITE_LISTERS.append(lister)
+
+
+def site_links() -> list:
+    links = []
+    for lister in _SITE_LISTERS:
+        links.extend(lister())
+    return links

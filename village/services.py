@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, extensions
 from .models import (
     ActivationCode,
     Grid,
@@ -273,6 +273,7 @@ def membership_create(
     )
     if villager.user_id:
         forget_roles(villager.user)
+        extensions.roles_changed(villager.user)
     return membership
 
 
@@ -288,6 +289,9 @@ def membership_update(
     membership.save()
     if diff:
         audit.record(actor=actor, action=_action, obj=membership, payload=diff)
+        if membership.villager.user_id:
+            forget_roles(membership.villager.user)
+            extensions.roles_changed(membership.villager.user)
     return membership
 
 
@@ -385,6 +389,7 @@ def account_create(*, actor, villager: Villager, username: str, password: str):
     audit.record(
         actor=actor, action="village.account.create", obj=villager, payload={"username": username}
     )
+    extensions.roles_changed(user)
     return user
 
 
@@ -429,4 +434,5 @@ def account_activate(*, phone: str, code: str, password: str):
         obj=villager,
         payload={"activation_code_id": row.pk},
     )
+    extensions.roles_changed(user)
     return user

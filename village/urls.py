@@ -15,6 +15,7 @@ village_patterns = (
         path("logout/", LogoutView.as_view(), name="logout"),
         path("activate/", views.activate, name="activate"),
         path("me/", views.me, name="me"),
+        path("text-size/", views.text_size, name="text_size"),
     ],
     "village",
 )

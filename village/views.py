@@ -7,10 +7,11 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from . import permissions, selectors, services
+from . import extensions, permissions, selectors, services
 
 
 class PhoneLoginForm(AuthenticationForm):
@@ -39,7 +40,11 @@ class CunzhiLoginView(LoginView):
 
 
 def home(request):
-    context = {}
+    if request.user.is_authenticated and not request.GET.get("portal"):
+        own_site = extensions.home_for(request.user)
+        if own_site:
+            return redirect(own_site)
+    context = {"sites": extensions.site_links()}
     if request.user.is_authenticated:
         context["household"] = selectors.household_for_user(request.user)
         context["villages"] = permissions.visible_villages(request.user)
@@ -113,3 +118,17 @@ def activate(request):
             return redirect("village:me")
     status = 400 if request.method == "POST" else 200
     return render(request, "village/activate.html", {"form": form}, status=status)
+
+
+@require_http_methods(["POST"])
+def text_size(request):
+    """The larger-type switch for elderly readers: a cookie, no JavaScript needed."""
+    large = request.POST.get("size") == "large"
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = redirect(target)
+    response.set_cookie(
+        "text_size", "large" if large else "normal", max_age=365 * 86400, samesite="Lax"
+    )
+    return response

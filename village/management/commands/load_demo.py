@@ -22,5 +22,7 @@ class Command(BaseCommand):
             self.stdout.write("demo already loaded; nothing to do")
             return
         self.stdout.write("loading the demo township…")
-        DemoBuilder(stdout=self.stdout).build()
+        builder = DemoBuilder(stdout=self.stdout)
+        builder.build()
+        builder.finish()
         self.stdout.write(self.style.SUCCESS("demo loaded; accounts use the password demo12345"))

@@ -1,0 +1,311 @@
+"""Reads of the village sites: who may see a notice, a villager's notices with read state, the
+per-area unread report, the home page's sections and the village-affairs board."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.utils import timezone
+
+from village import permissions, publications
+from village.models import (
+    Grid,
+    GridLevel,
+    Household,
+    HouseholdStatus,
+    PartyMembership,
+    Village,
+    Villager,
+    VillagerStatus,
+)
+
+from .models import (
+    Audience,
+    MoralModelIndexPage,
+    NoticeIndexPage,
+    NoticePage,
+    NoticeRead,
+    PowerListPage,
+    RulesPage,
+    TransparencyPage,
+    VillageHomePage,
+)
+
+
+def home_of(village: Village) -> VillageHomePage | None:
+    return VillageHomePage.objects.filter(village=village).first()
+
+
+def village_of_page(page) -> Village | None:
+    home = (
+        VillageHomePage.objects.filter(path=page.path[: VillageHomePage.steplen * 2])
+        .select_related("village")
+        .first()
+    )
+    if home is None:
+        home = VillageHomePage.objects.ancestor_of(page, inclusive=True).select_related("village")
+        home = home.first()
+    return home.village if home else None
+
+
+def villager_of(user) -> Villager | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Villager.objects.filter(user=user).select_related("household__area").first()
+
+
+def _area_ids(notice: NoticePage) -> set[int]:
+    """The areas a notice addresses: chosen areas, and every area of a chosen large grid."""
+    chosen = list(notice.grids.all())
+    ids = {g.pk for g in chosen if g.level == GridLevel.AREA}
+    large = [g.pk for g in chosen if g.level == GridLevel.LARGE]
+    if large:
+        ids |= set(Grid.objects.filter(parent_id__in=large).values_list("pk", flat=True))
+    return ids
+
+
+def in_audience(notice: NoticePage, villager: Villager | None, today: date | None = None) -> bool:
+    if villager is None or villager.status != VillagerStatus.REGISTERED:
+        return False
+    if notice.audience == Audience.EVERYONE:
+        return True
+    if notice.audience == Audience.GRIDS:
+        return villager.household.area_id in _area_ids(notice)
+    if notice.audience == Audience.PARTY:
+        return villager.party_membership in (PartyMembership.FULL, PartyMembership.PROBATIONARY)
+    return villager.is_representative_on(today or timezone.localdate())
+
+
+def may_read(user, notice: NoticePage, village: Village | None = None) -> bool:
+    """Everyone in the audience; the village's cadres, grid officers and inspectors always."""
+    village = village or village_of_page(notice)
+    if village is None:
+        return False
+    if permissions.can(user, permissions.Action.VIEW_ROSTER, village):
+        return True
+    villager = villager_of(user)
+    return (
+        villager is not None and villager.village_id == village.pk and in_audience(notice, villager)
+    )
+
+
+def audience_filter(villager: Villager, today: date) -> Q:
+    """The notices whose audience includes `villager`, as a query."""
+    area = villager.household.area
+    condition = Q(audience=Audience.EVERYONE) | Q(
+        audience=Audience.GRIDS, grids__in=[area.pk, area.parent_id]
+    )
+    if villager.party_membership in (PartyMembership.FULL, PartyMembership.PROBATIONARY):
+        condition |= Q(audience=Audience.PARTY)
+    if villager.is_representative_on(today):
+        condition |= Q(audience=Audience.REPRESENTATIVES)
+    return condition
+
+
+def current_notices(root) -> QuerySet[NoticePage]:
+    today = timezone.localdate()
+    return (
+        NoticePage.objects.live()
+        .descendant_of(root)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .order_by("-publish_on", "-first_published_at", "-id")
+    )
+
+
+def notices_for(user, root, *, include_expired=False) -> QuerySet[NoticePage]:
+    """The notices under `root` this user may read, unread first then newest, with `is_read`."""
+    qs = NoticePage.objects.live().descendant_of(root) if include_expired else current_notices(root)
+    village = village_of_page(root)
+    villager = villager_of(user)
+    staff = village is not None and permissions.can(user, permissions.Action.VIEW_ROSTER, village)
+    if not staff:
+        if (
+            villager is None
+            or village is None
+            or villager.village_id != village.pk
+            or villager.status != VillagerStatus.REGISTERED
+        ):
+            return qs.none().annotate(is_read=Value(False))
+        qs = qs.filter(audience_filter(villager, timezone.localdate())).distinct()
+    read = NoticeRead.objects.filter(notice=OuterRef("pk"), villager=villager)
+    return qs.annotate(is_read=Exists(read)).order_by(
+        "is_read", "-publish_on", "-first_published_at", "-id"
+    )
+
+
+def public_notices(root) -> QuerySet[NoticePage]:
+    """What anyone may read without logging in: notices to everyone."""
+    return current_notices(root).filter(audience=Audience.EVERYONE)
+
+
+# --- the unread report -------------------------------------------------------------------
+
+
+@dataclass
+class UnreadRow:
+    household: Household
+    area: str
+    head: str
+    phone: str
+
+
+def audience_households(notice: NoticePage, village: Village) -> QuerySet[Household]:
+    households = Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE)
+    today = timezone.localdate()
+    if notice.audience == Audience.GRIDS:
+        households = households.filter(area_id__in=_area_ids(notice))
+    elif notice.audience == Audience.PARTY:
+        households = households.filter(
+            members__party_membership__in=[PartyMembership.FULL, PartyMembership.PROBATIONARY],
+            members__status=VillagerStatus.REGISTERED,
+        )
+    elif notice.audience == Audience.REPRESENTATIVES:
+        households = households.filter(
+            Q(members__representative_from__isnull=True)
+            | Q(members__representative_from__lte=today),
+            Q(members__representative_to__isnull=True) | Q(members__representative_to__gte=today),
+            members__is_representative=True,
+            members__status=VillagerStatus.REGISTERED,
+        )
+    return households.distinct()
+
+
+def unread_report(notice: NoticePage, village: Village, *, areas: list[int] | None = None):
+    """Households of the audience where nobody has confirmed reading, per area, with a phone."""
+    households = audience_households(notice, village)
+    if areas is not None:
+        households = households.filter(area_id__in=areas)
+    read = NoticeRead.objects.filter(notice=notice, household=OuterRef("pk"))
+    total = households.count()
+    unread_qs = (
+        households.annotate(has_read=Exists(read))
+        .filter(has_read=False)
+        .select_related("area__parent", "head")
+        .prefetch_related("members")
+        .order_by("area__parent__name", "area__name", "number")
+    )
+    rows, by_area = [], {}
+    for h in unread_qs:
+        phone = (h.head.phone if h.head else "") or next(
+            (m.phone for m in h.members.all() if m.phone), ""
+        )
+        rows.append(UnreadRow(h, str(h.area), h.head.name if h.head else "", phone))
+        by_area[str(h.area)] = by_area.get(str(h.area), 0) + 1
+    return {
+        "total": total,
+        "unread": len(rows),
+        "read": total - len(rows),
+        "rows": rows,
+        "by_area": sorted(by_area.items()),
+    }
+
+
+def officer_areas(user, village: Village) -> list[int] | None:
+    """The areas a grid officer reports on; None means all (secretary, committee)."""
+    if permissions.can(user, permissions.Action.CHANGE_ROSTER, village) or permissions.can(
+        user, permissions.Action.VIEW_AUDIT, village
+    ):
+        return None
+    from village.models import Membership, VillageRole
+
+    grids = list(
+        Membership.objects.valid_on(timezone.localdate())
+        .filter(village=village, villager__user=user, role=VillageRole.GRID_OFFICER)
+        .values_list("grid_id", flat=True)
+    )
+    areas = set(
+        Grid.objects.filter(pk__in=grids, level=GridLevel.AREA).values_list("pk", flat=True)
+    )
+    areas |= set(Grid.objects.filter(parent_id__in=grids).values_list("pk", flat=True))
+    return sorted(areas)
+
+
+# --- page contexts -------------------------------------------------------------------------
+
+
+def _first(model, home):
+    return model.objects.live().child_of(home).first()
+
+
+def site_links(home: VillageHomePage) -> dict:
+    from django.urls import reverse
+
+    children = {
+        type(p): p
+        for p in home.get_children().live().specific().only("id", "path", "url_path", "title")
+    }
+    links = {
+        "rules": children.get(RulesPage),
+        "powers": children.get(PowerListPage),
+        "moral_models": children.get(MoralModelIndexPage),
+        "notices": children.get(NoticeIndexPage),
+        "transparency": children.get(TransparencyPage),
+    }
+    urls = {k: (p.url if p else None) for k, p in links.items()}
+    for key, name in (
+        ("matters", "deliberation:list"),
+        ("suggestions", "deliberation:suggestions"),
+        ("me", "village:me"),
+    ):
+        try:
+            urls[key] = reverse(name)
+        except Exception:
+            urls[key] = None
+    return urls
+
+
+def home_context(home: VillageHomePage, user) -> dict:
+    from deliberation.selectors import matters_for
+
+    notices_root = home
+    if user.is_authenticated:
+        notices = list(notices_for(user, notices_root)[:8])
+    else:
+        notices = list(public_notices(notices_root)[:8])
+    unread = [n for n in notices if getattr(n, "is_read", True) is False]
+    open_votes = []
+    if user.is_authenticated:
+        open_votes = list(matters_for(user, status="voting", village=home.village)[:5])
+    return {
+        "notices": notices,
+        "unread_count": len(unread),
+        "open_votes": open_votes,
+        "links": site_links(home),
+        "villager": villager_of(user),
+    }
+
+
+def notice_index_context(index: NoticeIndexPage, request) -> dict:
+    user = request.user
+    if user.is_authenticated:
+        notices = notices_for(user, index)
+    else:
+        notices = public_notices(index)
+    category = request.GET.get("category")
+    if category:
+        notices = notices.filter(category=category)
+    return {"notices": notices[:100], "category": category}
+
+
+def transparency_context(page: TransparencyPage, request) -> dict:
+    home = VillageHomePage.objects.ancestor_of(page).first()
+    items = publications.items_for(home.village) if home else []
+    kind = request.GET.get("kind") or ""
+    period = request.GET.get("period") or ""
+    periods = sorted(
+        {timezone.localtime(i.published_at).strftime("%Y-%m") for i in items}, reverse=True
+    )
+    if kind:
+        items = [i for i in items if i.kind == kind]
+    if period:
+        items = [i for i in items if timezone.localtime(i.published_at).strftime("%Y-%m") == period]
+    groups: dict[str, list] = {}
+    for item in items:
+        groups.setdefault(timezone.localtime(item.published_at).strftime("%Y-%m"), []).append(item)
+    return {
+        "groups": sorted(groups.items(), reverse=True),
+        "kinds": [(k, v.label) for k, v in publications.KINDS.items()],
+        "kind": kind,
+        "periods": periods,
+        "period": period,
+    }

@@ -1,0 +1,205 @@
+"""Writes of the village sites: a village's site with its editor groups and moderation
+workflow, editors' group membership from their roles, and read receipts."""
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
+
+from village import audit
+from village.models import Membership, Village, VillageRole
+
+from . import selectors
+from .models import (
+    MoralModelIndexPage,
+    NoticeIndexPage,
+    NoticePage,
+    NoticeRead,
+    PowerListPage,
+    RulesPage,
+    TransparencyPage,
+    VillageHomePage,
+)
+
+EDITORS, MODERATORS, DRAFTERS = "editors", "moderators", "drafters"
+
+
+def group_name(village: Village, kind: str) -> str:
+    label = {EDITORS: "网站编辑", MODERATORS: "通知审核", DRAFTERS: "网格员投稿"}[kind]
+    return f"{village.name}·{label}"
+
+
+def _site_root() -> Page:
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is None:
+        root = Page.get_first_root_node()
+        home = root.get_children().first() or root
+        site = Site.objects.create(
+            hostname="localhost",
+            port=80,
+            root_page=home,
+            is_default_site=True,
+            site_name="村治",
+        )
+    return site.root_page
+
+
+def _grant_pages(group: Group, page: Page, permissions: list[str]) -> None:
+    for codename in permissions:
+        permission = Permission.objects.get(
+            content_type__app_label="wagtailcore", codename=f"{codename}_page"
+        )
+        GroupPagePermission.objects.get_or_create(group=group, page=page, permission=permission)
+
+
+def _grant_images(group: Group, collection: Collection) -> None:
+    for codename in ("add_image", "change_image", "choose_image"):
+        permission = Permission.objects.get(
+            content_type__app_label="wagtailimages", codename=codename
+        )
+        GroupCollectionPermission.objects.get_or_create(
+            group=group, collection=collection, permission=permission
+        )
+
+
+@transaction.atomic
+def village_site_setup(*, actor, village: Village, title: str | None = None) -> VillageHomePage:
+    """Create the village's home page and sections, its editor groups with page permissions on
+    that subtree only, an image collection, and the notice moderation workflow. Idempotent."""
+    if actor is not None and not actor.is_superuser:
+        raise PermissionDenied(_("只有系统管理员可以为村开通网站。"))
+    home = VillageHomePage.objects.filter(village=village).first()
+    if home is None:
+        home = VillageHomePage(
+            title=title or village.name,
+            slug=village.code,
+            village=village,
+            seo_title=f"{village.name} · 村务公开",
+        )
+        _site_root().add_child(instance=home)
+        home.save_revision().publish()
+        for model, title_, slug in (
+            (NoticeIndexPage, _("通知公告"), "notices"),
+            (RulesPage, _("村规民约"), "rules"),
+            (MoralModelIndexPage, _("道德模范"), "models"),
+            (TransparencyPage, _("村务公开栏"), "board"),
+            (PowerListPage, _("小微权力清单"), "powers"),
+        ):
+            page = model(title=str(title_), slug=slug)
+            if model is RulesPage:
+                page.chapters = []
+            if model is PowerListPage:
+                page.powers = []
+            home.add_child(instance=page)
+            page.save_revision().publish()
+    editors, _c = Group.objects.get_or_create(name=group_name(village, EDITORS))
+    moderators, _c = Group.objects.get_or_create(name=group_name(village, MODERATORS))
+    drafters, _c = Group.objects.get_or_create(name=group_name(village, DRAFTERS))
+    access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    for group in (editors, moderators, drafters):
+        group.permissions.add(access)
+    _grant_pages(editors, home, ["add", "change", "publish"])
+    _grant_pages(moderators, home, ["add", "change", "publish"])
+    notices = NoticeIndexPage.objects.child_of(home).first()
+    _grant_pages(drafters, notices, ["add", "change"])
+    root_collection = Collection.get_first_root_node()
+    collection = root_collection.get_children().filter(name=village.name).first()
+    if collection is None:
+        collection = root_collection.add_child(name=village.name)
+    for group in (editors, moderators, drafters):
+        _grant_images(group, collection)
+    workflow_name = f"{village.name}·通知审核"
+    workflow = Workflow.objects.filter(name=workflow_name).first()
+    if workflow is None:
+        workflow = Workflow.objects.create(name=workflow_name)
+        task = GroupApprovalTask.objects.create(name=f"{village.name}·书记审核")
+        task.groups.set([moderators])
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    WorkflowPage.objects.update_or_create(page=notices, defaults={"workflow": workflow})
+    audit.record(
+        actor=actor,
+        action="pages.site.setup",
+        obj=village,
+        village=village,
+        payload={"home_page": home.pk, "groups": [editors.name, moderators.name, drafters.name]},
+    )
+    for membership in (
+        Membership.objects.valid_on(timezone.localdate())
+        .filter(village=village, villager__user__isnull=False)
+        .select_related("villager__user")
+    ):
+        sync_user_groups(membership.villager.user)
+    return home
+
+
+ROLE_GROUPS = {
+    VillageRole.SECRETARY: (EDITORS, MODERATORS),
+    VillageRole.BRANCH_COMMITTEE: (EDITORS,),
+    VillageRole.VILLAGE_COMMITTEE: (EDITORS,),
+    VillageRole.GRID_OFFICER: (DRAFTERS,),
+}
+
+
+def sync_user_groups(user) -> None:
+    """Wagtail's page permissions are group-based: derive a user's village editor groups from
+    the roles they hold today (called whenever roles change)."""
+    wanted, managed = set(), set()
+    today = timezone.localdate()
+    for village in Village.objects.filter(home_page__isnull=False):
+        for kind in (EDITORS, MODERATORS, DRAFTERS):
+            managed.add(group_name(village, kind))
+    for membership in (
+        Membership.objects.valid_on(today).filter(villager__user=user).select_related("village")
+    ):
+        for kind in ROLE_GROUPS.get(membership.role, ()):
+            wanted.add(group_name(membership.village, kind))
+    current = set(user.groups.filter(name__in=managed).values_list("name", flat=True))
+    if current != wanted & managed:
+        user.groups.remove(*Group.objects.filter(name__in=current - wanted))
+        user.groups.add(*Group.objects.filter(name__in=wanted & managed))
+
+
+@transaction.atomic
+def notice_mark_read(*, actor, notice: NoticePage) -> NoticeRead:
+    """已读: the villager confirms; a second confirmation changes nothing."""
+    village = selectors.village_of_page(notice)
+    villager = selectors.villager_of(actor)
+    if (
+        villager is None
+        or village is None
+        or villager.village_id != village.pk
+        or not selectors.in_audience(notice, villager)
+    ):
+        raise PermissionDenied(_("这条通知不是发给您的。"))
+    if not notice.live:
+        raise ValidationError(_("这条通知已撤下。"))
+    existing = NoticeRead.objects.filter(notice=notice, villager=villager).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            read = NoticeRead.objects.create(
+                notice=notice, villager=villager, household_id=villager.household_id, user=actor
+            )
+    except IntegrityError:
+        return NoticeRead.objects.get(notice=notice, villager=villager)
+    audit.record(
+        actor=actor,
+        action="pages.notice.read",
+        obj=notice,
+        village=village,
+        payload={"villager": villager.pk, "household": villager.household_id},
+    )
+    return read
