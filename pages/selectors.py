@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
+from wagtail.models import Page
 
 from village import permissions, publications
 from village.models import (
@@ -37,14 +38,15 @@ def home_of(village: Village) -> VillageHomePage | None:
 
 
 def village_of_page(page) -> Village | None:
+    """The village whose site holds `page` (the nearest VillageHomePage ancestor), one query."""
+    step = Page.steplen
+    prefixes = [page.path[:i] for i in range(step, len(page.path) + 1, step)]
     home = (
-        VillageHomePage.objects.filter(path=page.path[: VillageHomePage.steplen * 2])
+        VillageHomePage.objects.filter(path__in=prefixes)
         .select_related("village")
+        .order_by("-depth")
         .first()
     )
-    if home is None:
-        home = VillageHomePage.objects.ancestor_of(page, inclusive=True).select_related("village")
-        home = home.first()
     return home.village if home else None
 
 
@@ -112,11 +114,13 @@ def current_notices(root) -> QuerySet[NoticePage]:
     )
 
 
-def notices_for(user, root, *, include_expired=False) -> QuerySet[NoticePage]:
+def notices_for(
+    user, root, *, include_expired=False, villager=None, village=None
+) -> QuerySet[NoticePage]:
     """The notices under `root` this user may read, unread first then newest, with `is_read`."""
     qs = NoticePage.objects.live().descendant_of(root) if include_expired else current_notices(root)
-    village = village_of_page(root)
-    villager = villager_of(user)
+    village = village or village_of_page(root)
+    villager = villager or villager_of(user)
     staff = village is not None and permissions.can(user, permissions.Action.VIEW_ROSTER, village)
     if not staff:
         if (
@@ -223,45 +227,50 @@ def officer_areas(user, village: Village) -> list[int] | None:
 # --- page contexts -------------------------------------------------------------------------
 
 
-def _first(model, home):
-    return model.objects.live().child_of(home).first()
-
-
 def site_links(home: VillageHomePage) -> dict:
+    """URLs of the village's sections, from one query (no per-type `specific` loads)."""
+    from django.contrib.contenttypes.models import ContentType
     from django.urls import reverse
 
-    children = {
-        type(p): p
-        for p in home.get_children().live().specific().only("id", "path", "url_path", "title")
+    types = {
+        ContentType.objects.get_for_model(model).pk: key
+        for key, model in (
+            ("rules", RulesPage),
+            ("powers", PowerListPage),
+            ("moral_models", MoralModelIndexPage),
+            ("notices", NoticeIndexPage),
+            ("transparency", TransparencyPage),
+        )
     }
-    links = {
-        "rules": children.get(RulesPage),
-        "powers": children.get(PowerListPage),
-        "moral_models": children.get(MoralModelIndexPage),
-        "notices": children.get(NoticeIndexPage),
-        "transparency": children.get(TransparencyPage),
-    }
-    urls = {k: (p.url if p else None) for k, p in links.items()}
+    urls = dict.fromkeys(types.values())
+    home_url = home.url or "/"
+    for child in (
+        Page.objects.child_of(home)
+        .live()
+        .filter(content_type_id__in=list(types))
+        .order_by("path")
+        .values("content_type_id", "slug")
+    ):
+        key = types[child["content_type_id"]]
+        if urls[key] is None:
+            urls[key] = f"{home_url}{child['slug']}/"
     for key, name in (
         ("matters", "deliberation:list"),
         ("suggestions", "deliberation:suggestions"),
         ("me", "village:me"),
     ):
-        try:
-            urls[key] = reverse(name)
-        except Exception:
-            urls[key] = None
+        urls[key] = reverse(name)
     return urls
 
 
 def home_context(home: VillageHomePage, user) -> dict:
     from deliberation.selectors import matters_for
 
-    notices_root = home
+    villager = villager_of(user)
     if user.is_authenticated:
-        notices = list(notices_for(user, notices_root)[:8])
+        notices = list(notices_for(user, home, villager=villager, village=home.village)[:8])
     else:
-        notices = list(public_notices(notices_root)[:8])
+        notices = list(public_notices(home)[:8])
     unread = [n for n in notices if getattr(n, "is_read", True) is False]
     open_votes = []
     if user.is_authenticated:
@@ -271,14 +280,16 @@ def home_context(home: VillageHomePage, user) -> dict:
         "unread_count": len(unread),
         "open_votes": open_votes,
         "links": site_links(home),
-        "villager": villager_of(user),
+        "villager": villager,
     }
 
 
 def notice_index_context(index: NoticeIndexPage, request) -> dict:
     user = request.user
     if user.is_authenticated:
-        notices = notices_for(user, index)
+        notices = notices_for(
+            user, index, villager=villager_of(user), village=village_of_page(index)
+        )
     else:
         notices = public_notices(index)
     category = request.GET.get("category")
