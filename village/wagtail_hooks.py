@@ -505,3 +505,9 @@ def register_audit_menu_item():
 def register_village_log_actions(actions):
     for action, label in ACTIONS.items():
         actions.register_action(action, label, label)
+
+
+@hooks.register("construct_main_menu")
+def hide_wagtail_help_menu(request, menu_items):
+    # Wagtail's help menu links to its guide on an outside host, unreachable from many villages.
+    menu_items[:] = [item for item in menu_items if item.name != "help"]

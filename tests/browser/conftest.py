@@ -1,0 +1,211 @@
+"""Playwright (sync API) driving Debian's Chromium against pytest-django's live server.
+
+Never a downloaded browser: the tests launch /usr/bin/chromium and are skipped, with the reason
+said, only when it is missing. Each test gets fresh browser contexts: a phone (390×844, touch,
+mobile user agent) for villagers, a 1280×800 desktop for cadres.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SHOTS = Path("/tmp/cunzhi-shots")
+HERE = Path(__file__).resolve().parent
+
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 13; V2254A) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Mobile Safari/537.36"
+)
+DEVICES = {
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+        "user_agent": PHONE_UA,
+    },
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "device(name): browser context for `page`: 'phone' (villager) or 'desktop'"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            # The server thread must see the test's rows (committed), and the database is
+            # restored to its migrated state afterwards (Wagtail's root page, locale, site).
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed
+    return report
+
+
+def _flush_past_triggers(sql_flush):
+    """Let the flush between transactional tests empty tables guarded by triggers.
+
+    The audit chain refuses DELETE and TRUNCATE (village migration 0002). Between two tests
+    the test database is emptied anyway: the triggers are dropped (SQLite) or disabled
+    (PostgreSQL) inside the flush's own transaction and restored before it commits.
+    """
+
+    def flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = sql_flush(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        if not statements:
+            return statements
+        vendor = self.connection.vendor
+        with self.connection.cursor() as cursor:
+            if vendor == "sqlite":
+                cursor.execute(
+                    "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
+                )
+                triggers = [(n, sql) for n, table, sql in cursor.fetchall() if table in tables]
+                return (
+                    [f'DROP TRIGGER "{name}"' for name, _sql in triggers]
+                    + statements
+                    + [sql for _name, sql in triggers]
+                )
+            if vendor == "postgresql":
+                cursor.execute(
+                    "SELECT DISTINCT c.relname FROM pg_trigger t"
+                    " JOIN pg_class c ON c.oid = t.tgrelid"
+                    " WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
+                )
+                guarded = [name for (name,) in cursor.fetchall() if name in tables]
+                quote = self.quote_name
+                return (
+                    [f"ALTER TABLE {quote(t)} DISABLE TRIGGER USER" for t in guarded]
+                    + statements
+                    + [f"ALTER TABLE {quote(t)} ENABLE TRIGGER USER" for t in guarded]
+                )
+        return statements
+
+    return flush
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _flush_guarded_tables():
+    """Module-scoped: still in place at each test's database teardown, gone after the module
+    (other folders patch the flush in the same way; two patches at once would drop twice)."""
+    from django.db import connections
+
+    with pytest.MonkeyPatch.context() as patch:
+        for ops_class in {type(connections[alias].ops) for alias in connections}:
+            if getattr(ops_class.sql_flush, "past_triggers", False):
+                continue  # already let through by an enclosing fixture
+            flush = _flush_past_triggers(ops_class.sql_flush)
+            flush.past_triggers = True
+            patch.setattr(ops_class, "sql_flush", flush)
+        yield
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # The sync API runs an event loop in the test thread; Django's ORM (factories in the
+    # test body, the database teardown) would otherwise refuse to run "in async context".
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
+    playwright.stop()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def new_page(request, browser, live_server):
+    """Open a page in a fresh context: ``new_page("phone")`` or ``new_page("desktop")``.
+
+    Requests to any host but the live server are refused and remembered (the site must load
+    nothing from outside); uncaught JavaScript errors are remembered too. Both fail the test.
+    """
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)
+    own_host = urlsplit(live_server.url).netloc
+    contexts = []
+    outside: list[str] = []
+    js_errors: list[str] = []
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(("data:", "blob:")) or urlsplit(url).netloc == own_host:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    def open_page(device: str = "desktop"):
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            **DEVICES[device],
+        )
+        context.set_default_timeout(10_000)
+        context.route("**/*", route)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: js_errors.append(str(exc)))
+        return page
+
+    yield open_page
+    if getattr(request.node, "call_failed", False):
+        # Keep what the browser showed when the test failed, for a person to look at.
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for n, context in enumerate(contexts):
+            for m, failed_page in enumerate(context.pages):
+                stem = SHOTS / f"FAILED-{request.node.name}-{n}{m}"
+                failed_page.screenshot(path=f"{stem}.png", full_page=True)
+                stem.with_suffix(".html").write_text(failed_page.content())
+    for context in contexts:
+        context.close()
+    assert not outside, f"the pages asked for files from other hosts: {outside}"
+    assert not js_errors, f"JavaScript errors on the pages: {js_errors}"
+
+
+@pytest.fixture
+def page(request, new_page):
+    """One page per test; ``@pytest.mark.device("phone")`` for a villager's phone."""
+    marker = request.node.get_closest_marker("device")
+    return new_page(marker.args[0] if marker else "desktop")
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save the final state of a journey to /tmp/cunzhi-shots/<test name>[-<suffix>].png."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, suffix: str = ""):
+        name = request.node.name + (f"-{suffix}" if suffix else "")
+        path = SHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True, animations="disabled")
+        return path
+
+    return take
