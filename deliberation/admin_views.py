@@ -80,9 +80,15 @@ class MeetingForm(forms.Form):
             del self.fields["joint"]
 
 
+# <input type="date"> and "datetime-local" accept only ISO values; the active locale's input
+# format (zh-hans: 2026/11/27 12:30) would leave the initial values blank in the browser.
+HTML_DATE, HTML_DATETIME = "%Y-%m-%d", "%Y-%m-%dT%H:%M"
+
+
 class OpenVoteForm(forms.Form):
     held_on = forms.DateField(
-        label=gettext_lazy("会议日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("会议日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format=HTML_DATE),
     )
     place = forms.CharField(label=gettext_lazy("地点"), max_length=100, required=False)
     chair = forms.ModelChoiceField(
@@ -93,11 +99,11 @@ class OpenVoteForm(forms.Form):
     )
     opens_at = forms.DateTimeField(
         label=gettext_lazy("网上投票开始"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=HTML_DATETIME),
     )
     closes_at = forms.DateTimeField(
         label=gettext_lazy("网上投票截止"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=HTML_DATETIME),
     )
 
     def __init__(self, *args, people, **kwargs):

@@ -38,8 +38,12 @@ def matters_for(user, *, status: str | None = None, village: Village | None = No
     ones of their own village for villagers."""
     full = permissions.visible_villages(user, "matter.view")
     public = permissions.visible_villages(user, "matter.view_public")
+    # A matter returned by a failed vote stays visible to the villagers who voted on it.
+    public_matters = Q(status__in=PUBLIC_STATUSES) | Q(
+        status=MatterStatus.RETURNED, frozen_at__isnull=False
+    )
     qs = Matter.objects.filter(
-        Q(village__in=full) | (Q(village__in=public) & Q(status__in=PUBLIC_STATUSES))
+        Q(village__in=full) | (Q(village__in=public) & public_matters)
     ).select_related("village")
     if village is not None:
         qs = qs.filter(village=village)
@@ -51,9 +55,10 @@ def matters_for(user, *, status: str | None = None, village: Village | None = No
 def may_see(user, matter: Matter) -> bool:
     if permissions.can(user, "matter.view", matter.village):
         return True
-    return matter.status in PUBLIC_STATUSES and permissions.can(
-        user, "matter.view_public", matter.village
+    public = matter.status in PUBLIC_STATUSES or (
+        matter.status == MatterStatus.RETURNED and matter.frozen_at is not None
     )
+    return public and permissions.can(user, "matter.view_public", matter.village)
 
 
 def matter_detail(matter_id: int) -> Matter:

@@ -410,7 +410,7 @@ def meeting_record(
 
 
 def _count(meeting: Meeting, ruleset) -> rules.Count:
-    rows = list(meeting.attendance.all())
+    rows = list(meeting.attendance.select_related("villager"))
     online_voters = set()
     if ruleset.online_voter_counts_present:
         online_voters = set(

@@ -38,3 +38,13 @@ def township_world(db):
     ).user
     users["outsider"] = UserFactory(username="outsider")
     return {"own": own, "neighbour": neighbour, "foreign": foreign, "area": area, "users": users}
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default():
+    """Every test starts in the default language, whatever a previous request activated."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")

@@ -40,7 +40,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -140,7 +140,99 @@ def villager_with_role(village, role, *, username=None, grid=None, household=Non
     user = UserFactory(username=username) if username else UserFactory()
     villager = VillagerFactory(household=household, user=user)
     if role != "resident":
-        if role == "grid_officer":
-            grid = grid or household.area
-        MembershipFactory(villager=villager, role=role, grid=grid)
+        officer_grid = (grid or household.area) if role == "grid_officer" else None
+        MembershipFactory(villager=villager, role=role, grid=officer_grid)
     return villager
+
+
+def deliberation_village(*, township=None, name=None, households=12):
+    """A village with known bodies for the 四议两公开 procedure, everyone with a login.
+
+    - branch committee (7): the secretary + 6 members (b1..b6), all full party members;
+    - village committee (6): the secretary (一肩挑), b1, b2 and three non-party members v3..v5;
+      the two committees together are 10 people;
+    - full party members (12): the branch committee and p1..p5; probationary: q1, q2;
+    - representatives (6): r1..r6; the representatives' meeting is them ∪ the committee (12);
+    - adult registered villagers (28) spread over ``households`` households (12 by default),
+      plus plain villagers x1..x5 (x1 sits on the supervision committee), a minor and a
+      villager who moved out, neither of whom may vote.
+
+    Returns a SimpleNamespace with the village, the households and every person by label
+    (``.people["b1"]``), and the lists ``branch``, ``village_committee``, ``two_committees``,
+    ``party_full``, ``probationary``, ``representatives_body`` and ``adults``.
+    """
+    from types import SimpleNamespace
+
+    from village.models import PartyMembership, VillagerStatus
+
+    village = VillageFactory(
+        **({"township": township} if township else {}), **({"name": name} if name else {})
+    )
+    area = AreaFactory(parent__village=village)
+    homes = [HouseholdFactory(village=village, area=area) for _i in range(households)]
+    term = date.today() - timedelta(days=365)
+    full, probationary = PartyMembership.FULL, PartyMembership.PROBATIONARY
+    labels = (
+        [("s", full)]
+        + [(f"b{i}", full) for i in range(1, 7)]
+        + [(f"v{i}", None) for i in range(3, 6)]
+        + [(f"p{i}", full) for i in range(1, 6)]
+        + [("q1", probationary), ("q2", probationary)]
+        + [(f"r{i}", None) for i in range(1, 7)]
+        + [(f"x{i}", None) for i in range(1, 6)]
+    )
+    people = {}
+    for index, (label, party) in enumerate(labels):
+        people[label] = VillagerFactory(
+            household=homes[index % households],
+            name=f"{village.name}{label}",
+            party_membership=party or PartyMembership.NONE,
+            is_representative=label.startswith("r"),
+            representative_from=term if label.startswith("r") else None,
+            birth_date=date(1960 + index % 30, 1 + index % 12, 1 + index % 28),
+            user=UserFactory(username=f"{village.code}-{label}"),
+        )
+    people["minor"] = VillagerFactory(
+        household=homes[0],
+        name=f"{village.name}minor",
+        birth_date=date.today() - timedelta(days=365 * 15),
+        user=UserFactory(username=f"{village.code}-minor"),
+    )
+    people["moved"] = VillagerFactory(
+        household=homes[1],
+        name=f"{village.name}moved",
+        status=VillagerStatus.MOVED_OUT,
+        user=UserFactory(username=f"{village.code}-moved"),
+    )
+
+    def hold(label, role):
+        MembershipFactory(villager=people[label], role=role, start=term)
+
+    hold("s", "secretary")
+    for label in ("s", "b1", "b2", "v3", "v4", "v5"):
+        hold(label, "village_committee")
+    for i in range(1, 7):
+        hold(f"b{i}", "branch_committee")
+    hold("x1", "supervision")
+
+    def pick(*names):
+        return [people[n] for n in names]
+
+    branch = pick("s", "b1", "b2", "b3", "b4", "b5", "b6")
+    committee = pick("s", "b1", "b2", "v3", "v4", "v5")
+    representatives = [people[f"r{i}"] for i in range(1, 7)]
+    return SimpleNamespace(
+        village=village,
+        area=area,
+        households=homes,
+        people=people,
+        secretary=people["s"],
+        branch=branch,
+        village_committee=committee,
+        two_committees=branch + pick("v3", "v4", "v5"),
+        party_full=branch + [people[f"p{i}"] for i in range(1, 6)],
+        probationary=pick("q1", "q2"),
+        representatives=representatives,
+        representatives_body=representatives + committee,
+        adults=[people[label] for label, _party in labels],
+    )

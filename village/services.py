@@ -413,6 +413,8 @@ def account_activate(*, phone: str, code: str, password: str):
     ):
         raise error
     villager = row.villager
+    if villager.status != VillagerStatus.REGISTERED:
+        raise error
     User = get_user_model()
     user = villager.user
     if user is None:

@@ -1,0 +1,256 @@
+"""A small village with known bodies, and a driver that runs a matter through the procedure.
+
+The village (see ``tests.factories.deliberation_village``): branch committee 7 (secretary
+一肩挑 on the village committee), village committee 6 (3 shared), two committees 10, full
+party members 12 (+2 probationary), representatives' meeting 12, adults 28 in 12 households,
+a minor and a villager who moved out.
+"""
+
+from contextlib import contextmanager
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from deliberation import services
+from deliberation.models import BallotMode, Category, DecidingBody, Origin
+from tests.factories import TownshipMembershipFactory, UserFactory, deliberation_village
+
+
+@contextmanager
+def travel(when):
+    """Pretend the clock shows `when` (services read django.utils.timezone.now)."""
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        yield
+
+
+def ids(people):
+    return [p.pk for p in people]
+
+
+class Procedure:
+    """Drives one village's matters through the services, the way the secretary would."""
+
+    def __init__(self, world):
+        self.w = world
+        self.actor = world.secretary.user
+
+    def create(self, title="2027年村集体土地流转方案", **fields):
+        defaults = {
+            "body": "东片区120亩集体土地流转给合作社，租期五年，租金归集体。",
+            "category": Category.LAND_CONTRACT,
+            "origin": Origin.SUGGESTION,
+            "deciding_body": DecidingBody.REPRESENTATIVES_MEETING,
+            "ballot_mode": BallotMode.OPEN,
+        }
+        defaults.update(fields)
+        return services.matter_create(
+            actor=self.actor, village=self.w.village, title=title, **defaults
+        )
+
+    def record(
+        self,
+        matter,
+        members,
+        *,
+        present=None,
+        yes=None,
+        no=(),
+        minutes="会议纪要：与会人员逐项讨论，形成意见。",
+        held_on=None,
+        **kwargs,
+    ):
+        """Record the current step: `present` (default all `members`) vote yes unless listed in
+        `no`; `yes` limits the yes votes to those people."""
+        present = members if present is None else present
+        votes = {}
+        for person in present:
+            if person in no:
+                votes[person.pk] = "no"
+            elif yes is None or person in yes:
+                votes[person.pk] = "yes"
+            else:
+                votes[person.pk] = "abstain"
+        return services.meeting_record(
+            actor=self.actor,
+            matter=matter,
+            held_on=held_on or timezone.localdate(),
+            present=ids(present),
+            votes=votes,
+            minutes=minutes,
+            **kwargs,
+        )
+
+    def steps_1_to_3(self, matter, **kwargs):
+        self.record(matter, self.w.branch, **kwargs)
+        self.record(matter, self.w.two_committees, **kwargs)
+        self.record(matter, self.w.party_full, **kwargs)
+        matter.refresh_from_db()
+        return matter
+
+    def open_vote(self, matter, *, opens_at=None, closes_at=None, **kwargs):
+        now = timezone.now()
+        return services.matter_open_vote(
+            actor=self.actor,
+            matter=matter,
+            held_on=timezone.localdate(),
+            opens_at=opens_at or now - timedelta(hours=1),
+            closes_at=closes_at or now + timedelta(days=2),
+            place="村委会议室",
+            chair=self.w.secretary,
+            recorder=self.w.people["b1"],
+            **kwargs,
+        )
+
+    def to_vote(self, title="2027年村集体土地流转方案", **fields):
+        matter = self.steps_1_to_3(self.create(title, **fields))
+        self.open_vote(matter)
+        matter.refresh_from_db()
+        return matter
+
+    def vote(self, matter, person, choice="yes"):
+        return services.vote_cast(actor=person.user, matter=matter, choice=choice)
+
+    def hall(self, matter, present, *, votes=None, tally=None, households=None):
+        return services.hall_votes_enter(
+            actor=self.actor,
+            matter=matter,
+            present=ids(present),
+            votes=votes,
+            tally=tally,
+            households=households,
+        )
+
+    def after_window(self, matter):
+        meeting = services.vote_meeting(matter)
+        return travel(meeting.vote_closes_at + timedelta(minutes=1))
+
+    def close_vote(self, matter, minutes="计票结果当场宣布，会议纪要附后。"):
+        with self.after_window(matter):
+            meeting = services.matter_close_vote(actor=self.actor, matter=matter, minutes=minutes)
+        matter.refresh_from_db()
+        return meeting
+
+    def resolve(self, matter, voters=None):
+        """Everyone of the representatives' meeting votes yes in the hall, then the tally."""
+        voters = self.w.representatives_body if voters is None else voters
+        self.hall(matter, voters, votes={p.pk: "yes" for p in voters})
+        return self.close_vote(matter)
+
+    def publish(self, matter, text="决议：同意土地流转方案。公开期内可提出异议。"):
+        publication = services.matter_publish(actor=self.actor, matter=matter, text=text)
+        matter.refresh_from_db()
+        return publication
+
+    def close_publication(self, matter):
+        publication = services.open_publication(matter)
+        with travel(publication.ends_at + timedelta(minutes=1)):
+            services.publication_close(actor=self.actor, matter=matter)
+        matter.refresh_from_db()
+        return matter
+
+    def archive(self, matter):
+        services.implementation_add(actor=self.actor, matter=matter, text="合同已签订，租金到账。")
+        services.result_publish(
+            actor=self.actor, matter=matter, text="实施结果：租金12万元已入账。"
+        )
+        matter.refresh_from_db()
+        return self.close_publication(matter)
+
+
+@pytest.fixture
+def world(db):
+    return deliberation_village(name="东毛铺村")
+
+
+@pytest.fixture
+def people(world):
+    return world.people
+
+
+@pytest.fixture
+def proc(world):
+    return Procedure(world)
+
+
+@pytest.fixture
+def neighbour(world):
+    """Another village of the same township."""
+    return deliberation_village(township=world.village.township, name="西河村", households=3)
+
+
+@pytest.fixture
+def foreign(db):
+    """A village of another township."""
+    return deliberation_village(name="远方村", households=3)
+
+
+@pytest.fixture
+def inspector(world):
+    return TownshipMembershipFactory(
+        township=world.village.township,
+        role="inspector",
+        user=UserFactory(username="inspector"),
+        start=timezone.localdate() - timedelta(days=30),
+    ).user
+
+
+@pytest.fixture
+def foreign_inspector(foreign):
+    return TownshipMembershipFactory(
+        township=foreign.village.township,
+        role="inspector",
+        user=UserFactory(username="foreign-inspector"),
+        start=timezone.localdate() - timedelta(days=30),
+    ).user
+
+
+def _flush_past_audit_triggers(sql_flush):
+    """The audit chain refuses DELETE and TRUNCATE (village migration 0002), which also stops
+    the flush that empties the database after a transactional test. Let the flush through:
+    triggers dropped (SQLite) or disabled (PostgreSQL) inside the flush, restored after."""
+
+    def flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = sql_flush(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        if not statements:
+            return statements
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "sqlite":
+                cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type='trigger'")
+                triggers = [(n, sql) for n, table, sql in cursor.fetchall() if table in tables]
+                return (
+                    [f'DROP TRIGGER "{name}"' for name, _sql in triggers]
+                    + statements
+                    + [sql for _name, sql in triggers]
+                )
+            if self.connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT DISTINCT c.relname FROM pg_trigger t"
+                    " JOIN pg_class c ON c.oid = t.tgrelid"
+                    " WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
+                )
+                guarded = [name for (name,) in cursor.fetchall() if name in tables]
+                quote = self.quote_name
+                return (
+                    [f"ALTER TABLE {quote(t)} DISABLE TRIGGER USER" for t in guarded]
+                    + statements
+                    + [f"ALTER TABLE {quote(t)} ENABLE TRIGGER USER" for t in guarded]
+                )
+        return statements
+
+    return flush
+
+
+@pytest.fixture(scope="module")
+def flushable_audit_chain():
+    """For transactional tests: the database can be emptied afterwards despite the triggers.
+    Module-scoped so it is still in place when the test's database teardown runs."""
+    from django.db import connections
+
+    with pytest.MonkeyPatch.context() as patch:
+        for ops_class in {type(connections[alias].ops) for alias in connections}:
+            patch.setattr(ops_class, "sql_flush", _flush_past_audit_triggers(ops_class.sql_flush))
+        yield

@@ -1,0 +1,203 @@
+"""Compliance flags an inspector reads, computed from the records, each with its reason."""
+
+from datetime import timedelta
+
+import pytest
+
+from deliberation import compliance, selectors, services
+from deliberation.models import Ballot, MatterStatus, Participation, Publication, PublicationKind
+
+pytestmark = pytest.mark.django_db
+
+
+def flags_of(matter):
+    return compliance.check_matter(selectors.matter_detail(matter.pk))
+
+
+def red(matter):
+    return [f for f in flags_of(matter) if not f.ok]
+
+
+def codes(flags):
+    return {f.code for f in flags}
+
+
+@pytest.fixture
+def archived(world, proc, people):
+    matter = proc.to_vote()
+    proc.vote(matter, people["r1"], "yes")
+    proc.vote(matter, people["r2"], "no")
+    hall = world.representatives_body[2:]
+    proc.hall(matter, hall, votes={p.pk: "yes" for p in hall})
+    proc.close_vote(matter)
+    publication = proc.publish(matter)
+    objection = services.objection_file(
+        actor=people["x4"].user, publication=publication, text="租金如何分配？"
+    )
+    services.objection_answer(actor=proc.actor, objection=objection, answer="按户平均分配。")
+    proc.close_publication(matter)
+    proc.archive(matter)
+    assert matter.status == MatterStatus.ARCHIVED
+    return matter
+
+
+def test_a_compliant_matter_through_archive_has_no_red_flag(archived):
+    flags = flags_of(archived)
+    assert [f for f in flags if not f.ok] == []
+    # The checks did run, each with a reason.
+    assert {
+        "step_missing",
+        "step_order",
+        "quorum",
+        "pass_rule",
+        "minutes_missing",
+        "vote_window",
+        "text_changed",
+        "publication_short",
+        "objection_unanswered",
+    } <= codes(flags)
+    assert all(f.reason for f in flags)
+
+
+def test_a_joint_meeting_matter_is_compliant(world, proc):
+    matter = proc.create()
+    proc.record(matter, world.two_committees, joint=True)
+    proc.record(matter, world.party_full)
+    proc.open_vote(matter)
+    matter.refresh_from_db()
+    proc.resolve(matter)
+    assert red(matter) == []
+
+
+def test_missing_minutes_are_flagged_naming_the_step(world, proc):
+    matter = proc.create()
+    proc.record(matter, world.branch)
+    proc.record(matter, world.two_committees, minutes="")
+    proc.record(matter, world.party_full)
+    flags = [f for f in red(matter) if f.code == "minutes_missing"]
+    assert len(flags) == 1
+    assert flags[0].step == 2
+    assert "两委商议" in flags[0].reason
+    assert "纪要" in flags[0].reason
+
+
+def test_a_publication_closed_early_is_flagged(world, proc):
+    matter = proc.to_vote()
+    proc.resolve(matter)
+    publication = proc.publish(matter)
+    proc.close_publication(matter)
+    Publication.objects.filter(pk=publication.pk).update(
+        closed_at=publication.starts_at + timedelta(days=2)
+    )
+    flags = [f for f in red(matter) if f.code == "publication_short"]
+    assert len(flags) == 1
+    assert "决议公开" in flags[0].reason
+    assert "48 小时" in flags[0].reason
+    assert "7 天" in flags[0].reason
+
+
+def test_a_publication_window_shorter_than_required_is_flagged(world, proc):
+    matter = proc.to_vote()
+    proc.resolve(matter)
+    publication = proc.publish(matter)
+    Publication.objects.filter(pk=publication.pk).update(
+        ends_at=publication.starts_at + timedelta(days=3)
+    )
+    assert "publication_short" in codes(red(matter))
+
+
+def test_a_ballot_whose_text_hash_differs_from_the_frozen_one_is_flagged(world, proc, people):
+    matter = proc.to_vote()
+    proc.vote(matter, people["r1"])
+    Ballot.objects.filter(meeting=services.vote_meeting(matter)).update(text_hash="0" * 64)
+    flags = [f for f in red(matter) if f.code == "text_changed"]
+    assert len(flags) == 1
+    assert flags[0].step == 4
+    assert "冻结后文本被改动" in flags[0].reason
+
+
+def test_text_edited_behind_the_procedures_back_after_freezing_is_flagged(world, proc):
+    matter = proc.to_vote()
+    type(matter).objects.filter(pk=matter.pk).update(body="偷偷改过的内容")
+    assert "text_changed" in codes(red(matter))
+
+
+def test_an_online_vote_outside_the_window_is_flagged(world, proc, people):
+    matter = proc.to_vote()
+    proc.vote(matter, people["r1"])
+    meeting = services.vote_meeting(matter)
+    Participation.objects.filter(meeting=meeting).update(
+        cast_at=meeting.vote_closes_at + timedelta(hours=1)
+    )
+    flags = [f for f in red(matter) if f.code == "vote_window"]
+    assert len(flags) == 1
+    assert "1 张网上选票不在投票时间内" in flags[0].reason
+
+
+def test_hall_votes_are_not_subject_to_the_online_window(world, proc, people):
+    matter = proc.to_vote()
+    proc.hall(matter, [people["r1"]], votes={people["r1"].pk: "yes"})
+    meeting = services.vote_meeting(matter)
+    Participation.objects.filter(meeting=meeting).update(
+        cast_at=meeting.vote_closes_at + timedelta(hours=1)
+    )
+    assert "vote_window" not in codes(red(matter))
+
+
+def test_a_step_recorded_as_passed_without_quorum_is_flagged(world, proc):
+    matter = proc.steps_1_to_3(proc.create())
+    # Someone edits the stored numbers of the party meeting: 5 of 12 present, yet "passed".
+    matter.meetings.filter(step=3).update(present=5, yes=5)
+    flags = red(matter)
+    quorum = [f for f in flags if f.code == "quorum"]
+    assert quorum and quorum[0].step == 3
+    assert "5 / 应到 12" in quorum[0].reason
+    assert "pass_rule" in codes(flags)
+
+
+def test_a_voting_matter_without_the_party_review_is_flagged_as_missing_a_step(world, proc):
+    matter = proc.to_vote()
+    matter.meetings.filter(step=3).update(passed=False)
+    flags = [f for f in red(matter) if f.code == "step_missing"]
+    assert len(flags) == 1
+    assert "党员大会审议" in flags[0].reason
+
+
+def test_an_unanswered_objection_at_the_close_is_flagged(world, proc, people):
+    matter = proc.to_vote()
+    proc.resolve(matter)
+    publication = proc.publish(matter)
+    services.objection_file(actor=people["x4"].user, publication=publication, text="不同意")
+    Publication.objects.filter(pk=publication.pk).update(closed_at=publication.ends_at)
+    flags = [f for f in red(matter) if f.code == "objection_unanswered"]
+    assert len(flags) == 1
+    assert "1 条异议未答复" in flags[0].reason
+
+
+def test_the_township_dashboard_lists_flagged_matters_per_village(
+    world, proc, inspector, neighbour
+):
+    good = proc.to_vote()
+    proc.resolve(good)
+    bad = proc.create("缺纪要的议题")
+    proc.record(bad, world.branch, minutes="")
+    rows = {row["village"].name: row for row in selectors.township_dashboard(inspector)}
+    assert set(rows) == {"东毛铺村", "西河村"}
+    own = rows["东毛铺村"]
+    assert own["flagged"] == 1
+    by_title = {item["matter"].title: item["red_flags"] for item in own["matters"]}
+    assert by_title[good.title] == []
+    assert [f.code for f in by_title["缺纪要的议题"]] == ["minutes_missing"]
+    assert rows["西河村"]["matters"] == []
+
+
+def test_publication_kinds_are_named_in_the_flags(world, proc):
+    matter = proc.to_vote()
+    proc.resolve(matter)
+    proc.publish(matter)
+    proc.close_publication(matter)
+    proc.archive(matter)
+    reasons = [f.reason for f in flags_of(matter) if f.code == "publication_short"]
+    assert len(reasons) == 2
+    assert any(str(PublicationKind.RESOLUTION.label) in r for r in reasons)
+    assert any(str(PublicationKind.RESULT.label) in r for r in reasons)

@@ -1,0 +1,176 @@
+"""Concurrent votes on PostgreSQL: one person, one vote, whatever the timing; many voters at
+once, every ballot counted and the audit chain intact."""
+
+import json
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import Client
+
+from deliberation import services
+from deliberation.models import Ballot, DecidingBody, MatterStatus, Participation
+from tests.factories import PASSWORD, make_id_number
+from village import audit
+from village.models import AuditEvent, Villager
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("flushable_audit_chain"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency tests need PostgreSQL (row locks and real parallel writers)")
+
+
+def votes_audited(world):
+    chain = audit.chain_key(village=world.village)
+    return AuditEvent.objects.filter(chain=chain, action="deliberation.vote.cast").count()
+
+
+def in_threads(tasks, *, threads):
+    """Run the callables in `tasks` on `threads` threads that start together; each thread
+    closes its database connection at the end. Returns (outcome, value) per task, in order."""
+    chunks = [tasks[i::threads] for i in range(threads)]
+    start = threading.Barrier(threads)
+    results = {}
+
+    def worker(chunk_index):
+        try:
+            start.wait(timeout=60)
+            for offset, task in enumerate(chunks[chunk_index]):
+                index = chunk_index + offset * threads
+                try:
+                    results[index] = ("ok", task())
+                except ValidationError as exc:
+                    results[index] = ("invalid", exc)
+                except Exception as exc:
+                    results[index] = ("error", exc)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(worker, range(threads)))
+    return [results[i] for i in range(len(tasks))]
+
+
+def test_fifty_concurrent_votes_of_one_villager_make_exactly_one_ballot(world, proc, people):
+    matter = proc.to_vote()
+    voter = people["r1"]
+
+    def vote():
+        return services.vote_cast(actor=voter.user, matter=matter, choice="yes")
+
+    outcomes = in_threads([vote] * 50, threads=50)
+
+    errors = [value for kind, value in outcomes if kind == "error"]
+    assert errors == []
+    assert [kind for kind, _v in outcomes].count("ok") == 1
+    refused = [value for kind, value in outcomes if kind == "invalid"]
+    assert len(refused) == 49
+    assert all("已经投过票" in exc.messages[0] for exc in refused)
+    meeting = services.vote_meeting(matter)
+    assert Participation.objects.filter(meeting=meeting, voter=voter).count() == 1
+    assert Ballot.objects.filter(meeting=meeting).count() == 1
+    assert votes_audited(world) == 1
+    assert audit.verify_all() == []
+
+
+def test_fifty_concurrent_api_votes_of_one_villager_give_one_200_and_no_500(world, proc, people):
+    matter = proc.to_vote()
+    voter = people["r1"]
+    response = Client().post(
+        "/api/v1/auth/token",
+        data=json.dumps({"username": voter.user.username, "password": PASSWORD}),
+        content_type="application/json",
+    )
+    token = response.json()["token"]
+
+    def vote():
+        return (
+            Client()
+            .post(
+                f"/api/v1/matters/{matter.pk}/vote",
+                data=json.dumps({"choice": "no"}),
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
+            .status_code
+        )
+
+    outcomes = in_threads([vote] * 50, threads=50)
+
+    assert all(kind == "ok" for kind, _v in outcomes), outcomes
+    statuses = Counter(value for _k, value in outcomes)
+    assert statuses == {200: 1, 400: 49}
+    meeting = services.vote_meeting(matter)
+    assert list(meeting.ballots.values_list("choice", flat=True)) == ["no"]
+
+
+def _many_villagers(world, n):
+    """`n` more adult villagers with logins, spread over the village's households."""
+    User = get_user_model()
+    password = make_password(PASSWORD)
+    users = User.objects.bulk_create(
+        [User(username=f"voter{i:03d}", password=password) for i in range(n)]
+    )
+    villagers = []
+    for i, user in enumerate(users):
+        birth = date(1950 + i % 50, 1 + i % 12, 1 + i % 28)
+        villagers.append(
+            Villager(
+                village=world.village,
+                household=world.households[i % len(world.households)],
+                name=f"投票人{i:03d}",
+                id_number=make_id_number(birth, male=i % 2 == 0),
+                birth_date=birth,
+                gender="m" if i % 2 == 0 else "f",
+                user=user,
+            )
+        )
+    return Villager.objects.bulk_create(villagers)
+
+
+def test_three_hundred_villagers_voting_at_once_are_all_counted(world, proc):
+    voters = _many_villagers(world, 300)
+    matter = proc.to_vote(
+        "2027年集体经济收益分配方案", deciding_body=DecidingBody.VILLAGERS_MEETING
+    )
+    meeting = services.vote_meeting(matter)
+    assert meeting.should_attend == 328
+    choices = ["yes", "yes", "no", "abstain", "yes"]
+    expected = Counter(choices[i % 5] for i in range(300))
+
+    def voting(person, choice):
+        return lambda: services.vote_cast(actor=person.user, matter=matter, choice=choice)
+
+    outcomes = in_threads(
+        [voting(person, choices[i % 5]) for i, person in enumerate(voters)], threads=16
+    )
+
+    problems = [(kind, value) for kind, value in outcomes if kind != "ok"]
+    assert problems == []
+    receipts = {value["receipt"] for _k, value in outcomes}
+    assert len(receipts) == 300
+    assert Participation.objects.filter(meeting=meeting).count() == 300
+    assert Ballot.objects.filter(meeting=meeting).count() == 300
+    assert Counter(meeting.ballots.values_list("choice", flat=True)) == expected
+    assert votes_audited(world) == 300
+    assert audit.verify_all() == []
+
+    closed = proc.close_vote(matter)
+    assert (closed.yes, closed.no, closed.abstain) == (180, 60, 60)
+    assert closed.present == 300
+    assert closed.quorum_met is True and closed.passed is True
+    assert matter.status == MatterStatus.RESOLVED
+    assert audit.verify_all() == []
