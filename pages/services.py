@@ -1,16 +1,19 @@
 """Writes of the village sites: a village's site with its editor groups and moderation
 workflow, editors' group membership from their roles, and read receipts."""
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import (
     Collection,
     GroupApprovalTask,
     GroupCollectionPermission,
     GroupPagePermission,
+    Locale,
     Page,
     Site,
     Workflow,
@@ -42,17 +45,24 @@ def group_name(village: Village, kind: str) -> str:
 
 
 def _site_root() -> Page:
+    """The default site's root page, creating the tree's root, locale and site if a database
+    was emptied (Wagtail creates them in its migrations only)."""
     site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-    if site is None:
-        root = Page.get_first_root_node()
-        home = root.get_children().first() or root
-        site = Site.objects.create(
-            hostname="localhost",
-            port=80,
-            root_page=home,
-            is_default_site=True,
-            site_name="村治",
+    if site is not None:
+        return site.root_page
+    if not Locale.objects.exists():
+        Locale.objects.create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
         )
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root"))
+    home = root.get_children().first()
+    if home is None:
+        home = root.add_child(instance=Page(title="村治", slug="home"))
+    site = Site.objects.create(
+        hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="村治"
+    )
     return site.root_page
 
 
@@ -114,7 +124,7 @@ def village_site_setup(*, actor, village: Village, title: str | None = None) -> 
     _grant_pages(moderators, home, ["add", "change", "publish"])
     notices = NoticeIndexPage.objects.child_of(home).first()
     _grant_pages(drafters, notices, ["add", "change"])
-    root_collection = Collection.get_first_root_node()
+    root_collection = Collection.get_first_root_node() or Collection.add_root(name="Root")
     collection = root_collection.get_children().filter(name=village.name).first()
     if collection is None:
         collection = root_collection.add_child(name=village.name)
