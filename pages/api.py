@@ -59,7 +59,7 @@ def notices(request):
     if home is None:
         return []
     qs = selectors.notices_for(request.user, home)
-    return [_out(n, n.is_read) for n in qs[:200]]
+    return [_out(n, bool(n.is_read)) for n in qs[:200]]
 
 
 @router.get("/notices/{notice_id}", response={200: NoticeDetailOut, 404: Message})

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -253,6 +254,26 @@ class NoticeIndexPage(SearchableMixin, Page):
         return context
 
 
+class NoticePageForm(WagtailAdminPageForm):
+    """Offer only the grids and areas of the village whose site holds the notice: another
+    village's grid names are not this editor's to see, and a notice cannot reach them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "grids" not in self.fields:
+            return
+        from .selectors import village_of_page
+
+        anchor = self.instance if self.instance.pk else self.parent_page
+        village = village_of_page(anchor) if anchor is not None and anchor.path else None
+        field = self.fields["grids"]
+        field.queryset = (
+            field.queryset.filter(village=village).select_related("parent")
+            if village is not None
+            else field.queryset.none()
+        )
+
+
 class NoticePage(SearchableMixin, Page):
     category = models.CharField(
         _("类别"), max_length=20, choices=NoticeCategory.choices, default=NoticeCategory.AFFAIRS
@@ -289,6 +310,7 @@ class NoticePage(SearchableMixin, Page):
         FieldPanel("body"),
     ]
     search_fields = [*Page.search_fields, index.SearchField("search_bigrams")]
+    base_form_class = NoticePageForm
     parent_page_types = ["pages.NoticeIndexPage"]
     subpage_types: list[str] = []
 

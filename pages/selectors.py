@@ -4,7 +4,7 @@ per-area unread report, the home page's sections and the village-affairs board."
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -129,7 +129,10 @@ def notices_for(
             or villager.village_id != village.pk
             or villager.status != VillagerStatus.REGISTERED
         ):
-            return qs.none().annotate(is_read=Value(False))
+            # Not theirs to confirm, but what anyone may read stays visible when signed in.
+            return qs.filter(audience=Audience.EVERYONE).annotate(
+                is_read=Value(None, output_field=BooleanField())
+            )
         qs = qs.filter(audience_filter(villager, timezone.localdate())).distinct()
     read = NoticeRead.objects.filter(notice=OuterRef("pk"), villager=villager)
     return qs.annotate(is_read=Exists(read)).order_by(

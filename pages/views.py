@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
@@ -76,6 +77,9 @@ def rules_serve(page: RulesPage, request):
         .filter(pk__in=_published_revision_ids(page))
         .order_by("-created_at")
     )
+    for revision in versions:
+        # The revision's content is JSON: its dates are strings the template cannot format.
+        revision.adopted_on = parse_date(revision.content.get("adopted_on") or "")
     shown = page
     version = None
     diff = None

@@ -39,6 +39,11 @@ def validate_image_upload(upload) -> None:
                 raise ValidationError(_("图片内容与格式不符。"), code="type")
     except ValidationError:
         raise
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses headers far beyond its own limit before we can read the size.
+        raise ValidationError(
+            _("图片像素过多，不能超过 4000 万像素。"), code="too_many_pixels"
+        ) from exc
     except Exception as exc:
         raise ValidationError(_("无法识别这张图片。"), code="invalid") from exc
     finally:
