@@ -107,7 +107,7 @@ def small_village(name="东毛铺村", code="dongmaopu", township=None):
             party_membership=party or PartyMembership.NONE,
             is_representative=representative,
             representative_from=term if representative else None,
-            phone=f"139{village.pk:02d}{n:06d}",
+            phone=f"139{village.pk % 100:02d}{n:06d}",
             user=UserFactory(username=f"{code}-{label}", first_name=person_name),
         )
     MembershipFactory(villager=people["s"], role="secretary", start=term)
