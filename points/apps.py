@@ -5,3 +5,58 @@ from django.utils.translation import gettext_lazy as _
 class PointsConfig(AppConfig):
     name = "points"
     verbose_name = _("积分制管理")
+
+    def ready(self):
+        from village import extensions, log_actions, permissions, publications
+
+        from . import selectors
+
+        cadres = ("secretary", "branch_committee", "village_committee")
+        township = ("inspector", "township_admin")
+        register = permissions.register
+        register(
+            "points.view",
+            village_roles=(*cadres, "grid_officer", "supervision", "store_keeper"),
+            township_roles=township,
+        )
+        register("points.record", village_roles=(*cadres, "grid_officer"), write=True)
+        register("points.claim", village_roles=("resident",), write=True)
+        register("points.review", village_roles=cadres, write=True)
+        register("points.publish", village_roles=cadres, write=True)
+        register("points.object", village_roles=("resident",), write=True)
+        register("points.answer", village_roles=cadres, write=True)
+        register("points.reverse", village_roles=("secretary",), write=True)
+        register("points.import", village_roles=cadres, write=True)
+        register("store.serve", village_roles=(*cadres, "store_keeper"), write=True)
+        register("store.manage", village_roles=(*cadres, "store_keeper"), write=True)
+        register("welfare.manage", village_roles=("secretary", "village_committee"), write=True)
+        # Only the summaries go to Wagtail's log; every entry is in the audit chain.
+        for action, label in {
+            "points.publication.create": _("发布积分公示"),
+            "points.publication.close": _("积分公示期满入账"),
+            "points.objection.file": _("对积分提出异议"),
+            "points.objection.answer": _("答复积分异议"),
+            "points.entry.reverse": _("积分冲正"),
+            "points.redeem": _("积分超市兑换"),
+            "points.stars.rate": _("评定星级文明户"),
+            "points.stars.publish": _("公布星级文明户"),
+            "points.stars.revoke": _("撤销星级"),
+            "points.allocation.create": _("按积分分配福利"),
+            "points.allocation.publish": _("公布福利分配"),
+            "points.import": _("导入积分登记表"),
+        }.items():
+            log_actions.register(action, label)
+        publications.register("points", _("积分公示"), selectors.published_lists)
+        publications.register("welfare", _("星级文明户与福利分配"), selectors.published_welfare)
+
+        extensions.register_urls("points/", "points.urls", "points")
+        extensions.register_nav(_("积分"), "points:home")
+        from .demo import build_demo
+
+        extensions.register_demo(build_demo)
+
+        from village.api import api
+
+        from .api import router
+
+        api.add_router("/points", router)

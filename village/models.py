@@ -491,6 +491,7 @@ class VillageRole(models.TextChoices):
     VILLAGE_COMMITTEE = "village_committee", _("村委委员")
     GRID_OFFICER = "grid_officer", _("网格员")
     SUPERVISION = "supervision", _("村务监督委员")
+    STORE_KEEPER = "store_keeper", _("积分超市管理员")
 
 
 class TownshipRole(models.TextChoices):

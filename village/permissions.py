@@ -42,6 +42,7 @@ VILLAGE_GRANTS: dict[str, set[Action]] = {
     "village_committee": set(_STAFF),
     "grid_officer": {A.ACCESS_ADMIN, A.VIEW_VILLAGE, A.VIEW_ROSTER},
     "supervision": set(_READ),
+    "store_keeper": {A.ACCESS_ADMIN, A.VIEW_VILLAGE},
     # A registered villager living in the village.
     "resident": {A.VIEW_VILLAGE},
 }

@@ -1,0 +1,67 @@
+"""Splitting a pool of money (in fen) by points: exact shares as fractions, per-household caps
+by water-filling, then the largest remainder method so the parts sum exactly to the pool.
+
+Ties for the last fen go to the larger weight, then to the smaller key (the household number):
+a stated rule that gives the same result on every run.
+"""
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    weight: int
+    exact: Fraction
+    amount: int
+    capped: bool
+
+
+def allocate(pool: int, weights: dict[str, int], cap: int | None = None) -> dict[str, Part]:
+    """Split `pool` fen over `weights` (key → non-negative integer weight).
+
+    Every part is within one fen of its exact share and the parts sum to `pool`. With a cap,
+    a household whose exact share exceeds the cap gets the cap and the rest is shared again
+    among the others. Raises ValidationError when nothing can be shared.
+    """
+    if pool < 0:
+        raise ValidationError(_("分配总额不能为负数。"))
+    if any(w < 0 for w in weights.values()):
+        raise ValidationError(_("计分不能为负数。"))
+    positive = {k: w for k, w in weights.items() if w > 0}
+    if pool and not positive:
+        raise ValidationError(_("没有符合条件（得分高于起算分）的户，无法分配。"))
+    if cap is not None and cap * len(positive) < pool:
+        raise ValidationError(
+            _("每户上限过低：%(n)s 户最多分得 %(max)s 分，少于总额 %(pool)s 分。")
+            % {"n": len(positive), "max": cap * len(positive), "pool": pool}
+        )
+    exact: dict[str, Fraction] = {k: Fraction(0) for k in weights}
+    capped: set[str] = set()
+    remaining_pool = Fraction(pool)
+    open_keys = dict(positive)
+    while open_keys:
+        total = sum(open_keys.values())
+        shares = {k: remaining_pool * w / total for k, w in open_keys.items()}
+        over = [k for k, s in shares.items() if cap is not None and s > cap]
+        if not over:
+            exact.update(shares)
+            break
+        for k in over:
+            exact[k] = Fraction(cap)
+            capped.add(k)
+            remaining_pool -= cap
+            del open_keys[k]
+    amounts = {k: int(s) for k, s in exact.items()}  # floor: shares are non-negative
+    left = pool - sum(amounts.values())
+    order = sorted(
+        (k for k in exact if k not in capped and exact[k] - amounts[k] > 0),
+        key=lambda k: (-(exact[k] - amounts[k]), -weights[k], k),
+    )
+    for k in order[:left]:
+        amounts[k] += 1
+    return {k: Part(k, weights[k], exact[k], amounts[k], k in capped) for k in sorted(weights)}

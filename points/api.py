@@ -1,0 +1,257 @@
+"""Points endpoints under /api/v1/points/: a villager's own household only (balance, entries,
+objections, claims), the rules and the store; the grid officer's recording and the counter."""
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from village import permissions
+from village.api import Message
+from village.models import Household
+
+from . import selectors, services
+from .models import Entry, EntryStatus, StoreItem
+
+router = Router(tags=["points"])
+
+
+class BalanceOut(Schema):
+    household: str
+    head: str | None
+    village: str
+    balance: int
+    year: int
+    year_score: int
+    earned: int
+    deducted: int
+    spent: int
+
+
+class EntryOut(Schema):
+    id: int
+    occurred_on: date
+    kind: str
+    points: int
+    status: str
+    status_label: str
+    reason: str
+    rule: str | None
+    category: str | None
+    photo: str | None
+    publication_id: int | None
+    objection_ends_at: datetime | None
+    can_object: bool
+
+
+class ObjectionIn(Schema):
+    text: str
+
+
+class ObjectionOut(Schema):
+    id: int
+    filed_at: datetime
+    status: str
+
+
+class RuleOut(Schema):
+    code: str
+    category: str
+    text: str
+    points: int
+    cap_per_period: int | None
+    evidence_required: bool
+    article: str
+
+
+class ItemOut(Schema):
+    id: int
+    name: str
+    unit: str
+    points_price: int
+    stock: int
+
+
+class EntryIn(Schema):
+    rule: str
+    occurred_on: date | None = None
+    reason: str = ""
+    household: str | None = None
+    idempotency_key: str | None = None
+
+
+class RedeemIn(Schema):
+    household: str
+    item: int
+    quantity: int = 1
+    idempotency_key: str | None = None
+
+
+class RedemptionOut(Schema):
+    receipt: str
+    household: str
+    item: str
+    quantity: int
+    points: int
+    balance: int
+    stock: int
+
+
+def _household(request) -> Household:
+    household = selectors.household_of(request.user)
+    if household is None:
+        raise PermissionDenied(_("只有本村在册村民才有户积分账户。"))
+    return household
+
+
+def _entry_out(entry: Entry) -> dict:
+    publication = entry.publication
+    return {
+        "id": entry.pk,
+        "occurred_on": entry.occurred_on,
+        "kind": entry.kind,
+        "points": entry.points,
+        "status": entry.status,
+        "status_label": str(entry.get_status_display()),
+        "reason": entry.reason,
+        "rule": entry.rule.code if entry.rule else None,
+        "category": entry.rule.category.name if entry.rule else None,
+        "photo": entry.photo.url if entry.photo else None,
+        "publication_id": publication.pk if publication else None,
+        "objection_ends_at": publication.objection_ends_at if publication else None,
+        "can_object": bool(
+            publication and entry.status == EntryStatus.PUBLISHED and publication.is_open
+        ),
+    }
+
+
+@router.get("/balance", response={200: BalanceOut, 403: Message})
+def balance(request):
+    household = _household(request)
+    account = selectors.account_of(household)
+    year = timezone.localdate().year
+    summary = selectors.year_summary(household, year)
+    return {
+        "household": household.number,
+        "head": household.head.name if household.head else None,
+        "village": household.village.name,
+        "balance": account.balance if account else 0,
+        "year": year,
+        "year_score": services.year_scores_of(household, year),
+        "earned": summary["earned"],
+        "deducted": summary["deducted"],
+        "spent": -summary["spent"],
+    }
+
+
+@router.get("/entries", response={200: list[EntryOut], 403: Message})
+@paginate(PageNumberPagination, page_size=50)
+def entries(request, year: int | None = None):
+    household = _household(request)
+    return [_entry_out(e) for e in selectors.entries_of(household, year=year)]
+
+
+@router.post("/entries", response={201: EntryOut, 400: Message, 403: Message, 404: Message})
+def entry_create(request, payload: EntryIn):
+    """A villager claims a rule for their own household; a grid officer or cadre records one
+    for the household named by `household` (its number)."""
+    if payload.household:
+        household = _household_by_number(request, payload.household, "points.record")
+        claimed = False
+    else:
+        household = _household(request)
+        claimed = True
+    day = payload.occurred_on or timezone.localdate()
+    rule = services.rules_on(household.village, day).filter(code=payload.rule).first()
+    if rule is None:
+        raise Http404
+    entry = services.entry_record(
+        actor=request.user,
+        household=household,
+        rule=rule,
+        occurred_on=day,
+        reason=payload.reason,
+        idempotency_key=payload.idempotency_key,
+        claimed=claimed,
+    )
+    return 201, _entry_out(entry)
+
+
+def _household_by_number(request, number: str, action: str) -> Household:
+    villages = permissions.visible_villages(request.user, action)
+    household = Household.objects.filter(village__in=villages, number=number).first()
+    if household is None:
+        raise Http404
+    return household
+
+
+@router.post(
+    "/entries/{entry_id}/objection",
+    response={201: ObjectionOut, 400: Message, 403: Message, 404: Message},
+)
+def objection(request, entry_id: int, payload: ObjectionIn):
+    entry = Entry.objects.filter(pk=entry_id).select_related("village").first()
+    if entry is None or not permissions.can(request.user, "points.object", entry.village):
+        raise Http404
+    o = services.objection_file(actor=request.user, entry=entry, text=payload.text)
+    return 201, {"id": o.pk, "filed_at": o.filed_at, "status": o.status}
+
+
+@router.get("/rules", response={200: list[RuleOut], 403: Message})
+def rules(request):
+    household = _household(request)
+    return [
+        {
+            "code": r.code,
+            "category": r.category.name,
+            "text": r.text,
+            "points": r.points,
+            "cap_per_period": r.cap_per_period,
+            "evidence_required": r.evidence_required,
+            "article": r.article,
+        }
+        for r in services.rules_on(household.village, timezone.localdate())
+    ]
+
+
+@router.get("/store", response={200: list[ItemOut], 403: Message})
+def store(request):
+    household = _household(request)
+    return list(
+        selectors.store_items(household.village).values(
+            "id", "name", "unit", "points_price", "stock"
+        )
+    )
+
+
+@router.post(
+    "/redemptions", response={201: RedemptionOut, 400: Message, 403: Message, 404: Message}
+)
+def redeem(request, payload: RedeemIn):
+    """The store counter: debit a household's points and the item's stock together."""
+    household = _household_by_number(request, payload.household, "store.serve")
+    item = StoreItem.objects.filter(pk=payload.item, village=household.village).first()
+    if item is None:
+        raise Http404
+    r = services.redeem(
+        actor=request.user,
+        household=household,
+        item=item,
+        quantity=payload.quantity,
+        idempotency_key=payload.idempotency_key,
+    )
+    r.account.refresh_from_db(fields=["balance"])
+    r.item.refresh_from_db(fields=["stock"])
+    return 201, {
+        "receipt": r.receipt,
+        "household": household.number,
+        "item": r.item.name,
+        "quantity": r.quantity,
+        "points": r.points,
+        "balance": r.account.balance,
+        "stock": r.item.stock,
+    }

@@ -1,0 +1,2 @@
+def build_demo(township, stdout):
+    pass

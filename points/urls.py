@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("publications/<int:publication_id>/", views.publication, name="publication"),
+    path("entries/<int:entry_id>/objection/", views.objection, name="objection"),
+    path("record/", views.record, name="record"),
+    path("card/<str:token>/", views.card, name="card"),
+    path("stars/<int:round_id>/", views.stars, name="stars"),
+    path("allocations/<int:allocation_id>/", views.allocation, name="allocation"),
+]

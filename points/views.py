@@ -1,0 +1,8 @@
+from django.http import HttpResponse
+
+
+def home(request):
+    return HttpResponse("")
+
+
+publication = objection = record = card = stars = allocation = home
