@@ -44,6 +44,7 @@ class PointsConfig(AppConfig):
             "points.allocation.create": _("按积分分配福利"),
             "points.allocation.publish": _("公布福利分配"),
             "points.import": _("导入积分登记表"),
+            "points.store.item": _("修改积分超市物品"),
         }.items():
             log_actions.register(action, label)
         publications.register("points", _("积分公示"), selectors.published_lists)

@@ -1,8 +1,272 @@
-from django.http import HttpResponse
+"""Phone screens: the household's points page, the monthly list with objections, the grid
+officer's recording form, and the household card's QR landing."""
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from village import permissions
+from village.models import Household, HouseholdStatus
+
+from . import selectors, services
+from .models import Allocation, Entry, Publication, StarRound
+
+CARD_SALT = "points.household-card"
 
 
+def card_token(household: Household) -> str:
+    """What the household card's QR carries: the household, signed so numbers can't be guessed
+    into someone else's page."""
+    return signing.dumps(household.pk, salt=CARD_SALT, compress=True)
+
+
+def card_household(token: str) -> Household:
+    try:
+        pk = signing.loads(token, salt=CARD_SALT)
+    except signing.BadSignature as exc:
+        raise Http404 from exc
+    return get_object_or_404(Household.objects.select_related("village", "head"), pk=pk)
+
+
+def _error_text(exc) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc) or _("您没有权限执行此操作。")
+
+
+@login_required
 def home(request):
-    return HttpResponse("")
+    household = selectors.household_of(request.user)
+    year = timezone.localdate().year
+    context = {
+        "household": household,
+        "year": year,
+        "may_record": permissions.can(request.user, services.RECORD),
+    }
+    if household is not None:
+        village = household.village
+        account = selectors.account_of(household)
+        entries = list(selectors.entries_of(household, year=year)[:200])
+        rules = list(services.rules_on(village, timezone.localdate()))
+        categories = {}
+        for rule in rules:
+            categories.setdefault(rule.category.name, []).append(rule)
+        context.update(
+            account=account,
+            balance=account.balance if account else 0,
+            score=services.year_scores_of(household, year),
+            summary=selectors.year_summary(household, year),
+            entries=entries,
+            categories=categories,
+            items=list(selectors.store_items(village)),
+            publications=list(
+                Publication.objects.filter(village=village).order_by("-published_at")[:6]
+            ),
+            stars=StarRound.objects.filter(village=village, published_at__isnull=False).first(),
+            allocation=Allocation.objects.filter(village=village, published_at__isnull=False)
+            .order_by("-published_at")
+            .first(),
+        )
+    return render(request, "points/home.html", context)
 
 
-publication = objection = record = card = stars = allocation = home
+@login_required
+def publication(request, publication_id):
+    pub = get_object_or_404(Publication.objects.select_related("village"), pk=publication_id)
+    if not selectors.may_see_publication(request.user, pub):
+        raise Http404
+    rows = list(selectors.publication_rows(pub))
+    may_object = permissions.can(request.user, services.OBJECT, pub.village) and pub.is_open
+    return render(
+        request,
+        "points/publication.html",
+        {
+            "publication": pub,
+            "rows": rows,
+            "may_object": may_object,
+            "total": sum(r.points for r in rows),
+        },
+    )
+
+
+@login_required
+@require_POST
+def objection(request, entry_id):
+    entry = get_object_or_404(Entry.objects.select_related("village"), pk=entry_id)
+    if not permissions.can(request.user, services.OBJECT, entry.village):
+        raise Http404
+    try:
+        services.objection_file(actor=request.user, entry=entry, text=request.POST.get("text", ""))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("异议已提交，村委会将在公示期内答复。"))
+    back = request.POST.get("next") or ""
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect("points:home")
+
+
+class RecordForm(forms.Form):
+    rule = forms.ModelChoiceField(label=gettext_lazy("规则"), queryset=None, empty_label=None)
+    occurred_on = forms.DateField(
+        label=gettext_lazy("日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label=gettext_lazy("说明（可不填）"), max_length=300, required=False)
+    photo = forms.FileField(label=gettext_lazy("照片"), required=False)
+    key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, rules, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = rules
+        self.fields["rule"].label_from_instance = lambda r: (
+            f"{r.category.name} · {r.text} {r.points:+d}"
+            + (_("（须拍照）") if r.evidence_required else "")
+        )
+        self.fields["photo"].widget.attrs.update(accept="image/jpeg,image/png,image/webp")
+        self.fields["photo"].widget.attrs["capture"] = "environment"
+
+
+def _record_households(user):
+    villages = permissions.visible_villages(user, services.RECORD)
+    return Household.objects.filter(village__in=villages, status=HouseholdStatus.ACTIVE)
+
+
+@login_required
+def record(request):
+    """The grid officer at the door: find the household, pick the rule, take a photo, submit."""
+    if not permissions.can(request.user, services.RECORD):
+        raise PermissionDenied
+    households = _record_households(request.user).select_related("head", "village", "area")
+    household = None
+    if request.GET.get("household") or request.POST.get("household"):
+        household = households.filter(
+            pk=request.POST.get("household") or request.GET.get("household")
+        ).first()
+        if household is None:
+            raise Http404
+    if household is None:
+        q = (request.GET.get("q") or "").strip()
+        found = []
+        if q:
+            found = list(
+                households.filter(Q(number__icontains=q) | Q(head__name__icontains=q)).order_by(
+                    "number"
+                )[:30]
+            )
+        return render(request, "points/record_find.html", {"q": q, "found": found})
+    rules = services.rules_on(household.village, timezone.localdate())
+    initial = {"occurred_on": timezone.localdate(), "key": uuid.uuid4().hex}
+    form = RecordForm(request.POST or None, request.FILES or None, rules=rules, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                entry = services.entry_record(
+                    actor=request.user,
+                    household=household,
+                    rule=data["rule"],
+                    occurred_on=data["occurred_on"],
+                    reason=data["reason"],
+                    photo=data.get("photo"),
+                    idempotency_key=f"web-{request.user.pk}-{data['key']}",
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.error_dict.items():
+                        name = field if field in form.fields else None
+                        for error in errors:
+                            form.add_error(name, error)
+                else:
+                    form.add_error(None, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(
+                    request,
+                    _("已登记：%(number)s 户 %(rule)s %(points)+d 分，待审核。")
+                    % {
+                        "number": household.number,
+                        "rule": entry.rule.text,
+                        "points": entry.points,
+                    },
+                )
+                return redirect(reverse("points:record"))
+        status = 400
+    recent = (
+        Entry.objects.filter(account__household=household)
+        .select_related("rule")
+        .order_by("-recorded_at")[:5]
+    )
+    return render(
+        request,
+        "points/record_form.html",
+        {"household": household, "form": form, "recent": recent},
+        status=status,
+    )
+
+
+@login_required
+def card(request, token):
+    """Where the household card's QR leads: the counter for the store keeper, the recording form
+    for the grid officer, the household's own page for its members."""
+    household = card_household(token)
+    if permissions.can(request.user, services.SERVE, household.village):
+        return redirect(f"{reverse('points_admin_counter')}?household={household.number}")
+    if permissions.can(request.user, services.RECORD, household.village):
+        return redirect(f"{reverse('points:record')}?household={household.pk}")
+    mine = selectors.household_of(request.user)
+    if mine is not None and mine.pk == household.pk:
+        return redirect("points:home")
+    raise Http404
+
+
+def _welfare_visible(request, village):
+    if not (
+        permissions.can(request.user, "points.view", village)
+        or permissions.can(request.user, services.OBJECT, village)
+    ):
+        raise Http404
+
+
+@login_required
+def stars(request, round_id):
+    rnd = get_object_or_404(StarRound.objects.select_related("village"), pk=round_id)
+    _welfare_visible(request, rnd.village)
+    if rnd.published_at is None and not permissions.can(request.user, "points.view", rnd.village):
+        raise Http404
+    ratings = rnd.ratings.select_related("household__head").order_by(
+        "-stars", "-score", "household__number"
+    )
+    return render(request, "points/stars.html", {"round": rnd, "ratings": ratings})
+
+
+@login_required
+def allocation(request, allocation_id):
+    alloc = get_object_or_404(Allocation.objects.select_related("village"), pk=allocation_id)
+    _welfare_visible(request, alloc.village)
+    if alloc.published_at is None and not permissions.can(
+        request.user, "points.view", alloc.village
+    ):
+        raise Http404
+    shares = alloc.shares.select_related("household__head").order_by("rank")
+    total = sum(s.amount_fen for s in shares)
+    return render(
+        request,
+        "points/allocation.html",
+        {"allocation": alloc, "shares": shares, "total_yuan": f"{total // 100}.{total % 100:02d}"},
+    )

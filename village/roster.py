@@ -58,6 +58,9 @@ class RosterFileError(Exception):
     """The file as a whole cannot be read (wrong type, empty, wrong header)."""
 
 
+SheetFileError = RosterFileError  # the name other importers use
+
+
 @dataclass
 class RowError:
     row: int
@@ -75,7 +78,7 @@ class ImportResult:
         return not self.errors
 
 
-def _cell_text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -83,14 +86,14 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _cell_date(value, label: str) -> date | None:
+def cell_date(value, label: str) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = _cell_text(value).replace("/", "-").replace(".", "-")
+    text = cell_text(value).replace("/", "-").replace(".", "-")
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
@@ -146,7 +149,9 @@ def template_workbook() -> bytes:
     return buffer.getvalue()
 
 
-def _read_rows(data: bytes) -> list[tuple[int, dict]]:
+def read_rows(data: bytes, columns: list[str] | None = None) -> list[tuple[int, dict]]:
+    """Rows of the first sheet as (row number, {column: value}); the header must match."""
+    columns = columns or COLUMNS
     if not data:
         raise RosterFileError(_("文件是空的。请使用下载的模板填写后上传。"))
     if len(data) > MAX_BYTES:
@@ -162,19 +167,19 @@ def _read_rows(data: bytes) -> list[tuple[int, dict]]:
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
-    header = [_cell_text(c) for c in header or ()]
+    header = [cell_text(c) for c in header or ()]
     while header and header[-1] == "":
         header.pop()
-    if header[: len(COLUMNS)] != COLUMNS:
-        raise RosterFileError(_("表头与模板不一致。第一行应为：%s") % " | ".join(COLUMNS))
+    if header[: len(columns)] != columns:
+        raise RosterFileError(_("表头与模板不一致。第一行应为：%s") % " | ".join(columns))
     result = []
     for number, values in enumerate(rows, start=2):
         if values is None or all(v in (None, "") for v in values):
             continue
         if len(result) >= MAX_ROWS:
             raise RosterFileError(_("一次最多导入 %d 行。") % MAX_ROWS)
-        padded = list(values) + [None] * len(COLUMNS)
-        result.append((number, dict(zip(COLUMNS, padded[: len(COLUMNS)], strict=True))))
+        padded = list(values) + [None] * len(columns)
+        result.append((number, dict(zip(columns, padded[: len(columns)], strict=True))))
     wb.close()
     if not result:
         raise RosterFileError(_("文件中没有数据行。"))
@@ -200,7 +205,7 @@ def _plan(village: Village, rows) -> tuple[list[_Planned], list[RowError]]:
     planned, errors = [], []
     for number, raw in rows:
         problems = []
-        text = {k: _cell_text(v) for k, v in raw.items()}
+        text = {k: cell_text(v) for k, v in raw.items()}
         for column in COLUMNS:
             if column in REQUIRED and not text[column]:
                 problems.append(_("“%s”不能为空") % column)
@@ -225,9 +230,9 @@ def _plan(village: Village, rows) -> tuple[list[_Planned], list[RowError]]:
         if party is None:
             problems.append(_("政治面貌应为 群众 / 预备党员 / 正式党员"))
         try:
-            birth = _cell_date(raw["出生日期"], "出生日期")
-            rep_from = _cell_date(raw["代表任期起"], "代表任期起")
-            rep_to = _cell_date(raw["代表任期止"], "代表任期止")
+            birth = cell_date(raw["出生日期"], "出生日期")
+            rep_from = cell_date(raw["代表任期起"], "代表任期起")
+            rep_to = cell_date(raw["代表任期止"], "代表任期止")
         except ValueError as exc:
             problems.append(str(exc))
             birth = rep_from = rep_to = None
@@ -295,7 +300,7 @@ def roster_import(*, actor, village: Village, data: bytes) -> ImportResult:
     """Validate every row first; then save all rows in one transaction, or none."""
     if actor is not None:
         permissions.require(actor, Action.IMPORT_ROSTER, village)
-    rows = _read_rows(data)
+    rows = read_rows(data)
     planned, errors = _plan(village, rows)
     result = ImportResult(errors=errors)
     if errors:

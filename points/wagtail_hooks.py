@@ -1,0 +1,146 @@
+"""The "积分" menu: review, publications, objections, ledger, counter, welfare, import, and the
+store's items."""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.permissions import register_permission_policy
+
+from village import audit, permissions
+from village.wagtail_hooks import (
+    ScopedViewSet,
+    VillagePermissionPolicy,
+    _viewset_views,
+)
+
+from . import admin_views
+from .models import StoreItem
+
+register_permission_policy(
+    StoreItem,
+    VillagePermissionPolicy(StoreItem, "points.view", "store.manage"),
+    exact_class=True,
+)
+
+
+def _item_create(*, actor, **fields):
+    permissions.require(actor, "store.manage", fields["village"])
+    item = StoreItem.objects.create(**fields)
+    audit.record(
+        actor=actor,
+        action="points.store.item",
+        obj=item,
+        payload={"name": item.name, "points_price": item.points_price, "stock": item.stock},
+    )
+    return item
+
+
+def _item_update(actor, item, changes):
+    permissions.require(actor, "store.manage", item.village)
+    for name, (_old, new) in changes.items():
+        setattr(item, name, new)
+    item._history_user = actor
+    item.save()
+    audit.record(
+        actor=actor,
+        action="points.store.item",
+        obj=item,
+        payload={name: [old, new] for name, (old, new) in changes.items()},
+    )
+    return item
+
+
+ItemCreate, ItemEdit = _viewset_views(_item_create, _item_update)
+
+
+class StoreItemViewSet(ScopedViewSet):
+    model = StoreItem
+    icon = "tag"
+    menu_label = _("积分超市物品")
+    add_view_class = ItemCreate
+    edit_view_class = ItemEdit
+    form_fields = ["village", "name", "unit", "points_price", "stock", "active"]
+    list_display = ["name", "unit", "points_price", "stock", "active", "village"]
+    list_filter = ["active", "village"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return StoreItem.objects.select_related("village")
+
+
+store_items = StoreItemViewSet("points_store_items", url_prefix="points/store-items")
+
+
+class PointsMenuItem(MenuItem):
+    def __init__(self, *args, action="points.view", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+
+    def is_shown(self, request):
+        return permissions.can(request.user, self.action)
+
+
+@hooks.register("register_admin_viewset")
+def register_store_items():
+    return store_items
+
+
+@hooks.register("register_admin_menu_item")
+def register_points_menu():
+    items = [
+        PointsMenuItem(
+            _("审核积分"), reverse("points_admin_review"), icon_name="tick", action="points.review"
+        ),
+        PointsMenuItem(_("积分公示"), reverse("points_admin_publications"), icon_name="list-ul"),
+        PointsMenuItem(_("积分异议"), reverse("points_admin_objections"), icon_name="help"),
+        PointsMenuItem(_("积分台账"), reverse("points_admin_ledger"), icon_name="table"),
+        PointsMenuItem(
+            _("积分超市收银"),
+            reverse("points_admin_counter"),
+            icon_name="pick",
+            action="store.serve",
+        ),
+        PointsMenuItem(_("积分超市物品"), store_items.menu_url, icon_name="tag"),
+        PointsMenuItem(_("星级与福利"), reverse("points_admin_welfare"), icon_name="crosshairs"),
+        PointsMenuItem(
+            _("导入积分登记表"),
+            reverse("points_admin_import"),
+            icon_name="upload",
+            action="points.import",
+        ),
+    ]
+    return PointsSubmenu(_("积分"), Menu(items=items), icon_name="pick", order=150)
+
+
+class PointsSubmenu(SubmenuMenuItem):
+    def is_shown(self, request):
+        return permissions.can(request.user, "points.view")
+
+
+@hooks.register("register_admin_urls")
+def register_points_admin_urls():
+    v = admin_views
+    return [
+        path("points/review/", v.review, name="points_admin_review"),
+        path("points/publications/", v.publications, name="points_admin_publications"),
+        path(
+            "points/publications/<int:publication_id>/xlsx/",
+            v.export_publication,
+            name="points_admin_publication_xlsx",
+        ),
+        path("points/objections/", v.objections, name="points_admin_objections"),
+        path("points/ledger/", v.ledger, name="points_admin_ledger"),
+        path(
+            "points/entries/<int:entry_id>/reverse/", v.reverse_entry, name="points_admin_reverse"
+        ),
+        path("points/counter/", v.counter, name="points_admin_counter"),
+        path("points/welfare/", v.welfare, name="points_admin_welfare"),
+        path("points/welfare/stars/<int:round_id>/", v.ratings, name="points_admin_ratings"),
+        path(
+            "points/welfare/allocations/<int:allocation_id>/xlsx/",
+            v.export_allocation,
+            name="points_admin_allocation_xlsx",
+        ),
+        path("points/import/", v.import_sheet, name="points_admin_import"),
+    ]

@@ -1,0 +1,415 @@
+"""The points screens: the household's page, the monthly list with objections, the grid
+officer's form, the household card, and the admin's review, publications, objections, ledger,
+counter, welfare and Excel screens — permissions, bad input, and pinned query counts."""
+
+import io
+import uuid
+
+import pytest
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from points import services
+from points.models import Allocation, Entry, EntryStatus, Objection, Redemption, StarRound
+from points.views import card_token
+from tests.points.conftest import balance, photo, reload
+
+
+@pytest.fixture
+def as_user(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def test_household_page_shows_balance_history_rules_and_store(pw, ledger, as_user):
+    ledger.open_year(year=pw.day.year)
+    [entry] = ledger.post((pw.h[1], "HJ01"))
+    response = as_user(pw.resident).get(reverse("points:home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'data-testid="balance-value">{balance(pw.h[1])}<' in html
+    assert entry.reason in html
+    assert "洗衣粉" in html and "旧暖瓶" not in html  # off-shelf items are not offered
+    assert "赡养老人被评为孝亲之星" in html  # the rules
+    assert pw.h[2].number not in html  # nobody else's household
+
+
+def test_household_page_query_count_does_not_grow_with_entries(
+    pw, ledger, as_user, django_assert_max_num_queries
+):
+    client = as_user(pw.resident)
+    ledger.post((pw.h[1], "HJ01"))
+    client.get(reverse("points:home"))  # warm the per-request caches of the session
+    with django_assert_max_num_queries(24) as few:
+        client.get(reverse("points:home"))
+    for _ in range(6):
+        ledger.post((pw.h[1], "HJ02"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("points:home"))
+    assert response.content.decode().count('class="member"') >= 7
+
+
+def test_objection_from_the_household_page_during_the_window(pw, ledger, as_user):
+    [entry], publication = ledger.published((pw.h[1], "HJ02"))
+    client = as_user(pw.resident)
+    page = client.get(reverse("points:home")).content.decode()
+    assert reverse("points:objection", args=[entry.pk]) in page
+    response = client.post(
+        reverse("points:objection", args=[entry.pk]),
+        {"text": "那天是邻居家堆的柴火", "next": reverse("points:home")},
+    )
+    assert response.status_code == 302
+    objection = Objection.objects.get(entry=entry)
+    assert objection.villager.user == pw.resident
+    # An empty reason is refused with a message and writes nothing.
+    response = client.post(
+        reverse("points:objection", args=[entry.pk]), {"text": "  "}, follow=True
+    )
+    assert "请写明异议理由" in response.content.decode()
+    assert Objection.objects.filter(entry=entry).count() == 1
+
+
+def test_outsider_and_foreign_villager_cannot_object_or_see_the_list(pw, ledger, as_user):
+    [entry], publication = ledger.published((pw.h[1], "HJ02"))
+    client = as_user(pw.foreign.resident)
+    assert client.get(reverse("points:publication", args=[publication.pk])).status_code == 404
+    response = client.post(reverse("points:objection", args=[entry.pk]), {"text": "不对"})
+    assert response.status_code == 404
+    assert not Objection.objects.exists()
+
+
+def test_publication_page_lists_the_month_with_pinned_queries(
+    pw, ledger, as_user, django_assert_num_queries
+):
+    entries, publication = ledger.published((pw.h[1], "HJ01"), (pw.h[2], "HJ02"))
+    client = as_user(pw.neighbour)
+    url = reverse("points:publication", args=[publication.pk])
+    client.get(url)
+    with django_assert_num_queries(7):
+        response = client.get(url)
+    html = response.content.decode()
+    assert pw.h[1].number in html and pw.h[2].number in html
+    assert html.count("提交异议") == 2
+
+
+def test_grid_officer_records_with_photo_at_the_door(pw, as_user):
+    client = as_user(pw.officer)
+    found = client.get(reverse("points:record"), {"q": pw.h[1].number})
+    assert f"?household={pw.h[1].pk}" in found.content.decode()
+    form = client.get(reverse("points:record"), {"household": pw.h[1].pk})
+    assert form.status_code == 200
+    key = uuid.uuid4().hex
+    data = {
+        "household": pw.h[1].pk,
+        "rule": pw.rules["XL01"].pk,
+        "occurred_on": pw.day.isoformat(),
+        "reason": "照顾瘫痪婆婆十年",
+        "key": key,
+    }
+    # The rule needs a photo: refused with the message, nothing written.
+    response = client.post(reverse("points:record"), data)
+    assert response.status_code == 400
+    assert "须附照片" in response.content.decode()
+    assert not Entry.objects.exists()
+    response = client.post(reverse("points:record"), {**data, "photo": photo()})
+    assert response.status_code == 302
+    entry = Entry.objects.get()
+    assert entry.status == EntryStatus.RECORDED and entry.photo
+    # The same form sent twice (a double tap) records once.
+    client.post(reverse("points:record"), {**data, "photo": photo()})
+    assert Entry.objects.count() == 1
+
+
+def test_grid_officer_cannot_record_outside_the_grid_or_with_a_fake_image(pw, as_user):
+    client = as_user(pw.officer)
+    response = client.post(
+        reverse("points:record"),
+        {
+            "household": pw.h[4].pk,
+            "rule": pw.rules["HJ01"].pk,
+            "occurred_on": pw.day.isoformat(),
+            "key": "k1",
+        },
+    )
+    assert response.status_code == 400
+    assert "本网格" in response.content.decode()
+    fake = photo()
+    fake.file = io.BytesIO(b"MZ\x90\x00 not an image at all")
+    fake.size = 24
+    response = client.post(
+        reverse("points:record"),
+        {
+            "household": pw.h[1].pk,
+            "rule": pw.rules["XL01"].pk,
+            "occurred_on": pw.day.isoformat(),
+            "key": "k2",
+            "photo": fake,
+        },
+    )
+    assert response.status_code == 400
+    assert not Entry.objects.exists()
+
+
+def test_villager_cannot_open_the_recording_form(pw, as_user):
+    assert as_user(pw.resident).get(reverse("points:record")).status_code == 403
+
+
+def test_household_card_leads_each_person_to_their_screen(pw, as_user, client):
+    url = reverse("points:card", args=[card_token(pw.h[1])])
+    assert as_user(pw.keeper).get(url)["Location"].startswith(reverse("points_admin_counter"))
+    assert as_user(pw.officer).get(url)["Location"].startswith(reverse("points:record"))
+    assert as_user(pw.resident).get(url)["Location"] == reverse("points:home")
+    assert as_user(pw.neighbour).get(url).status_code == 404
+    forged = reverse("points:card", args=[f"{pw.h[1].pk}:forged"])
+    assert as_user(pw.keeper).get(forged).status_code == 404
+
+
+# --- the admin --------------------------------------------------------------------------------
+
+
+def test_committee_bulk_approves_only_when_checked_and_never_own_entries(pw, ledger, as_user):
+    mine = ledger.record(pw.h[4], actor=pw.committee)
+    other = ledger.record(pw.h[1])
+    client = as_user(pw.committee)
+    page = client.get(reverse("points_admin_review")).content.decode()
+    assert other.reason in page
+    # Without "checked" nothing is approved.
+    client.post(reverse("points_admin_review"), {"entry": [other.pk], "decision": "approve"})
+    assert reload(other).status == EntryStatus.RECORDED
+    # Own entry in the batch: the whole batch is refused.
+    client.post(
+        reverse("points_admin_review"),
+        {"entry": [other.pk, mine.pk], "decision": "approve", "checked": "yes"},
+    )
+    assert reload(other).status == EntryStatus.RECORDED
+    client.post(
+        reverse("points_admin_review"),
+        {"entry": [other.pk], "decision": "approve", "checked": "yes"},
+    )
+    assert reload(other).status == EntryStatus.REVIEWED
+    assert reload(mine).status == EntryStatus.RECORDED
+
+
+def test_review_page_queries_are_pinned(pw, ledger, as_user, django_assert_num_queries):
+    client = as_user(pw.committee)
+    ledger.record(pw.h[1])
+    client.get(reverse("points_admin_review"))
+    with django_assert_num_queries(26) as first:
+        client.get(reverse("points_admin_review"))
+    for household in (pw.h[2], pw.h[3], pw.h[1]):
+        ledger.record(household, "HJ02")
+    with django_assert_num_queries(len(first.captured_queries)):
+        client.get(reverse("points_admin_review"))
+
+
+def test_secretary_publishes_and_closes_from_the_admin(pw, ledger, as_user):
+    entry = ledger.record(pw.h[1])
+    ledger.review([entry])
+    client = as_user(pw.secretary)
+    client.post(
+        reverse("points_admin_publications"),
+        {"village": pw.village.pk, "month": f"{pw.day:%Y-%m}"},
+    )
+    publication = reload(entry).publication
+    assert publication is not None
+    page = client.get(reverse("points_admin_publications")).content.decode()
+    assert str(publication) in page
+    # Closing inside the window is refused.
+    client.post(
+        reverse("points_admin_publications"),
+        {"village": pw.village.pk, "publication": publication.pk, "action": "close"},
+    )
+    assert reload(entry).status == EntryStatus.PUBLISHED
+    with ledger.after_window(publication):
+        client.post(
+            reverse("points_admin_publications"),
+            {"village": pw.village.pk, "publication": publication.pk, "action": "close"},
+        )
+    assert reload(entry).status == EntryStatus.POSTED
+    export = client.get(reverse("points_admin_publication_xlsx", args=[publication.pk]))
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert [c.value for c in sheet[2]][0] == pw.h[1].number
+
+
+def test_grid_officer_cannot_publish_and_inspector_cannot_answer(pw, ledger, as_user):
+    entry = ledger.record(pw.h[1])
+    ledger.review([entry])
+    as_user(pw.officer).post(
+        reverse("points_admin_publications"),
+        {"village": pw.village.pk, "month": f"{pw.day:%Y-%m}"},
+    )
+    assert reload(entry).publication is None
+    publication = ledger.publish()
+    objection = services.objection_file(actor=pw.neighbour, entry=entry, text="不属实")
+    client = as_user(pw.inspector)
+    assert client.get(reverse("points_admin_objections")).status_code == 200
+    client.post(
+        reverse("points_admin_objections"),
+        {"objection": objection.pk, "decision": "upheld", "answer": "成立"},
+    )
+    assert reload(objection).status == "open"
+    assert publication.pk
+
+
+def test_committee_answers_an_objection(pw, ledger, as_user):
+    [entry], _pub = ledger.published((pw.h[1], "HJ02"))
+    objection = services.objection_file(actor=pw.resident, entry=entry, text="不是我家")
+    as_user(pw.committee).post(
+        reverse("points_admin_objections"),
+        {"objection": objection.pk, "decision": "upheld", "answer": "经核实，属实，作废。"},
+    )
+    assert reload(objection).status == "upheld"
+    assert reload(entry).status == EntryStatus.VOIDED
+
+
+def test_counter_redeems_and_shows_the_receipt(pw, ledger, as_user):
+    ledger.open_year(year=pw.day.year)
+    client = as_user(pw.keeper)
+    page = client.get(reverse("points_admin_counter"), {"household": pw.h[1].number})
+    assert 'data-testid="counter-balance">100<' in page.content.decode()
+    response = client.post(
+        reverse("points_admin_counter"),
+        {"household": pw.h[1].number, "item": pw.items["soap"].pk, "quantity": "3", "key": "a"},
+        follow=True,
+    )
+    html = response.content.decode()
+    redemption = Redemption.objects.get()
+    assert redemption.receipt in html
+    assert balance(pw.h[1]) == 70
+    assert reload(pw.items["soap"]).stock == 17
+    # Too many: refused, nothing written.
+    response = client.post(
+        reverse("points_admin_counter"),
+        {"household": pw.h[1].number, "item": pw.items["rice"].pk, "quantity": "2", "key": "b"},
+        follow=True,
+    )
+    assert "积分不足" in response.content.decode()
+    assert Redemption.objects.count() == 1 and balance(pw.h[1]) == 70
+
+
+def test_villager_cannot_use_the_counter(pw, as_user):
+    response = as_user(pw.resident).get(reverse("points_admin_counter"))
+    assert response.status_code in (302, 403)
+
+
+def test_welfare_rates_stars_allocates_and_publishes(pw, ledger, as_user):
+    ledger.open_year(year=pw.day.year)
+    ledger.post((pw.h[1], "HJ01"), (pw.h[2], "HJ02"))
+    client = as_user(pw.secretary)
+    url = reverse("points_admin_welfare")
+    client.post(
+        url,
+        {
+            "action": "rate",
+            "village": pw.village.pk,
+            "year": pw.day.year,
+            "star1": "100",
+            "star2": "105",
+        },
+    )
+    rnd = StarRound.objects.get()
+    assert {r.household_id: r.stars for r in rnd.ratings.all()}[pw.h[1].pk] == 2
+    client.post(url, {"action": "publish_stars", "round": rnd.pk})
+    assert reload(rnd).published_at is not None
+    client.post(
+        url,
+        {
+            "action": "allocate",
+            "village": pw.village.pk,
+            "year": pw.day.year,
+            "title": "年终积分奖励",
+            "pool": "500.01",
+            "floor": "90",
+        },
+    )
+    allocation = Allocation.objects.get()
+    assert sum(s.amount_fen for s in allocation.shares.all()) == 50001
+    # A malformed amount is refused with a message and nothing is created.
+    response = client.post(
+        url,
+        {
+            "action": "allocate",
+            "village": pw.village.pk,
+            "year": pw.day.year,
+            "title": "x",
+            "pool": "12.345",
+            "floor": "0",
+        },
+        follow=True,
+    )
+    assert "最多两位小数" in response.content.decode()
+    assert Allocation.objects.count() == 1
+    client.post(url, {"action": "publish_allocation", "allocation": allocation.pk})
+    page = as_user(pw.resident).get(reverse("points:allocation", args=[allocation.pk]))
+    assert "500.01" in page.content.decode()
+    export = as_user(pw.secretary).get(
+        reverse("points_admin_allocation_xlsx", args=[allocation.pk])
+    )
+    rows = list(load_workbook(io.BytesIO(export.content)).active.values)
+    assert rows[-1][5] == "500.01"
+
+
+def _sheet(rows):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["户号", "规则编码", "日期", "说明"])
+    for row in rows:
+        ws.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    buffer.name = "sheet.xlsx"
+    return buffer
+
+
+def test_import_is_all_rows_or_none_with_errors_per_row(pw, as_user):
+    client = as_user(pw.secretary)
+    day = pw.day.isoformat()
+    bad = _sheet(
+        [
+            [pw.h[1].number, "HJ01", day, ""],
+            ["NOPE", "HJ01", day, ""],
+            [pw.h[2].number, "ZZ99", day, ""],
+        ]
+    )
+    response = client.post(reverse("points_admin_import"), {"village": pw.village.pk, "file": bad})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "NOPE" in html and "ZZ99" in html
+    assert not Entry.objects.exists()
+    good = _sheet([[pw.h[1].number, "HJ01", day, "纸质表"], [pw.h[2].number, "HJ02", day, ""]])
+    response = client.post(reverse("points_admin_import"), {"village": pw.village.pk, "file": good})
+    assert response.status_code == 302
+    assert Entry.objects.filter(status=EntryStatus.RECORDED).count() == 2
+    template = client.get(reverse("points_admin_import"), {"template": "1"})
+    assert load_workbook(io.BytesIO(template.content)).active["A1"].value == "户号"
+
+
+def test_ledger_reversal_and_export(pw, ledger, as_user):
+    [entry] = ledger.post((pw.h[1], "HJ01"))
+    client = as_user(pw.secretary)
+    client.post(reverse("points_admin_reverse", args=[entry.pk]), {"reason": "记错户了"})
+    reversal = Entry.objects.get(reverses=entry)
+    assert reversal.points == -entry.points and balance(pw.h[1]) == 0
+    export = client.get(reverse("points_admin_ledger"), {"format": "xlsx", "year": pw.day.year})
+    values = [row[0] for row in load_workbook(io.BytesIO(export.content)).active.values]
+    assert values.count(pw.h[1].number) == 2
+    # The committee member may not reverse.
+    [other] = ledger.post((pw.h[2], "HJ01"))
+    as_user(pw.committee).post(reverse("points_admin_reverse", args=[other.pk]), {"reason": "x"})
+    assert not Entry.objects.filter(reverses=other).exists()
+
+
+def test_store_items_are_edited_with_audit_and_scoped(pw, as_user):
+    client = as_user(pw.keeper)
+    index = client.get("/admin/points/store-items/")
+    assert index.status_code == 200 and "洗衣粉" in index.content.decode()
+    foreign = pw.foreign.items["soap"]
+    assert client.get(f"/admin/points/store-items/edit/{foreign.pk}/").status_code in (
+        302,
+        403,
+        404,
+    )
