@@ -53,7 +53,7 @@ def test_household_page_query_count_does_not_grow_with_entries(
 
 
 def test_objection_from_the_household_page_during_the_window(pw, ledger, as_user):
-    [entry], publication = ledger.published((pw.h[1], "HJ02"))
+    [entry], _publication = ledger.published((pw.h[1], "HJ02"))
     client = as_user(pw.resident)
     page = client.get(reverse("points:home")).content.decode()
     assert reverse("points:objection", args=[entry.pk]) in page
@@ -84,7 +84,7 @@ def test_outsider_and_foreign_villager_cannot_object_or_see_the_list(pw, ledger,
 def test_publication_page_lists_the_month_with_pinned_queries(
     pw, ledger, as_user, django_assert_num_queries
 ):
-    entries, publication = ledger.published((pw.h[1], "HJ01"), (pw.h[2], "HJ02"))
+    _entries, publication = ledger.published((pw.h[1], "HJ01"), (pw.h[2], "HJ02"))
     client = as_user(pw.neighbour)
     url = reverse("points:publication", args=[publication.pk])
     client.get(url)
@@ -231,7 +231,7 @@ def test_secretary_publishes_and_closes_from_the_admin(pw, ledger, as_user):
     assert reload(entry).status == EntryStatus.POSTED
     export = client.get(reverse("points_admin_publication_xlsx", args=[publication.pk]))
     sheet = load_workbook(io.BytesIO(export.content)).active
-    assert [c.value for c in sheet[2]][0] == pw.h[1].number
+    assert next(c.value for c in sheet[2]) == pw.h[1].number
 
 
 def test_grid_officer_cannot_publish_and_inspector_cannot_answer(pw, ledger, as_user):
