@@ -57,7 +57,6 @@ def year_summary(household: Household, year: int) -> dict:
         earned=Sum("points", filter=Q(points__gt=0, kind__in=["conduct", "opening"])),
         deducted=Sum("points", filter=Q(points__lt=0, kind="conduct")),
         spent=Sum("points", filter=Q(kind="redemption")),
-        pending=Count("id", filter=Q(status__in=["recorded", "reviewed", "published"])),
     )
     return {k: v or 0 for k, v in row.items()}
 

@@ -73,7 +73,7 @@ POSTGRES_DROP = [
 def _run(statements):
     def run(apps, schema_editor):
         for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)  # "%" in RAISE formats
 
     return run
 
