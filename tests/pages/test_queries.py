@@ -37,7 +37,8 @@ API_NOTICES = 10
 RULES_ANONYMOUS = 9
 MORAL_MODEL_INDEX_ANONYMOUS = 9
 MORAL_MODEL_PAGE_ANONYMOUS = 10
-TRANSPARENCY_ANONYMOUS = 11
+# + 1 query for the monthly points lists, + 2 for star ratings and allocations (points app)
+TRANSPARENCY_ANONYMOUS = 14
 
 
 def add_notices(w, count, start):
