@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from village import audit, permissions
@@ -57,6 +58,14 @@ STOCK = "store.manage"
 WELFARE = "welfare.manage"
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def stored(text: str) -> str:
+    """Text saved in the ledger stays in Chinese whatever language the request had (the
+    msgid is the Chinese text; marked for makemessages so the screens can show it translated)."""
+    return gettext_noop(text)
+
+
 MAX_STARS = 5
 
 
@@ -153,7 +162,9 @@ def _validate_entry(household, rule, occurred_on, photo, *, account, exclude_pk=
             errors["photo"] = exc.messages[0]
     if not errors and rule.cap_per_period:
         used = (
-            Entry.objects.filter(account=account, rule__code=rule.code, year=occurred_on.year)
+            Entry.objects.filter(
+                account=account, kind=EntryKind.CONDUCT, rule__code=rule.code, year=occurred_on.year
+            )
             .exclude(status__in=[EntryStatus.REJECTED, EntryStatus.VOIDED])
             .exclude(reversed_by__isnull=False)
             .count()
@@ -371,7 +382,7 @@ def _post(entries: list[Entry], *, actor, now=None) -> None:
                 )
             # A deduction larger than what is left takes the balance to zero, and says so.
             entry.reason = (
-                entry.reason + _("（可用积分仅 %(b)s 分，按 %(b)s 分扣减）") % {"b": balance}
+                entry.reason + stored("（可用积分仅 %(b)s 分，按 %(b)s 分扣减）") % {"b": balance}
             )[:300]
             entry.points = -balance
         delta[entry.account_id] += entry.points
@@ -621,7 +632,7 @@ def entry_reverse(*, actor, entry: Entry, reason: str, idempotency_key: str | No
             points=-original.points,
             year=original.year,
             occurred_on=today,
-            reason=_("冲正：%(reason)s") % {"reason": reason},
+            reason=stored("冲正：%(reason)s") % {"reason": reason},
             status=EntryStatus.POSTED,
             recorded_by=actor,
             reverses=original,
@@ -684,7 +695,7 @@ def year_open(*, actor, village: Village, year: int) -> int:
                         points=-account.balance,
                         year=year,
                         occurred_on=day,
-                        reason=_("%(year)s年度积分清零") % {"year": year - 1},
+                        reason=stored("%(year)s年度积分清零") % {"year": year - 1},
                         status=EntryStatus.POSTED,
                         recorded_by=actor,
                     )
@@ -698,7 +709,7 @@ def year_open(*, actor, village: Village, year: int) -> int:
                     points=rules.points_base,
                     year=year,
                     occurred_on=day,
-                    reason=_("%(year)s年度基础分") % {"year": year},
+                    reason=stored("%(year)s年度基础分") % {"year": year},
                     status=EntryStatus.POSTED,
                     recorded_by=actor,
                 )
@@ -775,7 +786,7 @@ def redeem(
             points=-cost,
             year=today.year,
             occurred_on=today,
-            reason=_("兑换 %(name)s × %(n)s") % {"name": item.name, "n": quantity},
+            reason=stored("兑换 %(name)s × %(n)s") % {"name": item.name, "n": quantity},
             status=EntryStatus.POSTED,
             recorded_by=actor,
         )
