@@ -18,6 +18,11 @@ from simple_history.models import HistoricalRecords
 from village.models import Household, Village, Villager
 
 
+def now():
+    # Looked up at call time (not bound at import), so a simulated clock reaches every default.
+    return timezone.now()
+
+
 class PostedEntryError(ValidationError):
     pass
 
@@ -59,7 +64,7 @@ class Catalogue(models.Model):
         related_name="+",
         verbose_name=_("通过该细则的议题"),
     )
-    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    created_at = models.DateTimeField(_("创建时间"), default=now)
     history = HistoricalRecords()
 
     class Meta:
@@ -127,7 +132,7 @@ class Account(models.Model):
         verbose_name=_("个人（个人账户）"),
     )
     balance = models.IntegerField(_("可用积分"), default=0)
-    opened_at = models.DateTimeField(_("开户时间"), default=timezone.now)
+    opened_at = models.DateTimeField(_("开户时间"), default=now)
 
     class Meta:
         verbose_name = _("积分账户")
@@ -206,7 +211,7 @@ class Entry(models.Model):
         related_name="+",
         verbose_name=_("登记人"),
     )
-    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("登记时间"), default=now)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -283,7 +288,7 @@ class Publication(models.Model):
         Village, on_delete=models.PROTECT, related_name="point_publications", verbose_name=_("村")
     )
     month = models.DateField(_("月份"), help_text=_("该月的第一天"))
-    published_at = models.DateTimeField(_("公示时间"), default=timezone.now)
+    published_at = models.DateTimeField(_("公示时间"), default=now)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -322,7 +327,7 @@ class Objection(models.Model):
         Villager, on_delete=models.PROTECT, related_name="point_objections", verbose_name=_("村民")
     )
     text = models.TextField(_("异议理由"), max_length=1000)
-    filed_at = models.DateTimeField(_("提出时间"), default=timezone.now)
+    filed_at = models.DateTimeField(_("提出时间"), default=now)
     status = models.CharField(
         _("处理结果"), max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN
     )
@@ -383,7 +388,7 @@ class Redemption(models.Model):
     served_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("兑换时间"), default=timezone.now)
+    created_at = models.DateTimeField(_("兑换时间"), default=now)
 
     class Meta:
         verbose_name = _("兑换记录")
@@ -400,7 +405,7 @@ class StarRound(models.Model):
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="star_rounds")
     year = models.PositiveSmallIntegerField(_("年度"))
     thresholds = models.JSONField(_("星级门槛"), help_text=_('如 {"5": 180, "4": 160, ...}'))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=now)
     published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -460,7 +465,7 @@ class Allocation(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=now)
     published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
     history = HistoricalRecords()
 
