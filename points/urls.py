@@ -7,6 +7,7 @@ urlpatterns = [
     path("publications/<int:publication_id>/", views.publication, name="publication"),
     path("entries/<int:entry_id>/objection/", views.objection, name="objection"),
     path("record/", views.record, name="record"),
+    path("claim/", views.claim, name="claim"),
     path("card/<str:token>/", views.card, name="card"),
     path("stars/<int:round_id>/", views.stars, name="stars"),
     path("allocations/<int:allocation_id>/", views.allocation, name="allocation"),

@@ -185,16 +185,8 @@ def record(request):
                     photo=data.get("photo"),
                     idempotency_key=f"web-{request.user.pk}-{data['key']}",
                 )
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        name = field if field in form.fields else None
-                        for error in errors:
-                            form.add_error(name, error)
-                else:
-                    form.add_error(None, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, _error_text(exc))
+            except (ValidationError, PermissionDenied) as exc:
+                _form_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -218,6 +210,45 @@ def record(request):
         {"household": household, "form": form, "recent": recent},
         status=status,
     )
+
+
+@login_required
+def claim(request):
+    """A villager claims a good deed for their own household (a photo helps the review)."""
+    household = selectors.household_of(request.user)
+    if household is None or not permissions.can(request.user, services.CLAIM, household.village):
+        raise PermissionDenied
+    rules = services.rules_on(household.village, timezone.localdate()).filter(points__gt=0)
+    initial = {"occurred_on": timezone.localdate(), "key": uuid.uuid4().hex}
+    form = RecordForm(request.POST or None, request.FILES or None, rules=rules, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.entry_claim(
+                    actor=request.user,
+                    rule=data["rule"],
+                    occurred_on=data["occurred_on"],
+                    reason=data["reason"],
+                    photo=data.get("photo"),
+                    key=f"claim-{request.user.pk}-{data['key']}",
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("已申报，村委会审核后公示。"))
+                return redirect("points:home")
+        return render(request, "points/claim.html", {"form": form}, status=400)
+    return render(request, "points/claim.html", {"form": form})
+
+
+def _form_errors(form, exc) -> None:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error(None, _error_text(exc))
 
 
 @login_required

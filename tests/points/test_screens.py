@@ -413,3 +413,63 @@ def test_store_items_are_edited_with_audit_and_scoped(pw, as_user):
         403,
         404,
     )
+
+
+def test_villager_claims_a_good_deed_for_the_own_household_only(pw, as_user):
+    client = as_user(pw.resident)
+    form = client.get(reverse("points:claim")).content.decode()
+    assert "庭院整洁" in form and "乱堆乱放" not in form  # deductions are not offered
+    data = {"rule": pw.rules["ZY01"].pk, "occurred_on": pw.day.isoformat(), "key": "c1"}
+    assert client.post(reverse("points:claim"), data).status_code == 302
+    entry = Entry.objects.get()
+    assert entry.status == EntryStatus.CLAIMED and entry.account.household == pw.h[1]
+    # A deduction sent by hand is refused as an invalid choice; nothing more is written.
+    bad = client.post(reverse("points:claim"), {**data, "rule": pw.rules["HJ02"].pk, "key": "c2"})
+    assert bad.status_code == 400 and Entry.objects.count() == 1
+    assert as_user(pw.outsider).get(reverse("points:claim")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "url_name", ["points_admin_publications", "points_admin_objections", "points_admin_ledger"]
+)
+def test_admin_lists_do_not_grow_in_queries_with_rows(
+    pw, ledger, as_user, django_assert_max_num_queries, url_name
+):
+    client = as_user(pw.secretary)
+    url = reverse(url_name)
+    [entry], _publication = ledger.published((pw.h[1], "HJ02"))
+    services.objection_file(actor=pw.resident, entry=entry, text="不是我家")
+    client.get(url)
+    with django_assert_max_num_queries(40) as first:
+        client.get(url)
+    pw.day = pw.day.replace(day=12)
+    entries, _publication = ledger.published((pw.h[2], "HJ02"), (pw.h[3], "HJ01"))
+    for e in entries:
+        services.objection_file(actor=pw.neighbour, entry=e, text="有出入")
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_counter_and_welfare_pages_have_pinned_queries(
+    pw, ledger, as_user, django_assert_num_queries
+):
+    ledger.open_year(year=pw.day.year)
+    keeper = as_user(pw.keeper)
+    url = reverse("points_admin_counter") + f"?household={pw.h[1].number}"
+    keeper.get(url)
+    with django_assert_num_queries(19):
+        keeper.get(url)
+    secretary = as_user(pw.secretary)
+    secretary.get(reverse("points_admin_welfare"))
+    with django_assert_num_queries(29):
+        secretary.get(reverse("points_admin_welfare"))
+    services.star_round_rate(
+        actor=pw.secretary, village=pw.village, year=pw.day.year, thresholds={"1": 90}
+    )
+    for title in ("年终奖励", "重阳慰问"):
+        services.allocation_create(
+            actor=pw.secretary, village=pw.village, year=pw.day.year, title=title, pool_fen=999
+        )
+    with django_assert_num_queries(29):
+        secretary.get(reverse("points_admin_welfare"))
