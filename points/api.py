@@ -182,10 +182,13 @@ def entry_create(request, payload: EntryIn):
 
 
 def _household_by_number(request, number: str, action: str) -> Household:
-    villages = permissions.visible_villages(request.user, action)
+    """404 for a household the caller cannot see; 403 when they see it but may not `action`
+    (an inspector, a villager naming another household)."""
+    villages = permissions.visible_villages(request.user)
     household = Household.objects.filter(village__in=villages, number=number).first()
     if household is None:
         raise Http404
+    permissions.require(request.user, action, household.village)
     return household
 
 
@@ -195,7 +198,9 @@ def _household_by_number(request, number: str, action: str) -> Household:
 )
 def objection(request, entry_id: int, payload: ObjectionIn):
     entry = Entry.objects.filter(pk=entry_id).select_related("village").first()
-    if entry is None or not permissions.can(request.user, "points.object", entry.village):
+    if entry is None or not permissions.can(
+        request.user, permissions.A.VIEW_VILLAGE, entry.village
+    ):
         raise Http404
     o = services.objection_file(actor=request.user, entry=entry, text=payload.text)
     return 201, {"id": o.pk, "filed_at": o.filed_at, "status": o.status}

@@ -373,6 +373,7 @@ class PointsDemo:
             version=1,
             title="东毛铺村积分制管理细则",
             effective_from=date(2025, 1, 1),
+            adopted_by="2024年12月28日村民代表会议决议（东毛铺村积分制管理细则）",
         )
         catalogue._history_user = sec
         catalogue.save()

@@ -56,13 +56,12 @@ class Catalogue(models.Model):
     version = models.PositiveIntegerField(_("版本"))
     title = models.CharField(_("名称"), max_length=100)
     effective_from = models.DateField(_("生效日期"))
-    adopted_by = models.ForeignKey(
-        "deliberation.Matter",
-        on_delete=models.PROTECT,
-        null=True,
+    # A plain reference, not a foreign key: points and deliberation do not import each other.
+    adopted_by = models.CharField(
+        _("通过该细则的决议"),
+        max_length=200,
         blank=True,
-        related_name="+",
-        verbose_name=_("通过该细则的议题"),
+        help_text=_("村民会议或村民代表会议决议的名称和日期"),
     )
     created_at = models.DateTimeField(_("创建时间"), default=now)
     history = HistoricalRecords()
