@@ -16,6 +16,7 @@ village_patterns = (
         path("activate/", views.activate, name="activate"),
         path("me/", views.me, name="me"),
         path("text-size/", views.text_size, name="text_size"),
+        path("verify/<str:code>/", views.verify, name="verify"),
     ],
     "village",
 )

@@ -1,5 +1,7 @@
 """The villager-facing front end of the core: home, login, activation, my household."""
 
+import hashlib
+
 from django import forms
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -132,3 +134,37 @@ def text_size(request):
         "text_size", "large" if large else "normal", max_age=365 * 86400, samesite="Lax"
     )
     return response
+
+
+MAX_VERIFY_UPLOAD = 20 * 1024 * 1024
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request, code):
+    """Public: what a document is, who issued it and when, its fingerprint; an uploaded PDF is
+    compared byte for byte (by SHA-256) with the one issued."""
+    from . import documents
+
+    document = documents.find(code)
+    if document is None:
+        return render(request, "village/verify_unknown.html", {"code": code}, status=404)
+    result = None
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None or upload.size == 0:
+            result = {"error": _("请选择要核对的 PDF 文件。")}
+            status = 400
+        elif upload.size > MAX_VERIFY_UPLOAD:
+            result = {"error": _("文件超过 20 MB，不是本平台签发的文书。")}
+            status = 400
+        else:
+            data = upload.read()
+            result = {
+                "genuine": documents.is_genuine(document, data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "name": upload.name,
+            }
+    return render(
+        request, "village/verify.html", {"document": document, "result": result}, status=status
+    )

@@ -143,6 +143,8 @@ STORAGES = {
 WAGTAIL_SITE_NAME = "村治 Cunzhi"
 WAGTAILADMIN_USER_LOGIN_FORM = "village.forms.AdminLoginForm"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The address printed under each document's QR code (the public verification page).
+CUNZHI_PUBLIC_URL = os.environ.get("CUNZHI_PUBLIC_URL", WAGTAILADMIN_BASE_URL)
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 # Nothing may be loaded from another host (poor connections, many hosts unreachable).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
