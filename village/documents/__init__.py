@@ -143,3 +143,17 @@ def is_genuine(document: Document, data: bytes) -> bool:
 def pdf_bytes(document: Document) -> bytes:
     with document.file.open("rb") as f:
         return f.read()
+
+
+def response(document: Document, *, inline: bool = True):
+    """The issued PDF as an HTTP response (the stored bytes, never a fresh rendering)."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    http = HttpResponse(pdf_bytes(document), content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    name = quote(f"{document.title}-{document.code}.pdf")
+    http["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{name}"
+    http["X-Document-Code"] = document.code
+    return http
