@@ -7,6 +7,11 @@ STAMP := $(VENV)/.installed
 .PHONY: run test setup lint check demo clean serve
 
 $(STAMP): requirements.txt requirements-dev.txt
+	@# WeasyPrint (the PDF documents) needs Pango from the system; Debian: install it if missing.
+	@ldconfig -p | grep -q libpangoft2-1.0 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	  else echo "Install Pango for PDF documents: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0"; fi; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
