@@ -377,19 +377,33 @@ class Participation(models.Model):
         return f"{self.meeting_id}:{self.voter_id}"
 
 
+class CastBallots(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().exclude(choice="")
+
+
 class Ballot(models.Model):
     """A choice. For an open ballot it names the voter; for a secret ballot it does not, has a
-    random key and no time, so nothing in the database leads from a voter to a choice."""
+    random key and no time, so nothing in the database leads from a voter to a choice.
+
+    Secret online ballots come from a box of blank ballots made when the vote opens (one per
+    person on the list, all alike); a vote fills a blank chosen at random, so the order of the
+    rows says nothing about the order of the votes, and every vote rewrites the whole box, so
+    no row keeps the mark of the transaction that filled it (PostgreSQL's xmin). `choice` is
+    empty on a blank; `Ballot.cast` leaves the blanks out."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="ballots")
     voter = models.ForeignKey(
         Villager, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    choice = models.CharField(max_length=10, choices=Choice.choices)
+    choice = models.CharField(max_length=10, choices=Choice.choices, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     text_hash = models.CharField(max_length=64)
     receipt = models.CharField(max_length=16, null=True, blank=True)
+
+    objects = models.Manager()
+    cast = CastBallots()
 
     class Meta:
         verbose_name = _("选票")

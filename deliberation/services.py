@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -422,7 +423,7 @@ def _count(meeting: Meeting, ruleset) -> rules.Count:
     households_total = len({a.villager.household_id for a in should})
     households_present = len({a.household_id or a.villager.household_id for a in present})
     tally = {c: 0 for c in Choice.values}
-    for choice in meeting.ballots.values_list("choice", flat=True):
+    for choice in Ballot.cast.filter(meeting=meeting).values_list("choice", flat=True):
         tally[choice] += 1
     return rules.Count(
         should_attend=len(should),
@@ -538,6 +539,15 @@ def matter_open_vote(
         [Attendance(meeting=meeting, villager=m, household_id=m.household_id) for m in members],
         batch_size=500,
     )
+    if matter.ballot_mode == BallotMode.SECRET:
+        # The box of blank ballots, one per person on the list (see Ballot).
+        Ballot.objects.bulk_create(
+            [
+                Ballot(meeting=meeting, channel=Channel.ONLINE, text_hash=version.sha256)
+                for _person in members
+            ],
+            batch_size=500,
+        )
     matter.status = MatterStatus.VOTING
     matter.current_step = Step.RESOLUTION
     matter.frozen_hash = version.sha256
@@ -563,6 +573,24 @@ def matter_open_vote(
 
 def vote_meeting(matter: Matter) -> Meeting | None:
     return matter.meetings.filter(step=Step.RESOLUTION, version__number=matter.version).first()
+
+
+def _fill_blank_ballot(meeting: Meeting, choice: str, receipt: str) -> None:
+    """A secret online vote fills a blank ballot chosen at random from the box (the meeting row
+    is locked, so votes of one meeting take turns), then rewrites every ballot of the box in
+    this transaction: afterwards all of them carry the same transaction id."""
+    blank = (
+        Ballot.objects.filter(meeting=meeting, voter__isnull=True, choice="")
+        .order_by("?")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if blank is None:
+        raise ValidationError(_("票箱中没有空白选票了，请联系村委会。"))
+    Ballot.objects.filter(pk=blank).update(choice=choice, receipt=receipt)
+    Ballot.objects.filter(meeting=meeting, voter__isnull=True, channel=Channel.ONLINE).update(
+        text_hash=F("text_hash")
+    )
 
 
 def vote_cast(*, actor, matter: Matter, choice: str) -> dict:
@@ -597,14 +625,17 @@ def vote_cast(*, actor, matter: Matter, choice: str) -> dict:
                 meeting=meeting, voter=voter, channel=Channel.ONLINE, cast_at=now
             )
             secret = matter.ballot_mode == BallotMode.SECRET
-            Ballot.objects.create(
-                meeting=meeting,
-                voter=None if secret else voter,
-                choice=choice,
-                channel=Channel.ONLINE,
-                text_hash=meeting.frozen_hash,
-                receipt=receipt,
-            )
+            if secret:
+                _fill_blank_ballot(meeting, choice, receipt)
+            else:
+                Ballot.objects.create(
+                    meeting=meeting,
+                    voter=voter,
+                    choice=choice,
+                    channel=Channel.ONLINE,
+                    text_hash=meeting.frozen_hash,
+                    receipt=receipt,
+                )
             payload = {"matter": matter.pk, "voter": voter.pk, "channel": Channel.ONLINE}
             if not secret:
                 payload["choice"] = choice

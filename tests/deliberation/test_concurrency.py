@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from deliberation import services
-from deliberation.models import Ballot, DecidingBody, MatterStatus, Participation
+from deliberation.models import Ballot, BallotMode, DecidingBody, MatterStatus, Participation
 from tests.factories import PASSWORD, make_id_number
 from village import audit
 from village.models import AuditEvent, Villager
@@ -174,3 +174,29 @@ def test_three_hundred_villagers_voting_at_once_are_all_counted(world, proc):
     assert closed.quorum_met is True and closed.passed is True
     assert matter.status == MatterStatus.RESOLVED
     assert audit.verify_all() == []
+
+
+def test_committed_secret_votes_cannot_be_joined_to_their_voters_by_xmin(world, proc, people):
+    """Each vote commits on its own here (a transactional test), as in production: the
+    transaction id that wrote a participation must not also mark the ballot it filled."""
+    matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
+    order = [("r1", "yes"), ("r2", "no"), ("r3", "abstain")]
+    for label, choice in order:
+        proc.vote(matter, people[label], choice)
+    meeting = services.vote_meeting(matter)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.voter_id, b.choice FROM deliberation_participation p"
+            " JOIN deliberation_ballot b ON b.xmin = p.xmin AND b.meeting_id = p.meeting_id"
+            " WHERE p.meeting_id = %s AND b.choice <> ''",
+            [meeting.pk],
+        )
+        pairs = cursor.fetchall()
+    # Only the last voter shares a transaction with the box, and with every ballot in it.
+    assert {voter for voter, _c in pairs} <= {people["r3"].pk}
+    assert sorted(c for _v, c in pairs) in ([], ["abstain", "no", "yes"])
+    assert Counter(Ballot.cast.filter(meeting=meeting).values_list("choice", flat=True)) == {
+        "yes": 1,
+        "no": 1,
+        "abstain": 1,
+    }
