@@ -20,6 +20,7 @@ ACTIONS: dict[str, object] = {
     "village.village.create": _("新建村"),
     "village.township.create": _("新建乡镇"),
     "village.account.create": _("开通账号"),
+    "village.document.issue": _("签发文书"),
 }
 
 
