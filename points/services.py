@@ -237,6 +237,12 @@ def entry_record(
         account = account_for(household)
         # Serialise recordings for one account so the cap per year holds under concurrency.
         account = Account.objects.select_for_update().get(pk=account.pk)
+        # A copy of this request that held the lock before us may have recorded it already:
+        # answer with its entry rather than count it against the cap.
+        existing = _existing(key)
+        if existing is not None:
+            _same_request(existing, household, rule)
+            return existing
         _validate_entry(household, rule, occurred_on, photo, account=account)
         entry, created = _create_entry(
             key=key,
@@ -468,7 +474,12 @@ def objection_file(*, actor, entry: Entry, text: str) -> Objection:
     if len(text) > 1000:
         raise ValidationError({"text": _("异议理由不能超过 1000 字。")})
     with transaction.atomic():
-        entry = Entry.objects.select_for_update().select_related("publication").get(pk=entry.pk)
+        # of=self: the publication is a nullable (outer) join, which PostgreSQL cannot lock.
+        entry = (
+            Entry.objects.select_for_update(of=("self",))
+            .select_related("publication")
+            .get(pk=entry.pk)
+        )
         publication = entry.publication
         if entry.status != EntryStatus.PUBLISHED or publication is None:
             raise ValidationError(_("这条积分不在公示中，不能提出异议。"), code="not_published")
@@ -501,7 +512,7 @@ def objection_answer(*, actor, objection: Objection, upheld: bool, answer: str) 
         if objection.status != ObjectionStatus.OPEN:
             raise ValidationError(_("该异议已经答复过了。"), code="answered")
         entry = (
-            Entry.objects.select_for_update()
+            Entry.objects.select_for_update(of=("self",))
             .select_related("publication")
             .get(pk=objection.entry_id)
         )

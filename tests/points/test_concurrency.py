@@ -1,0 +1,304 @@
+"""Concurrent writers on PostgreSQL: redemptions never overdraw an account or the stock, the same
+idempotency key posts once however many copies arrive together, and postings, redemptions and
+reversals racing on the same households leave every balance equal to its entries."""
+
+import io
+import json
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+from wagtail.models import APIToken
+
+from points import services
+from points.models import Account, Entry, EntryKind, EntryStatus, Publication, Redemption
+from tests.points.conftest import actions, balance, posted_sum, reload
+from village import audit
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("flushable_audit_chain"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency tests need PostgreSQL (row locks and real parallel writers)")
+
+
+def in_threads(tasks, *, threads):
+    """Run the callables on `threads` threads that start together; each thread closes its
+    connection at the end. Returns (outcome, value) per task, in order."""
+    chunks = [tasks[i::threads] for i in range(threads)]
+    start = threading.Barrier(threads)
+    results = {}
+
+    def worker(chunk_index):
+        try:
+            start.wait(timeout=60)
+            for offset, task in enumerate(chunks[chunk_index]):
+                index = chunk_index + offset * threads
+                try:
+                    results[index] = ("ok", task())
+                except ValidationError as exc:
+                    results[index] = ("invalid", exc)
+                except Exception as exc:
+                    results[index] = ("error", exc)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(worker, range(threads)))
+    return [results[i] for i in range(len(tasks))]
+
+
+def kinds(outcomes):
+    return Counter(kind for kind, _value in outcomes)
+
+
+def ledger_consistent():
+    assert services.balances_differing() == []
+    assert all(a.balance >= 0 for a in Account.objects.all())
+    out = io.StringIO()
+    call_command("check_ledger", stdout=out)
+    assert "ledger consistent" in out.getvalue()
+    assert audit.verify_all() == []
+    return True
+
+
+# --- redemptions ----------------------------------------------------------------------------------
+
+
+def test_twenty_redemptions_at_once_against_a_balance_for_five(pw, ledger):
+    ledger.open_year(base=50)
+    soap = pw.items["soap"]
+
+    def redeem(i):
+        return lambda: services.redeem(
+            actor=pw.keeper, household=pw.h[1], item=soap, idempotency_key=f"till-{i}"
+        )
+
+    outcomes = in_threads([redeem(i) for i in range(20)], threads=20)
+
+    assert kinds(outcomes) == {"ok": 5, "invalid": 15}, outcomes
+    refused = [value for kind, value in outcomes if kind == "invalid"]
+    assert all(exc.code == "insufficient" for exc in refused)
+    assert all("积分不足" in exc.messages[0] for exc in refused)
+    assert balance(pw.h[1]) == 0 == posted_sum(pw.h[1])
+    assert reload(soap).stock == 15
+    assert Redemption.objects.count() == 5
+    assert len({value.receipt for kind, value in outcomes if kind == "ok"}) == 5
+    assert actions(pw.village).count("points.redeem") == 5
+    assert ledger_consistent()
+
+
+def test_twenty_api_redemptions_at_once_give_five_201_and_fifteen_400(pw, ledger):
+    ledger.open_year(base=50)
+    _row, token = APIToken.create_token(user=pw.keeper, name=settings.CUNZHI_API_TOKEN_NAME)
+    body = {"household": pw.h[1].number, "item": pw.items["soap"].pk}
+
+    def redeem(i):
+        def post():
+            response = Client().post(
+                "/api/v1/points/redemptions",
+                data=json.dumps({**body, "idempotency_key": f"api-{i}"}),
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
+            return response.status_code, response.json()
+
+        return post
+
+    outcomes = in_threads([redeem(i) for i in range(20)], threads=20)
+
+    assert all(kind == "ok" for kind, _v in outcomes), outcomes
+    statuses = Counter(status for _k, (status, _body) in outcomes)
+    assert statuses == {201: 5, 400: 15}
+    for _k, (status, answer) in outcomes:
+        if status == 400:
+            assert "积分不足" in answer["message"]
+        else:
+            assert answer["receipt"] and answer["balance"] in {0, 10, 20, 30, 40}
+    assert balance(pw.h[1]) == 0
+    assert reload(pw.items["soap"]).stock == 15
+    assert ledger_consistent()
+
+
+def test_the_last_two_bags_go_to_two_of_twenty_households_at_once(pw, ledger):
+    ledger.open_year(base=500)
+    rice = pw.items["rice"]  # stock 2
+    households = pw.h[1:]
+
+    def redeem(i):
+        return lambda: services.redeem(
+            actor=pw.keeper, household=households[i % len(households)], item=rice
+        )
+
+    outcomes = in_threads([redeem(i) for i in range(20)], threads=20)
+
+    assert kinds(outcomes) == {"ok": 2, "invalid": 18}, outcomes
+    assert reload(rice).stock == 0
+    assert sum(500 - balance(h) for h in households) == 100
+    assert ledger_consistent()
+
+
+def test_the_same_redemption_key_twenty_times_at_once_redeems_once(pw, ledger):
+    ledger.open_year(base=100)
+
+    def redeem():
+        return services.redeem(
+            actor=pw.keeper, household=pw.h[1], item=pw.items["soap"], idempotency_key="dup-1"
+        )
+
+    outcomes = in_threads([redeem] * 20, threads=20)
+
+    problems = [(k, v) for k, v in outcomes if k != "ok"]
+    # a copy that lost the race may be told it was already done; none may debit again
+    assert all(k == "invalid" and v.code == "duplicate" for k, v in problems), problems
+    assert len({v.pk for k, v in outcomes if k == "ok"}) == 1
+    assert Redemption.objects.count() == 1
+    assert balance(pw.h[1]) == 90
+    assert reload(pw.items["soap"]).stock == 19
+    assert ledger_consistent()
+
+
+# --- idempotent recording ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["HJ01", "ZY01"])
+def test_the_same_recording_key_twenty_times_at_once_records_once(pw, ledger, code):
+    """ZY01 may be counted twice a year and the household has one already: the copies of the
+    request that arrive after the first must get the first entry back, not a refusal."""
+    if code == "ZY01":
+        ledger.record(pw.h[1], "ZY01")
+
+    def record():
+        return services.entry_record(
+            actor=pw.officer,
+            household=pw.h[1],
+            rule=pw.rules[code],
+            occurred_on=pw.day,
+            idempotency_key="sheet-3-row-9",
+        )
+
+    outcomes = in_threads([record] * 20, threads=20)
+
+    assert kinds(outcomes) == {"ok": 20}, [v for k, v in outcomes if k != "ok"]
+    assert len({value.pk for _k, value in outcomes}) == 1
+    assert Entry.objects.filter(idempotency_key="sheet-3-row-9").count() == 1
+    assert Entry.objects.filter(account__household=pw.h[1], rule__code=code).count() == (
+        2 if code == "ZY01" else 1
+    )
+    records = actions(pw.village).count("points.entry.record")
+    assert records == (2 if code == "ZY01" else 1)
+    assert audit.verify_all() == []
+
+
+def test_the_same_claim_twenty_times_at_once_over_the_api_is_one_entry(pw):
+    _row, token = APIToken.create_token(user=pw.resident, name=settings.CUNZHI_API_TOKEN_NAME)
+
+    def claim():
+        response = Client().post(
+            "/api/v1/points/entries",
+            data=json.dumps({"rule": "HJ01", "idempotency_key": "phone-7"}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        return response.status_code, response.json()
+
+    outcomes = in_threads([claim] * 20, threads=20)
+
+    assert all(kind == "ok" for kind, _v in outcomes), outcomes
+    assert Counter(status for _k, (status, _b) in outcomes) == {201: 20}
+    assert len({body["id"] for _k, (_s, body) in outcomes}) == 1
+    assert Entry.objects.count() == 1
+
+
+# --- everything at once ---------------------------------------------------------------------------
+
+
+def _due(publication):
+    """Bring the end of the objection window into the past (for every thread at once)."""
+    Publication.objects.filter(pk=publication.pk).update(
+        objection_ends_at=timezone.now() - timedelta(minutes=1)
+    )
+    return reload(publication)
+
+
+def test_ten_closes_of_one_publication_at_once_post_once(pw, ledger):
+    _entries, publication = ledger.published((pw.h[1], "HJ01"), (pw.h[2], "HJ01"))
+    publication = _due(publication)
+
+    def close():
+        return services.publication_close(actor=pw.secretary, publication=publication)
+
+    outcomes = in_threads([close] * 10, threads=10)
+
+    assert kinds(outcomes) == {"ok": 1, "invalid": 9}
+    assert all(v.code == "closed" for k, v in outcomes if k == "invalid")
+    assert balance(pw.h[1]) == balance(pw.h[2]) == 5
+    assert actions(pw.village).count("points.entry.post") == 2
+    assert ledger_consistent()
+
+
+def test_postings_redemptions_and_reversals_racing_on_the_same_households(pw, ledger):
+    ledger.open_year(base=60)
+    households = pw.h[1:4]
+    publications = []
+    for round_ in range(4):
+        codes = ["HJ01", "HJ02", "FL01", "HJ01"]
+        _entries, publication = ledger.published(
+            *[(h, codes[(round_ + i) % 4]) for i, h in enumerate(households)]
+        )
+        publications.append(_due(publication))
+    # reversals race too: of the base points (likely refused by then) and of earlier postings
+    openings = list(Entry.objects.filter(kind=EntryKind.OPENING, account__household__in=households))
+    earlier = ledger.post(*[(h, "HJ01") for h in households])
+    soap = pw.items["soap"]
+
+    tasks = [
+        *[
+            (lambda p=p: services.publication_close(actor=pw.secretary, publication=p))
+            for p in publications
+        ],
+        *[
+            (lambda h=h: services.redeem(actor=pw.keeper, household=h, item=soap))
+            for h in households * 4
+        ],
+        *[
+            (lambda e=e: services.entry_reverse(actor=pw.secretary, entry=e, reason="基础分发错"))
+            for e in openings + earlier
+        ],
+        *[(lambda h=h: ledger.record(h, "HJ01")) for h in households * 2],
+    ]
+
+    outcomes = in_threads(tasks, threads=10)
+
+    errors = [value for kind, value in outcomes if kind == "error"]
+    assert errors == []  # no deadlock, no integrity error, no lost update
+    refused = [value for kind, value in outcomes if kind == "invalid"]
+    assert all(exc.code == "insufficient" for exc in refused), refused
+    assert all(kind == "ok" for kind, _v in outcomes[:4])  # every publication closed
+    assert (
+        not Entry.objects.filter(publication__in=publications)
+        .exclude(status=EntryStatus.POSTED)
+        .exists()
+    )
+    for h in households:
+        assert balance(h) == posted_sum(h) >= 0
+    assert Redemption.objects.count() == sum(1 for k, _v in outcomes[4:16] if k == "ok")
+    reversed_ok = sum(1 for k, _v in outcomes[16:22] if k == "ok")
+    assert Entry.objects.filter(kind=EntryKind.REVERSAL).count() == reversed_ok
+    assert reload(soap).stock == 20 - Redemption.objects.count()
+    assert Entry.objects.filter(status=EntryStatus.RECORDED).count() == 6  # the last 6 tasks
+    assert ledger_consistent()
