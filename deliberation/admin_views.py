@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from village import permissions
+from village import documents, permissions
 from village.models import Grid, GridLevel, Household, Villager
 from village.selectors import body_members
 
+from . import documents as print_
 from . import selectors, services
 from .models import (
     BallotMode,
@@ -28,6 +29,7 @@ from .models import (
     Matter,
     MatterStatus,
     Meeting,
+    MeetingStatus,
     Objection,
     Step,
     Suggestion,
@@ -267,6 +269,10 @@ def matter_page(request, matter_id):
         if matter.can_withdraw():
             context["withdraw_form"] = ReasonForm()
     context["action"] = action
+    context["can_print_resolution"] = can_manage and _has_result(matter)
+    context["can_audit"] = permissions.can(
+        request.user, permissions.Action.VIEW_AUDIT, matter.village
+    )
     return TemplateResponse(request, "deliberation/admin/matter.html", context)
 
 
@@ -517,6 +523,52 @@ def trail_page(request, matter_id):
         "deliberation/admin/trail.html",
         {"matter": matter, "trail": selectors.matter_trail(matter)},
     )
+
+
+# --- printing (sealed PDFs, village.documents) -------------------------------------------------
+
+
+# The resolution and the meeting records carry the village's seal as the village's own acts:
+# its cadres issue them. The audit trail is also for those who check the village: the
+# supervision committee and the township's inspector.
+
+
+def _has_result(matter) -> bool:
+    """A resolution can be printed once a vote has been tallied (passed or not)."""
+    return any(m.step == Step.RESOLUTION and m.passed is not None for m in matter.meetings.all())
+
+
+@require_POST
+def print_resolution(request, matter_id):
+    matter = _matter(request, matter_id)
+    permissions.require(request.user, "matter.manage", matter.village)
+    if not _has_result(matter):
+        messages.error(request, _("该议题还没有表决结果，不能打印决议。"))
+        return _back(matter)
+    return documents.response(print_.resolution(actor=request.user, matter=matter))
+
+
+@require_POST
+def print_meeting(request, matter_id, meeting_id):
+    matter = _matter(request, matter_id)
+    permissions.require(request.user, "matter.manage", matter.village)
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("version", "chair", "recorder", "matter__village"),
+        pk=meeting_id,
+        matter=matter,
+    )
+    if meeting.status != MeetingStatus.CLOSED:
+        messages.error(request, _("会议尚未结束，不能打印会议记录。"))
+        return _back(matter)
+    return documents.response(print_.meeting_record(actor=request.user, meeting=meeting))
+
+
+def print_trail(request, matter_id):
+    """A download (GET, like `GET /api/v1/matters/{id}/audit.pdf`): the inspector's and the
+    supervision committee's screens stay free of forms; each download is registered."""
+    matter = _matter(request, matter_id)
+    permissions.require(request.user, permissions.Action.VIEW_AUDIT, matter.village)
+    return documents.response(print_.audit_trail(actor=request.user, matter=matter), inline=False)
 
 
 def dashboard(request):

@@ -7,10 +7,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from village import permissions
+from village import documents, permissions
 from village.api import Message
 from village.models import Villager
 
+from . import documents as print_
 from . import selectors, services
 from .models import Matter, Suggestion
 
@@ -273,6 +274,25 @@ def matter_audit(request, matter_id: int):
         "chain_problem": trail["chain_problem"],
         "chain_head": trail["chain_head"],
     }
+
+
+@router.get(
+    "/matters/{matter_id}/audit.pdf",
+    response={200: None, 403: Message, 404: Message},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "议题审计记录（PDF，盖电子印章，可在 /verify/<验证码>/ 核对）",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def matter_audit_pdf(request, matter_id: int):
+    """The matter's full audit trail as a sealed PDF, issued now and registered."""
+    m = _get(request, matter_id)
+    document = print_.audit_trail(actor=request.user, matter=m)
+    return documents.response(document, inline=False)
 
 
 @router.get("/suggestions", response=list[SuggestionOut])

@@ -145,6 +145,21 @@ def register_deliberation_admin_urls():
         path("matters/<int:matter_id>/revise/", v.revise, name="deliberation_admin_revise"),
         path("matters/<int:matter_id>/withdraw/", v.withdraw, name="deliberation_admin_withdraw"),
         path(
+            "matters/<int:matter_id>/print/resolution/",
+            v.print_resolution,
+            name="deliberation_admin_print_resolution",
+        ),
+        path(
+            "matters/<int:matter_id>/print/meetings/<int:meeting_id>/",
+            v.print_meeting,
+            name="deliberation_admin_print_meeting",
+        ),
+        path(
+            "matters/<int:matter_id>/print/audit/",
+            v.print_trail,
+            name="deliberation_admin_print_trail",
+        ),
+        path(
             "meetings/<int:meeting_id>/attendance/",
             v.meeting_attendance,
             name="deliberation_admin_attendance",

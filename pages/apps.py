@@ -7,7 +7,7 @@ class PagesConfig(AppConfig):
     verbose_name = _("村务网站")
 
     def ready(self):
-        from village import extensions, log_actions
+        from village import extensions, log_actions, permissions
 
         from . import services
         from .demo import build_demo
@@ -19,6 +19,12 @@ class PagesConfig(AppConfig):
         extensions.register_demo(build_demo)
         log_actions.register("pages.notice.read", _("确认已读"))
         log_actions.register("pages.site.setup", _("开通村网站"))
+        # A notice printed for the board carries the village's seal: its cadres issue it.
+        permissions.register(
+            "notice.print",
+            village_roles=("secretary", "branch_committee", "village_committee"),
+            write=True,
+        )
 
         from village.api import api
 

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from wagtail.models import Revision
 
+from village import documents as issued
 from village import permissions
 
-from . import selectors, services
+from . import documents, selectors, services
 from .models import Audience, NoticePage, NoticeRead, RulesPage, VillageHomePage
 from .search import search_pages
 
@@ -168,7 +169,13 @@ def unread_report(request, notice_id):
     return TemplateResponse(
         request,
         "pages/admin/unread.html",
-        {"notice": notice, "village": village, "report": report, "limited": areas is not None},
+        {
+            "notice": notice,
+            "village": village,
+            "report": report,
+            "limited": areas is not None,
+            "can_print": documents.may_print(request.user, village),
+        },
     )
 
 
@@ -204,5 +211,44 @@ def unread_overview(request):
         areas = selectors.officer_areas(request.user, village)
         for notice in selectors.current_notices(home)[:30]:
             report = selectors.unread_report(notice, village, areas=areas)
-            rows.append({"notice": notice, "village": village, "report": report})
+            rows.append(
+                {
+                    "notice": notice,
+                    "village": village,
+                    "report": report,
+                    "can_print": documents.may_print(request.user, village),
+                }
+            )
     return TemplateResponse(request, "pages/admin/unread_overview.html", {"rows": rows})
+
+
+# --- the notice printed for the board (admin) ----------------------------------------------
+
+
+def notice_print(request, notice_id):
+    """GET: what will be printed and a button; POST: issue the sealed PDF and open it."""
+    notice = get_object_or_404(NoticePage, pk=notice_id)
+    village = selectors.village_of_page(notice)
+    if village is None or not permissions.can(
+        request.user, permissions.Action.VIEW_VILLAGE, village
+    ):
+        raise Http404
+    if not documents.may_print(request.user, village):
+        raise PermissionDenied
+    error = None
+    if request.method == "POST":
+        try:
+            return issued.response(documents.notice(request.user, notice))
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+    return TemplateResponse(
+        request,
+        "pages/admin/notice_print.html",
+        {
+            "notice": notice,
+            "village": village,
+            "audience": documents.audience_text(notice),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )

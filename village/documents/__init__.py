@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from .. import audit
 from ..models import Document, Village
-from .seal import seal_data_uri
+from .seal import seal_for
 
 FONT = Path(__file__).resolve().parent / "fonts" / "WenQuanYiMicroHei-subset.ttf"
 # No 0/O, 1/I/L: a code read aloud or copied by hand from paper cannot be confused.
@@ -92,7 +92,7 @@ def issue(
             **context,
             "village": village,
             "document": facts,
-            "seal": seal_data_uri(village),
+            "seal": seal_for(village),
             "qr": qr_data_uri(facts["url"]),
         },
     )
