@@ -5,6 +5,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
@@ -17,7 +18,7 @@ from village.wagtail_hooks import (
     VillagePermissionPolicy,
 )
 
-from . import admin_views, services
+from . import admin_views, selectors, services
 from .models import Matter
 
 register_permission_policy(
@@ -165,3 +166,29 @@ def register_deliberation_admin_urls():
             name="deliberation_admin_attendance",
         ),
     ]
+
+
+class InspectionPanel(Component):
+    """On the admin's home: each visible village with its matters that break a rule, and the
+    ways in — the inspector's dashboard, every trail, the audit chain."""
+
+    name = "cunzhi_inspection"
+    order = 50
+    template_name = "deliberation/admin/home_panel.html"
+
+    def __init__(self, request):
+        self.request = request
+
+    def get_context_data(self, parent_context=None):
+        rows = selectors.township_dashboard(self.request.user)
+        return {
+            "rows": rows,
+            "flagged": sum(r["flagged"] for r in rows),
+            "may_audit": permissions.can(self.request.user, permissions.Action.VIEW_AUDIT),
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_inspection_panel(request, panels):
+    if permissions.can(request.user, "matter.view"):
+        panels.append(InspectionPanel(request))

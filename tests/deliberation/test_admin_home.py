@@ -1,0 +1,38 @@
+"""The admin's home page shows the inspector where the rules were broken."""
+
+
+def test_inspector_home_lists_villages_with_their_non_compliant_matters(
+    client, world, proc, people, inspector, foreign
+):
+    # Two matters; the second one's two-committee meeting has no minutes: a broken rule.
+    proc.to_vote("村道硬化工程")
+    matter = proc.create()
+    proc.record(matter, world.branch)
+    proc.record(matter, world.two_committees, minutes="")
+    client.force_login(inspector)
+    html = client.get("/admin/").content.decode()
+    assert 'data-testid="inspection-panel"' in html
+    assert world.village.name in html
+    assert "1 个不合规" in html
+    assert foreign.village.name not in html  # another township's village
+    assert "/admin/matters/dashboard/" in html and "/admin/audit/" in html
+
+
+def test_villager_gets_no_inspection_panel(client, world, people):
+    client.force_login(people["r1"].user)
+    response = client.get("/admin/")
+    assert 'data-testid="inspection-panel"' not in response.content.decode()
+
+
+def test_admin_home_queries_do_not_grow_with_matters(
+    client, world, proc, inspector, django_assert_max_num_queries
+):
+    proc.to_vote("村道硬化工程")
+    client.force_login(inspector)
+    client.get("/admin/")
+    with django_assert_max_num_queries(60) as first:
+        client.get("/admin/")
+    for title in ("自来水改造", "文化广场建设", "集体林地承包"):
+        proc.to_vote(title)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        client.get("/admin/")
