@@ -14,11 +14,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from village import permissions
-from village.models import Household
+from village import documents, permissions
+from village.models import BatchStatus, DocumentBatch, DocumentKind, Household
 
+from . import documents as print_
 from . import excel, services
 from .models import (
     Allocation,
@@ -255,6 +256,16 @@ def ledger(request):
             row.reversal = row.reversed_by
         except Entry.DoesNotExist:
             row.reversal = None
+    # Filtered by a household number: its passbook and card can be printed from here.
+    printable = (
+        list(
+            Household.objects.filter(village__in=[village] if village else villages, number=number)
+            .select_related("village", "head")
+            .order_by("village__name")[:10]
+        )
+        if number
+        else []
+    )
     return TemplateResponse(
         request,
         "points/admin/ledger.html",
@@ -264,6 +275,7 @@ def ledger(request):
             "village": village,
             "year": year,
             "household": number,
+            "printable": printable,
             "status": status,
             "statuses": EntryStatus.choices,
             "may_reverse": permissions.can(request.user, services.REVERSE),
@@ -342,6 +354,8 @@ def counter(request):
             else [],
             "receipt": receipt,
             "key": uuid.uuid4().hex,
+            "may_print_card": household is not None
+            and permissions.can(request.user, services.VIEW, household.village),
         },
     )
 
@@ -430,6 +444,14 @@ def welfare(request):
         .annotate(n=Count("shares"), total=Sum("shares__amount_fen"))
         .order_by("-year", "-pk")[:10]
     )
+    for a in allocations:
+        total = a.total or 0
+        a.total_yuan = f"{total // 100}.{total % 100:02d}"
+    batches = list(
+        DocumentBatch.objects.filter(village__in=scope, kind=DocumentKind.STATEMENTS)
+        .select_related("village")
+        .order_by("-requested_at")[:5]
+    )
     return TemplateResponse(
         request,
         "points/admin/welfare.html",
@@ -438,7 +460,9 @@ def welfare(request):
             "village": village,
             "rounds": rounds,
             "allocations": allocations,
+            "batches": batches,
             "year": timezone.localdate().year - 1,
+            "this_year": timezone.localdate().year,
             "may_manage": permissions.can(request.user, services.WELFARE),
         },
     )
@@ -505,3 +529,115 @@ def import_sheet(request):
     if errors:
         response.status_code = 400
     return response
+
+
+# --- printing (sealed PDFs, each registered as a new document) ---------------------------------
+
+
+def _year(request) -> int:
+    return print_.check_year(request.POST.get("year") or timezone.localdate().year)
+
+
+@require_POST
+def print_publication(request, publication_id):
+    villages = _villages(request, services.VIEW)
+    pub = get_object_or_404(
+        Publication.objects.filter(village__in=villages).select_related("village__township"),
+        pk=publication_id,
+    )
+    return documents.response(print_.publication_list(request.user, pub))
+
+
+@require_POST
+def print_allocation(request, allocation_id):
+    villages = _villages(request, services.VIEW)
+    alloc = get_object_or_404(
+        Allocation.objects.filter(village__in=villages).select_related("village__township"),
+        pk=allocation_id,
+    )
+    return documents.response(print_.allocation_list(request.user, alloc))
+
+
+def _household(request, household_id) -> Household:
+    villages = _villages(request, services.VIEW)
+    return get_object_or_404(
+        Household.objects.filter(village__in=villages).select_related("village"), pk=household_id
+    )
+
+
+@require_POST
+def print_statement(request, household_id):
+    household = _household(request, household_id)
+    try:
+        year = _year(request)
+    except ValidationError as exc:
+        _fail(request, exc)
+        return redirect(reverse("points_admin_ledger") + f"?household={household.number}")
+    return documents.response(print_.statement(request.user, household, year))
+
+
+@require_POST
+def print_card(request, household_id):
+    household = _household(request, household_id)
+    return documents.response(print_.household_card(request.user, household))
+
+
+@require_POST
+def batch_start(request):
+    """The "打印全村积分存折" button: queue the book and go to its progress page."""
+    villages = _villages(request, services.VIEW)
+    back = request.POST.get("next") or ""
+    if not (back.startswith("/") and not back.startswith("//")):
+        back = reverse("points_admin_welfare")
+    try:
+        picked = request.POST.get("village") or ""
+        village = villages.filter(pk=picked).first() if picked.isdigit() else None
+        if village is None:
+            raise ValidationError(_("请选择村。"))
+        batch = print_.statements_batch_start(
+            actor=request.user, village=village, year=_year(request)
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _fail(request, exc)
+        return redirect(back)
+    return redirect("points_admin_batch", batch.pk)
+
+
+def _batch(request, batch_id) -> DocumentBatch:
+    villages = _villages(request, services.VIEW)
+    return get_object_or_404(
+        DocumentBatch.objects.filter(
+            village__in=villages, kind=DocumentKind.STATEMENTS
+        ).select_related("village", "document", "requested_by"),
+        pk=batch_id,
+    )
+
+
+@require_GET
+def batch(request, batch_id):
+    """The progress page: a bar that refreshes itself every 2 s until the book is ready."""
+    run = _batch(request, batch_id)
+    finished = run.status in (BatchStatus.DONE, BatchStatus.FAILED)
+    # Still queued or running long after the request: the worker probably stopped; say so and
+    # stop refreshing.
+    stale = not finished and run.requested_at < timezone.now() - print_.STALE_AFTER
+    return TemplateResponse(
+        request,
+        "points/admin/batch.html",
+        {
+            "batch": run,
+            "finished": finished,
+            "stale": stale,
+            "phase": print_.batch_phase(run),
+            "year": run.params.get("year"),
+            "households": print_.batch_households(run),
+        },
+    )
+
+
+@require_GET
+def batch_pdf(request, batch_id):
+    run = _batch(request, batch_id)
+    if run.document is None:
+        raise Http404
+    return documents.response(run.document, inline=False)

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from village import documents as village_documents
 from village import permissions
 from village.api import Message
 from village.models import Household
 
-from . import selectors, services
+from . import documents, selectors, services
 from .models import Entry, EntryStatus, StoreItem
 
 router = Router(tags=["points"])
@@ -146,6 +147,26 @@ def balance(request):
         "deducted": summary["deducted"],
         "spent": -summary["spent"],
     }
+
+
+@router.get(
+    "/statement.pdf",
+    response={400: Message, 403: Message},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "户积分存折（PDF，盖本村电子印章，附验证码）",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def statement_pdf(request, year: int | None = None):
+    """The caller's own household's passbook of `year` (default: this year) as a sealed PDF;
+    each download is registered as a new document."""
+    household = _household(request)
+    year = documents.check_year(year if year is not None else timezone.localdate().year)
+    return village_documents.response(documents.statement(request.user, household, year))
 
 
 @router.get("/entries", response={200: list[EntryOut], 403: Message})

@@ -476,6 +476,10 @@ class Allocation(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def pool_yuan(self) -> str:
+        return f"{self.pool_fen // 100}.{self.pool_fen % 100:02d}"
+
 
 class Share(models.Model):
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="shares")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("entries/<int:entry_id>/objection/", views.objection, name="objection"),
     path("record/", views.record, name="record"),
     path("claim/", views.claim, name="claim"),
+    path("statement.pdf", views.statement_pdf, name="statement"),
     path("card/<str:token>/", views.card, name="card"),
     path("stars/<int:round_id>/", views.stars, name="stars"),
     path("allocations/<int:allocation_id>/", views.allocation, name="allocation"),

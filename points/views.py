@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from village import documents as village_documents
 from village import permissions
 from village.models import Household, HouseholdStatus
 
-from . import selectors, services
+from . import documents, selectors, services
 from .models import Allocation, Entry, Publication, StarRound
 
 CARD_SALT = "points.household-card"
@@ -264,6 +265,21 @@ def card(request, token):
     if mine is not None and mine.pk == household.pk:
         return redirect("points:home")
     raise Http404
+
+
+@login_required
+def statement_pdf(request):
+    """The "下载积分存折" link: the caller's own household — no other can be named here."""
+    household = selectors.household_of(request.user)
+    if household is None:
+        raise PermissionDenied
+    try:
+        year = documents.check_year(request.GET.get("year") or timezone.localdate().year)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("points:home")
+    doc = documents.statement(request.user, household, year)
+    return village_documents.response(doc, inline=False)
 
 
 def _welfare_visible(request, village):

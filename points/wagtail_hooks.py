@@ -143,4 +143,27 @@ def register_points_admin_urls():
             name="points_admin_allocation_xlsx",
         ),
         path("points/import/", v.import_sheet, name="points_admin_import"),
+        path(
+            "points/publications/<int:publication_id>/print/",
+            v.print_publication,
+            name="points_admin_publication_print",
+        ),
+        path(
+            "points/welfare/allocations/<int:allocation_id>/print/",
+            v.print_allocation,
+            name="points_admin_allocation_print",
+        ),
+        path(
+            "points/households/<int:household_id>/statement/",
+            v.print_statement,
+            name="points_admin_statement_print",
+        ),
+        path(
+            "points/households/<int:household_id>/card/",
+            v.print_card,
+            name="points_admin_card_print",
+        ),
+        path("points/batches/", v.batch_start, name="points_admin_batch_start"),
+        path("points/batches/<int:batch_id>/", v.batch, name="points_admin_batch"),
+        path("points/batches/<int:batch_id>/pdf/", v.batch_pdf, name="points_admin_batch_pdf"),
     ]

@@ -1,0 +1,565 @@
+"""The ledger's papers, each sealed and registered by village.documents: a household's passbook
+(户积分存折), the monthly publication list (积分公示表), the welfare allocation list (福利分配表),
+the household card (户积分卡) for households without a smartphone, and the yearly book of every
+household's passbook, built as one background task (django-tasks) whose progress drives the
+admin's progress bar.
+
+Who may print: a household's passbook — its own members, or someone who may view the village's
+points ("points.view"); everything else — "points.view" in the village.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from village import documents, permissions
+from village.models import (
+    BatchStatus,
+    Document,
+    DocumentBatch,
+    DocumentKind,
+    Household,
+    HouseholdStatus,
+    Village,
+)
+
+from . import selectors
+from .models import (
+    SCORE_KINDS,
+    Account,
+    Allocation,
+    Entry,
+    EntryKind,
+    EntryStatus,
+    ObjectionStatus,
+    Publication,
+)
+from .tasks import statements_book
+
+VIEW = "points.view"
+FIRST_YEAR = 2000
+# A run still queued or running after this long is taken as dead (e.g. the worker was stopped):
+# a new request starts a new run instead of waiting on it.
+STALE_AFTER = timedelta(hours=1)
+PROGRESS_EVERY = 0.5  # seconds between progress writes, so the database is not hammered
+
+logger = logging.getLogger(__name__)
+
+
+# --- permissions ---------------------------------------------------------------------------------
+
+
+def is_member(actor, household: Household) -> bool:
+    """Does `actor` live in `household` (their villager record belongs to it)?"""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    return permissions.roles_of(actor).household_id == household.pk
+
+
+def may_print_statement(actor, household: Household) -> bool:
+    return is_member(actor, household) or permissions.can(actor, VIEW, household.village)
+
+
+def check_year(year) -> int:
+    """A statement's year: a whole number from 2000 to this year."""
+    try:
+        year = int(year)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(_("年度须为整数。"), code="year") from exc
+    this_year = timezone.localdate().year
+    if not FIRST_YEAR <= year <= this_year:
+        raise ValidationError(
+            _("年度须在 %(first)s 到 %(last)s 之间。") % {"first": FIRST_YEAR, "last": this_year},
+            code="year",
+        )
+    return year
+
+
+# --- the passbook --------------------------------------------------------------------------------
+
+# What a passbook line needs of an entry; values, not model instances (the batch reads many).
+LINE_FIELDS = ("kind", "points", "occurred_on", "posted_at", "reason", "rule__category__name")
+
+
+@dataclass(frozen=True)
+class Line:
+    posted_on: date
+    occurred_on: date
+    label: str
+    reason: str
+    points: int
+    balance: int
+
+
+@dataclass
+class Statement:
+    """One household's year: what was carried in, every posted entry in the order it was
+    posted with the running balance, what is left, and the year's conduct score."""
+
+    household: Household
+    year: int
+    balance: int  # available now (the account's materialised balance)
+    carried: int  # posted in earlier years
+    lines: list[Line] = field(default_factory=list)
+    score: int = 0
+    earned: int = 0
+    deducted: int = 0
+    spent: int = 0
+
+    @property
+    def closing(self) -> int:
+        return self.lines[-1].balance if self.lines else self.carried
+
+
+KIND_LABELS = dict(EntryKind.choices)
+SCORE_KIND_VALUES = {str(k) for k in SCORE_KINDS}
+
+
+def build_statement(household, year, *, balance, carried, rows) -> Statement:
+    """`rows`: dicts of LINE_FIELDS of the household's posted entries of `year`, in posting
+    order."""
+    statement = Statement(household=household, year=year, balance=balance, carried=carried)
+    running = carried
+    for row in rows:
+        points = row["points"]
+        kind = row["kind"]
+        running += points
+        if kind in SCORE_KIND_VALUES:
+            statement.score += points
+        if kind == EntryKind.REDEMPTION:
+            statement.spent -= points
+        elif points > 0 and kind in (EntryKind.CONDUCT, EntryKind.OPENING):
+            statement.earned += points
+        elif points < 0 and kind == EntryKind.CONDUCT:
+            statement.deducted -= points
+        statement.lines.append(
+            Line(
+                posted_on=timezone.localdate(row["posted_at"]) if row["posted_at"] else None,
+                occurred_on=row["occurred_on"],
+                label=row["rule__category__name"] or str(KIND_LABELS.get(kind, kind)),
+                reason=row["reason"],
+                points=points,
+                balance=running,
+            )
+        )
+    return statement
+
+
+def _posted_rows(account_id: int, year: int):
+    return (
+        Entry.objects.filter(account_id=account_id, year=year, status=EntryStatus.POSTED)
+        .order_by("posted_at", "pk")
+        .values(*LINE_FIELDS)
+    )
+
+
+def statement_of(household: Household, year: int) -> Statement:
+    account = selectors.account_of(household)
+    if account is None:
+        return Statement(household=household, year=year, balance=0, carried=0)
+    carried = Entry.objects.filter(
+        account=account, status=EntryStatus.POSTED, year__lt=year
+    ).aggregate(total=Sum("points"))["total"]
+    return build_statement(
+        household,
+        year,
+        balance=account.balance,
+        carried=carried or 0,
+        rows=_posted_rows(account.pk, year),
+    )
+
+
+def _households():
+    return Household.objects.select_related("village__township", "head", "area")
+
+
+def statement(actor, household: Household, year: int) -> Document:
+    """户积分存折: the household's posted entries of `year` with the running balance."""
+    if not may_print_statement(actor, household):
+        raise PermissionDenied(_("只能打印本户的积分存折。"))
+    year = check_year(year)
+    household = _households().get(pk=household.pk)
+    return documents.issue(
+        actor=actor,
+        village=household.village,
+        kind=DocumentKind.POINTS_STATEMENT,
+        title=f"{household.number}户{year}年度积分存折",
+        subject=household,
+        template="points/print/statement.html",
+        context={"s": statement_of(household, year), "today": timezone.localdate()},
+    )
+
+
+# --- lists and the card --------------------------------------------------------------------------
+
+
+def publication_list(actor, publication: Publication) -> Document:
+    """积分公示表: the month's entries, household by household, with the objection window."""
+    permissions.require(actor, VIEW, publication.village)
+    rows = list(selectors.publication_rows(publication))
+    return documents.issue(
+        actor=actor,
+        village=publication.village,
+        kind=DocumentKind.POINTS_LIST,
+        title=f"{publication}表",
+        subject=publication,
+        template="points/print/publication.html",
+        context={
+            "publication": publication,
+            "rows": rows,
+            "total": sum(r.points for r in rows),
+            "households": len({r.account.household_id for r in rows}),
+            "objections": sum(r.open_objections for r in rows),
+            "open_status": ObjectionStatus.OPEN,
+        },
+    )
+
+
+def yuan(fen: int) -> str:
+    return f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+DIGITS = "零壹贰叁肆伍陆柒捌玖"
+SMALL_UNITS = ("", "拾", "佰", "仟")
+BIG_UNITS = ("", "万", "亿", "万亿")
+
+
+def _upper_group(n: int) -> str:
+    """0 < n < 10000 in capital numerals, zeros inside collapsed to one 零."""
+    out, zero = "", False
+    for i in range(3, -1, -1):
+        d = n // 10**i % 10
+        if d == 0:
+            zero = bool(out)
+        else:
+            if zero:
+                out += "零"
+                zero = False
+            out += DIGITS[d] + SMALL_UNITS[i]
+    return out
+
+
+def rmb_upper(fen: int) -> str:
+    """Fen → the capital amount of financial papers, e.g. 50001 → 伍佰元零壹分."""
+    if fen < 0:
+        return "负" + rmb_upper(-fen)
+    whole, jiao, fen_ = fen // 100, fen // 10 % 10, fen % 10
+    text = ""
+    if whole:
+        groups = []
+        n = whole
+        while n:
+            groups.append(n % 10000)
+            n //= 10000
+        need_zero = False
+        for i in range(len(groups) - 1, -1, -1):
+            g = groups[i]
+            if g == 0:
+                need_zero = bool(text)
+                continue
+            if text and (need_zero or g < 1000):
+                text += "零"
+            text += _upper_group(g) + BIG_UNITS[i]
+            need_zero = False
+        text += "元"
+    if not jiao and not fen_:
+        return (text or "零元") + "整"
+    if jiao:
+        text += DIGITS[jiao] + "角"
+    elif text:
+        text += "零"
+    if fen_:
+        text += DIGITS[fen_] + "分"
+    else:
+        text += "整"
+    return text
+
+
+def allocation_list(actor, allocation: Allocation) -> Document:
+    """福利分配表: every household's share in yuan, summing to the pool, with the rule used."""
+    permissions.require(actor, VIEW, allocation.village)
+    shares = list(allocation.shares.select_related("household__head").order_by("rank"))
+    total = sum(s.amount_fen for s in shares)
+    return documents.issue(
+        actor=actor,
+        village=allocation.village,
+        kind=DocumentKind.ALLOCATION,
+        title=f"{allocation.title}分配表",
+        subject=allocation,
+        template="points/print/allocation.html",
+        context={
+            "allocation": allocation,
+            "shares": shares,
+            "pool_yuan": yuan(allocation.pool_fen),
+            "pool_upper": rmb_upper(allocation.pool_fen),
+            "cap_yuan": yuan(allocation.cap_fen) if allocation.cap_fen else "",
+            "total_yuan": yuan(total),
+            "balanced": total == allocation.pool_fen,
+            "eligible": sum(1 for s in shares if s.amount_fen),
+        },
+    )
+
+
+def card_url(household: Household) -> str:
+    from .views import card_token
+
+    path = reverse("points:card", args=[card_token(household)])
+    return f"{settings.CUNZHI_PUBLIC_URL.rstrip('/')}{path}"
+
+
+def household_card(actor, household: Household) -> Document:
+    """户积分卡: the household number, the head, and a large QR for the store counter, the grid
+    officer's recording form and the household's own points page."""
+    permissions.require(actor, VIEW, household.village)
+    household = _households().get(pk=household.pk)
+    url = card_url(household)
+    return documents.issue(
+        actor=actor,
+        village=household.village,
+        kind=DocumentKind.HOUSEHOLD_CARD,
+        title=f"{household.number}户积分卡",
+        subject=household,
+        template="points/print/card.html",
+        context={
+            "household": household,
+            "card_qr": documents.qr_data_uri(url),
+            "card_url": url,
+        },
+    )
+
+
+# --- every household's passbook as one book, in the background -----------------------------------
+#
+# Progress is counted in steps: one per household while its pages are assembled; one per page
+# WeasyPrint lays out (a household has at least one page; counted up to households − 1); the
+# rest when WeasyPrint starts writing the PDF; and a last one once the PDF is written and
+# registered — so total = 2 × households + 1.
+
+
+def batch_households(batch: DocumentBatch) -> int:
+    return max((batch.total - 1) // 2, 0)
+
+
+def batch_phase(batch: DocumentBatch) -> str:
+    """What the run is doing now, in words for the progress page."""
+    n = batch_households(batch)
+    if batch.status == BatchStatus.QUEUED:
+        return _("排队等候后台任务处理")
+    if batch.status == BatchStatus.FAILED:
+        return _("生成失败")
+    if batch.status == BatchStatus.DONE:
+        return _("已完成")
+    if batch.done < n:
+        return _("正在整理各户积分：%(done)s / %(n)s 户") % {"done": batch.done, "n": n}
+    if batch.done < 2 * n:
+        return _("正在排版")
+    return _("正在生成 PDF 文件并登记")
+
+
+def _active_households(village: Village):
+    return Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE)
+
+
+def statements_batch_start(*, actor, village: Village, year: int) -> DocumentBatch:
+    """Queue the book of every active household's passbook of `year`; a run for the same
+    village and year still in progress is returned instead of starting a second one."""
+    permissions.require(actor, VIEW, village)
+    year = check_year(year)
+    running = (
+        DocumentBatch.objects.filter(
+            village=village,
+            kind=DocumentKind.STATEMENTS,
+            params__year=year,
+            status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING],
+            requested_at__gte=timezone.now() - STALE_AFTER,
+        )
+        .order_by("-requested_at")
+        .first()
+    )
+    if running is not None:
+        return running
+    n = _active_households(village).count()
+    if not n:
+        raise ValidationError(_("本村没有在册的户。"), code="empty")
+    batch = DocumentBatch.objects.create(
+        village=village,
+        kind=DocumentKind.STATEMENTS,
+        params={"year": year},
+        requested_by=actor,
+        total=2 * n + 1,
+    )
+    # The batch row is written before the task row (in the caller's transaction, if any), so a
+    # database worker never finds the task without its batch; the immediate backend runs it here.
+    statements_book.enqueue(batch.pk)
+    return batch
+
+
+class _Progress:
+    """Writes `done` at most every PROGRESS_EVERY seconds (and always when told to)."""
+
+    def __init__(self, batch_id: int):
+        self.batch_id = batch_id
+        self.done = 0
+        self.written = 0
+        self.at = 0.0
+
+    def set(self, done: int, *, force: bool = False) -> None:
+        self.done = max(self.done, done)
+        now = time.monotonic()
+        if self.done != self.written and (force or now - self.at >= PROGRESS_EVERY):
+            DocumentBatch.objects.filter(pk=self.batch_id).update(done=self.done)
+            self.written, self.at = self.done, now
+
+
+class _Statements:
+    """The households' passbooks for the book's template, built one by one while the template
+    iterates (Django's {% for %} takes len() and iterates lazily): one household's entries are in
+    memory at a time, and each counts as one step of progress."""
+
+    def __init__(self, village: Village, year: int, households: list[int], progress: _Progress):
+        self.village, self.year, self.ids, self.progress = village, year, households, progress
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __iter__(self):
+        accounts = {
+            household_id: (pk, balance)
+            for household_id, pk, balance in Account.objects.filter(
+                village=self.village, villager__isnull=True
+            ).values_list("household_id", "pk", "balance")
+        }
+        carried = dict(
+            Entry.objects.filter(
+                village=self.village,
+                status=EntryStatus.POSTED,
+                year__lt=self.year,
+                account__villager__isnull=True,
+            )
+            .values("account_id")
+            .annotate(total=Sum("points"))
+            .values_list("account_id", "total")
+        )
+        chunk = 200
+        for start in range(0, len(self.ids), chunk):
+            ids = self.ids[start : start + chunk]
+            found = _households().in_bulk(ids)
+            for i, pk in enumerate(ids, start=start + 1):
+                household = found.get(pk)
+                if household is None:  # deleted meanwhile: nothing to print
+                    self.progress.set(i)
+                    continue
+                account_id, balance = accounts.get(pk, (None, 0))
+                yield build_statement(
+                    household,
+                    self.year,
+                    balance=balance,
+                    carried=carried.get(account_id, 0),
+                    rows=_posted_rows(account_id, self.year) if account_id else (),
+                )
+                self.progress.set(i)
+        self.progress.set(len(self.ids), force=True)
+
+
+class _LayoutProgress(logging.Handler):
+    """Follows WeasyPrint's "weasyprint.progress" log in this thread: each page laid out, then
+    the start of the PDF writing."""
+
+    lock = threading.Lock()
+    users = 0
+
+    def __init__(self, *, on_page, on_write):
+        super().__init__(logging.INFO)
+        self.on_page, self.on_write = on_page, on_write
+        self.thread = threading.get_ident()
+
+    def emit(self, record):
+        if threading.get_ident() != self.thread:
+            return
+        message = str(record.msg)
+        try:
+            if message.startswith("Step 5 - Creating layout - Page") and record.args:
+                self.on_page(int(record.args[0]))
+            elif message.startswith("Step 6 - Creating PDF"):
+                self.on_write()
+        except Exception:  # progress is a nicety; the render must not fail because of it
+            logger.exception("batch progress")
+
+    def __enter__(self):
+        log = logging.getLogger("weasyprint.progress")
+        with self.lock:
+            type(self).users += 1
+            log.setLevel(logging.INFO)
+            log.propagate = False
+        log.addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        log = logging.getLogger("weasyprint.progress")
+        log.removeHandler(self)
+        with self.lock:
+            type(self).users -= 1
+            if not type(self).users:
+                log.setLevel(logging.NOTSET)
+                log.propagate = True
+
+
+def statements_batch_run(batch_id: int) -> int | None:
+    """The task's body: render every household's passbook into one book, issue it, link it to
+    the batch. Returns the document's id; a failure is recorded on the batch (and re-raised)."""
+    claimed = DocumentBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(
+        status=BatchStatus.RUNNING, done=0, error=""
+    )
+    if not claimed:  # already run, or running elsewhere
+        return None
+    batch = DocumentBatch.objects.select_related("village__township", "requested_by").get(
+        pk=batch_id
+    )
+    progress = _Progress(batch.pk)
+    try:
+        year = int(batch.params["year"])
+        village = batch.village
+        ids = list(
+            _active_households(village).order_by("number", "pk").values_list("pk", flat=True)
+        )
+        n = len(ids)
+        if batch.total != 2 * n + 1:  # households came or went since the request
+            DocumentBatch.objects.filter(pk=batch.pk).update(total=2 * n + 1)
+        book = _Statements(village, year, ids, progress)
+        with _LayoutProgress(
+            on_page=lambda page: progress.set(n + min(page, n - 1)),
+            on_write=lambda: progress.set(2 * n, force=True),
+        ):
+            document = documents.issue(
+                actor=batch.requested_by,
+                village=village,
+                kind=DocumentKind.STATEMENTS,
+                title=f"{village.name}{year}年度积分存折（全村合订本）",
+                subject=batch,
+                template="points/print/statements.html",
+                context={"statements": book, "year": year, "count": n},
+            )
+    except Exception as exc:
+        DocumentBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.FAILED,
+            error=(str(exc) or type(exc).__name__)[:2000],
+            finished_at=timezone.now(),
+        )
+        raise
+    DocumentBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.DONE,
+        done=2 * n + 1,
+        total=2 * n + 1,
+        document=document,
+        finished_at=timezone.now(),
+    )
+    return document.pk
