@@ -155,7 +155,14 @@ def can(user, action: Action | str, target=None) -> bool:
     roles = roles_of(user)
     if target is None:
         if action not in roles.anywhere:
-            roles.anywhere[action] = visible_villages(user, action).exists()
+            # A village role that grants the action answers without a query (its village
+            # exists); a township role needs one (a township may have no village yet).
+            granted = any(
+                action in VILLAGE_GRANTS[name]
+                for names in roles.village_roles.values()
+                for name in names
+            )
+            roles.anywhere[action] = granted or visible_villages(user, action).exists()
         return roles.anywhere[action]
     if action == A.VIEW_HOUSEHOLD and isinstance(target, Household):
         if roles.household_id == target.pk:

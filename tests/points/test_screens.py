@@ -197,7 +197,7 @@ def test_review_page_queries_are_pinned(pw, ledger, as_user, django_assert_num_q
     client = as_user(pw.committee)
     ledger.record(pw.h[1])
     client.get(reverse("points_admin_review"))
-    with django_assert_num_queries(26) as first:
+    with django_assert_num_queries(14) as first:
         client.get(reverse("points_admin_review"))
     for household in (pw.h[2], pw.h[3], pw.h[1]):
         ledger.record(household, "HJ02")
@@ -458,11 +458,11 @@ def test_counter_and_welfare_pages_have_pinned_queries(
     keeper = as_user(pw.keeper)
     url = reverse("points_admin_counter") + f"?household={pw.h[1].number}"
     keeper.get(url)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(15):
         keeper.get(url)
     secretary = as_user(pw.secretary)
     secretary.get(reverse("points_admin_welfare"))
-    with django_assert_num_queries(30):  # 29 + the recent batches of "全村积分存折"
+    with django_assert_num_queries(16):  # incl. the recent batches of "全村积分存折"
         secretary.get(reverse("points_admin_welfare"))
     services.star_round_rate(
         actor=pw.secretary, village=pw.village, year=pw.day.year, thresholds={"1": 90}
@@ -471,5 +471,5 @@ def test_counter_and_welfare_pages_have_pinned_queries(
         services.allocation_create(
             actor=pw.secretary, village=pw.village, year=pw.day.year, title=title, pool_fen=999
         )
-    with django_assert_num_queries(30):  # 29 + the recent batches of "全村积分存折"
+    with django_assert_num_queries(16):  # incl. the recent batches of "全村积分存折"
         secretary.get(reverse("points_admin_welfare"))
