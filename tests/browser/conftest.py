@@ -209,3 +209,11 @@ def screenshot(request):
         return path
 
     return take
+
+
+def assert_fits_phone(page, width: int = 390):
+    """The page does not scroll sideways on a phone. Measured once the page has loaded: after a
+    click the DOM can be there before the stylesheet."""
+    page.wait_for_load_state("load")
+    scroll = page.evaluate("document.scrollingElement.scrollWidth")
+    assert scroll <= width, f"{page.url} scrolls sideways on a {width}px phone: {scroll}px wide"

@@ -32,6 +32,7 @@ from deliberation.models import (
     Publication,
     Step,
 )
+from tests.browser.conftest import assert_fits_phone
 from tests.factories import (
     PASSWORD,
     AreaFactory,
@@ -185,11 +186,6 @@ def site_login(page, login: str):
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("我的户")
-
-
-def assert_fits_phone(page):
-    width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= 390, f"{page.url} scrolls sideways on a 390px phone: {width}px wide"
 
 
 def field(page, role, label):

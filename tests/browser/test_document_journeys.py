@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from deliberation import services
 from deliberation.models import DecidingBody, Meeting, Step
+from tests.browser.conftest import assert_fits_phone
 from tests.browser.test_deliberation_journeys import admin_login, small_village, to_vote, travel
 from village.models import Document, DocumentKind
 
@@ -142,7 +143,6 @@ def test_secretary_prints_a_resolution_and_its_address_verifies_it(
     phone.goto(address.lower())  # the code is read case-insensitively
     expect(phone.get_by_test_id("sha256")).to_have_text(document.sha256)
     expect(phone.get_by_test_id("document")).to_contain_text(document.title)
-    width = phone.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= 390, f"the verification page scrolls sideways on a phone: {width}px"
+    assert_fits_phone(phone)
     phone.screenshot(path=str(SHOTS / "document-verified-phone.png"), full_page=True)
     assert timezone.localtime(document.issued_at).date() == timezone.localdate()

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import assert_fits_phone
 from tests.factories import (
     PASSWORD,
     AreaFactory,
@@ -35,11 +36,6 @@ def resident(village, **fields):
     """A villager of `village` in a household of their own."""
     household = HouseholdFactory(village=village, area=AreaFactory(parent__village=village))
     return VillagerFactory(household=household, **fields)
-
-
-def assert_fits_phone(page):
-    width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= 390, f"{page.url} scrolls sideways on a 390px phone: {width}px wide"
 
 
 def villager_rows(page):

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from pages.models import Audience, NoticeIndexPage, NoticePage
 from pages.services import notice_mark_read, village_site_setup
+from tests.browser.conftest import assert_fits_phone
 from tests.factories import (
     PASSWORD,
     AreaFactory,
@@ -168,11 +169,6 @@ def home_notices(page):
 
 def unread_summary(page):
     return page.get_by_test_id("unread-summary")
-
-
-def assert_fits_phone(page):
-    width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= 390, f"{page.url} scrolls sideways on a 390px phone: {width}px wide"
 
 
 # --- journeys ------------------------------------------------------------------------------

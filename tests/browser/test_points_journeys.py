@@ -18,6 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from points.models import Entry, EntryStatus, Objection, ObjectionStatus, Publication, Redemption
+from tests.browser.conftest import assert_fits_phone
 from tests.factories import PASSWORD
 from tests.points.conftest import Ledger, balance, build_world, photo, reload, travel
 
@@ -58,11 +59,6 @@ def admin_success(page, text):
 
 def site_success(page, text):
     expect(page.locator(".messages li.success", has_text=text)).to_be_visible()
-
-
-def assert_fits_phone(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"{page.url} scrolls sideways on a 390px phone: {width}px wide"
 
 
 def record_at_the_door(page, household, *, rule_label: str, day, reason: str = ""):
