@@ -66,7 +66,7 @@ TEMPLATE = """<!DOCTYPE html>
   td.num { text-align: right; }
   section + section { break-before: page; }
   .issue { margin-top: 6mm; display: flex; gap: 6mm; break-inside: avoid; }
-  .issue .seal { width: 30mm; height: 30mm; }
+  .issue .seal, .issue .seal svg { width: 30mm; height: 30mm; flex: none; }
   .issue .qr { width: 24mm; height: 24mm; }
   .issue .facts { font-size: 8.5pt; }
 </style></head>
@@ -91,7 +91,7 @@ TEMPLATE = """<!DOCTYPE html>
 </section>
 {% endfor %}
 <div class="issue">
-  <img class="seal" src="{{ seal }}" alt="">
+  <div class="seal">{{ seal }}</div>
   <img class="qr" src="{{ qr }}" alt="">
   <div class="facts"><p>{{ t.issued }}</p><p>{{ t.k_url }}{{ url }}</p><p>{{ t.disclaimer }}</p>
   </div>
