@@ -29,6 +29,8 @@ class PointsConfig(AppConfig):
         register("points.import", village_roles=cadres, write=True)
         register("store.serve", village_roles=(*cadres, "store_keeper"), write=True)
         register("store.manage", village_roles=(*cadres, "store_keeper"), write=True)
+        # Editing the catalogue in place: nobody (a new version is a new catalogue).
+        register("points.catalogue", write=True)
         register("welfare.manage", village_roles=("secretary", "village_committee"), write=True)
         # Only the summaries go to Wagtail's log; every entry is in the audit chain.
         for action, label in {

@@ -15,7 +15,7 @@ from village.wagtail_hooks import (
 )
 
 from . import admin_views
-from .models import StoreItem
+from .models import Rule, StoreItem
 
 register_permission_policy(
     StoreItem,
@@ -71,6 +71,40 @@ class StoreItemViewSet(ScopedViewSet):
 
 store_items = StoreItemViewSet("points_store_items", url_prefix="points/store-items")
 
+# The catalogue is read here, not edited: a rule in use must not change under the entries that
+# cite it. A new catalogue version is a new set of rules ("points.catalogue" is granted to no
+# village role; see docs/points.md).
+register_permission_policy(
+    Rule,
+    VillagePermissionPolicy(Rule, "points.view", "points.catalogue", "catalogue__village"),
+    exact_class=True,
+)
+
+
+class RuleViewSet(ScopedViewSet):
+    model = Rule
+    icon = "list-ol"
+    menu_label = _("积分规则")
+    form_fields = ["catalogue", "category", "code", "text", "points"]
+    list_display = [
+        "code",
+        "text",
+        "points",
+        "cap_per_period",
+        "evidence_required",
+        "article",
+        "category",
+        "catalogue",
+    ]
+    list_filter = ["category", "catalogue"]
+    search_fields = ["code", "text", "article"]
+
+    def get_queryset(self, request):
+        return Rule.objects.select_related("category", "catalogue__village")
+
+
+rules = RuleViewSet("points_rules", url_prefix="points/rules")
+
 
 class PointsMenuItem(MenuItem):
     def __init__(self, *args, action="points.view", **kwargs):
@@ -84,6 +118,11 @@ class PointsMenuItem(MenuItem):
 @hooks.register("register_admin_viewset")
 def register_store_items():
     return store_items
+
+
+@hooks.register("register_admin_viewset")
+def register_rules():
+    return rules
 
 
 @hooks.register("register_admin_menu_item")
@@ -101,6 +140,7 @@ def register_points_menu():
             icon_name="pick",
             action="store.serve",
         ),
+        PointsMenuItem(_("积分规则"), rules.menu_url, icon_name="list-ol"),
         PointsMenuItem(_("积分超市物品"), store_items.menu_url, icon_name="tag"),
         PointsMenuItem(_("星级与福利"), reverse("points_admin_welfare"), icon_name="crosshairs"),
         PointsMenuItem(

@@ -473,3 +473,22 @@ def test_counter_and_welfare_pages_have_pinned_queries(
         )
     with django_assert_num_queries(16):  # incl. the recent batches of "全村积分存折"
         secretary.get(reverse("points_admin_welfare"))
+
+
+def test_the_catalogue_is_read_in_the_admin_not_edited(pw, as_user):
+    client = as_user(pw.secretary)
+    index = client.get("/admin/points/rules/")
+    assert index.status_code == 200
+    html = index.content.decode()
+    assert "庭院整洁、门前三包落实" in html and "HJ01" in html
+    rule = pw.rules["HJ01"]
+    assert client.get(f"/admin/points/rules/inspect/{rule.pk}/").status_code == 200
+    foreign = pw.foreign.rules["HJ01"]
+    assert client.get(f"/admin/points/rules/inspect/{foreign.pk}/").status_code in (302, 403, 404)
+    # No one changes a rule in place: entries cite it.
+    assert client.get(f"/admin/points/rules/edit/{rule.pk}/").status_code in (302, 403)
+    assert client.get("/admin/points/rules/new/").status_code in (302, 403)
+    response = client.post(f"/admin/points/rules/edit/{rule.pk}/", {"text": "改", "points": 50})
+    assert response.status_code in (302, 403)
+    assert reload(rule).points == 5
+    assert as_user(pw.resident).get("/admin/points/rules/").status_code in (302, 403)
