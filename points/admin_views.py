@@ -32,6 +32,7 @@ from .models import (
     StarRating,
     StarRound,
     StoreItem,
+    yuan,
 )
 
 
@@ -445,8 +446,7 @@ def welfare(request):
         .order_by("-year", "-pk")[:10]
     )
     for a in allocations:
-        total = a.total or 0
-        a.total_yuan = f"{total // 100}.{total % 100:02d}"
+        a.total_yuan = yuan(a.total or 0)
     batches = list(
         DocumentBatch.objects.filter(village__in=scope, kind=DocumentKind.STATEMENTS)
         .select_related("village")

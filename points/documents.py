@@ -42,6 +42,7 @@ from .models import (
     EntryStatus,
     ObjectionStatus,
     Publication,
+    yuan,
 )
 from .tasks import statements_book
 
@@ -222,10 +223,6 @@ def publication_list(actor, publication: Publication) -> Document:
             "open_status": ObjectionStatus.OPEN,
         },
     )
-
-
-def yuan(fen: int) -> str:
-    return f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"

@@ -189,7 +189,7 @@ def allocation_response(allocation: Allocation) -> HttpResponse:
             _("合计"),
             "",
             "",
-            f"{allocation.pool_fen // 100}.{allocation.pool_fen % 100:02d}",
+            allocation.pool_yuan,
             allocation.rule_text,
         ]
     )

@@ -18,6 +18,11 @@ from simple_history.models import HistoricalRecords
 from village.models import Household, Village, Villager
 
 
+def yuan(fen: int) -> str:
+    """An amount in fen as yuan with two decimals, exactly (no float)."""
+    return f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
 def now():
     # Looked up at call time (not bound at import), so a simulated clock reaches every default.
     return timezone.now()
@@ -478,7 +483,7 @@ class Allocation(models.Model):
 
     @property
     def pool_yuan(self) -> str:
-        return f"{self.pool_fen // 100}.{self.pool_fen % 100:02d}"
+        return yuan(self.pool_fen)
 
 
 class Share(models.Model):
@@ -504,4 +509,4 @@ class Share(models.Model):
 
     @property
     def yuan(self) -> str:
-        return f"{self.amount_fen // 100}.{self.amount_fen % 100:02d}"
+        return yuan(self.amount_fen)

@@ -22,7 +22,7 @@ from village import permissions
 from village.models import Household, HouseholdStatus
 
 from . import documents, selectors, services
-from .models import Allocation, Entry, Publication, StarRound
+from .models import Allocation, Entry, Publication, StarRound, yuan
 
 CARD_SALT = "points.household-card"
 
@@ -315,5 +315,5 @@ def allocation(request, allocation_id):
     return render(
         request,
         "points/allocation.html",
-        {"allocation": alloc, "shares": shares, "total_yuan": f"{total // 100}.{total % 100:02d}"},
+        {"allocation": alloc, "shares": shares, "total_yuan": yuan(total)},
     )

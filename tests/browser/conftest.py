@@ -55,64 +55,11 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def _flush_past_triggers(sql_flush):
-    """Let the flush between transactional tests empty tables guarded by triggers.
-
-    The audit chain refuses DELETE and TRUNCATE (village migration 0002). Between two tests
-    the test database is emptied anyway: the triggers are dropped (SQLite) or disabled
-    (PostgreSQL) inside the flush's own transaction and restored before it commits.
-    """
-
-    def flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
-        statements = sql_flush(
-            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
-        )
-        if not statements:
-            return statements
-        vendor = self.connection.vendor
-        with self.connection.cursor() as cursor:
-            if vendor == "sqlite":
-                cursor.execute(
-                    "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
-                )
-                triggers = [(n, sql) for n, table, sql in cursor.fetchall() if table in tables]
-                return (
-                    [f'DROP TRIGGER "{name}"' for name, _sql in triggers]
-                    + statements
-                    + [sql for _name, sql in triggers]
-                )
-            if vendor == "postgresql":
-                cursor.execute(
-                    "SELECT DISTINCT c.relname FROM pg_trigger t"
-                    " JOIN pg_class c ON c.oid = t.tgrelid"
-                    " WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
-                )
-                guarded = [name for (name,) in cursor.fetchall() if name in tables]
-                quote = self.quote_name
-                return (
-                    [f"ALTER TABLE {quote(t)} DISABLE TRIGGER USER" for t in guarded]
-                    + statements
-                    + [f"ALTER TABLE {quote(t)} ENABLE TRIGGER USER" for t in guarded]
-                )
-        return statements
-
-    return flush
-
-
 @pytest.fixture(scope="module", autouse=True)
-def _flush_guarded_tables():
-    """Module-scoped: still in place at each test's database teardown, gone after the module
-    (other folders patch the flush in the same way; two patches at once would drop twice)."""
-    from django.db import connections
-
-    with pytest.MonkeyPatch.context() as patch:
-        for ops_class in {type(connections[alias].ops) for alias in connections}:
-            if getattr(ops_class.sql_flush, "past_triggers", False):
-                continue  # already let through by an enclosing fixture
-            flush = _flush_past_triggers(ops_class.sql_flush)
-            flush.past_triggers = True
-            patch.setattr(ops_class, "sql_flush", flush)
-        yield
+def _flush_guarded_tables(flushable_audit_chain):
+    """Every browser test is transactional: the flush between tests must get past the
+    append-only triggers (the shared fixture in tests/conftest.py)."""
+    yield
 
 
 @pytest.fixture(scope="session")
