@@ -9,8 +9,10 @@ class PagesConfig(AppConfig):
     def ready(self):
         from village import extensions, log_actions, permissions
 
-        from . import services
+        from . import fragments, services
         from .demo import build_demo
+
+        fragments.connect()
 
         extensions.register_role_listener(services.sync_user_groups)
         extensions.register_home(_home_for)

@@ -159,6 +159,8 @@ class MoralModelIndexPage(SearchableMixin, Page):
         verbose_name = _("道德模范栏目")
 
     def get_context(self, request, *args, **kwargs):
+        from . import fragments
+
         context = super().get_context(request, *args, **kwargs)
         models_qs = (
             MoralModelPage.objects.live()
@@ -170,9 +172,13 @@ class MoralModelIndexPage(SearchableMixin, Page):
         category = request.GET.get("category")
         if category in dict(MoralCategory.choices):
             models_qs = models_qs.filter(category=category)
-        context["models"] = models_qs
+        else:
+            category = ""
+        context["models"] = models_qs  # read only when the fragment is not cached
         context["categories"] = MoralCategory.choices
         context["category"] = category
+        # The same for everyone: no user in the key.
+        context["fragment_key"] = fragments.fragment_key(fragments.village_id_of(self), None)
         return context
 
 

@@ -3,9 +3,11 @@ per-area unread report, the home page's sections and the village-affairs board."
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from wagtail.models import Page
 
 from village import permissions, publications
@@ -23,6 +25,7 @@ from village.models import (
 from .models import (
     Audience,
     MoralModelIndexPage,
+    NoticeCategory,
     NoticeIndexPage,
     NoticePage,
     NoticeRead,
@@ -141,8 +144,12 @@ def notices_for(
 
 
 def public_notices(root) -> QuerySet[NoticePage]:
-    """What anyone may read without logging in: notices to everyone."""
-    return current_notices(root).filter(audience=Audience.EVERYONE)
+    """What anyone may read without logging in: notices to everyone (no read state)."""
+    return (
+        current_notices(root)
+        .filter(audience=Audience.EVERYONE)
+        .annotate(is_read=Value(None, output_field=BooleanField()))
+    )
 
 
 # --- the unread report -------------------------------------------------------------------
@@ -266,39 +273,88 @@ def site_links(home: VillageHomePage) -> dict:
     return urls
 
 
-def home_context(home: VillageHomePage, user) -> dict:
-    from deliberation.selectors import matters_for
+class HomeBoard:
+    """What the village home lists for one user. Each part is read only when the page's
+    fragment is not in the cache (see pages/fragments.py)."""
 
-    villager = villager_of(user)
-    if user.is_authenticated:
-        notices = list(notices_for(user, home, villager=villager, village=home.village)[:8])
-    else:
-        notices = list(public_notices(home)[:8])
-    unread = [n for n in notices if getattr(n, "is_read", True) is False]
-    open_votes = []
-    if user.is_authenticated:
-        open_votes = list(matters_for(user, status="voting", village=home.village)[:5])
+    def __init__(self, home: VillageHomePage, user):
+        self.home, self.user = home, user
+
+    @cached_property
+    def villager(self) -> Villager | None:
+        return villager_of(self.user)
+
+    @cached_property
+    def notices(self) -> list[NoticePage]:
+        if self.user.is_authenticated:
+            qs = notices_for(
+                self.user, self.home, villager=self.villager, village=self.home.village
+            )
+        else:
+            qs = public_notices(self.home)
+        return list(qs[:8])
+
+    @cached_property
+    def unread_count(self) -> int:
+        return sum(1 for n in self.notices if n.is_read is False)
+
+    @cached_property
+    def open_votes(self) -> list:
+        from deliberation.selectors import matters_for
+
+        if not self.user.is_authenticated:
+            return []
+        return list(matters_for(self.user, status="voting", village=self.home.village)[:5])
+
+    @cached_property
+    def links(self) -> dict:
+        return site_links(self.home)
+
+
+def home_context(home: VillageHomePage, user) -> dict:
+    from . import fragments
+
+    board = HomeBoard(home, user)
     return {
-        "notices": notices,
-        "unread_count": len(unread),
-        "open_votes": open_votes,
-        "links": site_links(home),
-        "villager": villager,
+        "board": board,
+        "links": SimpleLazyObject(lambda: board.links),
+        "fragment_key": fragments.fragment_key(home.village_id, user),
     }
 
 
+class NoticeBoard:
+    """The notice index for one user and category, read only on a cache miss."""
+
+    def __init__(self, index: NoticeIndexPage, user, category: str):
+        self.index, self.user, self.category = index, user, category
+
+    @cached_property
+    def notices(self) -> list[NoticePage]:
+        if self.user.is_authenticated:
+            notices = notices_for(
+                self.user,
+                self.index,
+                villager=villager_of(self.user),
+                village=village_of_page(self.index),
+            )
+        else:
+            notices = public_notices(self.index)
+        if self.category:
+            notices = notices.filter(category=self.category)
+        return list(notices[:100])
+
+
 def notice_index_context(index: NoticeIndexPage, request) -> dict:
-    user = request.user
-    if user.is_authenticated:
-        notices = notices_for(
-            user, index, villager=villager_of(user), village=village_of_page(index)
-        )
-    else:
-        notices = public_notices(index)
+    from . import fragments
+
     category = request.GET.get("category")
-    if category:
-        notices = notices.filter(category=category)
-    return {"notices": notices[:100], "category": category}
+    if category not in NoticeCategory.values:
+        category = ""
+    return {
+        "board": NoticeBoard(index, request.user, category),
+        "category": category,
+        "fragment_key": fragments.fragment_key(fragments.village_id_of(index), request.user),
+    }
 
 
 def transparency_context(page: TransparencyPage, request) -> dict:

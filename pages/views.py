@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.dateparse import parse_date
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
@@ -18,7 +19,7 @@ from wagtail.models import Revision
 from village import documents as issued
 from village import permissions
 
-from . import documents, selectors, services
+from . import documents, fragments, selectors, services
 from .models import Audience, NoticePage, NoticeRead, RulesPage, VillageHomePage
 from .search import search_pages
 
@@ -69,9 +70,7 @@ def notice_read(request, notice_id):
     return redirect(notice.url)
 
 
-def rules_serve(page: RulesPage, request):
-    """The current rules; `?version=<revision>` an earlier published version; `?compare=` a
-    line-by-line comparison of an earlier version with the current one."""
+def _earlier_versions(page: RulesPage) -> list:
     versions = list(
         Revision.page_revisions.filter(object_id=str(page.pk), approved_go_live_at__isnull=True)
         .exclude(pk=page.live_revision_id)
@@ -81,16 +80,30 @@ def rules_serve(page: RulesPage, request):
     for revision in versions:
         # The revision's content is JSON: its dates are strings the template cannot format.
         revision.adopted_on = parse_date(revision.content.get("adopted_on") or "")
+    return versions
+
+
+def rules_serve(page: RulesPage, request):
+    """The current rules; `?version=<revision>` an earlier published version; `?compare=` a
+    line-by-line comparison of an earlier version with the current one. The current rules are
+    kept as a rendered fragment (pages/fragments.py): the versions are read only when it is not
+    cached."""
+    version_id = request.GET.get("version") or ""
+    compare_id = request.GET.get("compare") or ""
     shown = page
     version = None
     diff = None
-    if request.GET.get("version"):
-        version = next((r for r in versions if str(r.pk) == request.GET["version"]), None)
+    if version_id or compare_id:
+        versions = _earlier_versions(page)
+    else:
+        versions = SimpleLazyObject(lambda: _earlier_versions(page))
+    if version_id:
+        version = next((r for r in versions if str(r.pk) == version_id), None)
         if version is None:
             raise Http404
         shown = version.as_object()
-    if request.GET.get("compare"):
-        other = next((r for r in versions if str(r.pk) == request.GET["compare"]), None)
+    if compare_id:
+        other = next((r for r in versions if str(r.pk) == compare_id), None)
         if other is None:
             raise Http404
         diff = difflib.HtmlDiff(wrapcolumn=40).make_table(
@@ -109,6 +122,8 @@ def rules_serve(page: RulesPage, request):
             "version": version,
             "versions": versions,
             "diff": diff,
+            "fragment_key": fragments.fragment_key(fragments.village_id_of(page), None),
+            "variant": f"{version_id}:{compare_id}",
         },
     )
 

@@ -41,6 +41,14 @@ def township_world(db):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with no cached page fragments (the database was emptied too)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _chinese_by_default():
     """Every test starts in the default language, whatever a previous request activated."""
     from django.utils import translation
