@@ -7,12 +7,18 @@ Loads the demo into a scratch database (SQLite by default; an existing one is re
 page (a StandardPage with an empty body, rendered through the same `village/base.html`), then
 renders through the Django test client, in-process: the village home and the notice index,
 anonymous and as a villager, the rules and the moral models, and the bare page anonymous and as
-the villager. Each page is measured twice: "fresh" renders its lists anew on every request (every
-fragment made stale before each one, as a publication does), "cached" serves them from the cache
-(pages/fragments.py) as a running site does between publications. Prints the median of each, the
-ratio to the bare page seen by the same visitor (goal ≤ 1.5×) and to the anonymous bare page, and
-the query count of each. The cache is a scratch directory (as `make run`), or Redis with --redis
-(as production).
+the villager.
+
+Each page is measured in modes: "fresh" renders its lists anew on every request (every fragment
+made stale before each one, as a publication does); "cached" serves them from the cache
+(pages/fragments.py), as a running site does between publications; the villager's pages also
+"read": only the villager's own fragments are stale, as after they confirm a notice. The pages
+are requested in interleaved rounds, so that a slower moment of a shared machine slows every page
+alike.
+
+Prints the median of each, the ratio to the bare page seen by the same visitor (goal ≤ 1.5×) and
+to the anonymous bare page, and the query count of each. The cache is a scratch directory (as
+`make run`), or Redis with --redis (as production).
 """
 
 import argparse
@@ -90,30 +96,50 @@ def main():
         ("moral-model index, anonymous", anonymous, home.url + "models/", "bare page, anonymous"),
     ]
 
-    def measure(client, url, fresh):
-        def one():
-            if fresh:
-                fragments.site_changed(None)
-            started = time.perf_counter()
-            response = client.get(url)
-            elapsed = time.perf_counter() - started
-            assert response.status_code == 200, url
-            return elapsed
-
-        for _i in range(5):  # warm up
-            one()
-        if fresh:
+    def make_stale(mode):
+        if mode == "fresh":
             fragments.site_changed(None)
+        elif mode == "read":
+            fragments.reader_changed(villager.pk)
+
+    def one(client, url, mode):
+        make_stale(mode)
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, url
+        return elapsed
+
+    def modes(client, baseline):
+        if baseline is None:
+            return ("",)
+        if client is signed_in:
+            return ("fresh", "read", "cached")
+        return ("fresh", "cached")
+
+    # Each page rendered afresh is followed by the same page from the cache it just filled.
+    runs = [
+        (label, mode, client, url, baseline)
+        for label, client, url, baseline in cases
+        for mode in modes(client, baseline)
+    ]
+    counts = {}
+    for label, mode, client, url, _baseline in runs:
+        for _i in range(3):  # warm up
+            one(client, url, mode)
+        make_stale(mode)
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
-        count = len(queries)  # now: the log is cleared by every later request
-        return statistics.median(one() for _i in range(args.runs)), count
-
-    results = {}
-    for label, client, url, baseline in cases:
-        modes = ("",) if baseline is None else ("fresh", "cached")
-        for mode in modes:
-            results[(label, mode)] = (*measure(client, url, mode == "fresh"), baseline)
+        counts[(label, mode)] = len(queries)  # now: later requests clear the log
+    # Interleaved rounds: a slower moment of the machine slows every page alike.
+    times = {(label, mode): [] for label, mode, *_rest in runs}
+    for _round in range(args.runs):
+        for label, mode, client, url, _baseline in runs:
+            times[(label, mode)].append(one(client, url, mode))
+    results = {
+        (label, mode): (statistics.median(times[(label, mode)]), counts[(label, mode)], baseline)
+        for label, mode, _client, _url, baseline in runs
+    }
     anonymous_base = results[("bare page, anonymous", "")][0]
     print(f"{'page':30} {'':7} {'median ms':>9} {'ratio':>7} {'vs anon':>8} {'queries':>8}")
     for (label, mode), (median, count, baseline) in results.items():

@@ -60,6 +60,16 @@ def fragment_key(village_id, user) -> str:
     return f"{generations}:{today}:{translation.get_language()}:{user_id or 0}"
 
 
+def remember(name: str, key: str, compute):
+    """A value (not markup) kept under a fragment key: computed once per key."""
+    full_key = f"cz:value:{name}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, TIMEOUT)
+    return value
+
+
 def village_id_of(page) -> int | None:
     """The village whose site holds `page`, remembered per page and tree position (a moved page
     has a new path, hence a new entry)."""

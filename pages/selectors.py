@@ -315,9 +315,14 @@ def home_context(home: VillageHomePage, user) -> dict:
     from . import fragments
 
     board = HomeBoard(home, user)
+    shared_key = fragments.fragment_key(home.village_id, None)
     return {
         "board": board,
-        "links": SimpleLazyObject(lambda: board.links),
+        # The same for everyone: the section links, the search box and the 一核五治 sections.
+        "links": SimpleLazyObject(
+            lambda: fragments.remember("links", f"{home.pk}:{shared_key}", lambda: board.links)
+        ),
+        "shared_key": shared_key,
         "fragment_key": fragments.fragment_key(home.village_id, user),
     }
 

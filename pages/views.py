@@ -80,7 +80,8 @@ def _earlier_versions(page: RulesPage) -> list:
     for revision in versions:
         # The revision's content is JSON: its dates are strings the template cannot format.
         revision.adopted_on = parse_date(revision.content.get("adopted_on") or "")
-    return versions
+    # The empty page a new site starts with was never a version of the rules.
+    return [r for r in versions if r.content.get("chapters") not in (None, "", "[]", [])]
 
 
 def rules_serve(page: RulesPage, request):

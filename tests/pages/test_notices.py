@@ -122,6 +122,18 @@ def test_a_villager_of_another_village_cannot_mark_a_public_notice_read(site_wor
     assert not NoticeRead.objects.filter(notice=w.notices.everyone).exists()
 
 
+def test_the_api_opens_a_public_notice_to_anyone_as_the_web_does(site_world, client):
+    w = site_world
+    stranger = w.people.other_villager.user
+    assert client.get(w.notices.everyone.url).status_code == 200
+    detail = client.get(f"/api/v1/notices/{w.notices.everyone.pk}", **_bearer(stranger))
+    assert detail.status_code == 200
+    assert detail.json()["title"] == w.notices.everyone.title
+    assert detail.json()["is_read"] is False
+    targeted = client.get(f"/api/v1/notices/{w.notices.area1.pk}", **_bearer(stranger))
+    assert targeted.status_code == 404
+
+
 def test_marking_read_needs_a_login_and_a_post(site_world, client):
     w = site_world
     response = client.post(_read_url(w.notices.everyone))

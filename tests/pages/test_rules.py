@@ -108,3 +108,16 @@ def test_a_draft_or_another_pages_revision_is_not_a_version(rules, site_world, c
         assert _get(client, page, version=revision.pk).status_code == 404
         assert _get(client, page, compare=revision.pk).status_code == 404
     assert "草稿" not in _get(client, page).content.decode()
+
+
+def test_the_empty_rules_the_site_started_with_are_not_a_version(rules, client):
+    """Setting up a site publishes an empty rules page; it never was a version of the rules."""
+    page, first, _second = rules
+    placeholder = page.revisions.order_by("created_at").first()
+    assert placeholder.pk != first.pk
+    assert placeholder.content.get("chapters") in ("[]", [], None)
+    html = _get(client, page).content.decode()
+    versions = html.split('data-testid="rule-versions"')[1]
+    assert versions.count("?version=") == 1
+    assert f"?version={placeholder.pk}" not in versions
+    assert _get(client, page, version=placeholder.pk).status_code == 404
