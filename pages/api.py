@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from village.api import Message
 
 from . import selectors, services
-from .models import Audience, NoticePage
+from .models import NoticePage
 
 router = Router(tags=["notices"])
 
@@ -66,7 +66,7 @@ def notices(request):
 def notice(request, notice_id: int):
     n = NoticePage.objects.live().filter(pk=notice_id).first()
     # As on the web: a notice to everyone is public; any other only for its audience.
-    if n is None or not (n.audience == Audience.EVERYONE or selectors.may_read(request.user, n)):
+    if n is None or not (selectors.open_to_everyone(n) or selectors.may_read(request.user, n)):
         raise Http404
     villager = selectors.villager_of(request.user)
     is_read = bool(villager) and n.reads.filter(villager=villager).exists()

@@ -7,8 +7,8 @@ they show may have changed:
 - the village's *site generation*, advanced when a page under its home is published,
   unpublished, moved or deleted, and when its roster, roles, grids or matters change (who is in
   a notice's audience, who may see which matter);
-- the township-wide generation, advanced when a township role, a village, a township or an
-  image changes;
+- the township-wide generation, advanced when a township role, a village, a township, a Wagtail
+  site, an image or a rendition changes;
 - the signed-in user's *reader generation*, advanced when they confirm a notice or their account
   changes;
 - the date (notices expire and terms of office end by date), the language and the user.
@@ -18,8 +18,9 @@ new one, so a fragment rendered before can never match again. Nothing is ever de
 fragments simply stop being asked for and expire. The base template (navigation, the CSRF token,
 messages) is outside every fragment. Page previews bypass the cache (`wagtailpagecache`).
 
-The cache must be shared by every process that serves or writes (Redis in production, see
-village/settings/production.py); a per-process cache would serve another process's stale copy.
+The cache must be shared by every process that serves or writes (Redis with REDIS_URL, else files
+on one machine: village/settings/base.py); a per-process cache would serve another process's stale
+copy.
 """
 
 import secrets
@@ -131,6 +132,27 @@ def village_row_changed(sender, instance, **kwargs):
     reader_changed(user_id)
 
 
+def matter_changed(sender, instance, **kwargs):
+    """A matter: the open votes of its village, and any rules page naming it as the adopting
+    matter (its title is shown there)."""
+    from .models import RulesPage
+
+    village_row_changed(sender, instance, **kwargs)
+    for page in RulesPage.objects.filter(adopting_matter_id=instance.pk).only("path"):
+        page_changed(RulesPage, page)
+
+
+def revision_deleted(sender, instance, **kwargs):
+    """A purged revision: the rules page lists its earlier published revisions."""
+    from wagtail.models import Page
+
+    if not issubclass(instance.base_content_type.model_class() or object, Page):
+        return
+    page = Page.objects.filter(pk=instance.object_id).only("path").first()
+    if page is not None:
+        page_changed(Page, page)
+
+
 def township_row_changed(sender, instance, **kwargs):
     site_changed(None)
 
@@ -147,8 +169,8 @@ def connect() -> None:
     from django.contrib.auth import get_user_model
     from django.db.models.signals import post_delete, post_save
     from wagtail.images import get_image_model
-    from wagtail.models import Page
-    from wagtail.signals import page_published, page_unpublished, post_page_move
+    from wagtail.models import Page, Revision, Site
+    from wagtail.signals import page_published, page_unpublished, post_page_move, pre_page_move
 
     from deliberation.models import Matter
     from village.models import (
@@ -165,13 +187,20 @@ def connect() -> None:
 
     page_published.connect(page_changed, dispatch_uid="fragments-published")
     page_unpublished.connect(page_changed, dispatch_uid="fragments-unpublished")
+    # Moved: the village it leaves (before) and the one it joins (after).
+    pre_page_move.connect(page_changed, dispatch_uid="fragments-moving")
     post_page_move.connect(page_changed, dispatch_uid="fragments-moved")
     post_delete.connect(page_changed, sender=Page, dispatch_uid="fragments-deleted")
-    for model in (Villager, Household, Grid, Membership, Matter):
+    post_delete.connect(revision_deleted, sender=Revision, dispatch_uid="fragments-revision")
+    for model in (Villager, Household, Grid, Membership):
         for signal in (post_save, post_delete):
             signal.connect(village_row_changed, sender=model, dispatch_uid=f"fragments-{model}")
-    # A replaced or deleted image: cached lists point at its renditions.
-    for model in (Township, Village, TownshipMembership, get_image_model()):
+    for signal in (post_save, post_delete):
+        signal.connect(matter_changed, sender=Matter, dispatch_uid="fragments-matter")
+    # A site's host or root (page URLs), a replaced or deleted image or rendition (cached lists
+    # point at renditions).
+    image = get_image_model()
+    for model in (Township, Village, TownshipMembership, Site, image, image.get_rendition_model()):
         for signal in (post_save, post_delete):
             signal.connect(township_row_changed, sender=model, dispatch_uid=f"fragments-{model}")
     for signal in (post_save, post_delete):

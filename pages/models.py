@@ -137,6 +137,7 @@ class RulesPage(SearchableMixin, Page):
     ]
     search_fields = [*Page.search_fields, index.SearchField("search_bigrams")]
     subpage_types: list[str] = []
+    parent_page_types = ["pages.VillageHomePage"]
 
     class Meta:
         verbose_name = _("村规民约")
@@ -154,6 +155,7 @@ class MoralModelIndexPage(SearchableMixin, Page):
     intro = models.TextField(_("简介"), blank=True)
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     subpage_types = ["pages.MoralModelPage"]
+    parent_page_types = ["pages.VillageHomePage"]
 
     class Meta:
         verbose_name = _("道德模范栏目")
@@ -248,6 +250,7 @@ class NoticeIndexPage(SearchableMixin, Page):
     intro = models.TextField(_("简介"), blank=True)
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     subpage_types = ["pages.NoticePage"]
+    parent_page_types = ["pages.VillageHomePage"]
 
     class Meta:
         verbose_name = _("通知公告栏目")
@@ -364,6 +367,7 @@ class TransparencyPage(SearchableMixin, Page):
     intro = models.TextField(_("简介"), blank=True)
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     subpage_types: list[str] = []
+    parent_page_types = ["pages.VillageHomePage"]
 
     class Meta:
         verbose_name = _("村务公开栏")
@@ -383,6 +387,7 @@ class PowerListPage(SearchableMixin, Page):
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("powers")]
     search_fields = [*Page.search_fields, index.SearchField("search_bigrams")]
     subpage_types: list[str] = []
+    parent_page_types = ["pages.VillageHomePage"]
 
     class Meta:
         verbose_name = _("小微权力清单")

@@ -94,6 +94,16 @@ def may_read(user, notice: NoticePage, village: Village | None = None) -> bool:
     )
 
 
+def open_to_everyone(notice: NoticePage) -> bool:
+    """A notice to everyone as the web serves it: no view restriction on it or above it, and
+    every page above it live."""
+    if notice.audience != Audience.EVERYONE:
+        return False
+    if not NoticePage.objects.filter(pk=notice.pk).public().exists():
+        return False
+    return not Page.objects.ancestor_of(notice).filter(depth__gt=1, live=False).exists()
+
+
 def audience_filter(villager: Villager, today: date) -> Q:
     """The notices whose audience includes `villager`, as a query."""
     area = villager.household.area
@@ -319,8 +329,11 @@ def home_context(home: VillageHomePage, user) -> dict:
     return {
         "board": board,
         # The same for everyone: the section links, the search box and the 一核五治 sections.
+        # Keyed on the home's URL too: a preview computes links from the draft's slug.
         "links": SimpleLazyObject(
-            lambda: fragments.remember("links", f"{home.pk}:{shared_key}", lambda: board.links)
+            lambda: fragments.remember(
+                "links", f"{home.pk}:{home.url}:{shared_key}", lambda: board.links
+            )
         ),
         "shared_key": shared_key,
         "fragment_key": fragments.fragment_key(home.village_id, user),

@@ -138,12 +138,18 @@ def test_the_cached_pages_follow_the_visitors_language(site_world, client):
 def test_new_rules_replace_the_cached_ones_and_the_old_become_a_version(site_world, client):
     w = site_world
     rules = RulesPage.objects.child_of(w.home).get()
+
+    def adopt(article):
+        page = RulesPage.objects.get(pk=rules.pk)
+        page.chapters = [("chapter", {"title": "第一章 总则", "articles": [article]})]
+        page.save_revision().publish()
+
+    adopt("第一条 垃圾不落地。")
     before = _html(client.get(rules.url))
-    assert "第九十九条 新增条款" not in before
-    rules.chapters = [("chapter", {"title": "第一章 总则", "articles": ["第九十九条 新增条款"]})]
-    rules.save_revision().publish()
+    assert "第一条 垃圾不落地。" in before
+    adopt("第一条 垃圾分类投放，不落地。")
     after = _html(client.get(rules.url))
-    assert "第九十九条 新增条款" in after
+    assert "第一条 垃圾分类投放，不落地。" in after
     assert after.count("?version=") == before.count("?version=") + 1
 
 
@@ -168,3 +174,49 @@ def test_a_closed_vote_leaves_the_villagers_home(voting_village, client):  # noq
     matter.status = "resolved"
     matter.save()
     assert world.matter.title not in _html(client.get(world.home.url))
+
+
+def test_a_notice_moved_to_another_village_leaves_the_first_and_joins_the_second(
+    site_world, client
+):
+    w = site_world
+    notice = publish_notice(w.index, "临时搬迁通知")
+    assert "临时搬迁通知" in _html(client.get(w.home.url))
+    assert "临时搬迁通知" not in _html(client.get(w.other_home.url))
+    notice.move(w.other_index, pos="last-child")
+    assert "临时搬迁通知" not in _html(client.get(w.home.url))
+    assert "临时搬迁通知" in _html(client.get(w.other_home.url))
+
+
+def test_renaming_the_adopting_matter_shows_on_the_cached_rules(
+    site_world,
+    voting_village,  # noqa: F811
+    client,
+):
+    """The matter is another village's: its change must reach this village's rules too."""
+    rules = RulesPage.objects.child_of(site_world.home).get()
+    rules.chapters = [("chapter", {"title": "第一章 总则", "articles": ["第一条 修路。"]})]
+    rules.adopting_matter = voting_village.matter
+    rules.save_revision().publish()
+    assert voting_village.matter.title in _html(client.get(rules.url))
+    matter = Matter.objects.get(pk=voting_village.matter.pk)
+    matter.title = "村东道路硬化方案（修订）"
+    matter.save()
+    assert "村东道路硬化方案（修订）" in _html(client.get(rules.url))
+
+
+def test_a_purged_version_leaves_the_cached_rules(site_world, client):
+    w = site_world
+    rules = RulesPage.objects.child_of(w.home).get()
+    for article in ("第一条 旧。", "第一条 新。"):
+        page = RulesPage.objects.get(pk=rules.pk)
+        page.chapters = [("chapter", {"title": "第一章", "articles": [article]})]
+        first = page.save_revision()
+        first.publish()
+    html = _html(client.get(rules.url))
+    earlier = html.split('data-testid="rule-versions"')[1]
+    old = page.revisions.exclude(pk=first.pk).order_by("-created_at").first()
+    old_pk = old.pk  # delete() sets it to None
+    assert f"?version={old_pk}" in earlier
+    old.delete()
+    assert f"?version={old_pk}" not in _html(client.get(rules.url))

@@ -492,3 +492,21 @@ def test_unread_report_shows_another_members_phone_when_the_head_has_none(site_w
     rows = _html(response).split('data-testid="unread-rows"')[1]
     row = rows.split(w.households.h1.number)[1].split("</tr>")[0]
     assert w.people.a1b.phone in row
+
+
+def test_the_api_keeps_a_public_notice_under_a_private_or_unpublished_section_closed(
+    site_world, client
+):
+    from wagtail.models import PageViewRestriction
+
+    w = site_world
+    stranger = w.people.other_villager.user
+    url = f"/api/v1/notices/{w.notices.everyone.pk}"
+    restriction = PageViewRestriction.objects.create(
+        page=w.index, restriction_type=PageViewRestriction.LOGIN
+    )
+    assert client.get(url, **_bearer(stranger)).status_code == 404
+    restriction.delete()
+    assert client.get(url, **_bearer(stranger)).status_code == 200
+    w.index.unpublish()
+    assert client.get(url, **_bearer(stranger)).status_code == 404
