@@ -886,29 +886,39 @@ def star_round_rate(*, actor, village: Village, year: int, thresholds: dict) -> 
     if StarRound.objects.filter(village=village, year=year).exists():
         raise ValidationError(_("%(year)s年度已经评定过星级。") % {"year": year}, code="exists")
     scores = year_scores(village, year)
-    with transaction.atomic():
-        rnd = StarRound.objects.create(
-            village=village, year=year, thresholds={str(k): v for k, v in clean.items()}
-        )
-        ratings = []
-        for household_id, score in scores.items():
-            stars = max((k for k, v in clean.items() if score >= v), default=0)
-            if stars:
-                ratings.append(
-                    StarRating(round=rnd, household_id=household_id, score=score, stars=stars)
-                )
-        bulk_create_with_history(ratings, StarRating, default_user=actor)
-        audit.record(
-            actor=actor,
-            action="points.stars.rate",
-            obj=rnd,
-            village=village,
-            payload={
-                "year": year,
-                "thresholds": rnd.thresholds,
-                "rated": {str(k): sum(1 for r in ratings if r.stars == k) for k in clean},
-            },
-        )
+    try:
+        with transaction.atomic():
+            return _rate(actor, village, year, clean, scores)
+    except IntegrityError as exc:  # another request rated the same year in the meantime
+        raise ValidationError(
+            _("%(year)s年度已经评定过星级。") % {"year": year}, code="exists"
+        ) from exc
+
+
+def _rate(actor, village: Village, year: int, clean: dict, scores: dict) -> StarRound:
+    """The round and its ratings from the year's scores (inside the caller's transaction)."""
+    rnd = StarRound.objects.create(
+        village=village, year=year, thresholds={str(k): v for k, v in clean.items()}
+    )
+    ratings = []
+    for household_id, score in scores.items():
+        stars = max((k for k, v in clean.items() if score >= v), default=0)
+        if stars:
+            ratings.append(
+                StarRating(round=rnd, household_id=household_id, score=score, stars=stars)
+            )
+    bulk_create_with_history(ratings, StarRating, default_user=actor)
+    audit.record(
+        actor=actor,
+        action="points.stars.rate",
+        obj=rnd,
+        village=village,
+        payload={
+            "year": year,
+            "thresholds": rnd.thresholds,
+            "rated": {str(k): sum(1 for r in ratings if r.stars == k) for k in clean},
+        },
+    )
     return rnd
 
 

@@ -1102,3 +1102,24 @@ def test_a_whole_year_leaves_an_intact_chain_and_a_history_per_entry(pw, ledger,
 
     assert ModelLogEntry.objects.filter(action="points.publication.close").exists()
     assert ModelLogEntry.objects.filter(action="points.redeem").exists()
+
+
+def test_two_secretaries_rating_the_same_year_at_once_get_a_clear_refusal(pw, scored, monkeypatch):
+    """The other request commits its round between this one's check and its insert."""
+    year = pw.day.year
+    real_scores = services.year_scores
+
+    def scores_while_another_rates(village, year_):
+        StarRound.objects.create(village=village, year=year_, thresholds={"1": 1})
+        return real_scores(village, year_)
+
+    monkeypatch.setattr(services, "year_scores", scores_while_another_rates)
+    with pytest.raises(ValidationError) as refused:
+        services.star_round_rate(
+            actor=pw.secretary, village=pw.village, year=year, thresholds={"1": 2}
+        )
+    assert refused.value.code == "exists"
+    assert StarRound.objects.filter(village=pw.village, year=year).count() == 1
+    assert StarRound.objects.get(village=pw.village, year=year).thresholds == {"1": 1}
+    assert not StarRating.objects.filter(round__village=pw.village).exists()
+    assert count("points.stars.rate", pw.village) == 0
