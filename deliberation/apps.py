@@ -50,6 +50,7 @@ class DeliberationConfig(AppConfig):
 
         extensions.register_urls("matters/", "deliberation.urls", "deliberation")
         extensions.register_nav(_("村里的事"), "deliberation:list")
+        extensions.register_resolutions(selectors.standing_resolutions)
         from .demo import build_demo
 
         extensions.register_demo(build_demo)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from village import audit, permissions
+from village.extensions import Resolution
 from village.models import AuditEvent, Village
 from village.publications import PublishedItem
 
@@ -253,6 +254,35 @@ def published_resolutions(village: Village) -> list[PublishedItem]:
 
 def published_results(village: Village) -> list[PublishedItem]:
     return _published(village, PublicationKind.RESULT)
+
+
+def standing_resolutions(village: Village) -> list:
+    """Published resolutions still standing (not returned or withdrawn), newest first: what a
+    lower app may act on, e.g. points adopting a new catalogue (village.extensions)."""
+    standing = [
+        MatterStatus.PUBLISHING,
+        MatterStatus.IMPLEMENTING,
+        MatterStatus.RESULT_PUBLISHING,
+        MatterStatus.ARCHIVED,
+    ]
+    qs = (
+        Publication.objects.filter(
+            matter__village=village,
+            kind=PublicationKind.RESOLUTION,
+            matter__status__in=standing,
+        )
+        .select_related("matter")
+        .order_by("-starts_at", "-pk")
+    )
+    return [
+        Resolution(
+            ref=p.matter_id,
+            title=p.matter.title,
+            published_on=timezone.localdate(p.starts_at),
+            url=reverse("deliberation:matter", args=[p.matter_id]),
+        )
+        for p in qs
+    ]
 
 
 def status_counts(user) -> dict:

@@ -32,6 +32,12 @@ class PointsConfig(AppConfig):
         # Editing the catalogue in place: nobody (a new version is a new catalogue).
         register("points.catalogue", write=True)
         register("welfare.manage", village_roles=("secretary", "village_committee"), write=True)
+        # Drafting a new catalogue version and adopting it by a published resolution.
+        register(
+            "points.catalogue.draft",
+            village_roles=("secretary", "village_committee"),
+            write=True,
+        )
         # Only the summaries go to Wagtail's log; every entry is in the audit chain.
         for action, label in {
             "points.publication.create": _("发布积分公示"),
@@ -47,6 +53,10 @@ class PointsConfig(AppConfig):
             "points.allocation.publish": _("公布福利分配"),
             "points.import": _("导入积分登记表"),
             "points.store.item": _("修改积分超市物品"),
+            "points.catalogue.draft": _("起草积分细则新版本"),
+            "points.catalogue.rule": _("修改积分细则草案"),
+            "points.catalogue.adopt": _("积分细则新版本通过生效"),
+            "points.year.open": _("开启年度积分"),
         }.items():
             log_actions.register(action, label)
         publications.register("points", _("积分公示"), selectors.published_lists)

@@ -390,6 +390,8 @@ class PointsDemo:
             )
             rule._history_user = sec
             rule.save()
+        catalogue.adopted_at = catalogue.created_at  # adopted as it was entered
+        catalogue.save()
         audit.record(
             actor=sec,
             action="points.catalogue.create",

@@ -68,6 +68,10 @@ class Catalogue(models.Model):
         blank=True,
         help_text=_("村民会议或村民代表会议决议的名称和日期"),
     )
+    # The matter whose resolution adopted it (deliberation's id, through village.extensions).
+    adopted_matter = models.PositiveIntegerField(_("决议议题编号"), null=True, blank=True)
+    # Empty while a draft: a draft's rules may change; an adopted catalogue's never do.
+    adopted_at = models.DateTimeField(_("通过生效时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=now)
     history = HistoricalRecords()
 
@@ -81,6 +85,16 @@ class Catalogue(models.Model):
 
     def __str__(self):
         return f"{self.title}（第{self.version}版）"
+
+    def save(self, *args, **kwargs):
+        # Adopted is final: a change would be a new version (checked against the stored row).
+        if self.pk and Catalogue.objects.filter(pk=self.pk, adopted_at__isnull=False).exists():
+            raise ValidationError(_("已通过的积分细则不能修改，请起草新版本。"), code="adopted")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.adopted_at is None
 
 
 class Rule(models.Model):
@@ -111,6 +125,20 @@ class Rule(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.text} {self.points:+d}"
+
+    def save(self, *args, **kwargs):
+        # Entries cite rules: once its catalogue is adopted a rule never changes and no rule
+        # joins it (a new version is a new catalogue). Checked against the stored rows.
+        stored = Rule.objects.filter(pk=self.pk).values_list("catalogue_id", flat=True)
+        catalogues = [self.catalogue_id, *(stored if self.pk else [])]
+        if Catalogue.objects.filter(pk__in=catalogues, adopted_at__isnull=False).exists():
+            raise ValidationError(_("已通过的积分细则不能修改，请起草新版本。"), code="adopted")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Catalogue.objects.filter(pk=self.catalogue_id, adopted_at__isnull=False).exists():
+            raise ValidationError(_("已通过的积分细则不能修改，请起草新版本。"), code="adopted")
+        return super().delete(*args, **kwargs)
 
     @property
     def village(self):

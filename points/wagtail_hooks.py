@@ -14,7 +14,7 @@ from village.wagtail_hooks import (
     _viewset_views,
 )
 
-from . import admin_views
+from . import admin_views, catalogue_views
 from .models import Rule, StoreItem
 
 register_permission_policy(
@@ -141,6 +141,7 @@ def register_points_menu():
             action="store.serve",
         ),
         PointsMenuItem(_("积分规则"), rules.menu_url, icon_name="list-ol"),
+        PointsMenuItem(_("积分细则版本"), reverse("points_admin_catalogues"), icon_name="list-ol"),
         PointsMenuItem(_("积分超市物品"), store_items.menu_url, icon_name="tag"),
         PointsMenuItem(_("星级与福利"), reverse("points_admin_welfare"), icon_name="crosshairs"),
         PointsMenuItem(
@@ -160,7 +161,7 @@ class PointsSubmenu(SubmenuMenuItem):
 
 @hooks.register("register_admin_urls")
 def register_points_admin_urls():
-    v = admin_views
+    v, c = admin_views, catalogue_views
     return [
         path("points/review/", v.review, name="points_admin_review"),
         path("points/publications/", v.publications, name="points_admin_publications"),
@@ -203,6 +204,9 @@ def register_points_admin_urls():
             v.print_card,
             name="points_admin_card_print",
         ),
+        path("points/catalogues/", c.catalogues, name="points_admin_catalogues"),
+        path("points/catalogues/<int:catalogue_id>/", c.catalogue, name="points_admin_catalogue"),
+        path("points/welfare/year/", c.year_open, name="points_admin_year_open"),
         path("points/batches/", v.batch_start, name="points_admin_batch_start"),
         path("points/batches/<int:batch_id>/", v.batch, name="points_admin_batch"),
         path("points/batches/<int:batch_id>/pdf/", v.batch_pdf, name="points_admin_batch_pdf"),

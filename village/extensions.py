@@ -1,4 +1,9 @@
-"""Where higher apps plug into the core without the core importing them: URL patterns."""
+"""Where the apps plug into the core, and into each other, without importing each other: URL
+patterns, header links, demo builders, role listeners, home resolvers, site listers and the
+published resolutions a lower app may act on."""
+
+from dataclasses import dataclass
+from datetime import date
 
 from django.urls import include, path
 
@@ -87,3 +92,28 @@ def site_links() -> list:
     for lister in _SITE_LISTERS:
         links.extend(lister())
     return links
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A passed resolution another app may act on (e.g. adopting a points catalogue)."""
+
+    ref: int  # the matter's id
+    title: str
+    published_on: date  # the day the resolution was published (决议公开)
+    url: str
+
+
+_RESOLUTION_LISTERS: list = []
+
+
+def register_resolutions(lister) -> None:
+    """`lister(village)` returns the village's published resolutions, newest first."""
+    _RESOLUTION_LISTERS.append(lister)
+
+
+def resolutions(village) -> list[Resolution]:
+    found = []
+    for lister in _RESOLUTION_LISTERS:
+        found.extend(lister(village))
+    return found

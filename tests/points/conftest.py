@@ -108,6 +108,8 @@ def build_catalogue(village, *, effective_from=None, version=1, codes=None):
             evidence_required=evidence,
             article=f"村规民约第{order}条",
         )
+    catalogue.adopted_at = timezone.now()  # its rules are fixed from here on
+    catalogue.save()
     return catalogue, categories, rules
 
 

@@ -2,7 +2,8 @@
 → close (post) → reverse; base points each year; the store counter; star households and the
 allocation of a pool. Every write is in the audit chain and in the entries' history."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,6 +36,8 @@ from tests.points.conftest import (
 )
 from village import audit
 from village.models import AuditEvent, HouseholdStatus
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def chain_ok():
@@ -766,7 +769,8 @@ def test_year_open_with_reset_brings_last_year_to_zero_first(pw, ledger):
     ledger.post((pw.h[1], "HJ01"))
     assert balance(pw.h[1]) == 105
 
-    ledger.open_year(base=80, carry_over="reset", year=pw.day.year + 1)
+    with travel(datetime(pw.day.year + 1, 1, 2, 9, tzinfo=SHANGHAI)):  # next year has come
+        ledger.open_year(base=80, carry_over="reset", year=pw.day.year + 1)
 
     assert balance(pw.h[1]) == 80 == posted_sum(pw.h[1])
     assert balance(pw.h[2]) == 80
@@ -778,7 +782,8 @@ def test_year_open_with_reset_brings_last_year_to_zero_first(pw, ledger):
 def test_year_open_with_carry_over_adds_to_the_balance(pw, ledger):
     ledger.open_year(base=100, year=pw.day.year - 1)
     ledger.post((pw.h[1], "HJ01"))
-    ledger.open_year(base=80, carry_over="carry", year=pw.day.year + 1)
+    with travel(datetime(pw.day.year + 1, 1, 2, 9, tzinfo=SHANGHAI)):
+        ledger.open_year(base=80, carry_over="carry", year=pw.day.year + 1)
     assert balance(pw.h[1]) == 185 == posted_sum(pw.h[1])
     assert not Entry.objects.filter(kind=EntryKind.RESET).exists()
 
