@@ -8,6 +8,8 @@
    by category, the store — and nothing scrolls sideways.
 3. The store keeper redeems 洗衣粉 × 2 at the counter: a receipt, and points and stock drop
    together.
+4. The secretary drafts a new catalogue version, changes and adds rules, and adopts it by the
+   village's published resolution.
 """
 
 import re
@@ -20,7 +22,15 @@ from playwright.sync_api import expect
 from points.models import Entry, EntryStatus, Objection, ObjectionStatus, Publication, Redemption
 from tests.browser.conftest import assert_fits_phone
 from tests.factories import PASSWORD
-from tests.points.conftest import Ledger, balance, build_world, photo, reload, travel
+from tests.points.conftest import (
+    Ledger,
+    balance,
+    build_world,
+    photo,
+    published_resolution,
+    reload,
+    travel,
+)
 
 OBJECTION = "柴草是临时放的，当天就搬走了，没有占道。"
 ANSWER = "经网格员现场核实，柴草堆放三天，占用村道一半，扣分无误。"
@@ -329,3 +339,51 @@ def test_store_keeper_redeems_at_the_counter(page, screenshot):
     expect(page.get_by_test_id("receipt")).to_have_count(0)
     expect(page.get_by_test_id("counter-balance")).to_have_text("80")
     assert Redemption.objects.count() == 1
+
+
+def test_secretary_drafts_a_new_catalogue_and_adopts_it_by_the_resolution(page, screenshot):
+    """4. The village has voted to amend its points rules: the secretary drafts version 2 from
+    version 1, raises 乱堆柴草 to −5, adds a rule, and adopts the draft by that resolution."""
+    w = build_world()
+    matter = published_resolution(w.village, title="修订积分制管理细则（第二版）")
+    admin_login(page, w.secretary.username)
+    open_points_menu(page, "积分细则版本")
+    expect(page.get_by_test_id("catalogue-row")).to_have_count(1)  # their village's version 1
+    page.get_by_test_id("draft").click()
+    admin_success(page, "已起草新版本")
+    expect(page.get_by_test_id("state")).to_contain_text("草案")
+    rows = page.get_by_test_id("rule-row")
+    expect(rows).to_have_count(5)
+
+    rows.filter(has_text="HJ02").get_by_role("link", name="修改").click()
+    form = page.get_by_test_id("rule-form")
+    form.get_by_label("分值").fill("-5")
+    form.get_by_role("button", name="保存规则").click()
+    admin_success(page, "规则已保存")
+    expect(rows.filter(has_text="HJ02")).to_contain_text("-5")
+
+    form.get_by_label("编码").fill("PA01")
+    form.get_by_label("内容").fill("参加夜间治安巡逻")
+    form.get_by_label("分值").fill("3")
+    form.get_by_label("或新类别").fill("平安建设")
+    form.get_by_role("button", name="保存规则").click()
+    admin_success(page, "规则已保存")
+    expect(rows).to_have_count(6)
+    expect(rows.filter(has_text="PA01")).to_contain_text("平安建设")
+
+    adopt = page.get_by_test_id("adopt-form")
+    published = timezone.localdate() - timedelta(days=1)
+    adopt.get_by_label("通过该细则的决议").select_option(
+        label=f"{matter.title}（{published:%Y-%m-%d}）"
+    )
+    adopt.get_by_label("生效日期").fill(f"{timezone.localdate() + timedelta(days=1):%Y-%m-%d}")
+    adopt.get_by_role("button", name="通过并生效").click()
+    admin_success(page, "新版本已通过")
+    expect(page.get_by_test_id("state")).to_contain_text(matter.title)
+    expect(page.get_by_test_id("rule-form")).to_have_count(0)
+    screenshot(page)
+
+    version = w.catalogue.village.point_catalogues.get(version=2)
+    assert not version.is_draft and version.adopted_matter == matter.pk
+    assert version.rules.get(code="HJ02").points == -5
+    assert w.rules["HJ02"].points == -3  # version 1, which earlier entries cite, is untouched

@@ -28,6 +28,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from PIL import Image
 
+from deliberation.models import Category as MatterCategory
+from deliberation.models import Matter, MatterStatus, Origin, PublicationKind
+from deliberation.models import Publication as MatterPublication
 from points import services
 from points.models import (
     Account,
@@ -254,6 +257,32 @@ class Ledger:
         return services.year_open(
             actor=self.w.secretary, village=self.w.village, year=year or self.w.day.year
         )
+
+
+def published_resolution(
+    village, *, status=MatterStatus.PUBLISHING, days_ago=1, title="修订积分制管理细则"
+):
+    """A matter of `village` whose resolution was published `days_ago` days ago."""
+    matter = Matter.objects.create(
+        village=village,
+        title=title,
+        body="积分制管理细则第二版全文。",
+        category=MatterCategory.values[0],
+        origin=Origin.CADRE,
+        status=status,
+        current_step=5,
+    )
+    starts = timezone.now() - timedelta(days=days_ago)
+    MatterPublication.objects.create(
+        matter=matter,
+        kind=PublicationKind.RESOLUTION,
+        text="经村民代表会议表决通过。",
+        starts_at=starts,
+        ends_at=starts + timedelta(days=7),
+        required_days=7,
+        rule_source="村民委员会组织法第三十条",
+    )
+    return matter
 
 
 def reload(obj):

@@ -15,40 +15,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from deliberation.models import Category as MatterCategory
-from deliberation.models import Matter, MatterStatus, Origin, PublicationKind
-from deliberation.models import Publication as MatterPublication
+from deliberation.models import MatterStatus
 from points import services
 from points.models import Catalogue, Category, Entry, EntryKind, Rule
-from tests.points.conftest import actions, travel
+from tests.points.conftest import actions, published_resolution, travel
 from village import audit
 from village.models import AuditEvent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def resolution(village, *, status=MatterStatus.PUBLISHING, days_ago=1, title="修订积分制管理细则"):
-    """A matter of `village` whose resolution was published `days_ago` days ago."""
-    matter = Matter.objects.create(
-        village=village,
-        title=title,
-        body="积分制管理细则第二版全文。",
-        category=MatterCategory.values[0],
-        origin=Origin.CADRE,
-        status=status,
-        current_step=5,
-    )
-    starts = timezone.now() - timedelta(days=days_ago)
-    MatterPublication.objects.create(
-        matter=matter,
-        kind=PublicationKind.RESOLUTION,
-        text="经村民代表会议表决通过。",
-        starts_at=starts,
-        ends_at=starts + timedelta(days=7),
-        required_days=7,
-        rule_source="村民委员会组织法第三十条",
-    )
-    return matter
 
 
 def rule_data(pw, **overrides):
@@ -208,7 +182,7 @@ def test_a_rule_cannot_be_moved_out_of_an_adopted_catalogue(pw, draft):
 
 
 def test_adopted_by_a_resolution_the_new_rules_apply_from_the_day_chosen(pw, ledger, draft):
-    matter = resolution(pw.village)
+    matter = published_resolution(pw.village)
     services.catalogue_rule_save(actor=pw.secretary, catalogue=draft, data=rule_data(pw))
     before = ledger.record(pw.h[1], "HJ01", day=timezone.localdate())
     adopted = adopt(pw, draft, matter, days=3)
@@ -239,8 +213,8 @@ def test_adopted_by_a_resolution_the_new_rules_apply_from_the_day_chosen(pw, led
 
 
 def test_adoption_needs_a_standing_published_resolution_of_the_village(pw, draft):
-    returned = resolution(pw.village, status=MatterStatus.RETURNED)
-    foreign = resolution(pw.foreign.village)
+    returned = published_resolution(pw.village, status=MatterStatus.RETURNED)
+    foreign = published_resolution(pw.foreign.village)
     for matter_id in (returned.pk, foreign.pk, 0, 987654):
         with pytest.raises(ValidationError) as caught:
             services.catalogue_adopt(
@@ -255,7 +229,7 @@ def test_adoption_needs_a_standing_published_resolution_of_the_village(pw, draft
 
 
 def test_adoption_is_never_backdated(pw, draft):
-    matter = resolution(pw.village, days_ago=-3)  # published in three days
+    matter = published_resolution(pw.village, days_ago=-3)  # published in three days
     today = timezone.localdate()
     for day in (today - timedelta(days=1), today + timedelta(days=2)):
         with pytest.raises(ValidationError) as caught:
@@ -274,7 +248,7 @@ def test_adoption_is_never_backdated(pw, draft):
 
 
 def test_a_new_version_starts_after_the_last_adopted_one(pw, draft):
-    matter = resolution(pw.village)
+    matter = published_resolution(pw.village)
     second = adopt(pw, draft, matter, days=10)
     third = services.catalogue_draft(actor=pw.secretary, village=pw.village)
     assert third.version == 3
@@ -290,12 +264,12 @@ def test_an_empty_draft_cannot_be_adopted(pw, draft):
     for rule in list(draft.rules.all()):
         services.catalogue_rule_remove(actor=pw.secretary, rule=rule)
     with pytest.raises(ValidationError) as caught:
-        adopt(pw, draft, resolution(pw.village))
+        adopt(pw, draft, published_resolution(pw.village))
     assert caught.value.code == "empty"
 
 
 def test_an_adopted_version_cannot_be_adopted_again(pw, draft):
-    matter = resolution(pw.village)
+    matter = published_resolution(pw.village)
     adopt(pw, draft, matter)
     with pytest.raises(ValidationError) as caught:
         adopt(pw, Catalogue.objects.get(pk=draft.pk), matter, days=5)
@@ -307,7 +281,7 @@ def test_an_adopted_version_cannot_be_adopted_again(pw, draft):
 
 
 def test_the_secretary_drafts_edits_and_adopts_in_the_admin(client, pw):
-    matter = resolution(pw.village)
+    matter = published_resolution(pw.village)
     client.force_login(pw.secretary)
     url = reverse("points_admin_catalogues")
     page = client.get(url)
