@@ -2,6 +2,7 @@
 all rows saved or none, with the errors per row) and the exports of the ledger, a monthly
 publication list and an allocation."""
 
+import hashlib
 import io
 from dataclasses import dataclass
 
@@ -77,10 +78,22 @@ def template_response() -> HttpResponse:
 def import_sheet(*, actor, village, upload) -> list[Entry]:
     """Record every row of a paper sheet as entries awaiting review, or none of them."""
     permissions.require(actor, "points.import", village)
+    data = upload.read()
     try:
-        rows = read_rows(upload.read(), COLUMNS)
+        rows = read_rows(data, COLUMNS)
     except SheetFileError as exc:
         raise ValidationError(str(exc)) from exc
+    # Each row's idempotency key is the file's fingerprint and the row: the same sheet uploaded
+    # twice (a double click, a second cadre) records nothing the second time.
+    sheet = hashlib.sha256(data).hexdigest()[:40]
+    earlier = Entry.objects.filter(idempotency_key__startswith=f"sheet-{village.pk}-{sheet}-")
+    if earlier.exists():
+        first = earlier.order_by("recorded_at").first()
+        raise ValidationError(
+            _("这张登记表已于 %(when)s 导入过，没有重复登记。")
+            % {"when": f"{timezone.localtime(first.recorded_at):%Y-%m-%d %H:%M}"},
+            code="imported",
+        )
     households = {h.number: h for h in Household.objects.filter(village=village)}
     planned, errors = [], []
     today = timezone.localdate()
@@ -112,6 +125,7 @@ def import_sheet(*, actor, village, upload) -> list[Entry]:
                         rule=rule,
                         occurred_on=day,
                         reason=reason,
+                        idempotency_key=f"sheet-{village.pk}-{sheet}-{number}",
                     )
                 )
             except (ValidationError, PermissionDenied) as exc:

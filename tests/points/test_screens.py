@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 from points import services
 from points.models import Allocation, Entry, EntryStatus, Objection, Redemption, StarRound
 from points.views import card_token
-from tests.points.conftest import balance, photo, reload
+from tests.points.conftest import actions, balance, photo, reload
 
 
 @pytest.fixture
@@ -386,6 +386,21 @@ def test_import_is_all_rows_or_none_with_errors_per_row(pw, as_user):
     assert Entry.objects.filter(status=EntryStatus.RECORDED).count() == 2
     template = client.get(reverse("points_admin_import"), {"template": "1"})
     assert load_workbook(io.BytesIO(template.content)).active["A1"].value == "户号"
+
+
+def test_the_same_sheet_uploaded_twice_records_once(pw, as_user):
+    client = as_user(pw.secretary)
+    day = pw.day.isoformat()
+    data = _sheet([[pw.h[1].number, "HJ01", day, ""], [pw.h[2].number, "HJ02", day, ""]]).read()
+    url = reverse("points_admin_import")
+    for _ in range(2):
+        upload = io.BytesIO(data)
+        upload.name = "sheet.xlsx"
+        response = client.post(url, {"village": pw.village.pk, "file": upload})
+    assert Entry.objects.count() == 2
+    assert response.status_code == 200  # the form again, with the message
+    assert "这张登记表已于" in response.content.decode()
+    assert actions(pw.village).count("points.import") == 1
 
 
 def test_ledger_reversal_and_export(pw, ledger, as_user):
