@@ -499,6 +499,10 @@ class Allocation(models.Model):
     )
     created_at = models.DateTimeField(default=now)
     published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+    # The form's key: a double click or a resubmitted form makes one allocation, not two.
+    idempotency_key = models.CharField(
+        _("幂等键"), max_length=80, unique=True, null=True, blank=True
+    )
     history = HistoricalRecords()
 
     class Meta:

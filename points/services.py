@@ -1199,10 +1199,21 @@ def allocation_create(
     floor: int = 0,
     cap_fen: int | None = None,
     ineligible: dict[int, str] | None = None,
+    idempotency_key: str | None = None,
 ) -> Allocation:
     """Split `pool_fen` among the village's households by the year's score above `floor`.
-    `ineligible`: household id → reason (e.g. a revoked star rating)."""
+    `ineligible`: household id → reason (e.g. a revoked star rating). The same key twice
+    (a double click) makes one allocation."""
     _require(actor, WELFARE, village)
+    key = (idempotency_key or "").strip() or None
+    if key is not None:
+        if len(key) > 80:
+            raise ValidationError(_("幂等键不能超过 80 个字符。"), code="invalid_key")
+        existing = Allocation.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if existing.village_id != village.pk:
+                raise ValidationError(_("幂等键已被使用。"), code="invalid_key")
+            return existing
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": _("请填写名称。")})
@@ -1225,48 +1236,58 @@ def allocation_create(
     ranked = sorted(
         households, key=lambda h: (-parts[h.number].amount, -weights[h.number], h.number)
     )
-    with transaction.atomic():
-        allocation = Allocation.objects.create(
-            village=village,
-            year=year,
-            title=title,
-            pool_fen=pool_fen,
-            floor=floor,
-            cap_fen=cap_fen,
-            rule_text=TIE_RULE,
-            created_by=actor,
-        )
-        Share.objects.bulk_create(
-            [
-                Share(
-                    allocation=allocation,
-                    household=h,
-                    score=scores.get(h.pk, 0),
-                    weight=weights[h.number],
-                    eligible=h.pk not in ineligible,
-                    reason=ineligible.get(h.pk, "")[:100],
-                    amount_fen=parts[h.number].amount,
-                    rank=rank,
-                )
-                for rank, h in enumerate(ranked, start=1)
-            ],
-            batch_size=2000,
-        )
-        audit.record(
-            actor=actor,
-            action="points.allocation.create",
-            obj=allocation,
-            village=village,
-            payload={
-                "year": year,
-                "pool_fen": pool_fen,
-                "floor": floor,
-                "cap_fen": cap_fen,
-                "households": len(households),
-                "ineligible": {str(k): v for k, v in ineligible.items()},
-                "sum_fen": sum(p.amount for p in parts.values()),
-            },
-        )
+    try:
+        with transaction.atomic():
+            allocation = Allocation.objects.create(
+                village=village,
+                year=year,
+                title=title,
+                pool_fen=pool_fen,
+                floor=floor,
+                cap_fen=cap_fen,
+                rule_text=TIE_RULE,
+                created_by=actor,
+                idempotency_key=key,
+            )
+            Share.objects.bulk_create(
+                [
+                    Share(
+                        allocation=allocation,
+                        household=h,
+                        score=scores.get(h.pk, 0),
+                        weight=weights[h.number],
+                        eligible=h.pk not in ineligible,
+                        reason=ineligible.get(h.pk, "")[:100],
+                        amount_fen=parts[h.number].amount,
+                        rank=rank,
+                    )
+                    for rank, h in enumerate(ranked, start=1)
+                ],
+                batch_size=2000,
+            )
+            audit.record(
+                actor=actor,
+                action="points.allocation.create",
+                obj=allocation,
+                village=village,
+                payload={
+                    "year": year,
+                    "pool_fen": pool_fen,
+                    "floor": floor,
+                    "cap_fen": cap_fen,
+                    "households": len(households),
+                    "ineligible": {str(k): v for k, v in ineligible.items()},
+                    "sum_fen": sum(p.amount for p in parts.values()),
+                    "shares_sha256": _shares_sha256(
+                        (h.number, parts[h.number].amount) for h in ranked
+                    ),
+                },
+            )
+    except IntegrityError:
+        existing = Allocation.objects.filter(idempotency_key=key).first() if key else None
+        if existing is None:
+            raise
+        return existing  # the same form, submitted twice at once
     return allocation
 
 
@@ -1284,9 +1305,25 @@ def allocation_publish(*, actor, allocation: Allocation) -> Allocation:
             action="points.allocation.publish",
             obj=allocation,
             village=allocation.village,
-            payload={"pool_fen": allocation.pool_fen},
+            payload={
+                "pool_fen": allocation.pool_fen,
+                "shares_sha256": shares_fingerprint(allocation),
+            },
         )
     return allocation
+
+
+def _shares_sha256(rows) -> str:
+    text = "\n".join(f"{number}\t{fen}" for number, fen in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def shares_fingerprint(allocation: Allocation) -> str:
+    """SHA-256 of the allocation's (household number, fen) rows in rank order, as stored; the
+    audit chain holds it from creation and publication, so a share changed later shows."""
+    return _shares_sha256(
+        allocation.shares.order_by("rank").values_list("household__number", "amount_fen")
+    )
 
 
 def revoked_star_households(village: Village, year: int) -> dict[int, str]:

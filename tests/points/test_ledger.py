@@ -5,15 +5,18 @@ on PostgreSQL such an edit cannot even be committed."""
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from points import services
-from points.models import Account, Entry, EntryStatus, PostedEntryError
-from tests.points.conftest import balance, build_world, posted_sum, reload
+from points.models import Account, Allocation, Entry, EntryStatus, PostedEntryError, Share
+from tests.points.conftest import Ledger, balance, build_world, posted_sum, reload
 
 ENTRY = Entry._meta.db_table
 ACCOUNT = Account._meta.db_table
+SHARE = Share._meta.db_table
+ALLOCATION = Allocation._meta.db_table
 
 
 def raw(sql, params=()):
@@ -239,3 +242,88 @@ def _ledger(world):
     from tests.points.conftest import Ledger
 
     return Ledger(world)
+
+
+# --- a published allocation is what the village was told -----------------------------------------
+
+
+def _allocation(pw, **kwargs):
+    ledger = Ledger(pw)
+    ledger.open_year()
+    ledger.post((pw.h[1], "HJ01"))
+    return services.allocation_create(
+        actor=pw.secretary,
+        village=pw.village,
+        year=pw.day.year,
+        title="年终积分奖励",
+        pool_fen=50_000_00,
+        floor=100,
+        **kwargs,
+    )
+
+
+def test_raw_sql_cannot_move_money_between_shares_or_delete_them(pw):
+    allocation = _allocation(pw)
+    services.allocation_publish(actor=pw.secretary, allocation=allocation)
+    top = allocation.shares.order_by("rank").first()
+    for sql in [
+        f"UPDATE {SHARE} SET amount_fen = amount_fen - 100 WHERE id = %s",
+        f"DELETE FROM {SHARE} WHERE id = %s",
+    ]:
+        with pytest.raises(DatabaseError), transaction.atomic():
+            raw(sql, [top.pk])
+    for sql in [
+        f"UPDATE {ALLOCATION} SET pool_fen = 1 WHERE id = %s",
+        f"DELETE FROM {ALLOCATION} WHERE id = %s",
+    ]:
+        with pytest.raises(DatabaseError), transaction.atomic():
+            raw(sql, [allocation.pk])
+    assert reload(top).amount_fen == top.amount_fen
+    assert reload(allocation).pool_fen == 50_000_00
+
+
+def test_the_chain_holds_the_shares_fingerprint_from_creation_and_publication(pw):
+    from village.models import AuditEvent
+
+    allocation = _allocation(pw)
+    services.allocation_publish(actor=pw.secretary, allocation=allocation)
+    created = AuditEvent.objects.get(action="points.allocation.create").payload
+    published = AuditEvent.objects.get(action="points.allocation.publish").payload
+    assert created["shares_sha256"] == published["shares_sha256"]
+    assert created["shares_sha256"] == services.shares_fingerprint(allocation)
+    # A share changed behind the code's back (triggers off, as an attacker with the database
+    # could) no longer matches what the chain recorded.
+    if connection.vendor == "sqlite":
+        raw("DROP TRIGGER points_share_no_update")
+    else:
+        raw("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred foreign-key checks pending
+        raw(f"ALTER TABLE {SHARE} DISABLE TRIGGER USER")
+    move = f"UPDATE {SHARE} SET amount_fen = amount_fen + %s WHERE allocation_id = %s AND rank = %s"
+    raw(move, [-1, allocation.pk, 1])  # one fen from the first household to the second:
+    raw(move, [1, allocation.pk, 2])  # the pool still sums
+    assert sum(allocation.shares.values_list("amount_fen", flat=True)) == 50_000_00
+    assert services.shares_fingerprint(allocation) != published["shares_sha256"]
+
+
+def test_the_same_allocation_form_submitted_twice_makes_one(pw):
+    first = _allocation(pw, idempotency_key="form-1234")
+    again = services.allocation_create(
+        actor=pw.secretary,
+        village=pw.village,
+        year=pw.day.year,
+        title="年终积分奖励",
+        pool_fen=50_000_00,
+        floor=100,
+        idempotency_key="form-1234",
+    )
+    assert again.pk == first.pk
+    assert Allocation.objects.count() == 1
+    with pytest.raises(ValidationError):
+        services.allocation_create(
+            actor=pw.foreign.secretary,
+            village=pw.foreign.village,
+            year=pw.day.year,
+            title="x",
+            pool_fen=100,
+            idempotency_key="form-1234",
+        )
