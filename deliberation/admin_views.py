@@ -230,7 +230,7 @@ def matter_page(request, matter_id):
         elif matter.status == MatterStatus.VOTING:
             action = "voting"
             meeting = selectors.vote_meeting(matter)
-            rows = list(selectors.attendance_of(meeting))
+            rows = selectors.attendance_of(meeting)
             voted = set(meeting.participations.values_list("voter_id", flat=True))
             context.update(
                 meeting=meeting,
@@ -259,6 +259,8 @@ def matter_page(request, matter_id):
             publication = services.open_publication(matter)
             context["publication"] = publication
             context["publication_over"] = timezone.now() >= publication.ends_at
+            # Its objections are listed here with the answer forms, not again in the timeline.
+            context["answering"] = publication.pk
         elif matter.status == MatterStatus.IMPLEMENTING:
             action = "implementing"
             context["update_form"] = UpdateForm()
@@ -268,6 +270,7 @@ def matter_page(request, matter_id):
             context["form"] = ReviseForm(initial={"title": matter.title, "body": matter.body})
         if matter.can_withdraw():
             context["withdraw_form"] = ReasonForm()
+    context.setdefault("answering", None)
     context["action"] = action
     context["can_print_resolution"] = can_manage and _has_result(matter)
     context["can_audit"] = permissions.can(
@@ -629,8 +632,14 @@ def suggestion_act(request, suggestion_id):
 def meeting_attendance(request, meeting_id):
     meeting = get_object_or_404(Meeting.objects.select_related("matter__village"), pk=meeting_id)
     _matter(request, meeting.matter_id)
+    rows = selectors.attendance_of(meeting)
     return TemplateResponse(
         request,
         "deliberation/admin/attendance.html",
-        {"meeting": meeting, "rows": selectors.attendance_of(meeting)},
+        {
+            "meeting": meeting,
+            "rows": rows,
+            # A closed meeting shows its stored tally; an open one, who counts so far.
+            "present_count": sum(1 for a in rows if a.counts_present),
+        },
     )

@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import rules
 from .models import (
@@ -15,6 +16,19 @@ from .models import (
     Step,
 )
 
+# The name of each check, as inspectors read it; the code stays for the API and the tests.
+CHECKS = {
+    "step_missing": gettext_lazy("步骤齐全"),
+    "step_order": gettext_lazy("步骤顺序"),
+    "quorum": gettext_lazy("法定人数"),
+    "pass_rule": gettext_lazy("通过规则"),
+    "minutes_missing": gettext_lazy("会议纪要"),
+    "vote_window": gettext_lazy("投票时间"),
+    "text_changed": gettext_lazy("冻结文本"),
+    "publication_short": gettext_lazy("公开天数"),
+    "objection_unanswered": gettext_lazy("异议答复"),
+}
+
 
 @dataclass
 class Flag:
@@ -22,6 +36,10 @@ class Flag:
     ok: bool
     reason: str
     step: int | None = None
+
+    @property
+    def label(self) -> str:
+        return str(CHECKS[self.code])
 
     def as_dict(self):
         return asdict(self)

@@ -40,9 +40,7 @@ def meeting_record(*, actor, meeting: Meeting):
     the tally, the verdict with its rule and source, the minutes."""
     matter = meeting.matter
     permissions.require(actor, "matter.view", matter.village)
-    attendance = meeting.attendance.select_related("villager", "household").order_by(
-        "villager__name"
-    )
+    attendance = selectors.attendance_of(meeting, order_by=("villager__name", "villager_id"))
     return documents.issue(
         actor=actor,
         village=matter.village,

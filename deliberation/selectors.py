@@ -5,7 +5,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from village import audit, permissions
+from village import audit, log_actions, permissions
 from village.extensions import Resolution
 from village.models import AuditEvent, Village
 from village.publications import PublishedItem
@@ -14,6 +14,7 @@ from . import compliance
 from .models import (
     Attendance,
     Ballot,
+    Channel,
     Matter,
     MatterStatus,
     Meeting,
@@ -120,10 +121,32 @@ def receipts(meeting: Meeting) -> list[dict]:
     )
 
 
-def attendance_of(meeting: Meeting) -> QuerySet[Attendance]:
-    return meeting.attendance.select_related(
-        "villager__household__area__parent", "household"
-    ).order_by("villager__household__number", "villager_id")
+def attendance_of(
+    meeting: Meeting,
+    ruleset=None,
+    *,
+    order_by: tuple[str, ...] = ("villager__household__number", "villager_id"),
+) -> list[Attendance]:
+    """The should-attend list, each row marked the way the tally counts it: `voted_online`, and
+    `counts_present` — in the hall, or an online voter when the rule set counts online voters
+    as present (`online_voter_counts_present`, default yes); never someone on approved leave.
+    The tally (services._count) and every list of who came read this, so they agree."""
+    if ruleset is None:
+        ruleset = meeting.matter.village.rules
+    rows = list(
+        meeting.attendance.select_related(
+            "villager__household__area__parent", "household"
+        ).order_by(*order_by)
+    )
+    online = set(
+        meeting.participations.filter(channel=Channel.ONLINE).values_list("voter_id", flat=True)
+    )
+    for row in rows:
+        row.voted_online = row.villager_id in online
+        row.counts_present = not row.exempted and (
+            row.present or (row.voted_online and ruleset.online_voter_counts_present)
+        )
+    return rows
 
 
 def matter_trail(matter: Matter) -> dict:
@@ -136,6 +159,9 @@ def matter_trail(matter: Matter) -> dict:
         )
         .order_by("seq")
     )
+    for event in events:
+        # The registered name of the action (village.log_actions), never its key.
+        event.action_label = str(log_actions.ACTIONS.get(event.action, event.action))
     problem = audit.verify_chain(audit.chain_key(village=matter.village))
     head = audit.head_of(matter.village)
     flags = compliance.check_matter(matter)

@@ -23,7 +23,7 @@ from village.selectors import Body as CoreBody
 from village.selectors import body_members
 from village.uploads import validate_image_upload
 
-from . import rules
+from . import rules, selectors
 from .models import (
     Attendance,
     Ballot,
@@ -411,15 +411,9 @@ def meeting_record(
 
 
 def _count(meeting: Meeting, ruleset) -> rules.Count:
-    rows = list(meeting.attendance.select_related("villager"))
-    online_voters = set()
-    if ruleset.online_voter_counts_present:
-        online_voters = set(
-            meeting.participations.filter(channel=Channel.ONLINE).values_list("voter_id", flat=True)
-        )
-    exempted = {a.villager_id for a in rows if a.exempted}
-    should = [a for a in rows if a.villager_id not in exempted]
-    present = [a for a in should if a.present or a.villager_id in online_voters]
+    rows = selectors.attendance_of(meeting, ruleset)
+    should = [a for a in rows if not a.exempted]
+    present = [a for a in should if a.counts_present]
     households_total = len({a.villager.household_id for a in should})
     households_present = len({a.household_id or a.villager.household_id for a in present})
     tally = {c: 0 for c in Choice.values}

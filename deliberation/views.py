@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -55,6 +56,10 @@ def matter_list(request):
 @login_required
 def matter_detail(request, matter_id):
     matter = _get(request, matter_id)
+    return _detail(request, matter, receipt=request.session.pop(f"receipt-{matter.pk}", None))
+
+
+def _detail(request, matter: Matter, *, receipt: dict | None):
     villager = _villager(request.user)
     meeting = selectors.vote_meeting(matter)
     eligible = (
@@ -62,7 +67,12 @@ def matter_detail(request, matter_id):
         and villager is not None
         and meeting.attendance.filter(villager=villager).exists()
     )
-    receipt = request.session.pop(f"receipt-{matter.pk}", None)
+    receipts = None
+    if meeting and matter.ballot_mode == "secret" and meeting.status == "closed":
+        receipts = [
+            {**row, "choice_label": Choice(row["choice"]).label}
+            for row in selectors.receipts(meeting)
+        ]
     return render(
         request,
         "deliberation/matter_detail.html",
@@ -74,11 +84,7 @@ def matter_detail(request, matter_id):
             "receipt": receipt,
             "choices": Choice.choices,
             "publication": services.open_publication(matter),
-            "receipts": (
-                selectors.receipts(meeting)
-                if meeting and matter.ballot_mode == "secret" and meeting.status == "closed"
-                else None
-            ),
+            "receipts": receipts,
             "publications": list(matter.publications.all()),
         },
     )
@@ -96,12 +102,20 @@ def vote(request, matter_id):
         message = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, message)
         return redirect("deliberation:matter", matter.pk)
-    request.session[f"receipt-{matter.pk}"] = {
+    shown = {
         "receipt": receipt["receipt"],
         "sha256": receipt["sha256"],
         "choice": str(Choice(receipt["choice"]).label),
         "cast_at": receipt["cast_at"].isoformat(),
     }
+    if receipt["secret"]:
+        # Sessions live in the database: a secret choice (or its receipt code, which the receipt
+        # list pairs with the choice) kept there would link the voter to the choice. The receipt
+        # is shown in this response only, and nothing may cache it.
+        response = _detail(request, _get(request, matter.pk), receipt=shown)
+        add_never_cache_headers(response)
+        return response
+    request.session[f"receipt-{matter.pk}"] = shown
     return redirect("deliberation:matter", matter.pk)
 
 

@@ -9,6 +9,7 @@
 """
 
 import hashlib
+import json
 import re
 from contextlib import contextmanager
 from datetime import timedelta
@@ -16,6 +17,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -126,7 +128,15 @@ def travel(when):
         yield
 
 
-def to_vote(village, people, *, title, deciding_body, minutes="与会人员逐项讨论，一致同意。"):
+def to_vote(
+    village,
+    people,
+    *,
+    title,
+    deciding_body,
+    minutes="与会人员逐项讨论，一致同意。",
+    ballot_mode=BallotMode.OPEN,
+):
     """A matter taken through steps 1–3 and opened for the vote by the services."""
     actor = people["s"].user
     matter = services.matter_create(
@@ -137,7 +147,7 @@ def to_vote(village, people, *, title, deciding_body, minutes="与会人员逐�
         category=Category.LAND_CONTRACT,
         origin=Origin.SUGGESTION,
         deciding_body=deciding_body,
-        ballot_mode=BallotMode.OPEN,
+        ballot_mode=ballot_mode,
     )
     for members in (
         ["s", "b1", "b2"],
@@ -386,6 +396,44 @@ def test_villager_votes_on_phone_and_gets_receipt(page, shot):
     shot(page)
 
 
+@pytest.mark.device("phone")
+def test_villager_casts_a_secret_vote_and_sees_the_receipt_once(page, shot):
+    village, people = small_village()
+    matter = to_vote(
+        village,
+        people,
+        title=TITLE,
+        deciding_body=DecidingBody.VILLAGERS_MEETING,
+        ballot_mode=BallotMode.SECRET,
+    )
+    site_login(page, people["x"].phone)
+    page.goto(f"/matters/{matter.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(page.locator("main")).to_contain_text("无记名投票")
+    page.get_by_label("反对").check()
+    page.get_by_role("button", name="确认投票").click()
+
+    # The receipt comes with the answer to the vote; the server keeps nothing of the choice.
+    receipt = page.get_by_test_id("receipt")
+    expect(receipt).to_contain_text("投票成功")
+    expect(receipt).to_contain_text("您的选择：反对")
+    code = page.get_by_test_id("receipt-code")
+    expect(code).to_have_text(re.compile(r"^[2-9A-HJKMNP-Z]{10}$"))
+    expect(receipt.locator("code.hash")).to_have_text(matter.frozen_hash)
+    ballot = Ballot.cast.get(meeting__matter=matter, receipt=code.inner_text())
+    assert (ballot.voter_id, ballot.choice) == (None, "no")
+    sessions = [json.dumps(s.get_decoded(), ensure_ascii=False) for s in Session.objects.all()]
+    assert sessions
+    assert not [s for s in sessions if "反对" in s or '"no"' in s or ballot.receipt in s]
+    assert_fits_phone(page)
+    shot(page, "receipt")
+
+    page.goto(f"/matters/{matter.pk}/")
+    expect(page.get_by_text("您已经投过票了。")).to_be_visible()
+    expect(page.get_by_test_id("receipt")).to_have_count(0)
+    expect(page.get_by_role("button", name="确认投票")).to_have_count(0)
+
+
 def test_inspector_reads_compliant_and_rule_breaking_trails(page, shot):
     village, people = small_village()
     neighbour, neighbours = small_village(name="西河村", code="xihe", township=village.township)
@@ -460,7 +508,12 @@ def test_inspector_reads_compliant_and_rule_breaking_trails(page, shot):
     expect(flags.filter(has_text="不合规")).to_have_count(0)
     expect(flags.filter(has_text="各次会议均有纪要")).to_have_count(1)
     expect(page.locator("main")).to_contain_text("到会 7 / 应到 7，要求 ≥ 2/3")
-    expect(page.get_by_test_id("events")).to_contain_text("deliberation.publication.resolution")
+    # Events and checks by their Chinese names, not their codes.
+    events = page.get_by_test_id("events")
+    expect(events.locator("tbody tr", has_text="决议公开")).to_have_count(1)
+    expect(events).not_to_contain_text("deliberation.")
+    expect(flags.filter(has_text="步骤齐全")).to_have_count(1)
+    expect(page.get_by_test_id("flags")).not_to_contain_text("step_missing")
     shot(page, "good-trail")
 
     # The rule-breaking matter's trail: the red flag and its reason.

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from deliberation import documents as print_
+from deliberation import services
 from pages import documents as notice_print
 from tests.deliberation import conftest as deliberation_fixtures
 from tests.factories import PASSWORD, deliberation_village
@@ -69,7 +70,44 @@ def test_audit_trail_names_village_matter_events_and_verification(world, proc, t
     assert matter.title in text
     assert "审计记录" in text and "合规检查" in text
     assert f"/verify/{doc.code}/" in text
-    assert "deliberation.vote.close" in text  # the events, in order, each with its hash
+    # The events and checks by their Chinese names, never by their codes.
+    assert "计票" in text and "冻结文本并开始表决" in text and "记录会议" in text
+    assert "deliberation." not in text and "deliberation.vote.close" not in text
+    assert "步骤齐全" in text and "法定人数" in text
+    assert "step_missing" not in text and "minutes_missing" not in text
+
+
+def test_meeting_record_lists_online_voters_as_present(world, proc, people, text_of):
+    matter = proc.to_vote()
+    for label in ("r1", "r2"):
+        services.vote_cast(actor=people[label].user, matter=matter, choice="yes")
+    hall = world.representatives_body[2:9]
+    proc.hall(matter, hall, votes={p.pk: "yes" for p in hall})
+    meeting = proc.close_vote(matter)
+    assert (meeting.should_attend, meeting.present) == (12, 9)
+    text = text_of(stored(print_.meeting_record(actor=world.secretary.user, meeting=meeting)))
+    line = next(line for line in text.splitlines() if people["r1"].name in line)
+    assert "未到" not in line and "到" in line
+    assert text.count("未到") == meeting.should_attend - meeting.present
+
+
+def test_meeting_record_prints_approved_absence_as_leave(world, proc, people, text_of):
+    matter = proc.create()
+    proc.record(matter, world.branch)
+    proc.record(matter, world.two_committees)
+    away = people["p5"]
+    meeting = proc.record(
+        matter,
+        world.party_full,
+        present=[p for p in world.party_full if p not in (away, people["p4"])],
+        exemptions={away.pk: "外出务工，书记批准"},
+    )
+    text = text_of(stored(print_.meeting_record(actor=world.secretary.user, meeting=meeting)))
+    leave = next(line for line in text.splitlines() if away.name in line)
+    absent = next(line for line in text.splitlines() if people["p4"].name in line)
+    assert "请假" in leave and "未到" not in leave
+    assert "未到" in absent
+    assert text.count("未到") == 1
 
 
 # --- the audit trail through the API -------------------------------------------------------

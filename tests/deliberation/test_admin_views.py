@@ -1,0 +1,184 @@
+"""The admin's matter page, attendance list and trail, as cadres, the supervision committee and
+the township inspector read them."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from deliberation import services
+from village.models import RuleSet
+
+# --- objections: seen by everyone who may view the matter, answered by the cadres -------------
+
+
+@pytest.fixture
+def objected(world, proc, people):
+    """A published resolution with one answered and one unanswered objection."""
+    matter = proc.to_vote()
+    proc.resolve(matter)
+    publication = proc.publish(matter)
+    answered = services.objection_file(
+        actor=people["x4"].user, publication=publication, text="租金偏低，建议重新评估。"
+    )
+    services.objection_answer(
+        actor=proc.actor, objection=answered, answer="租金经第三方评估，高于周边水平。"
+    )
+    unanswered = services.objection_file(
+        actor=people["x5"].user, publication=publication, text="流转合同期限太长，请说明理由。"
+    )
+    return matter, answered, unanswered
+
+
+def matter_page(client, user, matter) -> str:
+    client.force_login(user)
+    response = client.get(reverse("deliberation_admin_matter", args=[matter.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("reader", ["supervision", "inspector"])
+def test_supervision_and_inspector_read_objections_and_answers_without_answering(
+    client, people, objected, reader, request
+):
+    matter, _answered, unanswered = objected
+    user = people["x1"].user if reader == "supervision" else request.getfixturevalue("inspector")
+    page = matter_page(client, user, matter)
+    assert "流转合同期限太长，请说明理由。" in page  # the unanswered one
+    assert "待答复" in page
+    assert "租金偏低，建议重新评估。" in page and "租金经第三方评估，高于周边水平。" in page
+    assert people["x5"].name in page
+    # Reading is not answering.
+    assert 'name="answer"' not in page
+    assert reverse("deliberation_admin_answer", args=[matter.pk, unanswered.pk]) not in page
+
+
+def test_the_secretary_answers_the_open_objection_and_sees_each_objection_once(
+    client, world, objected
+):
+    matter, _answered, unanswered = objected
+    page = matter_page(client, world.secretary.user, matter)
+    assert reverse("deliberation_admin_answer", args=[matter.pk, unanswered.pk]) in page
+    assert page.count('name="answer"') == 1
+    assert page.count("流转合同期限太长，请说明理由。") == 1
+    assert page.count("租金偏低，建议重新评估。") == 1
+
+
+def test_objections_stay_readable_after_the_publication_closed(client, world, proc, people):
+    matter = proc.to_vote()
+    proc.resolve(matter)
+    publication = proc.publish(matter)
+    objection = services.objection_file(
+        actor=people["x4"].user, publication=publication, text="租金偏低，建议重新评估。"
+    )
+    services.objection_answer(actor=proc.actor, objection=objection, answer="已按市场价评估。")
+    proc.close_publication(matter)
+    for user in (world.secretary.user, people["x1"].user):
+        page = matter_page(client, user, matter)
+        assert "租金偏低，建议重新评估。" in page and "已按市场价评估。" in page
+
+
+# --- attendance: online voters are present when the rule set counts them ----------------------
+
+
+def attendance(client, user, meeting) -> tuple[str, dict[str, str]]:
+    """The page and each listed person's name → what the 出席 column says."""
+    client.force_login(user)
+    html = client.get(reverse("deliberation_admin_attendance", args=[meeting.pk])).content.decode()
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+        cells = [re.sub(r"\s+", "", c) for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        rows[cells[0]] = cells[3]
+    return html, rows
+
+
+def vote_online_and_in_the_hall(world, proc, people):
+    matter = proc.to_vote()
+    for label in ("r1", "r2"):
+        services.vote_cast(actor=people[label].user, matter=matter, choice="yes")
+    hall = world.representatives_body[2:9]  # r3..r6, s, b1, b2
+    proc.hall(matter, hall, votes={p.pk: "yes" for p in hall})
+    return proc.close_vote(matter)
+
+
+def test_online_voters_are_listed_present_and_match_the_count(client, world, proc, people):
+    meeting = vote_online_and_in_the_hall(world, proc, people)
+    assert (meeting.present, meeting.should_attend) == (9, 12)
+    html, rows = attendance(client, world.secretary.user, meeting)
+    assert len(rows) == 12
+    assert rows[people["r1"].name].startswith("出席")
+    assert rows[people["r2"].name].startswith("出席")
+    assert rows[people["r3"].name] == "出席"
+    present = [name for name, status in rows.items() if status.startswith("出席")]
+    assert len(present) == meeting.present
+    assert sum(status == "缺席" for status in rows.values()) == 3
+    assert f"实到 {meeting.present}" in html
+
+
+def test_online_voters_are_absent_when_the_rule_set_does_not_count_them(
+    client, world, proc, people
+):
+    RuleSet.objects.filter(village=world.village).update(online_voter_counts_present=False)
+    meeting = vote_online_and_in_the_hall(world, proc, people)
+    assert meeting.present == 7
+    _html, rows = attendance(client, world.secretary.user, meeting)
+    assert rows[people["r1"].name].startswith("缺席")
+    assert sum(status.startswith("出席") for status in rows.values()) == meeting.present
+
+
+def test_the_attendance_list_counts_online_voters_while_the_vote_is_open(
+    client, world, proc, people
+):
+    matter = proc.to_vote()
+    services.vote_cast(actor=people["r1"].user, matter=matter, choice="no")
+    meeting = services.vote_meeting(matter)
+    _html, rows = attendance(client, world.secretary.user, meeting)
+    assert rows[people["r1"].name].startswith("出席")
+    assert rows[people["r2"].name] == "缺席"
+
+
+# --- the trail: check names and event labels in Chinese -----------------------------------------
+
+CHECK_CODES = (
+    "step_missing",
+    "step_order",
+    "quorum",
+    "pass_rule",
+    "minutes_missing",
+    "vote_window",
+    "text_changed",
+    "publication_short",
+    "objection_unanswered",
+)
+
+
+def test_the_trail_names_checks_and_events_in_chinese(client, world, proc, people, inspector):
+    matter = proc.to_vote()
+    services.vote_cast(actor=people["r1"].user, matter=matter, choice="yes")
+    proc.resolve(matter, world.representatives_body[1:])
+    publication = proc.publish(matter)
+    services.objection_file(actor=people["x4"].user, publication=publication, text="有疑问")
+    client.force_login(inspector)
+    html = client.get(reverse("deliberation_admin_trail", args=[matter.pk])).content.decode()
+    flags = re.search(r'data-testid="flags">(.*?)</table>', html, re.S).group(1)
+    events = re.search(r'data-testid="events">(.*?)</table>', html, re.S).group(1)
+    for name in (
+        "步骤齐全",
+        "步骤顺序",
+        "法定人数",
+        "通过规则",
+        "会议纪要",
+        "投票时间",
+        "冻结文本",
+        "公开天数",
+        "异议答复",
+    ):
+        assert f"<td>{name}</td>" in flags, name
+    for code in CHECK_CODES:
+        assert code not in html, code
+    for label in ("新建议题", "记录会议", "冻结文本并开始表决", "网上投票", "计票", "决议公开"):
+        assert f"<td>{label}</td>" in events, label
+    assert "提出异议" in events
+    assert "deliberation." not in events
+    assert "deliberation.vote.close" not in html
