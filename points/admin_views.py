@@ -34,6 +34,7 @@ from .models import (
     StoreItem,
     yuan,
 )
+from .views import parse_pk
 
 
 def _fail(request, exc) -> None:
@@ -50,11 +51,18 @@ def _villages(request, action):
     return villages
 
 
+def _row(queryset, value):
+    """The row of `queryset` whose key was posted, or None when the key is missing, malformed
+    or not there."""
+    pk = parse_pk(value)
+    return queryset.filter(pk=pk).first() if pk else None
+
+
 def _village_choice(request, villages):
     """The village picked in ?village=, else the only one, else None (all visible)."""
     picked = request.GET.get("village") or request.POST.get("village")
-    if picked and str(picked).isdigit():
-        village = villages.filter(pk=picked).first()
+    if picked:
+        village = _row(villages, picked)
         if village is None:
             raise Http404
         return village
@@ -69,19 +77,32 @@ def _month(value: str) -> date:
         raise ValidationError(_("请选择月份。")) from exc
 
 
+# What an IntegerField holds on every database; more would fail at the insert, not here.
+MAX_INT = 2**31 - 1
+
+
 def _int(value, label) -> int:
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError) as exc:
         raise ValidationError(_("%(label)s须为整数。") % {"label": label}) from exc
+    if abs(number) > MAX_INT:
+        raise ValidationError(_("%(label)s数值过大。") % {"label": label})
+    return number
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def _fen(value, label) -> int:
     """Yuan as typed (e.g. 50000 or 1234.56) → fen, exactly."""
     text = str(value or "").strip().replace(",", "").replace("，", "")
     whole, _sep, frac = text.partition(".")
-    if not whole.isdigit() or (frac and (not frac.isdigit() or len(frac) > 2)):
+    if not _digits(whole) or (frac and (not _digits(frac) or len(frac) > 2)):
         raise ValidationError(_("%(label)s须为金额（元，最多两位小数）。") % {"label": label})
+    if len(whole) > 12:  # a trillion yuan: past any village's budget, near a column's limit
+        raise ValidationError(_("%(label)s数值过大。") % {"label": label})
     return int(whole) * 100 + int((frac + "00")[:2])
 
 
@@ -96,7 +117,7 @@ def review(request):
         status__in=[EntryStatus.RECORDED, EntryStatus.CLAIMED],
     ).select_related("account__household__head", "rule__category", "recorded_by", "village")
     if request.method == "POST":
-        ids = [int(x) for x in request.POST.getlist("entry") if x.isdigit()]
+        ids = [pk for pk in map(parse_pk, request.POST.getlist("entry")) if pk]
         approve = request.POST.get("decision") == "approve"
         try:
             if approve and request.POST.get("checked") != "yes":
@@ -136,12 +157,12 @@ def publications(request):
     village = _village_choice(request, villages)
     if request.method == "POST":
         try:
-            target = villages.filter(pk=request.POST.get("village")).first()
+            target = _row(villages, request.POST.get("village"))
             if target is None:
                 raise ValidationError(_("请选择村。"))
             if request.POST.get("action") == "close":
                 pub = get_object_or_404(
-                    Publication, pk=request.POST.get("publication"), village=target
+                    Publication, pk=parse_pk(request.POST.get("publication")), village=target
                 )
                 posted = services.publication_close(actor=request.user, publication=pub)
                 messages.success(request, _("已入账 %(n)s 条。") % {"n": len(posted)})
@@ -200,7 +221,8 @@ def objections(request):
     villages = _villages(request, services.VIEW)
     if request.method == "POST":
         objection = get_object_or_404(
-            Objection.objects.filter(village__in=villages), pk=request.POST.get("objection")
+            Objection.objects.filter(village__in=villages),
+            pk=parse_pk(request.POST.get("objection")),
         )
         try:
             services.objection_answer(
@@ -241,7 +263,7 @@ def ledger(request):
         .prefetch_related("reversed_by")
         .order_by("-occurred_on", "-pk")
     )
-    if year.isdigit():
+    if _digits(year) and len(year) == 4:
         qs = qs.filter(year=int(year))
     number = (request.GET.get("household") or "").strip()
     if number:
@@ -316,9 +338,7 @@ def counter(request):
             messages.error(request, _("没有找到户号 %(n)s。") % {"n": number})
     receipt = None
     if request.method == "POST" and household is not None:
-        item = StoreItem.objects.filter(
-            pk=request.POST.get("item") or 0, village=household.village
-        ).first()
+        item = _row(StoreItem.objects.filter(village=household.village), request.POST.get("item"))
         try:
             if item is None:
                 raise ValidationError(_("请选择物品。"))
@@ -369,7 +389,7 @@ def welfare(request):
     village = _village_choice(request, villages)
     if request.method == "POST":
         try:
-            target = villages.filter(pk=request.POST.get("village")).first()
+            target = _row(villages, request.POST.get("village"))
             action = request.POST.get("action")
             if action == "rate":
                 if target is None:
@@ -388,13 +408,15 @@ def welfare(request):
                 messages.success(request, _("已评定，核对后请公布。"))
             elif action == "publish_stars":
                 rnd = get_object_or_404(
-                    StarRound, pk=request.POST.get("round"), village__in=villages
+                    StarRound, pk=parse_pk(request.POST.get("round")), village__in=villages
                 )
                 services.star_round_publish(actor=request.user, star_round=rnd)
                 messages.success(request, _("已公布。"))
             elif action == "revoke":
                 rating = get_object_or_404(
-                    StarRating, pk=request.POST.get("rating"), round__village__in=villages
+                    StarRating,
+                    pk=parse_pk(request.POST.get("rating")),
+                    round__village__in=villages,
                 )
                 services.star_rating_revoke(
                     actor=request.user, rating=rating, reason=request.POST.get("reason", "")
@@ -419,11 +441,12 @@ def welfare(request):
                     floor=_int(request.POST.get("floor") or "0", _("起算分")),
                     cap_fen=_fen(cap, _("每户上限")) if cap else None,
                     ineligible=ineligible,
+                    idempotency_key=request.POST.get("form_key", "")[:80],
                 )
                 messages.success(request, _("已按积分分配，核对后请公布。"))
             elif action == "publish_allocation":
                 alloc = get_object_or_404(
-                    Allocation, pk=request.POST.get("allocation"), village__in=villages
+                    Allocation, pk=parse_pk(request.POST.get("allocation")), village__in=villages
                 )
                 services.allocation_publish(actor=request.user, allocation=alloc)
                 messages.success(request, _("已公布。"))
@@ -464,6 +487,7 @@ def welfare(request):
             "year": timezone.localdate().year - 1,
             "this_year": timezone.localdate().year,
             "may_manage": permissions.can(request.user, services.WELFARE),
+            "form_key": f"allocation-{uuid.uuid4().hex}",  # one allocation per form shown
         },
     )
 
@@ -505,7 +529,7 @@ def import_sheet(request):
         return excel.template_response()
     errors = []
     if request.method == "POST":
-        village = villages.filter(pk=request.POST.get("village")).first()
+        village = _row(villages, request.POST.get("village"))
         upload = request.FILES.get("file")
         try:
             if village is None:
@@ -590,8 +614,7 @@ def batch_start(request):
     if not (back.startswith("/") and not back.startswith("//")):
         back = reverse("points_admin_welfare")
     try:
-        picked = request.POST.get("village") or ""
-        village = villages.filter(pk=picked).first() if picked.isdigit() else None
+        village = _row(villages, request.POST.get("village"))
         if village is None:
             raise ValidationError(_("请选择村。"))
         batch = print_.statements_batch_start(

@@ -33,15 +33,17 @@ def account_of(household: Household) -> Account | None:
     return Account.objects.filter(household=household, villager__isnull=True).first()
 
 
-def entries_of(household: Household, *, year: int | None = None):
-    """A household's entries as the household sees them: not the rejected ones."""
+def entries_of(household: Household, *, year: int | None = None, objections: bool = False):
+    """A household's entries as the household sees them: not the rejected ones; with each
+    entry's objections when the page lists them."""
     qs = (
         Entry.objects.filter(account__household=household, account__villager__isnull=True)
         .exclude(status=EntryStatus.REJECTED)
         .select_related("rule__category", "publication")
-        .prefetch_related("objections")
         .order_by("-occurred_on", "-id")
     )
+    if objections:
+        qs = qs.prefetch_related("objections")
     if year is not None:
         qs = qs.filter(year=year)
     return qs

@@ -25,6 +25,18 @@ from . import documents, selectors, services
 from .models import Allocation, Entry, Publication, StarRound, yuan
 
 CARD_SALT = "points.household-card"
+# The largest key a BigAutoField holds; anything past it cannot name a row.
+MAX_PK = 2**63 - 1
+
+
+def parse_pk(value) -> int | None:
+    """A key as typed or posted, or None: ASCII digits only ("²" passes str.isdigit but not
+    int()), and within a key's range. None matches no row: get_object_or_404(pk=None) is 404."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    pk = int(text)
+    return pk if 0 < pk <= MAX_PK else None
 
 
 def card_token(household: Household) -> str:
@@ -59,7 +71,7 @@ def home(request):
     if household is not None:
         village = household.village
         account = selectors.account_of(household)
-        entries = list(selectors.entries_of(household, year=year)[:200])
+        entries = list(selectors.entries_of(household, year=year, objections=True)[:200])
         rules = list(services.rules_on(village, timezone.localdate()))
         categories = {}
         for rule in rules:
@@ -153,10 +165,10 @@ def record(request):
         raise PermissionDenied
     households = _record_households(request.user).select_related("head", "village", "area")
     household = None
-    if request.GET.get("household") or request.POST.get("household"):
-        household = households.filter(
-            pk=request.POST.get("household") or request.GET.get("household")
-        ).first()
+    picked = request.POST.get("household") or request.GET.get("household")
+    if picked:
+        pk = parse_pk(picked)
+        household = households.filter(pk=pk).first() if pk else None
         if household is None:
             raise Http404
     if household is None:

@@ -1,5 +1,7 @@
 """Admin screens that are not model listings: roster import/export, activation slips, audit."""
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from . import audit, permissions, services
+from . import audit, log_actions, permissions, services
 from . import roster as roster_io
 from .models import AuditEvent, Villager
 from .permissions import Action
@@ -123,6 +125,58 @@ def activation_issue(request, villager_id):
     return TemplateResponse(request, "village/admin/activation.html", context)
 
 
+# verify_chain's reasons are English for `verify_audit` and its log readers; this page says the
+# same in the reader's language. Matched on the wording in village/audit.py.
+CHAIN_REASONS = [
+    (
+        r"row seq (?P<seq>\d+) is missing \(deleted\); "
+        r"the chain resumes at row id=(?P<id>\d+) seq=(?P<next>\d+)",
+        gettext_lazy("第 %(seq)s 条记录缺失（被删除）；链从第 %(next)s 条（id=%(id)s）接续。"),
+    ),
+    (
+        r"duplicate or reordered sequence number",
+        gettext_lazy("序号重复或顺序被调换（有记录被插入或调换）。"),
+    ),
+    (r"inserted row: the next row links past it", gettext_lazy("插入的记录：下一条越过它链接。")),
+    (
+        r"previous-hash link broken",
+        gettext_lazy("与上一条的哈希链接断开：这一条或上一条被插入、替换或调换。"),
+    ),
+    (r"content does not match its hash", gettext_lazy("内容与哈希不符（被修改）。")),
+    (r"the chain's head record is missing", gettext_lazy("链头记录缺失（被删除）。")),
+    (
+        r"chain ends at seq (?P<last>\d+) but its head says (?P<head>\d+)",
+        gettext_lazy("链止于第 %(last)s 条，链头却记为第 %(head)s 条：末尾的记录被删除。"),
+    ),
+    (
+        r"row beyond the chain head \(head says seq (?P<head>\d+)\)",
+        gettext_lazy("超出链头的记录（链头记为第 %(head)s 条）：被插入。"),
+    ),
+    (
+        r"last row does not match the chain head",
+        gettext_lazy("最后一条与链头不符（被修改或替换）。"),
+    ),
+]
+
+
+def chain_problem_text(problem: audit.ChainProblem) -> str:
+    """Where the chain breaks and why, in the reader's language."""
+    for pattern, message in CHAIN_REASONS:
+        match = re.match(pattern, problem.reason)
+        if match:
+            reason = message % match.groupdict()
+            break
+    else:
+        reason = problem.reason  # a reason not listed above: as verify_audit words it
+    if problem.row_id:
+        return _("第 %(seq)s 条（id=%(id)s）：%(reason)s") % {
+            "seq": problem.seq,
+            "id": problem.row_id,
+            "reason": reason,
+        }
+    return _("第 %(seq)s 条：%(reason)s") % {"seq": problem.seq, "reason": reason}
+
+
 def audit_overview(request):
     permissions.require(request.user, Action.VIEW_AUDIT)
     rows = []
@@ -130,8 +184,19 @@ def audit_overview(request):
         key = audit.chain_key(village=village)
         problem = audit.verify_chain(key)
         head = audit.head_of(village)
-        rows.append({"village": village, "problem": problem, "head": head})
-    recent = permissions.scope(request.user, Action.VIEW_AUDIT, AuditEvent.objects.all()).order_by(
-        "-created_at", "-seq"
-    )[:50]
+        rows.append(
+            {
+                "village": village,
+                "problem": chain_problem_text(problem) if problem else None,
+                "head": head,
+            }
+        )
+    recent = list(
+        permissions.scope(request.user, Action.VIEW_AUDIT, AuditEvent.objects.all()).order_by(
+            "-created_at", "-seq"
+        )[:50]
+    )
+    for event in recent:
+        # The registered name of the action (village.log_actions), never its key.
+        event.action_label = str(log_actions.ACTIONS.get(event.action, event.action))
     return TemplateResponse(request, "village/admin/audit.html", {"rows": rows, "recent": recent})

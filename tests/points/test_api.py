@@ -11,7 +11,7 @@ from wagtail.models import APIToken
 
 from points import services
 from points.models import Entry, EntryStatus, Objection, Redemption
-from tests.points.conftest import balance, reload, travel
+from tests.points.conftest import balance, published_resolution, reload, travel
 
 
 class Api:
@@ -143,6 +143,25 @@ def test_entries_page_by_fifty_and_filter_by_year(api, pw, ledger):
     assert api.get("/entries", pw.neighbour).json() == {"items": [], "count": 0}
 
 
+def test_entries_are_paged_in_the_database_with_pinned_queries(
+    api, pw, ledger, django_assert_num_queries
+):
+    ledger.open_year(year=pw.day.year)
+    ledger.published((pw.h[1], "HJ02"))
+    for _ in range(8):
+        ledger.record(pw.h[1], "HJ01")
+    api.get("/entries", pw.resident)  # the token is made on the first call
+    with django_assert_num_queries(QUERIES_ENTRIES) as ten:
+        assert len(api.get("/entries", pw.resident).json()["items"]) == 10
+    # Only one page's rows are read, however long the history.
+    assert any("LIMIT 50" in q["sql"] for q in ten.captured_queries)
+    for _ in range(90):
+        ledger.record(pw.h[1], "HJ01")
+    with django_assert_num_queries(len(ten.captured_queries)):
+        body = api.get("/entries", pw.resident, page=2).json()
+    assert body["count"] == 100 and len(body["items"]) == 50
+
+
 def test_a_published_entry_says_until_when_it_can_be_objected(api, pw, ledger):
     [entry], publication = ledger.published((pw.h[1], "HJ02"))
     [item] = api.get("/entries", pw.resident).json()["items"]
@@ -170,9 +189,25 @@ def test_rules_of_the_callers_village(api, pw):
         "evidence_required": True,
         "article": "村规民约第3条",
     }
-    # a rule added to this village's catalogue is not the other village's
-    pw.catalogue.rules.create(
-        category=pw.categories["志愿服务"], code="ZY02", text="参加应急救援", points=8
+    # a rule of this village's new version: not shown while a draft, shown once in effect,
+    # and never the other village's
+    draft = services.catalogue_draft(actor=pw.secretary, village=pw.village)
+    services.catalogue_rule_save(
+        actor=pw.secretary,
+        catalogue=draft,
+        data={
+            "code": "ZY02",
+            "text": "参加应急救援",
+            "points": 8,
+            "category": pw.categories["志愿服务"].pk,
+        },
+    )
+    assert "ZY02" not in {r["code"] for r in api.get("/rules", pw.resident).json()}
+    services.catalogue_adopt(
+        actor=pw.secretary,
+        catalogue=draft,
+        resolution=published_resolution(pw.village).pk,
+        effective_from=timezone.localdate(),
     )
     assert "ZY02" in {r["code"] for r in api.get("/rules", pw.resident).json()}
     foreign = api.get("/rules", pw.foreign.resident).json()
@@ -467,8 +502,8 @@ def test_inspector_cannot_write(api, pw, ledger):
 
 # --- pinned query counts -------------------------------------------------------------------------
 
-# token, villager with household; then the account and the year's two sums / the entries and
-# their objections (prefetched) / the catalogue and its rules / the items on the shelf
+# token, villager with household; then the account and the year's two sums / the count of the
+# entries and their page / the catalogue and its rules / the items on the shelf
 QUERIES_BALANCE = 5
 QUERIES_ENTRIES = 4
 QUERIES_RULES = 4

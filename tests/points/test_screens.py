@@ -3,6 +3,7 @@ officer's form, the household card, and the admin's review, publications, object
 counter, welfare and Excel screens — permissions, bad input, and pinned query counts."""
 
 import io
+import re
 import uuid
 
 import pytest
@@ -314,17 +315,21 @@ def test_welfare_rates_stars_allocates_and_publishes(pw, ledger, as_user):
     assert {r.household_id: r.stars for r in rnd.ratings.all()}[pw.h[1].pk] == 2
     client.post(url, {"action": "publish_stars", "round": rnd.pk})
     assert reload(rnd).published_at is not None
-    client.post(
-        url,
-        {
-            "action": "allocate",
-            "village": pw.village.pk,
-            "year": pw.day.year,
-            "title": "年终积分奖励",
-            "pool": "500.01",
-            "floor": "90",
-        },
-    )
+    page = client.get(url).content.decode()
+    form_key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    for _click in range(2):  # a double click on the form: one allocation
+        client.post(
+            url,
+            {
+                "action": "allocate",
+                "village": pw.village.pk,
+                "year": pw.day.year,
+                "title": "年终积分奖励",
+                "pool": "500.01",
+                "floor": "90",
+                "form_key": form_key,
+            },
+        )
     allocation = Allocation.objects.get()
     assert sum(s.amount_fen for s in allocation.shares.all()) == 50001
     # A malformed amount is refused with a message and nothing is created.
