@@ -16,6 +16,7 @@ def _context(matter: Matter) -> dict:
     return {"matter": matter, "trail": trail, "meetings": trail["meetings"]}
 
 
+@documents.in_chinese
 def resolution(*, actor, matter: Matter):
     """决议: the matter, every meeting with attendance and tally, and the result."""
     permissions.require(actor, "matter.view", matter.village)
@@ -35,6 +36,7 @@ def resolution(*, actor, matter: Matter):
     )
 
 
+@documents.in_chinese
 def meeting_record(*, actor, meeting: Meeting):
     """会议记录 of one step: who should attend, who came (and which household each represents),
     the tally, the verdict with its rule and source, the minutes."""
@@ -53,6 +55,7 @@ def meeting_record(*, actor, meeting: Meeting):
     )
 
 
+@documents.in_chinese
 def audit_trail(*, actor, matter: Matter):
     """议题审计记录: compliance flags, meetings, publications and every audit event."""
     if not (

@@ -75,6 +75,7 @@ def may_print(actor, village) -> bool:
     return village is not None and permissions.can(actor, PRINT_ACTION, village)
 
 
+@documents.in_chinese
 def notice(actor, notice_page: NoticePage):
     """Issue the printout of a published notice (the live version, as villagers read it)."""
     notice_page = notice_page.specific

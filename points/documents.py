@@ -183,6 +183,7 @@ def _households():
     return Household.objects.select_related("village__township", "head", "area")
 
 
+@documents.in_chinese
 def statement(actor, household: Household, year: int) -> Document:
     """户积分存折: the household's posted entries of `year` with the running balance."""
     if not may_print_statement(actor, household):
@@ -203,6 +204,7 @@ def statement(actor, household: Household, year: int) -> Document:
 # --- lists and the card --------------------------------------------------------------------------
 
 
+@documents.in_chinese
 def publication_list(actor, publication: Publication) -> Document:
     """积分公示表: the month's entries, household by household, with the objection window."""
     permissions.require(actor, VIEW, publication.village)
@@ -281,6 +283,7 @@ def rmb_upper(fen: int) -> str:
     return text
 
 
+@documents.in_chinese
 def allocation_list(actor, allocation: Allocation) -> Document:
     """福利分配表: every household's share in yuan, summing to the pool, with the rule used."""
     permissions.require(actor, VIEW, allocation.village)
@@ -313,6 +316,7 @@ def card_url(household: Household) -> str:
     return f"{settings.CUNZHI_PUBLIC_URL.rstrip('/')}{path}"
 
 
+@documents.in_chinese
 def household_card(actor, household: Household) -> Document:
     """户积分卡: the household number, the head, and a large QR for the store counter, the grid
     officer's recording form and the household's own points page."""

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from deliberation import documents as print_
 from deliberation import services
@@ -75,6 +76,16 @@ def test_audit_trail_names_village_matter_events_and_verification(world, proc, t
     assert "deliberation." not in text and "deliberation.vote.close" not in text
     assert "步骤齐全" in text and "法定人数" in text
     assert "step_missing" not in text and "minutes_missing" not in text
+
+
+def test_the_audit_trail_printed_from_the_english_screens_is_still_chinese(world, proc, text_of):
+    matter = resolved(proc)
+    with translation.override("en"):
+        doc = print_.audit_trail(actor=world.secretary.user, matter=matter)
+    text = text_of(stored(doc))
+    assert "审计记录" in text and "合规检查" in text
+    assert "计票" in text and "步骤齐全" in text and "法定人数" in text
+    assert "Vote counted" not in text and "All steps present" not in text and "Quorum" not in text
 
 
 def test_meeting_record_lists_online_voters_as_present(world, proc, people, text_of):

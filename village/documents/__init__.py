@@ -6,6 +6,7 @@ changed; a new issue is a new document.
 Apps build their documents with `issue(...)` and a template extending "documents/base.html".
 """
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .. import audit
 from ..models import Document, Village
@@ -44,6 +45,19 @@ def qr_data_uri(text: str) -> str:
     return segno.make(text, error="m").svg_data_uri(scale=4, border=0)
 
 
+def in_chinese(build):
+    """Sealed documents are Chinese whatever language the person printing reads the screens in:
+    a document function so decorated makes its title, labels and choices in the site's language
+    (zh-hans). `render` does the same for what reaches the template."""
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return build(*args, **kwargs)
+
+    return wrapper
+
+
 @dataclass(frozen=True)
 class Rendered:
     pdf: bytes
@@ -55,7 +69,10 @@ def render(template: str, context: dict) -> Rendered:
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    html = render_to_string(template, {"font_url": FONT.as_uri(), **context})
+    # Sealed documents are Chinese whatever language the person printing reads the screens in
+    # (labels and choices given lazily resolve here too).
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(template, {"font_url": FONT.as_uri(), **context})
     fonts = FontConfiguration()
     document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=fonts)
     return Rendered(document.write_pdf(), len(document.pages))
