@@ -1,14 +1,15 @@
 """Reads of the points ledger: what a household, a cadre or the village-affairs board sees."""
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from village import permissions
-from village.models import Household, Village, Villager
+from village.models import Household, HouseholdStatus, Membership, Village, Villager
 from village.publications import PublishedItem
 
+from . import services
 from .models import (
     Account,
     Allocation,
@@ -27,6 +28,29 @@ def household_of(user) -> Household | None:
         Villager.objects.filter(user=user).select_related("household__village", "household__head")
     ).first()
     return villager.household if villager else None
+
+
+def households_to_record(user):
+    """The active households `user` may record points for: every one of a village where the
+    user is a cadre, the households of their own grid (large grid or area) for a grid officer."""
+    households = Household.objects.filter(
+        village__in=permissions.visible_villages(user, services.RECORD),
+        status=HouseholdStatus.ACTIVE,
+    )
+    if user.is_superuser:
+        return households
+    whole = [
+        village_id
+        for village_id, roles in permissions.roles_of(user).village_roles.items()
+        if roles & services.WHOLE_VILLAGE_RECORDERS
+    ]
+    in_grid = Membership.objects.valid_on(timezone.localdate()).filter(
+        Q(grid_id=OuterRef("area_id")) | Q(grid_id=OuterRef("area__parent_id")),
+        villager__user=user,
+        role="grid_officer",
+        village_id=OuterRef("village_id"),
+    )
+    return households.filter(Q(village_id__in=whole) | Exists(in_grid))
 
 
 def account_of(household: Household) -> Account | None:

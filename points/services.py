@@ -61,6 +61,9 @@ SERVE = "store.serve"
 STOCK = "store.manage"
 WELFARE = "welfare.manage"
 DRAFT = "points.catalogue.draft"
+# The roles that record for the whole village; a grid officer without one of them records only
+# for the households of their grid (selectors.households_to_record offers the same ones).
+WHOLE_VILLAGE_RECORDERS = frozenset({"secretary", "branch_committee", "village_committee"})
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -330,7 +333,7 @@ def _in_officers_grid(actor, household: Household) -> bool:
     grid; cadres record for the whole village."""
     today = timezone.localdate()
     roles = permissions.roles_of(actor).village_roles.get(household.village_id, set())
-    if actor.is_superuser or roles & {"secretary", "branch_committee", "village_committee"}:
+    if actor.is_superuser or roles & WHOLE_VILLAGE_RECORDERS:
         return True
     grids = set(
         Membership.objects.valid_on(today)

@@ -163,7 +163,7 @@ def record(request):
     """The grid officer at the door: find the household, pick the rule, take a photo, submit."""
     if not permissions.can(request.user, services.RECORD):
         raise PermissionDenied
-    households = _record_households(request.user).select_related("head", "village", "area")
+    households = _record_households(request.user).select_related("head", "village", "area__parent")
     household = None
     picked = request.POST.get("household") or request.GET.get("household")
     if picked:
@@ -175,10 +175,13 @@ def record(request):
         q = (request.GET.get("q") or "").strip()
         found = []
         if q:
+            # Only the households the officer may record for; a card scanned in another grid
+            # still opens the form, and the service says why it refuses.
             found = list(
-                households.filter(Q(number__icontains=q) | Q(head__name__icontains=q)).order_by(
-                    "number"
-                )[:30]
+                selectors.households_to_record(request.user)
+                .select_related("head", "area__parent")
+                .filter(Q(number__icontains=q) | Q(head__name__icontains=q))
+                .order_by("number")[:30]
             )
         return render(request, "points/record_find.html", {"q": q, "found": found})
     rules = services.rules_on(household.village, timezone.localdate())

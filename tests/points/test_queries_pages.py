@@ -1,0 +1,158 @@
+"""Pinned query counts of the points pages — the star households and the allocation as the
+villagers read them, the admin's ratings and lists, the household's page and the grid
+officer's recording form — each the same for a few rows as for many; and the officer's
+household search, which offers only the households the officer may record for."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from points import services
+from tests.factories import HouseholdFactory, VillagerFactory
+
+# Each count is of a second request: the first warms the session's per-request caches.
+QUERIES_STARS = 7  # points:stars for a villager, 5 or 20 rated households
+QUERIES_ALLOCATION = 7  # points:allocation for a villager, 5 or 20 shares
+QUERIES_ADMIN_RATINGS = 15  # points_admin_ratings for the secretary, 5 or 20 ratings
+QUERIES_RECORD_FIND = 6  # points:record?q= for the grid officer, 3 or 20 households found
+QUERIES_RECORD_FORM = 10  # points:record?household= for the grid officer, 1 or 7 entries (5 shown)
+QUERIES_HOME = 17  # points:home for a villager, 2 or 8 entries (with the opening)
+QUERIES_ADMIN_PUBLICATIONS = 15  # for the secretary, 1 or 2 publications
+QUERIES_ADMIN_OBJECTIONS = 13  # for the secretary, 1 or 3 objections
+QUERIES_ADMIN_LEDGER = 15  # for the secretary, 1 or 3 entries
+
+
+@pytest.fixture
+def measure(client, django_assert_num_queries):
+    def run(expected, url, user=None):
+        if user is not None:
+            client.force_login(user)
+        assert client.get(url).status_code == 200  # warm-up
+        with django_assert_num_queries(expected):
+            response = client.get(url)
+        assert response.status_code == 200, url
+        return response.content.decode()
+
+    return run
+
+
+def _households(pw, count):
+    """`count` more active households in grid 1 (area 1), each with a head."""
+    for _n in range(count):
+        household = HouseholdFactory(village=pw.village, area=pw.area1)
+        household.head = VillagerFactory(household=household, name=f"户主{household.number}")
+        household.save()
+
+
+def _welfare(pw, ledger, year):
+    """The year opened for every household, its star round and an allocation, published."""
+    ledger.open_year(year=year)
+    rnd = services.star_round_rate(
+        actor=pw.secretary, village=pw.village, year=year, thresholds={"1": 90}
+    )
+    services.star_round_publish(actor=pw.secretary, star_round=rnd)
+    allocation = services.allocation_create(
+        actor=pw.secretary, village=pw.village, year=year, title=f"{year}年终奖励", pool_fen=99999
+    )
+    services.allocation_publish(actor=pw.secretary, allocation=allocation)
+    return rnd, allocation
+
+
+def test_welfare_pages_cost_the_same_for_5_and_20_households(pw, ledger, measure):
+    this_year = timezone.localdate().year
+    for year, households in ((this_year - 1, 5), (this_year, 20)):
+        if households == 20:
+            _households(pw, 15)
+        rnd, allocation = _welfare(pw, ledger, year)
+        assert rnd.ratings.count() == households
+        html = measure(QUERIES_STARS, reverse("points:stars", args=[rnd.pk]), pw.resident)
+        assert html.count('class="member"') == households
+        html = measure(QUERIES_ALLOCATION, reverse("points:allocation", args=[allocation.pk]))
+        assert html.count("<tr><td>") == households
+        url = reverse("points_admin_ratings", args=[rnd.pk])
+        html = measure(QUERIES_ADMIN_RATINGS, url, pw.secretary)
+        assert html.count('name="rating"') == households
+
+
+def test_record_search_costs_the_same_for_3_and_20_households(pw, measure):
+    url = reverse("points:record") + "?q=H-"
+    html = measure(QUERIES_RECORD_FIND, url, pw.officer)
+    assert html.count("?household=") == 3
+    _households(pw, 17)
+    html = measure(QUERIES_RECORD_FIND, url)
+    assert html.count("?household=") == 20
+
+
+def test_record_form_costs_the_same_for_1_and_7_entries(pw, ledger, measure):
+    url = reverse("points:record") + f"?household={pw.h[1].pk}"
+    ledger.record(pw.h[1], "HJ01")
+    html = measure(QUERIES_RECORD_FORM, url, pw.officer)
+    assert html.count('class="member"') == 1
+    for n in range(6):
+        ledger.record(pw.h[1], "HJ02", reason=f"第{n}次")
+    html = measure(QUERIES_RECORD_FORM, url)
+    assert html.count('class="member"') == 5  # the five most recent
+
+
+def test_household_page_costs_the_same_for_1_and_7_entries(pw, ledger, measure):
+    ledger.open_year(year=pw.day.year)
+    ledger.post((pw.h[1], "HJ01"))
+    html = measure(QUERIES_HOME, reverse("points:home"), pw.resident)
+    entries = html.split('data-testid="entries"')[1].split("</ul>")[0]
+    assert entries.count('class="member"') == 2  # the opening and the entry
+    for _ in range(6):
+        ledger.post((pw.h[1], "HJ02"))
+    html = measure(QUERIES_HOME, reverse("points:home"))
+    entries = html.split('data-testid="entries"')[1].split("</ul>")[0]
+    assert entries.count('class="member"') == 8
+
+
+@pytest.mark.parametrize(
+    ("url_name", "expected", "rows"),
+    [
+        ("points_admin_publications", QUERIES_ADMIN_PUBLICATIONS, ("publication-row", 1, 2)),
+        ("points_admin_objections", QUERIES_ADMIN_OBJECTIONS, ("objection-row", 1, 3)),
+        ("points_admin_ledger", QUERIES_ADMIN_LEDGER, ("ledger-row", 1, 3)),
+    ],
+)
+def test_admin_lists_cost_the_same_for_few_and_many_rows(
+    pw, ledger, measure, url_name, expected, rows
+):
+    url = reverse(url_name)
+    [entry], _publication = ledger.published((pw.h[1], "HJ02"))
+    services.objection_file(actor=pw.resident, entry=entry, text="不是我家")
+    marker, few, many = rows
+    html = measure(expected, url, pw.secretary)
+    assert html.count(f'data-testid="{marker}"') == few
+    pw.day = pw.day.replace(day=12)
+    entries, _publication = ledger.published((pw.h[2], "HJ02"), (pw.h[3], "HJ01"))
+    for e in entries:
+        services.objection_file(actor=pw.neighbour, entry=e, text="有出入")
+    html = measure(expected, url)
+    assert html.count(f'data-testid="{marker}"') == many
+
+
+# --- the grid officer's household search ---------------------------------------------------
+
+
+def _found(client, q) -> set[str]:
+    html = client.get(reverse("points:record"), {"q": q}).content.decode()
+    listed = html.split('data-testid="found"')[1].split("</ul>")[0]
+    return set(re.findall(r"<strong>([^<]+)</strong>", listed))
+
+
+def test_officer_search_lists_only_the_households_of_the_grid(pw, client):
+    client.force_login(pw.officer)
+    found = _found(client, "H-")
+    assert found == {pw.h[1].number, pw.h[2].number, pw.h[3].number}
+    assert pw.h[4].number not in found  # grid 2: the service would refuse it
+
+
+def test_cadre_search_lists_every_household_of_the_village(pw, client):
+    client.force_login(pw.committee)
+    found = _found(client, pw.h[4].number)
+    assert found == {pw.h[4].number}
+    assert {h.number for h in pw.h[1:]} <= _found(client, "H-")
+    assert pw.foreign.household.number not in _found(client, "H-")

@@ -1,0 +1,143 @@
+"""Pinned query counts of the village core's admin screens and public pages: each costs the
+same for a few rows as for many.
+
+Every count is of a second request: the first warms the session and Wagtail's per-process
+caches (content types, menus), as they are on any running server.
+"""
+
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from tests.factories import (
+    AreaFactory,
+    HouseholdFactory,
+    LargeGridFactory,
+    MembershipFactory,
+    VillageFactory,
+    VillagerFactory,
+)
+from tests.village import _world
+from village import documents
+from village.models import Document, DocumentKind
+
+world_pks, w = _world.world_pks, _world.w  # the township world, built once for the module
+
+# /admin/roster/ for the secretary (one village) and the township's inspector (every village
+# of the township): session, roles, the villages for the export links and the import form.
+QUERIES_ROSTER_SECRETARY = 15
+QUERIES_ROSTER_INSPECTOR = 18
+QUERIES_ADMIN_GRIDS = 15  # /admin/grid/ for the secretary, 4 or 20 grids
+QUERIES_ADMIN_MEMBERSHIPS = 15  # /admin/membership/ for the secretary, 8 or 20 rows
+QUERIES_ADMIN_RULESETS = 20  # /admin/ruleset/ for the inspector, 2 or 12 villages
+QUERIES_VERIFY = 1  # /verify/<code>/ for a visitor, whatever else the village issued
+
+
+@pytest.fixture
+def measure(client, django_assert_num_queries):
+    def run(expected, url, user=None):
+        if user is not None:
+            client.force_login(user)
+        assert client.get(url).status_code == 200  # warm-up
+        with django_assert_num_queries(expected):
+            response = client.get(url)
+        assert response.status_code == 200, url
+        return response.content.decode()
+
+    return run
+
+
+def _households(village, area, numbers):
+    for n in numbers:
+        household = HouseholdFactory(village=village, area=area, number=f"R-{n:03d}")
+        household.head = VillagerFactory(household=household, name=f"户主{n:02d}")
+        household.save()
+
+
+def _villages(township, numbers):
+    for n in numbers:
+        VillageFactory(township=township, name=f"第{n:02d}村")
+
+
+def test_roster_page_costs_the_same_for_few_and_many_households_and_villages(w, measure):
+    _households(w["own"], w["area"], range(3))
+    measure(QUERIES_ROSTER_SECRETARY, "/admin/roster/", w["secretary"])
+    _households(w["own"], w["area"], range(3, 20))
+    html = measure(QUERIES_ROSTER_SECRETARY, "/admin/roster/")
+    assert html.count("/export.xlsx") == 1
+    inspector = w["users"]["inspector"]
+    html = measure(QUERIES_ROSTER_INSPECTOR, "/admin/roster/", inspector)
+    assert html.count("/export.xlsx") == 2
+    _villages(w["own"].township, range(10))
+    html = measure(QUERIES_ROSTER_INSPECTOR, "/admin/roster/")
+    assert html.count("/export.xlsx") == 12
+
+
+def _areas(village, count, start):
+    for n in range(start, start + count):
+        AreaFactory(
+            parent=LargeGridFactory(village=village, name=f"网格{n:02d}"), name=f"片{n:02d}"
+        )
+
+
+def test_grid_index_costs_the_same_for_3_and_20_grids(w, measure):
+    _areas(w["own"], 1, 0)  # + the world's own grid and area: 4 rows
+    html = measure(QUERIES_ADMIN_GRIDS, "/admin/grid/", w["secretary"])
+    assert "网格00 · 片00" in html
+    _areas(w["own"], 8, 1)  # 20 rows
+    html = measure(QUERIES_ADMIN_GRIDS, "/admin/grid/")
+    assert "网格08 · 片08" in html
+
+
+def test_membership_index_costs_the_same_for_few_and_many_memberships(w, measure):
+    def add(numbers):
+        for n in numbers:
+            area = AreaFactory(parent=LargeGridFactory(village=w["own"]), name=f"片{n:02d}")
+            villager = VillagerFactory(
+                household=HouseholdFactory(village=w["own"], area=area), name=f"值守{n:02d}"
+            )
+            MembershipFactory(villager=villager, role="grid_officer", grid=area)
+
+    add(range(3))
+    html = measure(QUERIES_ADMIN_MEMBERSHIPS, "/admin/membership/", w["secretary"])
+    assert len(set(re.findall(r"值守\d\d", html))) == 3
+    add(range(3, 15))  # + the world's five cadres: 20 rows, one page
+    html = measure(QUERIES_ADMIN_MEMBERSHIPS, "/admin/membership/")
+    assert len(set(re.findall(r"值守\d\d", html))) == 15
+
+
+def test_ruleset_index_costs_the_same_for_2_and_12_villages(w, measure):
+    inspector = w["users"]["inspector"]
+    html = measure(QUERIES_ADMIN_RULESETS, "/admin/ruleset/", inspector)
+    assert "西河村" in html
+    _villages(w["own"].township, range(10))
+    html = measure(QUERIES_ADMIN_RULESETS, "/admin/ruleset/")
+    assert "第09村" in html
+
+
+def _document(village, n):
+    return Document.objects.create(
+        village=village,
+        kind=DocumentKind.RESOLUTION,
+        title=f"第{n}号决议",
+        subject_type="village.village",
+        subject_id=str(village.pk),
+        code=documents.new_code(),
+        sha256="0" * 64,
+        size=9,
+        pages=1,
+        file=ContentFile(b"%PDF-1.4\n", name=f"doc{n}.pdf"),
+        issued_by_name="村支书",
+        issued_at=timezone.now(),
+    )
+
+
+def test_verify_page_costs_the_same_whatever_else_was_issued(w, measure, client):
+    first = _document(w["own"], 0)
+    html = measure(QUERIES_VERIFY, f"/verify/{first.code}/")
+    assert "第0号决议" in html and w["own"].name in html
+    for n in range(1, 12):
+        _document(w["own"], n)
+    measure(QUERIES_VERIFY, f"/verify/{first.code}/")
