@@ -630,8 +630,12 @@ def suggestion_act(request, suggestion_id):
 
 
 def meeting_attendance(request, meeting_id):
-    meeting = get_object_or_404(Meeting.objects.select_related("matter__village"), pk=meeting_id)
-    _matter(request, meeting.matter_id)
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("matter__village__rules"), pk=meeting_id
+    )
+    # The same check as _matter, without loading the matter's whole timeline.
+    if not permissions.can(request.user, "matter.view", meeting.matter.village):
+        raise Http404
     rows = selectors.attendance_of(meeting)
     return TemplateResponse(
         request,

@@ -1,7 +1,7 @@
 """Reads of the procedure: lists for each kind of user, a matter's full trail, the township
 dashboard, and what goes on the village-affairs board."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,9 +63,45 @@ def may_see(user, matter: Matter) -> bool:
     return public and permissions.can(user, "matter.view_public", matter.village)
 
 
+def may_follow(user, matter: Matter) -> bool:
+    """The villager whose 村民说事 the matter was adopted from follows it before villagers in
+    general see it: its status, its steps and what has been published, never its drafts.
+    Reads the author from `matter_detail`'s row (no query)."""
+    suggestion = matter.suggestion
+    return (
+        suggestion is not None
+        and getattr(user, "is_authenticated", False)
+        and suggestion.villager.user_id == user.pk
+        and permissions.can(user, "matter.view_public", matter.village)
+    )
+
+
+def matter_progress(matter: Matter) -> list[dict]:
+    """The six steps of 四议两公开, each `done`, `current` or neither, read from the matter's
+    status and step alone (what a villager may know of a matter they follow)."""
+    moving = (
+        MatterStatus.DRAFT,
+        MatterStatus.DELIBERATING,
+        MatterStatus.VOTING,
+        MatterStatus.PUBLISHING,
+        MatterStatus.IMPLEMENTING,
+        MatterStatus.RESULT_PUBLISHING,
+    )
+    steps = []
+    for step in Step:
+        done = (
+            step < matter.current_step
+            or matter.status == MatterStatus.ARCHIVED
+            or (matter.status == MatterStatus.RESOLVED and step == Step.RESOLUTION)
+        )
+        current = not done and step == matter.current_step and matter.status in moving
+        steps.append({"step": step.value, "label": step.label, "done": done, "current": current})
+    return steps
+
+
 def matter_detail(matter_id: int) -> Matter:
     return (
-        Matter.objects.select_related("village__rules", "village__township", "suggestion")
+        Matter.objects.select_related("village__rules", "village__township", "suggestion__villager")
         .prefetch_related(
             Prefetch(
                 "meetings",
@@ -149,8 +185,31 @@ def attendance_of(
     return rows
 
 
-def matter_trail(matter: Matter) -> dict:
-    """Everything an inspector reads about one matter, as plain data (JSON and the pages)."""
+class Trail(dict):
+    """What `matter_trail` returns; read it as `trail[key]` (a template's `trail.key`). The
+    audit events and the chain's head and check are read on first use: checking the chain
+    recomputes every row of the village's chain, every app's events included, and only the
+    screens that show it to an inspector (the trail page, the audit API and its document)
+    need it — not the matter's page or a printed resolution."""
+
+    def __missing__(self, key):
+        matter = self["matter"]
+        if key == "events":
+            self["events"] = _trail_events(matter)
+        elif key in ("chain_ok", "chain_problem"):
+            problem = audit.verify_chain(audit.chain_key(village=matter.village))
+            self["chain_ok"] = problem is None
+            self["chain_problem"] = str(problem) if problem else None
+        elif key in ("chain_head", "chain_seq"):
+            head = audit.head_of(matter.village)
+            self["chain_head"] = head.hash if head else None
+            self["chain_seq"] = head.seq if head else 0
+        else:
+            raise KeyError(key)
+        return self[key]
+
+
+def _trail_events(matter: Matter) -> list[AuditEvent]:
     events = list(
         AuditEvent.objects.filter(chain=audit.chain_key(village=matter.village))
         .filter(
@@ -162,8 +221,18 @@ def matter_trail(matter: Matter) -> dict:
     for event in events:
         # The registered name of the action (village.log_actions), never its key.
         event.action_label = str(log_actions.ACTIONS.get(event.action, event.action))
-    problem = audit.verify_chain(audit.chain_key(village=matter.village))
-    head = audit.head_of(matter.village)
+    return events
+
+
+def matter_trail(matter: Matter) -> Trail:
+    """Everything an inspector reads about one matter, as plain data (JSON and the pages):
+    `matter`, `meetings`, `publications`, `updates`, `versions`, `flags`, `red_flags`, and —
+    read on first use (see Trail) — `events`, `chain_ok`, `chain_problem`, `chain_head`,
+    `chain_seq`. Its queries do not grow with the number of meetings."""
+    # What the meetings' rows and the compliance checks read, one query each for all meetings.
+    prefetch_related_objects(
+        [matter], "meetings__observers", "meetings__participations", "meetings__ballots"
+    )
     flags = compliance.check_matter(matter)
     meetings = []
     for m in matter.meetings.all():
@@ -198,29 +267,24 @@ def matter_trail(matter: Matter) -> dict:
                 "observers": [f"{o.name}（{o.capacity}）" for o in m.observers.all()],
             }
         )
-    return {
-        "matter": matter,
-        "meetings": meetings,
-        "publications": list(matter.publications.all()),
-        "updates": list(matter.updates.all()),
-        "versions": list(matter.versions.all()),
-        "events": events,
-        "flags": flags,
-        "red_flags": [f for f in flags if not f.ok],
-        "chain_ok": problem is None,
-        "chain_problem": str(problem) if problem else None,
-        "chain_head": head.hash if head else None,
-        "chain_seq": head.seq if head else 0,
-    }
+    return Trail(
+        matter=matter,
+        meetings=meetings,
+        publications=list(matter.publications.all()),
+        updates=list(matter.updates.all()),
+        versions=list(matter.versions.all()),
+        flags=flags,
+        red_flags=[f for f in flags if not f.ok],
+    )
 
 
 def township_dashboard(user) -> list[dict]:
     """Every village the user may inspect with its matters and their red flags."""
-    villages = permissions.visible_villages(user, "matter.view").select_related("rules")
+    villages = list(permissions.visible_villages(user, "matter.view").select_related("rules"))
+    by_pk = {village.pk: village for village in villages}
     rows = []
     matters = (
         Matter.objects.filter(village__in=villages)
-        .select_related("village__rules")
         .prefetch_related(
             Prefetch(
                 "meetings",
@@ -234,6 +298,9 @@ def township_dashboard(user) -> list[dict]:
     )
     by_village = {}
     for matter in matters:
+        # One village object per village, shared by its matters: what the checks read of a
+        # village (its rule set) is read once per village, never once per matter.
+        matter.village = by_pk[matter.village_id]
         by_village.setdefault(matter.village_id, []).append(
             {"matter": matter, "red_flags": compliance.red_flags(matter)}
         )

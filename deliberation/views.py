@@ -22,11 +22,15 @@ def _villager(user):
     return Villager.objects.filter(user=user).select_related("village").first()
 
 
-def _get(request, matter_id) -> Matter:
+def _load(matter_id) -> Matter:
     try:
-        matter = selectors.matter_detail(matter_id)
+        return selectors.matter_detail(matter_id)
     except Matter.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def _get(request, matter_id) -> Matter:
+    matter = _load(matter_id)
     if not selectors.may_see(request.user, matter):
         raise Http404
     return matter
@@ -41,11 +45,10 @@ def matter_list(request):
         m for m in matters if m.status in (MatterStatus.PUBLISHING, MatterStatus.RESULT_PUBLISHING)
     ]
     others = [m for m in matters if m not in voting and m not in publishing]
-    voted = set()
-    if villager is not None:
-        for m in voting:
-            if selectors.has_voted(m, villager):
-                voted.add(m.pk)
+    # One query for "have I voted" across the list, not one per matter.
+    meetings = [selectors.vote_meeting(m) for m in voting]
+    voted_in = selectors.voted_meeting_ids(villager, meetings)
+    voted = {m.matter_id for m in meetings if m is not None and m.pk in voted_in}
     return render(
         request,
         "deliberation/matter_list.html",
@@ -55,8 +58,27 @@ def matter_list(request):
 
 @login_required
 def matter_detail(request, matter_id):
-    matter = _get(request, matter_id)
-    return _detail(request, matter, receipt=request.session.pop(f"receipt-{matter.pk}", None))
+    matter = _load(matter_id)
+    if selectors.may_see(request.user, matter):
+        return _detail(request, matter, receipt=request.session.pop(f"receipt-{matter.pk}", None))
+    if selectors.may_follow(request.user, matter):
+        return _following(request, matter)
+    raise Http404
+
+
+def _following(request, matter: Matter):
+    """The author of the suggestion follows the matter before the vote: its status, its steps
+    and what has been published — the text is still a draft, so it is not shown."""
+    return render(
+        request,
+        "deliberation/matter_detail.html",
+        {
+            "matter": matter,
+            "following": True,
+            "progress": selectors.matter_progress(matter),
+            "publications": list(matter.publications.all()),
+        },
+    )
 
 
 def _detail(request, matter: Matter, *, receipt: dict | None):
@@ -86,6 +108,7 @@ def _detail(request, matter: Matter, *, receipt: dict | None):
             "publication": services.open_publication(matter),
             "receipts": receipts,
             "publications": list(matter.publications.all()),
+            "progress": selectors.matter_progress(matter),
         },
     )
 
