@@ -22,35 +22,16 @@ from village import permissions
 from village.extensions import resolutions
 
 from . import services
+from .admin_views import _fail, _villages
 from .models import Catalogue, Category
-
-
-def _pk(value) -> int | None:
-    text = str(value or "").strip()
-    if text.isascii() and text.isdigit() and len(text) < 12:
-        return int(text)
-    return None
-
-
-def _fail(request, exc) -> None:
-    if isinstance(exc, ValidationError):
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.error(request, _("您没有权限执行此操作。"))
-
-
-def _villages(request, action=services.VIEW):
-    villages = permissions.visible_villages(request.user, action)
-    if not villages.exists():
-        raise PermissionDenied
-    return villages
+from .views import parse_pk
 
 
 def catalogues(request):
     """Every version of the visible villages' catalogues; a secretary drafts a new one here."""
-    villages = _villages(request)
+    villages = _villages(request, services.VIEW)
     if request.method == "POST":
-        village = villages.filter(pk=_pk(request.POST.get("village"))).first()
+        village = villages.filter(pk=parse_pk(request.POST.get("village"))).first()
         try:
             if village is None:
                 raise ValidationError(_("请选择村。"))
@@ -107,7 +88,7 @@ def _rule_data(post) -> dict:
         "cap_per_period": integer("cap_per_period", _("每年次数上限"), blank_ok=True),
         "evidence_required": bool(post.get("evidence_required")),
         "article": post.get("article", ""),
-        "category": _pk(post.get("category")),
+        "category": parse_pk(post.get("category")),
         "new_category": post.get("new_category", ""),
     }
 
@@ -120,7 +101,7 @@ def _date(value) -> date:
 
 
 def catalogue(request, catalogue_id):
-    villages = _villages(request)
+    villages = _villages(request, services.VIEW)
     version = (
         Catalogue.objects.filter(pk=catalogue_id, village__in=villages)
         .select_related("village")
@@ -135,7 +116,7 @@ def catalogue(request, catalogue_id):
             if action == "save_rule":
                 rule = None
                 if request.POST.get("rule"):
-                    rule = version.rules.filter(pk=_pk(request.POST.get("rule"))).first()
+                    rule = version.rules.filter(pk=parse_pk(request.POST.get("rule"))).first()
                     if rule is None:
                         raise Http404
                 services.catalogue_rule_save(
@@ -146,13 +127,13 @@ def catalogue(request, catalogue_id):
                 )
                 messages.success(request, _("规则已保存。"))
             elif action == "remove_rule":
-                rule = version.rules.filter(pk=_pk(request.POST.get("rule"))).first()
+                rule = version.rules.filter(pk=parse_pk(request.POST.get("rule"))).first()
                 if rule is None:
                     raise Http404
                 services.catalogue_rule_remove(actor=request.user, rule=rule)
                 messages.success(request, _("规则已从草案中删去。"))
             elif action == "adopt":
-                resolution = _pk(request.POST.get("resolution"))
+                resolution = parse_pk(request.POST.get("resolution"))
                 services.catalogue_adopt(
                     actor=request.user,
                     catalogue=version,
@@ -167,13 +148,13 @@ def catalogue(request, catalogue_id):
             if action == "save_rule" and request.POST.get("rule"):
                 return redirect(
                     reverse("points_admin_catalogue", args=[version.pk])
-                    + f"?edit={_pk(request.POST.get('rule')) or ''}"
+                    + f"?edit={parse_pk(request.POST.get('rule')) or ''}"
                 )
         return redirect("points_admin_catalogue", version.pk)
     rules = list(version.rules.select_related("category").order_by("category__order", "code"))
     editing = None
     if may_draft and request.GET.get("edit"):
-        editing = next((r for r in rules if r.pk == _pk(request.GET.get("edit"))), None)
+        editing = next((r for r in rules if r.pk == parse_pk(request.GET.get("edit"))), None)
     return TemplateResponse(
         request,
         "points/admin/catalogue.html",
@@ -198,7 +179,7 @@ def catalogue(request, catalogue_id):
 def year_open(request):
     """Give every registered household its base points for this year (idempotent)."""
     villages = _villages(request, services.WELFARE)
-    village = villages.filter(pk=_pk(request.POST.get("village"))).first()
+    village = villages.filter(pk=parse_pk(request.POST.get("village"))).first()
     try:
         if village is None:
             raise ValidationError(_("请选择村。"))
