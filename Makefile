@@ -38,7 +38,7 @@ lint: setup
 check: setup
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=village.settings.production DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz DJANGO_ALLOWED_HOSTS=cunzhi.example.cn $(PY) manage.py check --deploy --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=village.settings.production DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz DJANGO_ALLOWED_HOSTS=cunzhi.example.cn CUNZHI_AUDIT_KEY=check-deploy-audit-key-0123456789abcdefghijklmnop $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) db.sqlite3 static

@@ -31,6 +31,8 @@ class MatterListOut(Schema):
     ballot_mode: str
     vote_closes_at: datetime | None = None
     has_voted: bool = False
+    # True only for someone on the vote's list, while its window is open, who has not voted.
+    may_vote: bool = False
 
 
 class PublicationOut(Schema):
@@ -127,6 +129,17 @@ class MeetingOut(Schema):
     observers: list[str]
 
 
+class RecountOut(Schema):
+    meeting: int
+    step: int
+    status: str
+    tally: dict[str, int]
+    stored: dict[str, int]
+    participations: int
+    ok: bool
+    problems: list[str]
+
+
 class AuditOut(Schema):
     matter: MatterListOut
     meetings: list[MeetingOut]
@@ -136,15 +149,22 @@ class AuditOut(Schema):
     chain_ok: bool
     chain_problem: str | None
     chain_head: str | None
+    recount_ok: bool
+    recount: list[RecountOut]
 
 
 def _villager(user):
     return Villager.objects.filter(user=user).first()
 
 
-def _list_item(matter: Matter, villager=None, voted: set[int] | None = None) -> dict:
-    """`voted`: ids of the vote meetings the villager took part in, when the caller already
-    knows them (a list); otherwise one query for this matter."""
+def _list_item(
+    matter: Matter,
+    villager=None,
+    voted: set[int] | None = None,
+    listed: set[int] | None = None,
+) -> dict:
+    """`voted` / `listed`: ids of the vote meetings the villager took part in / is on the list
+    of, when the caller already knows them (a list); otherwise a query each for this matter."""
     meeting = (
         selectors.vote_meeting(matter) if hasattr(matter, "_prefetched_objects_cache") else None
     )
@@ -154,6 +174,11 @@ def _list_item(matter: Matter, villager=None, voted: set[int] | None = None) -> 
         has_voted = meeting.pk in voted
     else:
         has_voted = selectors.has_voted(matter, villager)
+    may_vote = False
+    if meeting is not None and matter.can_vote() and meeting.window_open and not has_voted:
+        if listed is None:
+            listed = selectors.listed_meeting_ids(villager, [meeting])
+        may_vote = meeting.pk in listed
     return {
         "id": matter.pk,
         "title": matter.title,
@@ -167,6 +192,7 @@ def _list_item(matter: Matter, villager=None, voted: set[int] | None = None) -> 
         "ballot_mode": matter.ballot_mode,
         "vote_closes_at": meeting.vote_closes_at if meeting else None,
         "has_voted": has_voted,
+        "may_vote": may_vote,
     }
 
 
@@ -186,8 +212,12 @@ def matters(request, status: str | None = None):
     qs = selectors.matters_for(request.user, status=status).prefetch_related("meetings__version")
     items = list(qs[:200])
     # One query for "have I voted" across the whole list, not one per matter.
-    voted = selectors.voted_meeting_ids(villager, [selectors.vote_meeting(m) for m in items])
-    return [_list_item(m, villager, voted) for m in items]
+    meetings = [selectors.vote_meeting(m) for m in items]
+    voted = selectors.voted_meeting_ids(villager, meetings)
+    listed = selectors.listed_meeting_ids(
+        villager, [mt for m, mt in zip(items, meetings, strict=True) if mt and m.can_vote()]
+    )
+    return [_list_item(m, villager, voted, listed) for m in items]
 
 
 @router.get("/matters/{matter_id}", response={200: MatterOut, 404: Message})
@@ -273,6 +303,8 @@ def matter_audit(request, matter_id: int):
         "chain_ok": trail["chain_ok"],
         "chain_problem": trail["chain_problem"],
         "chain_head": trail["chain_head"],
+        "recount_ok": trail["recount_ok"],
+        "recount": trail["recount"],
     }
 
 

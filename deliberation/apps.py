@@ -51,6 +51,9 @@ class DeliberationConfig(AppConfig):
         extensions.register_urls("matters/", "deliberation.urls", "deliberation")
         extensions.register_nav(_("村里的事"), "deliberation:list")
         extensions.register_resolutions(selectors.standing_resolutions)
+        from .recount import recount_problems
+
+        extensions.register_recount(recount_problems)
         from .demo import build_demo
 
         extensions.register_demo(build_demo)

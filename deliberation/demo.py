@@ -271,6 +271,41 @@ def build_demo(township, stdout=None):
         with clock(_at(open_day, 9) + timedelta(minutes=13 * i)):
             services.vote_cast(actor=user, matter=land, choice="no" if i == 4 else "yes")
 
+    # 4b. Open for an online secret vote of the villagers' meeting: the year-end distribution.
+    with clock(start + timedelta(days=1)):
+        dividend = services.matter_create(
+            actor=sec,
+            village=village,
+            title="2026年度村集体经济收益分配方案",
+            body="2026年村集体经济经营性收益扣除公积公益金后，按户分配：每户基础分红300元，"
+            "另按户积分排名发放文明奖励，总额不超过5万元。分配名单经村务监督委员会审核后张榜公示。",
+            category="collective_income",
+            origin="cadre",
+            deciding_body="villagers_meeting",
+            ballot_mode="secret",
+            estimated_amount_fen=5_000_000,
+        )
+    days = [(start + timedelta(days=d)).date().isoformat() for d in (2, 4, 7)]
+    _steps_1_to_3(
+        sec,
+        dividend,
+        village,
+        days,
+        minutes=("支委会提议。", "两委商议同意。", "党员大会审议通过，交村民会议无记名投票表决。"),
+    )
+    with clock(_at(open_day, 8)):
+        services.matter_open_vote(
+            actor=sec,
+            matter=dividend,
+            held_on=_at(open_day).date(),
+            place="村文化广场",
+            opens_at=_at(open_day, 8),
+            closes_at=now + timedelta(days=6),
+        )
+    for i, user in enumerate(voters[12:18]):
+        with clock(_at(open_day, 10) + timedelta(minutes=17 * i)):
+            services.vote_cast(actor=user, matter=dividend, choice="abstain" if i == 2 else "yes")
+
     # 5. A draft the committee is still preparing.
     services.matter_create(
         actor=sec,

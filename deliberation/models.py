@@ -383,14 +383,11 @@ class CastBallots(models.Manager):
 
 
 class Ballot(models.Model):
-    """A choice. For an open ballot it names the voter; for a secret ballot it does not, has a
-    random key and no time, so nothing in the database leads from a voter to a choice.
-
-    Secret online ballots come from a box of blank ballots made when the vote opens (one per
-    person on the list, all alike); a vote fills a blank chosen at random, so the order of the
-    rows says nothing about the order of the votes, and every vote rewrites the whole box, so
-    no row keeps the mark of the transaction that filled it (PostgreSQL's xmin). `choice` is
-    empty on a blank; `Ballot.cast` leaves the blanks out."""
+    """A counted choice. An open ballot names the voter; a secret ballot does not, has a random
+    key and no time. Secret online ballots are written only when the vote is counted, from the
+    opened `SealedBallot`s, shuffled, in one statement — so neither their order nor any system
+    column follows the order of the votes. (Meetings opened before that design kept a box of
+    blank ballots, `choice` empty; `Ballot.cast` leaves the blanks out.)"""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="ballots")
@@ -419,6 +416,31 @@ class Ballot(models.Model):
 
     def __str__(self):
         return f"{self.meeting_id}:{self.choice}"
+
+
+class SealedBallot(models.Model):
+    """A secret online vote while its window is open: the choice and the receipt, encrypted
+    (AES-GCM) under a key derived for this meeting from the integrity key, which the database
+    does not hold (village/keys.py) — and nothing else: no voter, no time, a random id.
+
+    Every row written while voting keeps the order of the votes somewhere (its physical place,
+    PostgreSQL's xmin, SQLite's rowid, the participation written in the same transaction); a
+    sealed ballot keeps it too, but holds no choice anyone can read. When the vote is counted
+    the box is opened: the choices become anonymous `Ballot` rows written in a shuffled order
+    in one statement, and the envelopes are removed (allowed only once the meeting is closed),
+    so no stored choice follows the order of the votes. docs/deliberation.md: threat model."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="sealed_ballots")
+    key_id = models.CharField(max_length=12)
+    sealed = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("密封选票")
+        verbose_name_plural = _("密封选票")
+
+    def __str__(self):
+        return f"{self.meeting_id}:sealed"
 
 
 class PublicationKind(models.TextChoices):

@@ -10,7 +10,7 @@ from village.extensions import Resolution
 from village.models import AuditEvent, Village
 from village.publications import PublishedItem
 
-from . import compliance
+from . import compliance, recount
 from .models import (
     Attendance,
     Ballot,
@@ -148,6 +148,19 @@ def voted_meeting_ids(villager, meetings) -> set[int]:
     )
 
 
+def listed_meeting_ids(villager, meetings) -> set[int]:
+    """Of these vote meetings, the ids of those whose voter list holds `villager` — one query
+    (none when there is nothing to ask)."""
+    ids = [m.pk for m in meetings if m is not None]
+    if villager is None or not ids:
+        return set()
+    return set(
+        Attendance.objects.filter(villager=villager, meeting_id__in=ids).values_list(
+            "meeting_id", flat=True
+        )
+    )
+
+
 def receipts(meeting: Meeting) -> list[dict]:
     """The published receipt list of a vote: receipt codes and choices, never voters."""
     return list(
@@ -200,6 +213,10 @@ class Trail(dict):
             problem = audit.verify_chain(audit.chain_key(village=matter.village))
             self["chain_ok"] = problem is None
             self["chain_problem"] = str(problem) if problem else None
+        elif key in ("recount", "recount_ok"):
+            recounted = recount.recount(list(matter.meetings.all()))
+            self["recount"] = [r.as_dict() for r in recounted]
+            self["recount_ok"] = all(r.ok for r in recounted)
         elif key in ("chain_head", "chain_seq"):
             head = audit.head_of(matter.village)
             self["chain_head"] = head.hash if head else None
@@ -228,7 +245,9 @@ def matter_trail(matter: Matter) -> Trail:
     """Everything an inspector reads about one matter, as plain data (JSON and the pages):
     `matter`, `meetings`, `publications`, `updates`, `versions`, `flags`, `red_flags`, and —
     read on first use (see Trail) — `events`, `chain_ok`, `chain_problem`, `chain_head`,
-    `chain_seq`. Its queries do not grow with the number of meetings."""
+    `chain_seq`, `recount` (each meeting recounted from its ballots, participations and the
+    chain; deliberation/recount.py) and `recount_ok`.
+    Its queries do not grow with the number of meetings."""
     # What the meetings' rows and the compliance checks read, one query each for all meetings.
     prefetch_related_objects(
         [matter], "meetings__observers", "meetings__participations", "meetings__ballots"

@@ -23,7 +23,7 @@ from village.selectors import Body as CoreBody
 from village.selectors import body_members
 from village.uploads import validate_image_upload
 
-from . import rules, selectors
+from . import ballot_box, recount, rules, selectors
 from .models import (
     Attendance,
     Ballot,
@@ -43,6 +43,7 @@ from .models import (
     Participation,
     Publication,
     PublicationKind,
+    SealedBallot,
     Step,
     Suggestion,
     SuggestionStatus,
@@ -93,7 +94,7 @@ def _receipt() -> str:
 
 
 def _villager_of(user, village) -> Villager:
-    villager = Villager.objects.filter(user=user).select_related("village").first()
+    villager = permissions.villager_of(user)
     if villager is None or villager.village_id != village.pk:
         raise PermissionDenied(_("您不是本村村民，不能进行此操作。"))
     if villager.status != VillagerStatus.REGISTERED:
@@ -396,6 +397,8 @@ def meeting_record(
             "sha256": version.sha256,
             "verdict": result,
             "observers": [n for n, _c in (observers or []) if n],
+            "participations": len(votes),
+            "ballots_sha256": ballots_sha256(meeting),
         },
         matter,
     )
@@ -410,7 +413,7 @@ def meeting_record(
     return meeting
 
 
-def _count(meeting: Meeting, ruleset) -> rules.Count:
+def _count(meeting: Meeting, ruleset) -> tuple[rules.Count, list[Attendance]]:
     rows = selectors.attendance_of(meeting, ruleset)
     should = [a for a in rows if not a.exempted]
     present = [a for a in should if a.counts_present]
@@ -419,7 +422,7 @@ def _count(meeting: Meeting, ruleset) -> rules.Count:
     tally = {c: 0 for c in Choice.values}
     for choice in Ballot.cast.filter(meeting=meeting).values_list("choice", flat=True):
         tally[choice] += 1
-    return rules.Count(
+    count = rules.Count(
         should_attend=len(should),
         present=len(present),
         households_total=households_total,
@@ -428,11 +431,22 @@ def _count(meeting: Meeting, ruleset) -> rules.Count:
         no=tally["no"],
         abstain=tally["abstain"],
     )
+    return count, rows
 
 
 def _close(meeting: Meeting, matter: Matter, ruleset, *, joint=False) -> dict:
-    count = _count(meeting, ruleset)
+    count, rows = _count(meeting, ruleset)
     result = rules.verdict(ruleset, meeting.body, count)
+    # Who was listed, who counted and for which household: fingerprints the recount checks
+    # the attendance rows against (deliberation/recount.py).
+    result["attendance"] = recount.attendance_facts(
+        [
+            (a.villager_id, a.present, a.exempted, a.household_id or a.villager.household_id)
+            for a in rows
+        ],
+        {a.villager_id for a in rows if a.voted_online},
+        online_counts_present=ruleset.online_voter_counts_present,
+    )
     if joint:
         # The branch committee's own rule must hold inside the joint meeting too.
         branch_ids = {
@@ -533,15 +547,6 @@ def matter_open_vote(
         [Attendance(meeting=meeting, villager=m, household_id=m.household_id) for m in members],
         batch_size=500,
     )
-    if matter.ballot_mode == BallotMode.SECRET:
-        # The box of blank ballots, one per person on the list (see Ballot).
-        Ballot.objects.bulk_create(
-            [
-                Ballot(meeting=meeting, channel=Channel.ONLINE, text_hash=version.sha256)
-                for _person in members
-            ],
-            batch_size=500,
-        )
     matter.status = MatterStatus.VOTING
     matter.current_step = Step.RESOLUTION
     matter.frozen_hash = version.sha256
@@ -558,6 +563,7 @@ def matter_open_vote(
             "opens_at": opens_at,
             "closes_at": closes_at,
             "should_attend": len(members),
+            "attendance_sha256": recount.digest_ids(m.pk for m in members),
             "body": body,
         },
         matter,
@@ -569,36 +575,32 @@ def vote_meeting(matter: Matter) -> Meeting | None:
     return matter.meetings.filter(step=Step.RESOLUTION, version__number=matter.version).first()
 
 
-def _fill_blank_ballot(meeting: Meeting, choice: str, receipt: str) -> None:
-    """A secret online vote fills a blank ballot chosen at random from the box (the meeting row
-    is locked, so votes of one meeting take turns), then rewrites every ballot of the box in
-    this transaction: afterwards all of them carry the same transaction id."""
-    blank = (
-        Ballot.objects.filter(meeting=meeting, voter__isnull=True, choice="")
-        .order_by("?")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if blank is None:
-        raise ValidationError(_("票箱中没有空白选票了，请联系村委会。"))
-    Ballot.objects.filter(pk=blank).update(choice=choice, receipt=receipt)
-    Ballot.objects.filter(meeting=meeting, voter__isnull=True, channel=Channel.ONLINE).update(
-        text_hash=F("text_hash")
-    )
-
-
 def vote_cast(*, actor, matter: Matter, choice: str) -> dict:
-    """A villager's online vote. Returns the receipt and the fingerprint of the text voted on."""
+    """A villager's online vote. Returns the receipt and the fingerprint of the text voted on.
+
+    One person, one vote: the participation's unique constraint. The meeting's row is locked
+    (votes of one meeting take turns with each other and with the count, never with other
+    meetings). A secret vote is sealed (`ballot_box`), so nothing written now holds a choice
+    anyone can read; an open vote is a ballot naming the voter."""
     permissions.require(actor, VOTE, matter.village)
     if choice not in Choice.values:
         raise ValidationError(_("表决意见只能是赞成（yes）、反对（no）或弃权（abstain）。"))
     voter = _villager_of(actor, matter.village)
     try:
         with transaction.atomic():
-            matter = Matter.objects.select_related("village").get(pk=matter.pk)
-            if not matter.can_vote():
+            meeting = (
+                Meeting.objects.select_for_update(of=("self",))
+                .select_related("matter__village")
+                .filter(
+                    matter_id=matter.pk,
+                    step=Step.RESOLUTION,
+                    version__number=F("matter__version"),
+                )
+                .first()
+            )
+            if meeting is None or not meeting.matter.can_vote():
                 raise ValidationError(_("该议题当前不在表决期。"))
-            meeting = Meeting.objects.select_for_update().get(pk=vote_meeting(matter).pk)
+            matter = meeting.matter
             now = timezone.now()
             if not (meeting.vote_opens_at <= now < meeting.vote_closes_at):
                 raise ValidationError(
@@ -620,7 +622,10 @@ def vote_cast(*, actor, matter: Matter, choice: str) -> dict:
             )
             secret = matter.ballot_mode == BallotMode.SECRET
             if secret:
-                _fill_blank_ballot(meeting, choice, receipt)
+                key_id, sealed = ballot_box.seal(
+                    meeting_id=meeting.pk, choice=choice, receipt=receipt
+                )
+                SealedBallot.objects.create(meeting=meeting, key_id=key_id, sealed=sealed)
             else:
                 Ballot.objects.create(
                     meeting=meeting,
@@ -643,6 +648,58 @@ def vote_cast(*, actor, matter: Matter, choice: str) -> dict:
         "secret": secret,
         "choice": choice,
     }
+
+
+def ballots_sha256(meeting: Meeting) -> str:
+    """SHA-256 over a meeting's counted ballots: the count's event records it, so a ballot
+    changed or swapped behind the code's back shows even where the totals stay the same."""
+    return recount.digest(
+        Ballot.cast.filter(meeting=meeting).values_list("channel", "receipt", "choice", "voter_id")
+    )
+
+
+def _open_box(meeting: Meeting) -> int:
+    """Open a secret meeting's sealed ballots into anonymous ballots, shuffled, in one
+    statement; return how many. The sealed ballots are removed once the meeting is closed."""
+    sealed = list(SealedBallot.objects.filter(meeting=meeting))
+    online = meeting.participations.filter(channel=Channel.ONLINE).count()
+    # Meetings opened before sealing filled blank ballots of a box instead.
+    filled = Ballot.cast.filter(meeting=meeting, channel=Channel.ONLINE, voter__isnull=True).count()
+    if len(sealed) + filled != online:
+        raise ValidationError(
+            _(
+                "票箱中的选票（%(b)d 张）与网上投票人数（%(p)d 人）不符，不能计票；"
+                "请乡镇核查（verify_audit）。"
+            )
+            % {"b": len(sealed) + filled, "p": online}
+        )
+    ballots, receipts = [], set()
+    for envelope in sealed:
+        try:
+            choice, receipt = ballot_box.unseal(
+                meeting_id=meeting.pk, key_id=envelope.key_id, sealed=envelope.sealed
+            )
+        except ballot_box.BrokenSeal as exc:
+            raise ValidationError(
+                _("票箱中有一张选票无法开启（被改动或不是本次表决的选票），不能计票。")
+            ) from exc
+        if choice not in Choice.values:
+            raise ValidationError(_("票箱中有一张选票的表决意见无效，不能计票。"))
+        if receipt in receipts:  # a copy of a sealed ballot: every genuine one is unique
+            raise ValidationError(_("票箱中有重复的选票（被复制），不能计票；请乡镇核查。"))
+        receipts.add(receipt)
+        ballots.append(
+            Ballot(
+                meeting=meeting,
+                choice=choice,
+                receipt=receipt,
+                channel=Channel.ONLINE,
+                text_hash=meeting.frozen_hash,
+            )
+        )
+    secrets.SystemRandom().shuffle(ballots)
+    Ballot.objects.bulk_create(ballots)
+    return len(ballots)
 
 
 @transaction.atomic
@@ -745,6 +802,10 @@ def hall_votes_enter(
         {
             "matter": matter.pk,
             "present": len(present_ids),
+            # Who came to the hall and for which household: the recount checks attendance
+            # against these (attendance is public; the choices of a secret vote are not here).
+            "present_ids": sorted(present_ids),
+            "households": {str(v): rows[v].household_id for v in sorted(present_ids)},
             "voters": len(voters),
             "tally": tally if secret else None,
             "votes": None if secret else {str(k): v for k, v in votes.items()},
@@ -775,14 +836,24 @@ def matter_close_vote(
         validate_image_upload(register_photo)
         meeting.register_photo = register_photo
     meeting.minutes = minutes.strip()
+    opened = _open_box(meeting) if matter.ballot_mode == BallotMode.SECRET else None
     result = _close(meeting, matter, matter.village.rules)
+    if opened is not None:
+        SealedBallot.objects.filter(meeting=meeting).delete()
     matter.status = MatterStatus.RESOLVED if result["passed"] else MatterStatus.RETURNED
     matter.save()
     _record(
         actor,
         "deliberation.vote.close",
         meeting,
-        {"matter": matter.pk, "verdict": result, "frozen_sha256": meeting.frozen_hash},
+        {
+            "matter": matter.pk,
+            "verdict": result,
+            "frozen_sha256": meeting.frozen_hash,
+            "participations": meeting.participations.count(),
+            "opened_sealed_ballots": opened,
+            "ballots_sha256": ballots_sha256(meeting),
+        },
         matter,
     )
     if not result["passed"]:
@@ -793,6 +864,8 @@ def matter_close_vote(
             {"step": Step.RESOLUTION, "reason": result["explanation"]},
             matter,
         )
+    # The count writes the village's head into the township's chain.
+    audit.anchor(village=matter.village, reason="vote", actor=actor)
     return meeting
 
 
@@ -838,6 +911,8 @@ def matter_publish(*, actor, matter: Matter, text: str) -> Publication:
     matter.status = MatterStatus.PUBLISHING
     matter.current_step = Step.PUBLICATION
     matter.save()
+    # Every published resolution writes the village's head into the township's chain.
+    audit.anchor(village=matter.village, reason="resolution", actor=actor)
     return publication
 
 

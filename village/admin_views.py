@@ -156,6 +156,19 @@ CHAIN_REASONS = [
         r"last row does not match the chain head",
         gettext_lazy("最后一条与链头不符（被修改或替换）。"),
     ),
+    (
+        r"the head's seal does not match",
+        gettext_lazy("链头的密封与链不符：没有密钥的人截短了链并回拨链头，或改写了链并重算哈希。"),
+    ),
+    (r"the chain's head is not sealed", gettext_lazy("链头没有密封。")),
+    (
+        r"differs from the copy of this row's hash held in the (?P<where>.+?) \(",
+        gettext_lazy("与%(where)s保存的这一条的哈希不符：链在这一条或之前被改写并重算了哈希。"),
+    ),
+    (
+        r"chain ends at seq (?P<last>\d+) but the (?P<where>.+?) holds seq (?P<held>\d+)",
+        gettext_lazy("链止于第 %(last)s 条，%(where)s却保存着第 %(held)s 条：链被截短。"),
+    ),
 ]
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.models import APIToken
 
 from . import permissions, selectors
+from .middleware import busy_response, database_busy
 
 api = NinjaAPI(
     title="村治 Cunzhi API",
@@ -81,6 +83,15 @@ def _http_error(request, exc):
     return api.create_response(
         request, {"message": str(exc), "code": "error"}, status=exc.status_code
     )
+
+
+@api.exception_handler(OperationalError)
+def _database_error(request, exc):
+    # Ninja catches exceptions before any middleware sees them: a locked database answers 503
+    # here, the same way DatabaseBusyMiddleware answers for the web pages.
+    if database_busy(exc):
+        return busy_response(request)
+    raise exc
 
 
 # --- schemas -------------------------------------------------------------------

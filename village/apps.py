@@ -6,3 +6,6 @@ class VillageConfig(AppConfig):
     name = "village"
     verbose_name = _("村庄")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -2,19 +2,33 @@
 
 Each row's hash is SHA-256 over a canonical JSON serialisation of its content and the
 previous row's hash, so editing, deleting, inserting or reordering a row breaks the chain.
+SHA-256 alone can be recomputed by anyone who can write the database, so the chain is also
+held from outside it:
+
+- each chain's head (seq, hash) is sealed with the integrity key, which the database does not
+  hold (village/keys.py): a chain cut back with its head rewound, or rewritten with every later
+  hash recomputed, no longer matches the seal;
+- each village's head is written into its township's chain (`audit.anchor`) on every published
+  resolution and at least daily, so cutting a village's chain back below an anchor shows even
+  when an old, genuinely sealed head is put back;
+- every issued document prints the village's head and stores it (`verify_audit --against`).
 """
 
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from .models import AuditEvent, AuditHead, Township, Village
+from . import keys
+from .models import AuditEvent, AuditHead, Document, Township, Village
 
 GENESIS = "0" * 64
+ANCHOR = "audit.anchor"
+ANCHOR_EVERY = timedelta(days=1)
+SEAL_PURPOSE = "audit-head"
 
 
 def chain_key(*, village: Village | None = None, township: Township | None = None) -> str:
@@ -101,7 +115,7 @@ def record(
     )[0]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the caller's transaction, all or nothing
 def record_many(
     *, actor, events: list[Event], village: Village | None = None, township=None
 ) -> list[AuditEvent]:
@@ -114,9 +128,13 @@ def record_many(
     else:
         township_id = township.pk
     key = chain_key(village=village, township=township)
-    AuditHead.objects.get_or_create(chain=key, defaults={"seq": 0, "hash": GENESIS})
-    head = AuditHead.objects.select_for_update().get(chain=key)
     now = timezone.now()
+    head = AuditHead.objects.select_for_update().filter(chain=key).first()
+    if head is None:  # the chain's first event
+        AuditHead.objects.get_or_create(
+            chain=key, defaults={"seq": 0, "hash": GENESIS, "anchored_at": now}
+        )
+        head = AuditHead.objects.select_for_update().get(chain=key)
     actor_id = actor.pk if actor is not None else None
     actor_name = actor.get_username() if actor is not None else "system"
     rows = []
@@ -143,20 +161,99 @@ def record_many(
         prev = row.hash
         rows.append(row)
     AuditEvent.objects.bulk_create(rows)
-    AuditHead.objects.filter(chain=key).update(seq=seq, hash=prev)
+    key_id, seal = seal_head(key, seq, prev, head.anchored_seq)
+    AuditHead.objects.filter(chain=key).update(seq=seq, hash=prev, seal=seal, key_id=key_id)
     _log_to_wagtail(actor, events)
+    if village is not None and (head.anchored_at is None or now - head.anchored_at >= ANCHOR_EVERY):
+        anchor(village=village, reason="daily")
     return rows
 
 
+def _head_message(chain: str, seq: int, hash_: str, anchored_seq: int) -> str:
+    return f"{chain}\n{seq}\n{hash_}\n{anchored_seq}"
+
+
+def seal_head(chain: str, seq: int, hash_: str, anchored_seq: int = 0) -> tuple[str, str]:
+    """(key id, seal) of a chain's head — and of the seq last anchored in the township's
+    chain, so that anchor cannot be forgotten quietly — under the integrity key."""
+    return keys.seal(SEAL_PURPOSE, _head_message(chain, seq, hash_, anchored_seq))
+
+
+def head_seal_ok(head: AuditHead) -> bool:
+    return keys.seal_ok(
+        SEAL_PURPOSE,
+        _head_message(head.chain, head.seq, head.hash, head.anchored_seq),
+        key_id=head.key_id,
+        mac=head.seal,
+    )
+
+
+@transaction.atomic
+def anchor(*, village: Village, reason: str, actor=None) -> AuditEvent | None:
+    """Write the village chain's head into the township's chain (a township-level anchor)."""
+    key = chain_key(village=village)
+    head = AuditHead.objects.select_for_update().filter(chain=key).first()
+    if head is None or head.seq == 0:
+        return None
+    event = record(
+        actor=actor,
+        action=ANCHOR,
+        obj=village,
+        payload={"chain": key, "seq": head.seq, "hash": head.hash, "reason": reason},
+        township=village.township,
+    )
+    key_id, seal = seal_head(key, head.seq, head.hash, head.seq)
+    AuditHead.objects.filter(chain=key).update(
+        anchored_at=event.created_at, anchored_seq=head.seq, seal=seal, key_id=key_id
+    )
+    return event
+
+
+def anchor_all(*, reason: str = "daily") -> int:
+    """Anchor every village whose head moved since its last anchor (cron: `anchor_audit`)."""
+    anchored = {}
+    for event in AuditEvent.objects.filter(action=ANCHOR).order_by("chain", "seq"):
+        anchored[event.payload.get("chain")] = event.payload.get("seq")
+    count = 0
+    for village in Village.objects.select_related("township"):
+        head = head_of(village)
+        if head is not None and head.seq and anchored.get(head.chain) != head.seq:
+            anchor(village=village, reason=reason)
+            count += 1
+    return count
+
+
 def _log_to_wagtail(actor, events: list[Event]) -> None:
-    """Mirror events in Wagtail's log so they appear in the admin's history reports."""
-    from wagtail.log_actions import log
+    """Mirror events in Wagtail's log so they appear in the admin's history reports. Entries
+    for plain models are written in one INSERT: Wagtail's own `log()` runs `full_clean()` on
+    each, which asks the database whether the content type and the user exist — three queries
+    per event on every vote, for rows whose keys this transaction already holds."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.log_actions import get_active_log_context, log, registry
+    from wagtail.models import ModelLogEntry
 
     from .log_actions import is_registered
 
+    entries = []
     for event in events:
-        if is_registered(event.action):
+        if not is_registered(event.action):
+            continue
+        if registry.get_log_model_for_instance(event.obj) is not ModelLogEntry:
             log(instance=event.obj, action=event.action, user=actor, data=event.payload)
+            continue
+        entries.append(
+            ModelLogEntry(
+                content_type=ContentType.objects.get_for_model(event.obj, for_concrete_model=False),
+                object_id=str(event.obj.pk),
+                label=str(event.obj) or f"{event.obj.__class__.__name__} object ({event.obj.pk})",
+                action=event.action,
+                timestamp=timezone.now(),
+                data=event.payload,
+                user=actor or get_active_log_context().user,
+                uuid=get_active_log_context().uuid,
+            )
+        )
+    ModelLogEntry.objects.bulk_create(entries)
 
 
 @dataclass
@@ -171,8 +268,48 @@ class ChainProblem:
         return f"chain {self.chain}: {where}: {self.reason}"
 
 
-def verify_chain(key: str) -> ChainProblem | None:
-    """Recompute one chain; return the first bad row, or None when intact."""
+@dataclass(frozen=True)
+class Witness:
+    """A (seq, hash) of a chain held somewhere else: a township anchor or an issued document."""
+
+    seq: int
+    hash: str
+    where: str
+
+
+def witnesses(key: str | None = None) -> dict[str, list[Witness]]:
+    """Every copy of a village chain's head held outside that chain, by chain key."""
+    found: dict[str, list[Witness]] = {}
+    anchors = AuditEvent.objects.filter(action=ANCHOR)
+    if key is not None:
+        anchors = anchors.filter(payload__chain=key)
+    for event in anchors.order_by("chain", "seq"):
+        chain = event.payload.get("chain")
+        found.setdefault(chain, []).append(
+            Witness(
+                int(event.payload.get("seq", 0)),
+                str(event.payload.get("hash", "")),
+                f"township anchor {event.chain}#{event.seq}",
+            )
+        )
+    documents = Document.objects.filter(audit_seq__gt=0)
+    if key is not None:
+        documents = documents.filter(village_id=int(key[1:]) if key[:1] == "v" else -1)
+    for doc in documents.only("code", "village_id", "audit_seq", "audit_hash"):
+        found.setdefault(f"v{doc.village_id}", []).append(
+            Witness(doc.audit_seq, doc.audit_hash, f"document {doc.code}")
+        )
+    return found
+
+
+def verify_chain(key: str, witnessed: list[Witness] | None = None) -> ChainProblem | None:
+    """Recompute one chain; return the first bad row, or None when intact. `witnessed` are
+    copies of its head held elsewhere (defaults to all of them)."""
+    if witnessed is None:
+        witnessed = witnesses(key).get(key, [])
+    by_seq: dict[int, list[Witness]] = {}
+    for witness in witnessed:
+        by_seq.setdefault(witness.seq, []).append(witness)
     expected_seq, prev = 1, GENESIS
     before_prev, prev_row = GENESIS, None
     last_hash, last_seq = GENESIS, 0
@@ -204,9 +341,28 @@ def verify_chain(key: str) -> ChainProblem | None:
             )
         if _row_hash(row) != row.hash:
             return ChainProblem(key, row.seq, row.pk, "content does not match its hash (edited)")
+        for witness in by_seq.get(row.seq, ()):
+            if witness.hash != row.hash:
+                return ChainProblem(
+                    key,
+                    row.seq,
+                    row.pk,
+                    f"differs from the copy of this row's hash held in the {witness.where} "
+                    "(the chain was rewritten at or before this row, its hashes recomputed)",
+                )
         before_prev, prev, prev_row = prev, row.hash, row
         expected_seq += 1
         last_hash, last_seq = row.hash, row.seq
+    beyond = [w for w in witnessed if w.seq > last_seq]
+    if beyond:
+        witness = max(beyond, key=lambda w: w.seq)
+        return ChainProblem(
+            key,
+            last_seq + 1,
+            None,
+            f"chain ends at seq {last_seq} but the {witness.where} holds seq {witness.seq}: "
+            "cut back (rows deleted)",
+        )
     head = AuditHead.objects.filter(chain=key).first()
     if head is None:
         if last_seq:
@@ -234,18 +390,65 @@ def verify_chain(key: str) -> ChainProblem | None:
             prev_row.pk if prev_row else None,
             "last row does not match the chain head (edited or replaced)",
         )
+    anchors = {w.seq for w in witnessed if w.where.startswith("township anchor")}
+    if head.anchored_seq and head.anchored_seq not in anchors:
+        return ChainProblem(
+            key,
+            head.anchored_seq,
+            None,
+            f"the township chain no longer holds the anchor of seq {head.anchored_seq} "
+            "(the township's chain was cut back or deleted)",
+        )
+    if last_seq and not head_seal_ok(head):
+        return ChainProblem(
+            key,
+            last_seq,
+            prev_row.pk if prev_row else None,
+            "the head's seal does not match: the chain was cut back with its head rewound, or "
+            "rewritten with its hashes recomputed, by someone without the integrity key"
+            if head.seal
+            else "the chain's head is not sealed",
+        )
     return None
 
 
 def verify_all() -> list[ChainProblem]:
-    keys = set(AuditEvent.objects.values_list("chain", flat=True).distinct())
-    keys |= set(AuditHead.objects.values_list("chain", flat=True))
+    chains = set(AuditEvent.objects.values_list("chain", flat=True).distinct())
+    chains |= set(AuditHead.objects.values_list("chain", flat=True))
+    held = witnesses()
+    chains |= set(held)
     problems = []
-    for key in sorted(keys):
-        problem = verify_chain(key)
+    for key in sorted(chains):
+        problem = verify_chain(key, held.get(key, []))
         if problem:
             problems.append(problem)
     return problems
+
+
+def verify_against(
+    document: Document, *, seq: int | None = None, hash_: str | None = None
+) -> ChainProblem | None:
+    """Check a village's chain against the head printed on one issued document: the stored
+    file must be the one issued, and the chain must still hold that head's row unchanged.
+    `seq`/`hash_`: the head as read off the paper, which no database access can change;
+    without them, the copy stored with the document."""
+    key = chain_key(village=document.village)
+    with document.file.open("rb") as f:
+        if hashlib.sha256(f.read()).hexdigest() != document.sha256:
+            return ChainProblem(key, None, None, f"document {document.code}: stored file differs")
+    if seq is None:
+        seq, hash_ = document.audit_seq, document.audit_hash
+    elif (seq, hash_) != (document.audit_seq, document.audit_hash):
+        return ChainProblem(
+            key,
+            seq,
+            None,
+            f"document {document.code}: the head stored with it (seq {document.audit_seq}) is "
+            f"not the one printed on it (seq {seq}): the document's record was changed",
+        )
+    if not seq:
+        return verify_chain(key, [])
+    return verify_chain(key, [Witness(seq, hash_, f"document {document.code}")])
 
 
 def head_of(village: Village) -> AuditHead | None:

@@ -117,3 +117,20 @@ def resolutions(village) -> list[Resolution]:
     for lister in _RESOLUTION_LISTERS:
         found.extend(lister(village))
     return found
+
+
+_RECOUNTS: list = []
+
+
+def register_recount(recount) -> None:
+    """`recount()` recounts an app's stored votes and returns a list of problems, each a
+    sentence naming the meeting (or list) whose stored result no longer agrees; `verify_audit`
+    runs every registered recount."""
+    _RECOUNTS.append(recount)
+
+
+def recount_problems() -> list[str]:
+    problems = []
+    for recount in _RECOUNTS:
+        problems.extend(recount())
+    return problems

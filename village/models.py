@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from . import statute
+
 # ---------------------------------------------------------------------------
 # Township and village
 # ---------------------------------------------------------------------------
@@ -202,7 +204,7 @@ class RuleSet(models.Model):
         verbose_name_plural = _("议事规则")
         constraints = [
             models.CheckConstraint(
-                condition=Q(adult_age__gte=16) & Q(adult_age__lte=21), name="ruleset_adult_age"
+                condition=Q(adult_age__gte=18) & Q(adult_age__lte=21), name="ruleset_adult_age"
             ),
             models.CheckConstraint(
                 condition=Q(resolution_publication_days__gte=1)
@@ -214,6 +216,14 @@ class RuleSet(models.Model):
 
     def __str__(self):
         return f"{self.village} · {self._meta.verbose_name}"
+
+    def clean(self):
+        # Stricter than the statute is allowed, looser never (village/statute.py).
+        errors = statute.violations(self)
+        if errors:
+            raise ValidationError(
+                {key: ValidationError(text, code="below_statute") for key, text in errors.items()}
+            )
 
     def threshold(self, key: str) -> Threshold:
         return Threshold(getattr(self, key))
@@ -679,11 +689,19 @@ class AuditEvent(models.Model):
 
 class AuditHead(models.Model):
     """The last sequence number and hash of each chain: the row locked while appending, and
-    the witness that catches a deleted tail."""
+    the witness that catches a deleted tail. `seal` is an HMAC of (chain, seq, hash) under the
+    integrity key kept outside the database (village/keys.py), so a head rewound or rewritten
+    with database access alone no longer matches its seal; database triggers refuse to move a
+    head backwards or delete it. `anchored_at`/`anchored_seq`: when and at which seq the head
+    was last written into the township's chain (sealed with the head)."""
 
     chain = models.CharField(max_length=20, primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+    seal = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=12, blank=True)
+    anchored_at = models.DateTimeField(null=True, blank=True)
+    anchored_seq = models.PositiveBigIntegerField(default=0)
 
     def __str__(self):
         return f"{self.chain}@{self.seq}"
@@ -735,6 +753,9 @@ class Document(models.Model):
     )
     issued_by_name = models.CharField(_("签发人"), max_length=100)
     issued_at = models.DateTimeField(_("签发时间"))
+    # The village chain's head printed on the document (`verify_audit --against CODE`).
+    audit_seq = models.PositiveBigIntegerField(_("审计链序号"), null=True, blank=True)
+    audit_hash = models.CharField(_("审计链头"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("文书")

@@ -105,8 +105,9 @@ def roles_of(user) -> Roles:
     if cached and cached[0] == today:
         return cached[1]
     roles = Roles()
-    villager = Villager.objects.filter(user=user).only("id", "village_id", "household_id", "status")
-    villager = villager.first()
+    villager = Villager.objects.filter(user=user).select_related("village").first()
+    # Kept for the request: services ask "which villager is this user" right after.
+    user._cunzhi_villager = (today, villager)
     if villager is not None:
         roles.household_id = villager.household_id
         roles.home_village_id = villager.village_id
@@ -129,8 +130,21 @@ def roles_of(user) -> Roles:
 
 
 def forget_roles(user) -> None:
-    if hasattr(user, "_cunzhi_roles"):
-        del user._cunzhi_roles
+    for attribute in ("_cunzhi_roles", "_cunzhi_villager"):
+        if hasattr(user, attribute):
+            delattr(user, attribute)
+
+
+def villager_of(user) -> Villager | None:
+    """The villager record of a signed-in user (read with their roles, once per request)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_cunzhi_villager", None)
+    if cached and cached[0] == timezone.localdate():
+        return cached[1]
+    villager = Villager.objects.filter(user=user).select_related("village").first()
+    user._cunzhi_villager = (timezone.localdate(), villager)
+    return villager
 
 
 def _village_of(target) -> Village | None:

@@ -32,6 +32,7 @@ from deliberation.models import (
     Meeting,
     Origin,
     Publication,
+    SealedBallot,
     Step,
 )
 from tests.browser.conftest import assert_fits_phone
@@ -420,11 +421,13 @@ def test_villager_casts_a_secret_vote_and_sees_the_receipt_once(page, shot):
     code = page.get_by_test_id("receipt-code")
     expect(code).to_have_text(re.compile(r"^[2-9A-HJKMNP-Z]{10}$"))
     expect(receipt.locator("code.hash")).to_have_text(matter.frozen_hash)
-    ballot = Ballot.cast.get(meeting__matter=matter, receipt=code.inner_text())
-    assert (ballot.voter_id, ballot.choice) == (None, "no")
+    receipt_code = code.inner_text()
+    # Until the count the vote is sealed: nothing stored reads as a choice.
+    assert not Ballot.cast.filter(meeting__matter=matter, meeting__step=Step.RESOLUTION).exists()
+    assert SealedBallot.objects.filter(meeting__matter=matter).count() == 1
     sessions = [json.dumps(s.get_decoded(), ensure_ascii=False) for s in Session.objects.all()]
     assert sessions
-    assert not [s for s in sessions if "反对" in s or '"no"' in s or ballot.receipt in s]
+    assert not [s for s in sessions if "反对" in s or '"no"' in s or receipt_code in s]
     assert_fits_phone(page)
     shot(page, "receipt")
 
@@ -432,6 +435,19 @@ def test_villager_casts_a_secret_vote_and_sees_the_receipt_once(page, shot):
     expect(page.get_by_text("您已经投过票了。")).to_be_visible()
     expect(page.get_by_test_id("receipt")).to_have_count(0)
     expect(page.get_by_role("button", name="确认投票")).to_have_count(0)
+
+    # Counted after the window: the villager finds the receipt in the published list.
+    closes = Meeting.objects.get(matter=matter, step=Step.RESOLUTION).vote_closes_at
+    with travel(closes + timedelta(minutes=5)):
+        services.matter_close_vote(actor=people["s"].user, matter=matter, minutes="当场计票。")
+    page.goto(f"/matters/{matter.pk}/")
+    mine = page.locator("ul.receipts li", has_text=receipt_code)
+    expect(mine).to_have_count(1)
+    expect(mine).to_contain_text("反对")
+    assert_fits_phone(page)
+    shot(page, "receipt-list")
+    ballot = Ballot.cast.get(meeting__matter=matter, receipt=receipt_code)
+    assert (ballot.voter_id, ballot.choice) == (None, "no")
 
 
 def test_inspector_reads_compliant_and_rule_breaking_trails(page, shot):

@@ -7,15 +7,24 @@ a minor and a villager who moved out.
 """
 
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from unittest import mock
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from deliberation import services
 from deliberation.models import BallotMode, Category, DecidingBody, Origin
-from tests.factories import TownshipMembershipFactory, UserFactory, deliberation_village
+from tests.factories import (
+    PASSWORD,
+    TownshipMembershipFactory,
+    UserFactory,
+    deliberation_village,
+    make_id_number,
+)
+from village.models import Villager
 
 
 @contextmanager
@@ -204,3 +213,27 @@ def foreign_inspector(foreign):
         user=UserFactory(username="foreign-inspector"),
         start=timezone.localdate() - timedelta(days=30),
     ).user
+
+
+def many_villagers(world, n):
+    """`n` more adult villagers with logins, spread over the village's households."""
+    User = get_user_model()
+    password = make_password(PASSWORD)
+    users = User.objects.bulk_create(
+        [User(username=f"voter{i:03d}", password=password) for i in range(n)]
+    )
+    villagers = []
+    for i, user in enumerate(users):
+        birth = date(1950 + i % 50, 1 + i % 12, 1 + i % 28)
+        villagers.append(
+            Villager(
+                village=world.village,
+                household=world.households[i % len(world.households)],
+                name=f"投票人{i:03d}",
+                id_number=make_id_number(birth, male=i % 2 == 0),
+                birth_date=birth,
+                gender="m" if i % 2 == 0 else "f",
+                user=user,
+            )
+        )
+    return Villager.objects.bulk_create(villagers)

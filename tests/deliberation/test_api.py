@@ -149,6 +149,29 @@ def test_a_vote_returns_a_receipt_bound_to_the_frozen_fingerprint(api, people, v
     assert api.get(f"/matters/{voting.pk}", people["r1"].user).json()["has_voted"] is True
 
 
+def test_may_vote_only_on_the_list_while_the_window_is_open_and_not_yet_voted(
+    api, people, voting, proc
+):
+    def may_vote(label):
+        listed = {m["id"]: m for m in api.get("/matters", people[label].user).json()}
+        detail = api.get(f"/matters/{voting.pk}", people[label].user).json()
+        assert listed[voting.pk]["may_vote"] is detail["may_vote"]
+        return detail["may_vote"]
+
+    # A representatives' meeting: r1 is on its list, x3 (a plain villager) is not — and would
+    # be told "not on the list" after following a "vote" invitation.
+    assert may_vote("r1") is True
+    assert may_vote("x3") is False
+    refused = api.post(f"/matters/{voting.pk}/vote", people["x3"].user, {"choice": "yes"})
+    assert refused.status_code == 403
+    voted = api.post(f"/matters/{voting.pk}/vote", people["r1"].user, {"choice": "no"})
+    assert voted.status_code == 200
+    assert may_vote("r1") is False  # voted
+    assert may_vote("r2") is True
+    with proc.after_window(voting):
+        assert may_vote("r2") is False  # the window is over
+
+
 def test_a_second_vote_gets_400_with_a_message(api, people, voting):
     api.post(f"/matters/{voting.pk}/vote", people["r1"].user, {"choice": "yes"})
     response = api.post(f"/matters/{voting.pk}/vote", people["r1"].user, {"choice": "no"})
@@ -348,8 +371,10 @@ def _public_matters(proc, world, n):
             proc.vote(matter, world.people["r1"])
 
 
-LIST_QUERIES = 9  # token, matters, meetings, versions, the voted set, villager, roles (3)
-DETAIL_QUERIES = 11  # token, matter, meetings, publications, versions, updates, roles, voted
+# token, matters, meetings, versions, the voted and listed sets, villager, roles (3)
+LIST_QUERIES = 10
+# token, matter, meetings, publications, versions, updates, roles, voted, listed
+DETAIL_QUERIES = 12
 
 
 @pytest.mark.parametrize("n", [2, 10])

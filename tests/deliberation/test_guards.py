@@ -1,7 +1,8 @@
 """What the procedure recorded stays as recorded below the application too: raw SQL through the
 application's connection can delete nothing of the procedure, cannot change a cast ballot or a
 participation, and cannot rewrite an objection or its answer (migration 0004, SQLite and
-PostgreSQL)."""
+PostgreSQL); nothing can be added to a closed meeting's vote, and a sealed secret ballot neither
+changes nor goes before the count (migration 0005)."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -17,7 +18,9 @@ from deliberation.models import (
     Objection,
     Participation,
     Publication,
+    SealedBallot,
 )
+from village.models import Villager
 
 
 def raw(sql, params=()):
@@ -71,17 +74,47 @@ def test_a_cast_ballot_cannot_be_changed(objected):
     assert Ballot.objects.get(pk=ballot.pk).choice == ballot.choice
 
 
-def test_a_secret_vote_still_fills_a_blank_and_the_filled_one_stays(world, proc):
+def test_a_sealed_ballot_can_neither_change_nor_go_before_the_count(world, proc):
     matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
-    voters = world.representatives_body[:3]
-    for person in voters:
-        proc.vote(matter, person, "yes")  # each vote rewrites the box: allowed
+    for person in world.representatives_body[:3]:
+        proc.vote(matter, person, "yes")
     meeting = services.vote_meeting(matter)
+    table = SealedBallot._meta.db_table
+    one = SealedBallot.objects.filter(meeting=meeting).first()
+    refused(f"UPDATE {table} SET sealed = sealed WHERE id = %s", [one.pk.hex])
+    refused(f"DELETE FROM {table} WHERE id = %s", [one.pk.hex])
+    assert SealedBallot.objects.filter(meeting=meeting).count() == 3
+    proc.close_vote(matter)  # the count opens the box, then empties it
+    assert not SealedBallot.objects.filter(meeting=meeting).exists()
     cast = Ballot.cast.filter(meeting=meeting)
     assert cast.count() == 3
+    refused(f"UPDATE {Ballot._meta.db_table} SET choice = 'no' WHERE id = %s", [cast[0].pk.hex])
+
+
+def test_nothing_can_be_added_to_a_closed_meetings_vote(objected, people):
+    """Ballot stuffing after the count: refused by the database, whichever table."""
+    matter, _publication, _objection = objected
+    meeting = matter.meetings.get(step=4)
+    assert meeting.status == "closed"
+    ballot = Ballot.cast.filter(meeting=meeting).first()
     refused(
-        f"UPDATE {Ballot._meta.db_table} SET choice = 'no' WHERE id = %s", [cast.first().pk.hex]
+        f"INSERT INTO {Ballot._meta.db_table} (id, meeting_id, choice, channel, text_hash)"
+        " VALUES (%s, %s, 'yes', 'hall', %s)",
+        ["0" * 32, meeting.pk, ballot.text_hash],
     )
+    voted = set(meeting.participations.values_list("voter_id", flat=True))
+    outsider = Villager.objects.filter(village=matter.village).exclude(pk__in=voted).first().pk
+    refused(
+        f"INSERT INTO {Participation._meta.db_table} (meeting_id, voter_id, channel, cast_at)"
+        " VALUES (%s, %s, 'online', %s)",
+        [meeting.pk, outsider, "2026-01-01 00:00:00"],
+    )
+    refused(
+        f"INSERT INTO {SealedBallot._meta.db_table} (id, meeting_id, key_id, sealed)"
+        " VALUES (%s, %s, 'x', %s)",
+        ["1" * 32, meeting.pk, b"forged"],
+    )
+    assert meeting.ballots.count() == Ballot.objects.filter(meeting=meeting).count()
 
 
 def test_a_participation_cannot_move_to_someone_else(objected, people):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.db import connection, models
+from django.db import models
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -23,11 +23,12 @@ from deliberation.models import (
     Objection,
     Participation,
     PublicationKind,
+    SealedBallot,
     text_sha256,
 )
 from tests.deliberation.conftest import ids, travel
 from village import audit
-from village.models import AuditEvent, Membership, RuleSet, VillageRole
+from village.models import AuditEvent, AuditHead, Membership, RuleSet, VillageRole
 
 pytestmark = pytest.mark.django_db
 
@@ -576,79 +577,55 @@ def test_ballot_and_participation_have_no_field_linking_them():
     assert "receipt" not in {f.name for f in Participation._meta.concrete_fields}
 
 
-def test_no_system_column_links_a_secret_ballot_to_its_voter(world, proc, people):
-    """Neither the physical order of the ballots (SQLite's rowid) nor the transaction that wrote
-    them (PostgreSQL's xmin) pairs voters with choices. Twelve votes: a random fill matches the
-    voting order by chance with probability (4!)³/12! ≈ 3·10⁻⁵."""
-    matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
-    voters = world.representatives_body[:12]
-    truth = {p.pk: ("yes", "no", "abstain")[i % 3] for i, p in enumerate(voters)}
-    for person in voters:
-        proc.vote(matter, person, truth[person.pk])
-    meeting = services.vote_meeting(matter)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT p.voter_id, b.choice FROM deliberation_participation p"
-                " JOIN deliberation_ballot b ON b.xmin = p.xmin AND b.meeting_id = p.meeting_id"
-                " WHERE p.meeting_id = %s AND b.choice <> ''",
-                [meeting.pk],
-            )
-            linked = dict(cursor.fetchall())
-        else:
-            cursor.execute(
-                "SELECT choice FROM deliberation_ballot WHERE meeting_id = %s AND choice <> ''"
-                " ORDER BY rowid",
-                [meeting.pk],
-            )
-            by_position = [row[0] for row in cursor.fetchall()]
-            order = meeting.participations.order_by("id").values_list("voter_id", flat=True)
-            linked = dict(zip(order, by_position, strict=True))
-    assert len(voters) == 12
-    assert linked != truth
-
-
 def test_a_secret_ballot_does_not_name_the_voter(world, proc, people):
     matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
     receipt = proc.vote(matter, people["r1"], "no")
     assert receipt["secret"] is True
     meeting = services.vote_meeting(matter)
-    ballot = Ballot.cast.get(meeting=meeting)
-    assert ballot.voter_id is None
-    assert ballot.choice == "no"
-    assert ballot.receipt == receipt["receipt"]
+    # While the vote is on, the choice is sealed: no ballot anyone can read.
+    assert not Ballot.cast.filter(meeting=meeting).exists()
+    assert SealedBallot.objects.filter(meeting=meeting).count() == 1
     participation = Participation.objects.get(meeting=meeting)
     assert participation.voter == people["r1"]
     # The audit event of a secret vote says who took part, never what they chose.
     event = AuditEvent.objects.filter(action="deliberation.vote.cast").get()
     assert set(event.payload) == {"matter", "voter", "channel"}
+    meeting = proc.close_vote(matter)
+    ballot = Ballot.cast.get(meeting=meeting)
+    assert ballot.voter_id is None
+    assert (ballot.choice, ballot.receipt) == ("no", receipt["receipt"])
 
 
-def test_secret_receipts_are_listed_without_voters(world, proc, people):
+def test_secret_receipts_are_listed_without_voters_once_counted(world, proc, people):
     matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
     receipts = {
         proc.vote(matter, people[label], choice)["receipt"]: choice
         for label, choice in [("r1", "yes"), ("r2", "no"), ("r3", "yes")]
     }
-    listed = selectors.receipts(services.vote_meeting(matter))
+    assert selectors.receipts(services.vote_meeting(matter)) == []  # nothing readable yet
+    meeting = proc.close_vote(matter)
+    listed = selectors.receipts(meeting)
     assert {row["receipt"]: row["choice"] for row in listed} == receipts
     assert all(set(row) == {"receipt", "choice"} for row in listed)
     assert [row["receipt"] for row in listed] == sorted(receipts)
 
 
-def test_a_secret_vote_fills_a_blank_from_the_box_and_rewrites_the_box(world, proc, people):
+def test_a_secret_vote_is_sealed_until_the_count_and_the_box_is_emptied_by_it(world, proc, people):
     matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
     meeting = services.vote_meeting(matter)
-    box = meeting.ballots.filter(choice="")
-    assert box.count() == meeting.should_attend  # one blank per person on the list
-    assert not box.filter(receipt__isnull=False).exists()
+    assert not meeting.ballots.exists()  # no box of blanks any more
     for label in ("r1", "r2"):
         proc.vote(matter, people[label], "yes")
-    assert box.count() == meeting.should_attend - 2
-    assert Ballot.cast.filter(meeting=meeting).count() == 2
+    proc.vote(matter, people["r3"], "abstain")
+    sealed = SealedBallot.objects.filter(meeting=meeting)
+    assert sealed.count() == 3
+    assert len({bytes(s.sealed) for s in sealed}) == 3  # two "yes" do not look alike
+    assert len({len(bytes(s.sealed)) for s in sealed}) == 1  # nor differ in length
     meeting = proc.close_vote(matter)
-    assert (meeting.yes, meeting.no, meeting.abstain) == (2, 0, 0)  # blanks are not counted
-    assert len(selectors.receipts(meeting)) == 2
+    assert (meeting.yes, meeting.no, meeting.abstain) == (2, 0, 1)
+    assert not SealedBallot.objects.filter(meeting=meeting).exists()
+    assert Ballot.cast.filter(meeting=meeting, voter__isnull=True).count() == 3
+    assert len(selectors.receipts(meeting)) == 3
 
 
 def test_secret_hall_votes_are_a_paper_tally_without_voters(world, proc, people):
@@ -1028,3 +1005,18 @@ def test_nothing_of_the_procedure_can_be_deleted(world, proc):
         Matter.objects.get(pk=matter.pk).delete()
     assert Matter.objects.filter(pk=matter.pk).exists()
     assert Meeting.objects.filter(matter=matter).count() == 4
+
+
+def test_a_published_resolution_anchors_the_village_chain_in_the_township_chain(world, proc):
+    matter = proc.to_vote()
+    proc.resolve(matter)
+    proc.publish(matter)
+    village_chain = audit.chain_key(village=world.village)
+    head = AuditHead.objects.get(chain=village_chain)
+    anchor = AuditEvent.objects.filter(
+        chain=audit.chain_key(township=world.village.township), action=audit.ANCHOR
+    ).latest("seq")
+    assert anchor.payload["chain"] == village_chain
+    assert anchor.payload["reason"] == "resolution"
+    assert (anchor.payload["seq"], anchor.payload["hash"]) == (head.seq, head.hash)
+    assert audit.verify_all() == []

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # their meetings and versions, "have I voted" for all of them at once.
 MATTER_LIST = 10
 # Token, roles, the matters with their meetings and versions, "have I voted" at once.
-API_MATTERS = 9
+API_MATTERS = 10  # + the voter-list set (may_vote)
 # + the matter with its meetings, publications, objections (and who filed them), versions and
 # updates; the vote meeting's list; the open publication.
 MATTER_PAGE = 18
@@ -37,9 +37,11 @@ ADMIN_MATTER_PUBLISHING = 24
 ADMIN_MATTER_VOTING = 23
 ATTENDANCE = 15
 # The admin matter page's reads (without the page's forms) + the village's audit chain checked,
-# its head, the matter's events.
-TRAIL = 29
-API_AUDIT = 15
+# its head, the matter's events; the copies of the head held elsewhere (township anchors,
+# documents: 2); the recount of every meeting (ballots, participations, sealed ballots,
+# attendance, events: 5).
+TRAIL = 36
+API_AUDIT = 22
 DASHBOARD = 23
 
 

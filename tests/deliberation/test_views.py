@@ -7,7 +7,7 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from deliberation import services
-from deliberation.models import Ballot, BallotMode
+from deliberation.models import Ballot, BallotMode, SealedBallot
 
 
 def sessions_text() -> str:
@@ -21,27 +21,30 @@ def test_a_secret_web_vote_keeps_nothing_of_the_choice_in_the_sessions(client, p
     client.force_login(voter.user)
     response = client.post(reverse("deliberation:vote", args=[matter.pk]), {"choice": "abstain"})
 
-    # Nothing in django_session leads from the voter to the choice: neither the choice nor the
-    # receipt code, which the published receipt list pairs with the choice.
-    ballot = Ballot.cast.get(meeting__matter=matter, voter__isnull=True)
-    assert ballot.voter_id is None and ballot.choice == "abstain"
-    assert Session.objects.exists()
-    stored = sessions_text()
-    for trace in ("abstain", "弃权", ballot.receipt, "receipt"):
-        assert trace not in stored, trace
-
     # The receipt is shown in the answer to the vote itself, with the choice, once.
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-testid="receipt"' in page
     assert "投票成功" in page and "弃权" in page
-    assert ballot.receipt in page
+    code = re.search(r'data-testid="receipt-code">(\w+)<', page).group(1)
     assert "no-store" in response["Cache-Control"]
 
+    # Nothing in django_session leads from the voter to the choice: neither the choice nor the
+    # receipt code, which the published receipt list pairs with the choice.
+    assert Session.objects.exists()
+    stored = sessions_text()
+    for trace in ("abstain", "弃权", code, "receipt"):
+        assert trace not in stored, trace
     # Coming back later: voted, no receipt to show again.
     again = client.get(reverse("deliberation:matter", args=[matter.pk])).content.decode()
     assert "您已经投过票了。" in again
     assert 'data-testid="receipt"' not in again
+
+    # The vote is sealed until the count; then it is an anonymous ballot with that receipt.
+    assert SealedBallot.objects.filter(meeting__matter=matter).count() == 1
+    proc.close_vote(matter)
+    ballot = Ballot.cast.get(meeting__matter=matter, voter__isnull=True)
+    assert (ballot.choice, ballot.receipt) == ("abstain", code)
 
 
 def test_an_open_web_vote_shows_its_receipt_after_the_redirect(client, proc, people):
@@ -68,7 +71,7 @@ def test_a_refused_secret_vote_is_an_error_message_and_no_receipt(client, proc, 
     page = response.content.decode()
     assert "每人每次表决只能投一票" in page
     assert 'data-testid="receipt"' not in page
-    assert Ballot.cast.filter(meeting__matter=matter, meeting__step=4).count() == 1
+    assert SealedBallot.objects.filter(meeting__matter=matter).count() == 1
 
 
 def test_the_receipt_list_names_each_choice_in_chinese(client, proc, people):

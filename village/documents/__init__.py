@@ -126,6 +126,8 @@ def issue(
         issued_by=actor,
         issued_by_name=issuer[:100],
         issued_at=now,
+        audit_seq=facts["audit_seq"],
+        audit_hash=facts["audit_head"],
     )
     document.file.save(f"{code}.pdf", ContentFile(rendered.pdf), save=False)
     document.save()
@@ -141,6 +143,7 @@ def issue(
             "sha256": document.sha256,
             "pages": rendered.pages,
             "subject": f"{document.subject_type}:{document.subject_id}",
+            "audit_head": {"seq": facts["audit_seq"], "hash": facts["audit_head"]},
         },
     )
     return document

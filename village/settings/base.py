@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # A write that met a locked database answers 503 + Retry-After, not a 500.
+    "village.middleware.DatabaseBusyMiddleware",
     # Last, so a lock-out response wins over whatever the view returned.
     "axes.middleware.AxesMiddleware",
 ]
@@ -89,12 +91,22 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        # With DB_CONN_MAX_AGE > 0, a connection the server dropped is replaced, not a 500.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite = DATABASES["default"].setdefault("OPTIONS", {})
     # Wait for a concurrent writer instead of failing at once.
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    _sqlite.setdefault("timeout", 20)
+    # Every transaction takes the write lock at BEGIN, so it waits (up to the timeout) for the
+    # writer ahead; one that read first and wrote later could not upgrade under WAL and would
+    # fail at once with "database is locked", whatever the timeout.
+    _sqlite.setdefault("transaction_mode", "IMMEDIATE")
+    # WAL: readers never wait for the writer. synchronous=FULL keeps it durable across a power
+    # cut: a vote whose receipt was shown is on disk (NORMAL could lose the last commits).
+    # In-memory test databases answer "memory" to the first pragma and ignore it.
+    _sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -174,6 +186,14 @@ else:
     }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The integrity key (village/keys.py): seals each audit chain's head and the secret ballot box.
+# It must live outside the database — from the environment; production refuses to start without
+# it, development generates one into var/audit.key. Retired keys stay listed to verify old seals.
+CUNZHI_AUDIT_KEY = os.environ.get("CUNZHI_AUDIT_KEY", "")
+CUNZHI_AUDIT_OLD_KEYS = [
+    k.strip() for k in os.environ.get("CUNZHI_AUDIT_OLD_KEYS", "").split(",") if k.strip()
+]
 
 CUNZHI_ACTIVATION_CODE_DAYS = 14
 CUNZHI_API_TOKEN_NAME = "cunzhi-app"

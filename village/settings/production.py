@@ -2,10 +2,20 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+if len(CUNZHI_AUDIT_KEY) < 32:  # noqa: F405
+    raise ImproperlyConfigured(
+        "CUNZHI_AUDIT_KEY is not set (or shorter than 32 characters). It seals the audit chain "
+        "and the secret ballot box and must be kept outside the database: generate one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`, keep it in the "
+        "server's environment and in a safe place apart from the database backups "
+        "(docs/core.md, Key rotation)."
+    )
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
