@@ -169,7 +169,24 @@ CHAIN_REASONS = [
         r"chain ends at seq (?P<last>\d+) but the (?P<where>.+?) holds seq (?P<held>\d+)",
         gettext_lazy("链止于第 %(last)s 条，%(where)s却保存着第 %(held)s 条：链被截短。"),
     ),
+    (
+        r"the township chain no longer holds the anchor of seq (?P<seq>\d+)",
+        gettext_lazy("乡镇审计链中已没有第 %(seq)s 条的锚定记录：乡镇审计链被截短或删除。"),
+    ),
 ]
+# Where a copy of a head is held, as the reasons above name it.
+WITNESSES = [
+    (r"township anchor (?P<ref>\S+)", gettext_lazy("乡镇审计链锚定记录 %(ref)s ")),
+    (r"document (?P<ref>\S+)", gettext_lazy("文书 %(ref)s ")),
+]
+
+
+def _witness_text(where: str) -> str:
+    for pattern, message in WITNESSES:
+        match = re.fullmatch(pattern, where)
+        if match:
+            return message % match.groupdict()
+    return where
 
 
 def chain_problem_text(problem: audit.ChainProblem) -> str:
@@ -177,7 +194,10 @@ def chain_problem_text(problem: audit.ChainProblem) -> str:
     for pattern, message in CHAIN_REASONS:
         match = re.match(pattern, problem.reason)
         if match:
-            reason = message % match.groupdict()
+            found = match.groupdict()
+            if "where" in found:
+                found["where"] = _witness_text(found["where"])
+            reason = message % found
             break
     else:
         reason = problem.reason  # a reason not listed above: as verify_audit words it

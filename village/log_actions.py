@@ -21,6 +21,7 @@ ACTIONS: dict[str, object] = {
     "village.township.create": _("新建乡镇"),
     "village.account.create": _("开通账号"),
     "village.document.issue": _("签发文书"),
+    "audit.anchor": _("村审计链头写入乡镇审计链（锚定）"),
 }
 
 

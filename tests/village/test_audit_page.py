@@ -180,3 +180,33 @@ def test_audit_page_queries_do_not_grow_with_events(chain, w, client, django_ass
     with django_assert_num_queries(len(first.captured_queries)):
         html = client.get(URL).content.decode()
     assert _recent(html).count("新建户") == 15
+
+
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        (
+            "the head's seal does not match: the chain was cut back with its head rewound, or "
+            "rewritten with its hashes recomputed, by someone without the integrity key",
+            "链头的密封与链不符",
+        ),
+        (
+            "differs from the copy of this row's hash held in the township anchor t3#7 (the chain "
+            "was rewritten at or before this row, its hashes recomputed)",
+            "与乡镇审计链锚定记录 t3#7 保存的这一条的哈希不符",
+        ),
+        (
+            "chain ends at seq 3 but the document ABCD2345EF holds seq 5: cut back (rows deleted)",
+            "链止于第 3 条，文书 ABCD2345EF 却保存着第 5 条：链被截短。",
+        ),
+        (
+            "the township chain no longer holds the anchor of seq 5 (the township's chain was cut "
+            "back or deleted)",
+            "乡镇审计链中已没有第 5 条的锚定记录",
+        ),
+    ],
+)
+def test_the_sealed_chain_problems_read_in_chinese(reason, expected):
+    from village.admin_views import chain_problem_text
+
+    assert expected in chain_problem_text(audit.ChainProblem("v1", 5, None, reason))
