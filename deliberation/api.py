@@ -257,7 +257,9 @@ def matter(request, matter_id: int):
     response={200: ReceiptOut, 400: Message, 403: Message, 404: Message},
 )
 def vote(request, matter_id: int, payload: VoteIn):
-    m = _get(request, matter_id)
+    m = selectors.visible_matter(request.user, matter_id)
+    if m is None:
+        raise Http404
     return services.vote_cast(actor=request.user, matter=m, choice=payload.choice)
 
 

@@ -44,7 +44,7 @@ class DeliberationConfig(AppConfig):
             "deliberation.suggestion.answer": _("答复村民说事"),
             "deliberation.suggestion.adopt": _("村民说事转为议题"),
         }.items():
-            log_actions.register(action, label)
+            log_actions.register(action, label, mirror=action != "deliberation.vote.cast")
         publications.register("resolution", _("决议公开"), selectors.published_resolutions)
         publications.register("result", _("实施结果公开"), selectors.published_results)
 

@@ -63,6 +63,13 @@ def may_see(user, matter: Matter) -> bool:
     return public and permissions.can(user, "matter.view_public", matter.village)
 
 
+def visible_matter(user, matter_id: int) -> Matter | None:
+    """The matter's row alone, if `user` may see it: what a vote needs, one query (the roles it
+    reads are kept for the request) — not the meetings, publications and versions a page shows."""
+    matter = Matter.objects.select_related("village").filter(pk=matter_id).first()
+    return matter if matter is not None and may_see(user, matter) else None
+
+
 def may_follow(user, matter: Matter) -> bool:
     """The villager whose 村民说事 the matter was adopted from follows it before villagers in
     general see it: its status, its steps and what has been published, never its drafts.

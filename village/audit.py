@@ -232,11 +232,11 @@ def _log_to_wagtail(actor, events: list[Event]) -> None:
     from wagtail.log_actions import get_active_log_context, log, registry
     from wagtail.models import ModelLogEntry
 
-    from .log_actions import is_registered
+    from .log_actions import is_mirrored
 
     entries = []
     for event in events:
-        if not is_registered(event.action):
+        if not is_mirrored(event.action):
             continue
         if registry.get_log_model_for_instance(event.obj) is not ModelLogEntry:
             log(instance=event.obj, action=event.action, user=actor, data=event.payload)

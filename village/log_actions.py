@@ -25,9 +25,20 @@ ACTIONS: dict[str, object] = {
 }
 
 
-def register(action: str, label) -> None:
+# Named like the others but not copied into Wagtail's log: one row per villager's vote is noise
+# in the admin's history reports and costs every vote a write; the audit chain has each one.
+NOT_MIRRORED: set[str] = set()
+
+
+def register(action: str, label, *, mirror: bool = True) -> None:
     ACTIONS[action] = label
+    if not mirror:
+        NOT_MIRRORED.add(action)
 
 
 def is_registered(action: str) -> bool:
     return action in ACTIONS
+
+
+def is_mirrored(action: str) -> bool:
+    return action in ACTIONS and action not in NOT_MIRRORED

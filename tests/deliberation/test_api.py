@@ -398,3 +398,20 @@ def test_the_matter_detail_query_count_is_pinned(api, proc, world, django_assert
     with django_assert_num_queries(DETAIL_QUERIES):
         response = api.get(f"/matters/{matter.pk}", user)
     assert response.status_code == 200
+
+
+# token, matter, roles (3), meeting locked, on the list, participation, sealed ballot, chain head
+# locked, event, head sealed (a single vote is not copied into Wagtail's log), and the two
+# savepoints of the test's transaction
+VOTE_QUERIES = 14
+
+
+def test_a_secret_vote_costs_a_pinned_number_of_queries(
+    api, proc, people, django_assert_num_queries
+):
+    matter = proc.to_vote("2027年道路硬化筹资方案", ballot_mode=BallotMode.SECRET)
+    proc.vote(matter, people["r1"], "yes")  # the chain's head exists, as on a vote day
+    api.get("/me", people["r2"].user)  # the token was used before
+    with django_assert_num_queries(VOTE_QUERIES):
+        response = api.post(f"/matters/{matter.pk}/vote", people["r2"].user, {"choice": "no"})
+    assert response.status_code == 200

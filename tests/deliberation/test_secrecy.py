@@ -150,10 +150,11 @@ def test_the_chain_and_the_logs_say_who_voted_never_what(secret_vote, proc):
     text = str(close.payload)
     assert not any(r in text for r in receipts)
     # Wagtail's log of the same events and every log line written while voting.
-    logged_votes = ModelLogEntry.objects.filter(action="deliberation.vote.cast")
-    assert logged_votes.count() == VOTES
-    for entry in logged_votes:
-        assert set(entry.data) == {"matter", "voter", "channel"}
+    # Wagtail's log: single votes are not copied there (the chain has them); nothing of the
+    # vote day that is copied holds a receipt or a choice.
+    assert not ModelLogEntry.objects.filter(action="deliberation.vote.cast").exists()
+    copied = [e.data for e in ModelLogEntry.objects.filter(action__startswith="deliberation.")]
+    assert copied and not any(r in str(copied) for r in receipts)
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert not any(r in logged for r in receipts)
     assert audit.verify_all() == []
