@@ -91,3 +91,16 @@ class DatabaseBusyMiddleware:
             "database busy, answered 503: %s %s (%s)", request.method, request.path, exception
         )
         return busy_response(request)
+
+
+def server_error(request):
+    """handler500: a lock met outside a view (a middleware saving the session, say) is a busy
+    database too — 503 with Retry-After; anything else is Django's own 500 page."""
+    import sys
+
+    from django.views import defaults
+
+    exc = sys.exc_info()[1]
+    if exc is not None and database_busy(exc):
+        return busy_response(request)
+    return defaults.server_error(request)

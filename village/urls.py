@@ -36,5 +36,8 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# A database lock met outside a view answers 503 + Retry-After, not a 500 (village/middleware).
+handler500 = "village.middleware.server_error"
+
 # Wagtail serves the village sites below whatever the core does not claim.
 urlpatterns += [path("", include(wagtail_urls))]

@@ -103,3 +103,34 @@ def test_other_errors_still_propagate(client, token):
         client.get("/me/")
     # Not even an error of the driver that says "locked" outside a Django OperationalError.
     assert not database_busy(sqlite3.OperationalError("database is locked"))
+
+
+class _LockedOnTheWayOut:
+    """A middleware that meets a locked database after the view (as saving a session can)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        self.get_response(request)
+        raise OperationalError("database is locked")
+
+
+def test_a_lock_met_after_the_view_is_a_503_too(client, settings):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}._LockedOnTheWayOut"]
+    client.raise_request_exception = False
+    response = client.get("/verify/NOSUCHCODE/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+
+
+class _BrokenOnTheWayOut(_LockedOnTheWayOut):
+    def __call__(self, request):
+        self.get_response(request)
+        raise OperationalError("no such table: nothing")
+
+
+def test_any_other_error_after_the_view_stays_a_500(client, settings):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}._BrokenOnTheWayOut"]
+    client.raise_request_exception = False
+    assert client.get("/verify/NOSUCHCODE/").status_code == 500
