@@ -229,3 +229,25 @@ class TestDemo:
         call_command("verify_audit", stdout=out)
         assert "audit chain intact" in out.getvalue()
         assert demo.after_first["village.AuditEvent"] > demo.after_first["village.Villager"]
+
+    def test_a_secret_and_an_open_vote_are_open_to_every_demo_phone(self, demo):
+        """Anyone can try both kinds of vote on the demo, whatever day it was loaded."""
+        from deliberation import selectors as deliberation
+        from deliberation.models import Matter
+
+        voting = Matter.objects.filter(village__code="dongmaopu", status="voting")
+        modes = {}
+        for matter in voting:
+            meeting = deliberation.vote_meeting(matter)
+            assert meeting.window_open, matter.title
+            modes[matter.ballot_mode] = matter
+        assert set(modes) == {"secret", "open"}
+        villager = User.objects.get(username="villager").villager
+        for matter in modes.values():
+            meeting = deliberation.vote_meeting(matter)
+            assert meeting.attendance.filter(villager=villager).exists()
+            assert not meeting.participations.filter(voter=villager).exists()
+        # The secret one already holds sealed votes, and nothing of them reads as a choice.
+        secret = deliberation.vote_meeting(modes["secret"])
+        assert secret.sealed_ballots.count() == secret.participations.count() > 0
+        assert not secret.ballots.exists()
