@@ -66,8 +66,8 @@ def may_see(user, matter: Matter) -> bool:
 def visible_matter(user, matter_id: int) -> Matter | None:
     """The matter's row alone, if `user` may see it: what a vote needs, one query (the roles it
     reads are kept for the request) — not the meetings, publications and versions a page shows."""
-    matter = Matter.objects.select_related("village").filter(pk=matter_id).first()
-    return matter if matter is not None and may_see(user, matter) else None
+    found = Matter.objects.select_related("village").filter(pk=matter_id).order_by()[:1]
+    return found[0] if found and may_see(user, found[0]) else None
 
 
 def may_follow(user, matter: Matter) -> bool:

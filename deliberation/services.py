@@ -588,7 +588,7 @@ def vote_cast(*, actor, matter: Matter, choice: str) -> dict:
     voter = _villager_of(actor, matter.village)
     try:
         with transaction.atomic():
-            meeting = (
+            found = (
                 Meeting.objects.select_for_update(of=("self",))
                 .select_related("matter__village")
                 .filter(
@@ -596,8 +596,9 @@ def vote_cast(*, actor, matter: Matter, choice: str) -> dict:
                     step=Step.RESOLUTION,
                     version__number=F("matter__version"),
                 )
-                .first()
+                .order_by()[:1]  # one row: no default ordering's joins
             )
+            meeting = found[0] if found else None
             if meeting is None or not meeting.matter.can_vote():
                 raise ValidationError(_("该议题当前不在表决期。"))
             matter = meeting.matter

@@ -105,7 +105,10 @@ def roles_of(user) -> Roles:
     if cached and cached[0] == today:
         return cached[1]
     roles = Roles()
-    villager = Villager.objects.filter(user=user).select_related("village").first()
+    # Unordered: Villager's and Membership's default orderings join villages, townships and
+    # households — for one row, and on every request of a signed-in user.
+    villager = Villager.objects.filter(user=user).select_related("village").order_by()[:1]
+    villager = villager[0] if villager else None
     # Kept for the request: services ask "which villager is this user" right after.
     user._cunzhi_villager = (today, villager)
     if villager is not None:
@@ -116,12 +119,14 @@ def roles_of(user) -> Roles:
         for village_id, role in (
             Membership.objects.valid_on(today)
             .filter(villager=villager)
+            .order_by()
             .values_list("village_id", "role")
         ):
             roles.village_roles.setdefault(village_id, set()).add(role)
     for township_id, role in (
         TownshipMembership.objects.valid_on(today)
         .filter(user=user)
+        .order_by()
         .values_list("township_id", "role")
     ):
         roles.township_roles.setdefault(township_id, set()).add(role)
@@ -142,7 +147,8 @@ def villager_of(user) -> Villager | None:
     cached = getattr(user, "_cunzhi_villager", None)
     if cached and cached[0] == timezone.localdate():
         return cached[1]
-    villager = Villager.objects.filter(user=user).select_related("village").first()
+    found = Villager.objects.filter(user=user).select_related("village").order_by()[:1]
+    villager = found[0] if found else None
     user._cunzhi_villager = (timezone.localdate(), villager)
     return villager
 
