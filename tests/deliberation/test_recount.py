@@ -22,12 +22,7 @@ from deliberation.models import (
     SealedBallot,
 )
 from tests.deliberation.test_api import Api
-
-
-def sql(statement, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.rowcount
+from tests.deliberation.test_guards import raw as sql
 
 
 @contextmanager

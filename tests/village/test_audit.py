@@ -505,10 +505,11 @@ def test_the_village_head_goes_into_the_township_chain_at_least_daily(chain, w):
     verify()
 
 
-def test_verify_against_a_documents_printed_head(chain, w):
+def _issued(w):
+    """A document issued now by the secretary: it prints and stores the village's head."""
     from village import documents
 
-    document = documents.issue(
+    return documents.issue(
         actor=w["users"]["secretary"],
         village=w["own"],
         kind="notice",
@@ -517,6 +518,10 @@ def test_verify_against_a_documents_printed_head(chain, w):
         template="documents/base.html",
         context={},
     )
+
+
+def test_verify_against_a_documents_printed_head(chain, w):
+    document = _issued(w)
     assert (document.audit_seq, document.audit_hash) == (5, chain[-1].hash)
     out = io.StringIO()
     call_command("verify_audit", "--against", document.code, stdout=out)
@@ -588,18 +593,9 @@ def test_a_township_chain_deleted_with_its_anchors_is_named_by_the_village_head(
 
 
 def test_against_the_head_read_off_the_paper_catches_a_changed_document_record(chain, w):
-    from village import documents
     from village.models import Document
 
-    document = documents.issue(
-        actor=w["users"]["secretary"],
-        village=w["own"],
-        kind="notice",
-        title="测试通知",
-        subject=w["own"],
-        template="documents/base.html",
-        context={},
-    )
+    document = _issued(w)
     printed = f"{document.audit_seq}:{document.audit_hash}"
     call_command(
         "verify_audit", "--against", document.code, "--head", printed, stdout=io.StringIO()
