@@ -293,18 +293,7 @@ def build_demo(township, stdout=None):
         days,
         minutes=("支委会提议。", "两委商议同意。", "党员大会审议通过，交村民会议无记名投票表决。"),
     )
-    with clock(_at(open_day, 8)):
-        services.matter_open_vote(
-            actor=sec,
-            matter=dividend,
-            held_on=_at(open_day).date(),
-            place="村文化广场",
-            opens_at=_at(open_day, 8),
-            closes_at=now + timedelta(days=6),
-        )
-    for i, user in enumerate(voters[12:18]):
-        with clock(_at(open_day, 10) + timedelta(minutes=17 * i)):
-            services.vote_cast(actor=user, matter=dividend, choice="abstain" if i == 2 else "yes")
+    _vote(sec, dividend, village, open_day, now + timedelta(days=6), online_users=voters[12:18])
 
     # 5. A draft the committee is still preparing.
     services.matter_create(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from . import keys
@@ -211,13 +212,14 @@ def anchor(*, village: Village, reason: str, actor=None) -> AuditEvent | None:
 
 def anchor_all(*, reason: str = "daily") -> int:
     """Anchor every village whose head moved since its last anchor (cron: `anchor_audit`)."""
-    anchored = {}
-    for event in AuditEvent.objects.filter(action=ANCHOR).order_by("chain", "seq"):
-        anchored[event.payload.get("chain")] = event.payload.get("seq")
+    moved = set(
+        AuditHead.objects.filter(chain__startswith="v", seq__gt=F("anchored_seq")).values_list(
+            "chain", flat=True
+        )
+    )
     count = 0
     for village in Village.objects.select_related("township"):
-        head = head_of(village)
-        if head is not None and head.seq and anchored.get(head.chain) != head.seq:
+        if chain_key(village=village) in moved:
             anchor(village=village, reason=reason)
             count += 1
     return count

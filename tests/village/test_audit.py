@@ -502,6 +502,12 @@ def test_the_village_head_goes_into_the_township_chain_at_least_daily(chain, w):
     out = io.StringIO()
     call_command("anchor_audit", stdout=out)
     assert "anchored 0" in out.getvalue()
+    services.household_create(
+        actor=w["users"]["secretary"], village=w["own"], number="A-007", area=w["area"]
+    )
+    out = io.StringIO()
+    call_command("anchor_audit", stdout=out)
+    assert "anchored 1" in out.getvalue()
     verify()
 
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from tests.factories import VillageFactory
+from tests.village.test_web_admin import _form_data
 from village import checks, services, statute
 from village.models import (
     RULE_SOURCES,
@@ -281,16 +282,7 @@ def test_village_create_refuses_a_looser_rule_set_and_creates_no_village(townshi
 def _admin_form_data(client, rules) -> dict:
     response = client.get(f"/admin/ruleset/edit/{rules.pk}/")
     assert response.status_code == 200
-    form = response.context["form"]
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-            continue
-        data[name] = "" if value is None else value
-    return data
+    return _form_data(response.context["form"])
 
 
 @pytest.mark.parametrize(
