@@ -22,8 +22,10 @@ setup: $(STAMP)
 ## make run: install, migrate, load the demo village, serve on http://127.0.0.1:8000 (SQLite)
 run: setup
 	$(PY) manage.py migrate --noinput
+	@# Ends with the address, the admin and the demo logins (also when already loaded).
 	$(PY) manage.py load_demo
-	@# The task worker (search index, batch documents) runs beside the web server.
+	@# The task worker (search index, batch documents) runs beside the web server; its log goes
+	@# to var/tasks.log, the console shows only its warnings (village/settings/dev.py).
 	$(PY) manage.py db_worker & WORKER=$$!; trap 'kill $$WORKER' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 

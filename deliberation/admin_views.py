@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from village import documents, permissions
-from village.models import Grid, GridLevel, Household, Villager
-from village.selectors import body_members
+from village.models import Household, Villager
+from village.selectors import areas_of
 
 from . import documents as print_
 from . import selectors, services
@@ -35,8 +35,6 @@ from .models import (
     Suggestion,
 )
 
-STEP_BODY = {1: Body.BRANCH_COMMITTEE, 2: Body.TWO_COMMITTEES, 3: Body.PARTY_MEMBERS}
-
 
 def _matter(request, matter_id) -> Matter:
     try:
@@ -52,9 +50,17 @@ def _people_choices(matter):
     return Villager.objects.filter(village=matter.village).order_by("name")
 
 
+# <input type="date"> and "datetime-local" accept only ISO values; the active locale's input
+# format (zh-hans: 2026/11/27 12:30) would leave the initial values blank in the browser.
+HTML_DATE, HTML_DATETIME = "%Y-%m-%d", "%Y-%m-%dT%H:%M"
+
+
 class MeetingForm(forms.Form):
+    # Changing the date (or the joint box) reloads the should-attend list below it at once
+    # (matter.html; the list for a date: matter_page ?fragment=roster).
     held_on = forms.DateField(
-        label=gettext_lazy("会议日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("会议日期"),
+        widget=forms.DateInput(attrs={"type": "date", "data-roster-date": ""}, format=HTML_DATE),
     )
     place = forms.CharField(label=gettext_lazy("地点"), max_length=100, required=False)
     chair = forms.ModelChoiceField(
@@ -64,7 +70,10 @@ class MeetingForm(forms.Form):
         label=gettext_lazy("记录人"), queryset=Villager.objects.none(), required=False
     )
     minutes = forms.CharField(
-        label=gettext_lazy("会议纪要"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=gettext_lazy("会议纪要"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("照会议记录本填写讨论情况和表决结果；没有纪要不能保存。"),
+        error_messages={"required": services.MINUTES_REQUIRED},
     )
     observers = forms.CharField(
         label=gettext_lazy("列席人员（不计入人数，每行一人：姓名，身份）"),
@@ -72,19 +81,32 @@ class MeetingForm(forms.Form):
         required=False,
     )
     register_photo = forms.ImageField(label=gettext_lazy("签到表照片"), required=False)
-    joint = forms.BooleanField(label=gettext_lazy("与两委商议合并召开（一肩挑）"), required=False)
+    joint = forms.BooleanField(
+        label=gettext_lazy("与两委商议合并召开（一肩挑）"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"data-roster-joint": ""}),
+    )
 
     def __init__(self, *args, matter, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["chair"].queryset = people
         self.fields["recorder"].queryset = people
-        if matter.current_step != Step.BRANCH:
+        rules = matter.village.rules
+        if not (matter.current_step == Step.BRANCH and rules.allow_joint_branch_committees):
             del self.fields["joint"]
 
 
-# <input type="date"> and "datetime-local" accept only ISO values; the active locale's input
-# format (zh-hans: 2026/11/27 12:30) would leave the initial values blank in the browser.
-HTML_DATE, HTML_DATETIME = "%Y-%m-%d", "%Y-%m-%dT%H:%M"
+def _form_errors(form) -> str:
+    """Form errors as a secretary reads them: the field's label, not its name."""
+    parts = []
+    for name, errors in form.errors.items():
+        text = " ".join(str(e) for e in errors)
+        # The minutes' own message names the field and says what to write.
+        if name == "minutes" or name not in form.fields:
+            parts.append(text)
+        else:
+            parts.append(f"{form.fields[name].label}：{text}")
+    return _("请检查表单：") + "；".join(parts)
 
 
 class OpenVoteForm(forms.Form):
@@ -140,17 +162,32 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("撤回原因"), max_length=300)
 
 
-def _roster(matter, body, held_on, snapshot=None):
+def _roster(matter, body, held_on):
     """Rows of the attendance table: should-attend people with their area for the filters."""
-    if snapshot is not None:
-        people = [a.villager for a in snapshot]
-    else:
-        people = list(
-            body_members(village=matter.village, body=body, on=held_on).select_related(
-                "household__area__parent"
-            )
+    return list(
+        selectors.should_attend(matter=matter, body=body, on=held_on).select_related(
+            "household__area__parent"
         )
-    return people
+    )
+
+
+def _record_context(request, matter) -> dict:
+    """The meeting form's should-attend list for the date (and joint box) asked: the page's
+    initial one (today) and the one reloaded when the date changes."""
+    held_on = parse_date(request.GET.get("held_on") or "") or timezone.localdate()
+    joint = (
+        request.GET.get("joint") == "1"
+        and matter.current_step == Step.BRANCH
+        and matter.village.rules.allow_joint_branch_committees
+    )
+    body = selectors.meeting_body(matter.current_step, joint=joint)
+    return {
+        "roster": _roster(matter, body, held_on),
+        "held_on": held_on,
+        "joint": joint,
+        "body_label": Body(body).label,
+        "exemptions": body == Body.PARTY_MEMBERS,
+    }
 
 
 def _parse_observers(text: str) -> list[tuple[str, str]]:
@@ -188,6 +225,8 @@ def _choices(request, prefix="vote_"):
 def matter_page(request, matter_id):
     matter = _matter(request, matter_id)
     can_manage = permissions.can(request.user, "matter.manage", matter.village)
+    if request.GET.get("fragment") == "roster":
+        return _roster_fragment(request, matter, can_manage)
     trail = selectors.matter_trail(matter)
     context = {
         "matter": matter,
@@ -195,9 +234,6 @@ def matter_page(request, matter_id):
         "can_manage": can_manage,
         "steps": list(Step),
         "choices": Choice.choices,
-        "areas": Grid.objects.filter(village=matter.village, level=GridLevel.AREA).select_related(
-            "parent"
-        ),
     }
     people = _people_choices(matter)
     step = matter.current_step
@@ -205,17 +241,14 @@ def matter_page(request, matter_id):
     if can_manage:
         if matter.status in (MatterStatus.DRAFT, MatterStatus.DELIBERATING) and step <= Step.PARTY:
             action = "record"
-            held_on = parse_date(request.GET.get("held_on") or "") or timezone.localdate()
-            joint = request.GET.get("joint") == "1" and step == Step.BRANCH
-            body = Body.TWO_COMMITTEES if joint else STEP_BODY[step]
+            context.update(_record_context(request, matter))
+            # The attendance table's area filter, read only where a table is shown.
+            context["areas"] = areas_of(matter.village)
             context["form"] = MeetingForm(
-                matter=matter, people=people, initial={"held_on": held_on, "joint": joint}
+                matter=matter,
+                people=people,
+                initial={"held_on": context["held_on"], "joint": context["joint"]},
             )
-            context["roster"] = _roster(matter, services.CORE_BODY[body], held_on)
-            context["held_on"] = held_on
-            context["joint"] = joint
-            context["body_label"] = Body(body).label
-            context["exemptions"] = body == Body.PARTY_MEMBERS
         elif matter.status == MatterStatus.DELIBERATING and step == Step.RESOLUTION:
             action = "open_vote"
             now = timezone.localtime()
@@ -229,6 +262,7 @@ def matter_page(request, matter_id):
             )
         elif matter.status == MatterStatus.VOTING:
             action = "voting"
+            context["areas"] = areas_of(matter.village)
             meeting = selectors.vote_meeting(matter)
             rows = selectors.attendance_of(meeting)
             voted = set(meeting.participations.values_list("voter_id", flat=True))
@@ -273,10 +307,33 @@ def matter_page(request, matter_id):
     context.setdefault("answering", None)
     context["action"] = action
     context["can_print_resolution"] = can_manage and _has_result(matter)
+    if can_manage:
+        # The codes already issued: printing again returns them; 重新签发 replaces them.
+        issued = selectors.issued_documents(matter)
+        context["resolution_document"] = issued["resolution"]
+        for m in trail["meetings"]:
+            m["document"] = issued["meetings"].get(m["id"])
     context["can_audit"] = permissions.can(
         request.user, permissions.Action.VIEW_AUDIT, matter.village
     )
     return TemplateResponse(request, "deliberation/admin/matter.html", context)
+
+
+def _roster_fragment(request, matter, can_manage):
+    """The should-attend list alone, for the date the meeting form was just given."""
+    recording = (
+        matter.status
+        in (
+            MatterStatus.DRAFT,
+            MatterStatus.DELIBERATING,
+        )
+        and matter.current_step <= Step.PARTY
+    )
+    if not (can_manage and recording):
+        raise Http404
+    context = _record_context(request, matter)
+    context.update(choices=Choice.choices, areas=areas_of(matter.village))
+    return TemplateResponse(request, "deliberation/admin/_record_roster.html", context)
 
 
 def _back(matter, anchor=""):
@@ -299,10 +356,7 @@ def record_meeting(request, matter_id):
     permissions.require(request.user, "matter.manage", matter.village)
     form = MeetingForm(request.POST, request.FILES, matter=matter, people=_people_choices(matter))
     if not form.is_valid():
-        messages.error(
-            request,
-            _("请检查表单：") + "；".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-        )
+        messages.error(request, _form_errors(form))
         return _back(matter)
     data = form.cleaned_data
     exemptions = {}
@@ -541,6 +595,23 @@ def _has_result(matter) -> bool:
     return any(m.step == Step.RESOLUTION and m.passed is not None for m in matter.meetings.all())
 
 
+def _reissue_reason(request) -> str | None:
+    """None for a print (the document already issued, if its content is unchanged); the reason
+    given for a deliberate 重新签发 (refused by village.documents when blank)."""
+    if "reissue" not in request.POST:
+        return None
+    return request.POST.get("reason", "")
+
+
+def _issue(request, matter, build):
+    try:
+        document = build(reissue_reason=_reissue_reason(request))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return _back(matter)
+    return documents.response(document)
+
+
 @require_POST
 def print_resolution(request, matter_id):
     matter = _matter(request, matter_id)
@@ -548,7 +619,11 @@ def print_resolution(request, matter_id):
     if not _has_result(matter):
         messages.error(request, _("该议题还没有表决结果，不能打印决议。"))
         return _back(matter)
-    return documents.response(print_.resolution(actor=request.user, matter=matter))
+    return _issue(
+        request,
+        matter,
+        lambda **kw: print_.resolution(actor=request.user, matter=matter, **kw),
+    )
 
 
 @require_POST
@@ -563,7 +638,11 @@ def print_meeting(request, matter_id, meeting_id):
     if meeting.status != MeetingStatus.CLOSED:
         messages.error(request, _("会议尚未结束，不能打印会议记录。"))
         return _back(matter)
-    return documents.response(print_.meeting_record(actor=request.user, meeting=meeting))
+    return _issue(
+        request,
+        matter,
+        lambda **kw: print_.meeting_record(actor=request.user, meeting=meeting, **kw),
+    )
 
 
 def print_trail(request, matter_id):

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from village import documents, permissions
 from village.api import Message
 from village.models import Villager
+from village.money import yuan_decimal
 
 from . import documents as print_
 from . import selectors, services
@@ -53,6 +54,14 @@ class MatterOut(MatterListOut):
     vote_opens_at: datetime | None = None
     publications: list[PublicationOut]
     receipts: list[dict] | None = None
+    # An open (记名) vote's own ballot, for its voter to see again; a secret one's receipt is
+    # shown once, at the vote, and never stored against the voter.
+    my_receipt: str | None = None
+    my_choice: str | None = None
+    # Money: integer 分 as stored (stable for programs) and the same amount in 元 as an exact
+    # decimal string with two places ("80000.00"); both null when no amount was given.
+    estimated_amount_fen: int | None = None
+    estimated_amount_yuan: str | None = None
 
 
 class VoteIn(Schema):
@@ -145,6 +154,8 @@ class AuditOut(Schema):
     meetings: list[MeetingOut]
     flags: list[FlagOut]
     red_flags: list[FlagOut]
+    # "not_started" (nothing to check yet: no meeting, no publication), "passed" or "failed".
+    compliance: str
     events: list[EventOut]
     chain_ok: bool
     chain_problem: str | None
@@ -178,7 +189,7 @@ def _list_item(
     if meeting is not None and matter.can_vote() and meeting.window_open and not has_voted:
         if listed is None:
             listed = selectors.listed_meeting_ids(villager, [meeting])
-        may_vote = meeting.pk in listed
+        may_vote = selectors.may_vote(matter, meeting, voted=set(), listed=listed)
     return {
         "id": matter.pk,
         "title": matter.title,
@@ -223,13 +234,18 @@ def matters(request, status: str | None = None):
 @router.get("/matters/{matter_id}", response={200: MatterOut, 404: Message})
 def matter(request, matter_id: int):
     m = _get(request, matter_id)
-    item = _list_item(m, _villager(request.user))
+    villager = _villager(request.user)
+    item = _list_item(m, villager)
     meeting = selectors.vote_meeting(m)
     item.update(
         body=m.body,
         version=m.version,
         sha256=m.text_hash,
         frozen_sha256=m.frozen_hash or None,
+        estimated_amount_fen=m.estimated_amount_fen,
+        estimated_amount_yuan=(
+            None if m.estimated_amount_fen is None else str(yuan_decimal(m.estimated_amount_fen))
+        ),
         vote_opens_at=meeting.vote_opens_at if meeting else None,
         publications=[
             {
@@ -249,6 +265,9 @@ def matter(request, matter_id: int):
             else None
         ),
     )
+    own = selectors.own_ballot(m, meeting, villager) if item["has_voted"] else None
+    if own is not None:
+        item.update(my_receipt=own["receipt"], my_choice=own["choice"])
     return item
 
 
@@ -290,6 +309,7 @@ def matter_audit(request, matter_id: int):
         "meetings": trail["meetings"],
         "flags": [f.as_dict() for f in trail["flags"]],
         "red_flags": [f.as_dict() for f in trail["red_flags"]],
+        "compliance": trail["compliance"],
         "events": [
             {
                 "seq": e.seq,

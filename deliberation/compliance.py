@@ -254,3 +254,20 @@ def check_matter(matter: Matter) -> list[Flag]:
 
 def red_flags(matter: Matter) -> list[Flag]:
     return [f for f in check_matter(matter) if not f.ok]
+
+
+# A matter's compliance in one word, for the pages and the API (`compliance`).
+NOT_STARTED, PASSED, FAILED = "not_started", "passed", "failed"
+SUMMARIES = {
+    NOT_STARTED: gettext_lazy("尚未开始"),
+    PASSED: gettext_lazy("合规检查全部通过"),
+    FAILED: gettext_lazy("不合规"),
+}
+
+
+def summary(flags: list[Flag]) -> str:
+    """Nothing to check yet — a draft, or a new version, with no meeting and no publication —
+    is "not started", never "passed": an empty list of red flags is not a clean record."""
+    if not flags:
+        return NOT_STARTED
+    return FAILED if any(not f.ok for f in flags) else PASSED

@@ -1,12 +1,16 @@
 """Demo matters of 东毛铺村, recorded through the services on a simulated clock so that every
-record, publication window and audit event carries the date it would have had."""
+record, publication window and audit event carries the date it would have had.
+
+The story was written for 27 November 2026 (STORY_TODAY); every date moves with the day the demo
+is loaded, so the same matters are archived, returned, published and open to vote on any day."""
 
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from village.models import Village
 from village.selectors import Body as CoreBody
@@ -16,6 +20,7 @@ from . import services
 from .models import Matter
 
 TZ = ZoneInfo("Asia/Shanghai")
+STORY_TODAY = date(2026, 11, 27)
 
 
 @contextmanager
@@ -125,9 +130,19 @@ def build_demo(township, stdout=None):
     sec = User.objects.get(username="secretary")
     phones = [f"138{i:08d}" for i in range(2, 21)]
     voters = list(User.objects.filter(username__in=phones).order_by("username"))
+    now = timezone.now().astimezone(TZ).replace(microsecond=0)
+    today = now.date()
+    shift = today - STORY_TODAY
+
+    def d(day: str) -> str:
+        """A day of the story, moved to the same distance from the day of loading."""
+        return (date.fromisoformat(day) + shift).isoformat()
+
+    def ago(days: int) -> str:
+        return (today - timedelta(days=days)).isoformat()
 
     # 1. Archived with its result: the main street and lights (secret ballot, representatives).
-    with clock(_at("2026-03-02")):
+    with clock(_at(d("2026-03-02"))):
         road = services.matter_create(
             actor=sec,
             village=village,
@@ -143,42 +158,48 @@ def build_demo(township, stdout=None):
         sec,
         road,
         village,
-        ["2026-03-03", "2026-03-05", "2026-03-09"],
+        [d("2026-03-03"), d("2026-03-05"), d("2026-03-09")],
         minutes=("一致同意提议。", "两委商议，同意提交党员大会。", "党员大会审议通过。"),
     )
-    reps = _members(village, CoreBody.REPRESENTATIVES, "2026-03-12")
+    reps = _members(village, CoreBody.REPRESENTATIVES, d("2026-03-12"))
     _vote(
-        sec, road, village, "2026-03-12", _at("2026-03-12", 17), hall_yes=len(reps) - 3, hall_no=1
+        sec,
+        road,
+        village,
+        d("2026-03-12"),
+        _at(d("2026-03-12"), 17),
+        hall_yes=len(reps) - 3,
+        hall_no=1,
     )
-    with clock(_at("2026-03-12", 18)):
+    with clock(_at(d("2026-03-12"), 18)):
         services.matter_close_vote(
             actor=sec, matter=road, minutes="村民代表会议无记名投票表决，当场计票。"
         )
-    with clock(_at("2026-03-13")):
+    with clock(_at(d("2026-03-13"))):
         services.matter_publish(
             actor=sec,
             matter=road,
             text="村民代表会议表决通过《村内主干道硬化及路灯安装工程》方案，现予公开。",
         )
-    with clock(_at("2026-03-21")):
+    with clock(_at(d("2026-03-21"))):
         services.publication_close(actor=sec, matter=road)
     for day, text in [
-        ("2026-05-10", "路基平整完成，开始浇筑。"),
-        ("2026-07-02", "道路硬化完工，60盏路灯安装完毕。"),
+        (d("2026-05-10"), "路基平整完成，开始浇筑。"),
+        (d("2026-07-02"), "道路硬化完工，60盏路灯安装完毕。"),
     ]:
         with clock(_at(day)):
             services.implementation_add(actor=sec, matter=road, text=text)
-    with clock(_at("2026-07-05")):
+    with clock(_at(d("2026-07-05"))):
         services.result_publish(
             actor=sec,
             matter=road,
             text="工程已完工并通过镇村联合验收，决算金额82.4万元，明细见村务公开栏。",
         )
-    with clock(_at("2026-07-09")):
+    with clock(_at(d("2026-07-09"))):
         services.publication_close(actor=sec, matter=road)
 
     # 2. Returned after the party members' review lacked a quorum.
-    with clock(_at("2026-09-01")):
+    with clock(_at(d("2026-09-01"))):
         rent = services.matter_create(
             actor=sec,
             village=village,
@@ -191,17 +212,19 @@ def build_demo(township, stdout=None):
         sec,
         rent,
         village,
-        ["2026-09-02", "2026-09-04", "2026-09-10"],
+        [d("2026-09-02"), d("2026-09-04"), d("2026-09-10")],
         minutes=("同意提议。", "同意提交党员大会。", "到会党员不足，未形成决议。"),
         fail_party=True,
     )
 
-    # 3. Records that break a rule: the two committees' minutes were never written.
-    with clock(_at("2026-06-01")):
+    # 3. Resolved by the representatives four days ago and published two days ago: the board
+    # shows a resolution open for objections now. (Minutes are required when a meeting is
+    # recorded, so no demo matter lacks them any more.)
+    with clock(_at(ago(12))):
         allowance = services.matter_create(
             actor=sec,
             village=village,
-            title="2026年度村干部误工补贴标准",
+            title=f"{today.year}年度村干部误工补贴标准",
             body="网格员、村民小组长误工补贴按每人每月300元发放，由村集体经济收入列支。",
             category="allowance",
             origin="higher",
@@ -210,28 +233,27 @@ def build_demo(township, stdout=None):
         sec,
         allowance,
         village,
-        ["2026-06-02", "2026-06-03", "2026-06-08"],
-        minutes=("同意提议。", "", "审议通过。"),
+        [ago(11), ago(10), ago(7)],
+        minutes=("同意提议。", "两委商议，同意按上级标准执行。", "审议通过。"),
     )
-    reps = _members(village, CoreBody.REPRESENTATIVES, "2026-06-12")
+    reps = _members(village, CoreBody.REPRESENTATIVES, ago(4))
     _vote(
         sec,
         allowance,
         village,
-        "2026-06-12",
-        _at("2026-06-12", 17),
+        ago(4),
+        _at(ago(4), 17),
         hall_yes=len(reps) - 4,
         hall_no=2,
     )
-    with clock(_at("2026-06-12", 18)):
+    with clock(_at(ago(4), 18)):
         services.matter_close_vote(actor=sec, matter=allowance, minutes="村民代表会议举手表决。")
-    with clock(_at("2026-06-13")):
+    with clock(_at(ago(2))):
         services.matter_publish(
             actor=sec, matter=allowance, text="误工补贴标准经村民代表会议表决通过，现予公开。"
         )
 
     # 4. The villagers' vote is open now; it started as a villager's suggestion (村民说事).
-    now = datetime.now(TZ).replace(microsecond=0)
     start = now - timedelta(days=12)
     with clock(start):
         suggestion = services.suggestion_submit(
@@ -243,8 +265,9 @@ def build_demo(township, stdout=None):
         land = services.suggestion_adopt(
             actor=sec,
             suggestion=suggestion,
-            title="2027年村集体土地流转方案",
-            body="将北山坡集体土地120亩流转给本村花椒种植专业合作社，期限5年（2027年1月1日至2031年12月31日），"
+            title=f"{today.year + 1}年村集体土地流转方案",
+            body="将北山坡集体土地120亩流转给本村花椒种植专业合作社，期限5年"
+            f"（{today.year + 1}年1月1日至{today.year + 5}年12月31日），"
             "租金每亩每年500元，每年12月底前一次付清，收益按户分配。合作社优先雇用本村村民。",
             category="land_contract",
             deciding_body="villagers_meeting",
@@ -271,13 +294,15 @@ def build_demo(township, stdout=None):
         with clock(_at(open_day, 9) + timedelta(minutes=13 * i)):
             services.vote_cast(actor=user, matter=land, choice="no" if i == 4 else "yes")
 
-    # 4b. Open for an online secret vote of the villagers' meeting: the year-end distribution.
+    # 4b. Open for an online secret vote of the villagers' meeting: the year-end distribution
+    # (of this year from autumn on, of last year before).
+    income_year = today.year if today.month >= 10 else today.year - 1
     with clock(start + timedelta(days=1)):
         dividend = services.matter_create(
             actor=sec,
             village=village,
-            title="2026年度村集体经济收益分配方案",
-            body="2026年村集体经济经营性收益扣除公积公益金后，按户分配：每户基础分红300元，"
+            title=f"{income_year}年度村集体经济收益分配方案",
+            body=f"{income_year}年村集体经济经营性收益扣除公积公益金后，按户分配：每户基础分红300元，"
             "另按户积分排名发放文明奖励，总额不超过5万元。分配名单经村务监督委员会审核后张榜公示。",
             category="collective_income",
             origin="cadre",

@@ -17,8 +17,9 @@ def _context(matter: Matter) -> dict:
 
 
 @documents.in_chinese
-def resolution(*, actor, matter: Matter):
-    """决议: the matter, every meeting with attendance and tally, and the result."""
+def resolution(*, actor, matter: Matter, reissue_reason: str | None = None):
+    """决议: the matter, every meeting with attendance and tally, and the result. Printed again
+    with nothing changed, the resolution already issued; `reissue_reason` issues a new one."""
     permissions.require(actor, "matter.view", matter.village)
     if not any(m.step == 4 and m.passed is not None for m in matter.meetings.all()):
         raise PermissionDenied(_("该议题还没有表决结果，不能打印决议。"))
@@ -33,11 +34,12 @@ def resolution(*, actor, matter: Matter):
             **_context(matter),
             "adopted": matter.status not in (MatterStatus.RETURNED, MatterStatus.WITHDRAWN),
         },
+        reissue_reason=reissue_reason,
     )
 
 
 @documents.in_chinese
-def meeting_record(*, actor, meeting: Meeting):
+def meeting_record(*, actor, meeting: Meeting, reissue_reason: str | None = None):
     """会议记录 of one step: who should attend, who came (and which household each represents),
     the tally, the verdict with its rule and source, the minutes."""
     matter = meeting.matter
@@ -52,11 +54,12 @@ def meeting_record(*, actor, meeting: Meeting):
         subject=meeting,
         template="deliberation/print/meeting.html",
         context={"matter": matter, "meeting": meeting, "attendance": attendance},
+        reissue_reason=reissue_reason,
     )
 
 
 @documents.in_chinese
-def audit_trail(*, actor, matter: Matter):
+def audit_trail(*, actor, matter: Matter, reissue_reason: str | None = None):
     """议题审计记录: compliance flags, meetings, publications and every audit event."""
     if not (
         permissions.can(actor, "matter.view", matter.village)
@@ -71,4 +74,5 @@ def audit_trail(*, actor, matter: Matter):
         subject=matter,
         template="deliberation/print/audit.html",
         context=_context(matter),
+        reissue_reason=reissue_reason,
     )

@@ -86,7 +86,7 @@ class Matter(models.Model):
     category = models.CharField(_("类别"), max_length=40, choices=Category.choices)
     origin = models.CharField(_("来源"), max_length=20, choices=Origin.choices)
     estimated_amount_fen = models.BigIntegerField(
-        _("预计金额（分）"), null=True, blank=True, help_text=_("以分为单位的整数")
+        _("预计金额"), null=True, blank=True, help_text=_("按元填写、显示；以分为单位保存")
     )
     deciding_body = models.CharField(
         _("决议机构"),

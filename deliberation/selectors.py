@@ -7,13 +7,17 @@ from django.utils import timezone
 
 from village import audit, log_actions, permissions
 from village.extensions import Resolution
-from village.models import AuditEvent, Village
+from village.models import AuditEvent, Document, DocumentKind, Village, Villager
 from village.publications import PublishedItem
+from village.selectors import Body as CoreBody
+from village.selectors import body_members
 
 from . import compliance, recount
 from .models import (
     Attendance,
     Ballot,
+    BallotMode,
+    Body,
     Channel,
     Matter,
     MatterStatus,
@@ -52,6 +56,25 @@ def matters_for(user, *, status: str | None = None, village: Village | None = No
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")
+
+
+# The body that meets at each step before the vote; a joint step 1 is the two committees'.
+STEP_BODY = {
+    Step.BRANCH: Body.BRANCH_COMMITTEE,
+    Step.COMMITTEES: Body.TWO_COMMITTEES,
+    Step.PARTY: Body.PARTY_MEMBERS,
+}
+
+
+def meeting_body(step: int, *, joint: bool = False) -> Body:
+    return Body.TWO_COMMITTEES if joint else STEP_BODY[Step(step)]
+
+
+def should_attend(*, matter: Matter, body: Body, on) -> QuerySet[Villager]:
+    """Who should attend a meeting of `body` held on `on`: the list the meeting form shows as
+    soon as its date is set, and the snapshot `services.meeting_record` stores — one call to
+    village.selectors.body_members, so the two never differ."""
+    return body_members(village=matter.village, body=CoreBody(body), on=on)
 
 
 def may_see(user, matter: Matter) -> bool:
@@ -168,6 +191,54 @@ def listed_meeting_ids(villager, meetings) -> set[int]:
     )
 
 
+def may_vote(matter: Matter, meeting: Meeting | None, *, voted: set[int], listed: set[int]) -> bool:
+    """The one rule that invites someone to vote — the API's `may_vote`, the web list's 去投票:
+    on the meeting's voter list, while its window is open, and not yet voted."""
+    return (
+        meeting is not None
+        and matter.can_vote()
+        and meeting.window_open
+        and meeting.pk in listed
+        and meeting.pk not in voted
+    )
+
+
+def own_ballot(matter: Matter, meeting: Meeting | None, villager) -> dict | None:
+    """An open (记名) vote's own ballot, for its voter to see again: receipt, choice and the
+    fingerprint voted on. None for a secret vote — nothing stored pairs a voter with a receipt,
+    so its code is shown once, at the vote."""
+    if meeting is None or villager is None or matter.ballot_mode != BallotMode.OPEN:
+        return None
+    return (
+        Ballot.objects.filter(meeting=meeting, voter=villager)
+        .order_by()
+        .values("receipt", "choice", "text_hash")
+        .first()
+    )
+
+
+def vote_invitations(villager, matters) -> dict[int, str]:
+    """For each matter being voted on, what its card may say to `villager`: "voted", "invited"
+    (may vote now), "not_listed" or "not_open" — two queries for the whole list."""
+    meetings = {m.pk: vote_meeting(m) for m in matters if m.can_vote()}
+    voted = voted_meeting_ids(villager, meetings.values())
+    listed = listed_meeting_ids(villager, meetings.values())
+    states = {}
+    for matter in matters:
+        meeting = meetings.get(matter.pk)
+        if meeting is None:
+            continue
+        if meeting.pk in voted:
+            states[matter.pk] = "voted"
+        elif may_vote(matter, meeting, voted=voted, listed=listed):
+            states[matter.pk] = "invited"
+        elif meeting.pk not in listed:
+            states[matter.pk] = "not_listed"
+        else:
+            states[matter.pk] = "not_open"
+    return states
+
+
 def receipts(meeting: Meeting) -> list[dict]:
     """The published receipt list of a vote: receipt codes and choices, never voters."""
     return list(
@@ -250,7 +321,8 @@ def _trail_events(matter: Matter) -> list[AuditEvent]:
 
 def matter_trail(matter: Matter) -> Trail:
     """Everything an inspector reads about one matter, as plain data (JSON and the pages):
-    `matter`, `meetings`, `publications`, `updates`, `versions`, `flags`, `red_flags`, and —
+    `matter`, `meetings`, `publications`, `updates`, `versions`, `flags`, `red_flags`,
+    `compliance` (compliance.summary: "not_started", "passed" or "failed"), and —
     read on first use (see Trail) — `events`, `chain_ok`, `chain_problem`, `chain_head`,
     `chain_seq`, `recount` (each meeting recounted from its ballots, participations and the
     chain; deliberation/recount.py) and `recount_ok`.
@@ -301,7 +373,32 @@ def matter_trail(matter: Matter) -> Trail:
         versions=list(matter.versions.all()),
         flags=flags,
         red_flags=[f for f in flags if not f.ok],
+        compliance=compliance.summary(flags),
     )
+
+
+def issued_documents(matter: Matter) -> dict:
+    """The documents in force (issued and not replaced by a re-issue) of a matter's resolution
+    and of each of its meetings, the latest of each — one query: {"resolution": Document |
+    None, "meetings": {meeting id: Document}}."""
+    meeting_ids = [str(m.pk) for m in matter.meetings.all()]
+    documents = (
+        Document.objects.filter(village_id=matter.village_id, superseded_by__isnull=True)
+        .filter(
+            Q(kind=DocumentKind.RESOLUTION, subject_type="deliberation.matter")
+            & Q(subject_id=str(matter.pk))
+            | Q(kind=DocumentKind.MEETING_RECORD, subject_type="deliberation.meeting")
+            & Q(subject_id__in=meeting_ids)
+        )
+        .order_by("issued_at", "id")
+    )
+    issued = {"resolution": None, "meetings": {}}
+    for document in documents:
+        if document.kind == DocumentKind.RESOLUTION:
+            issued["resolution"] = document
+        else:
+            issued["meetings"][int(document.subject_id)] = document
+    return issued
 
 
 def township_dashboard(user) -> list[dict]:
@@ -327,8 +424,13 @@ def township_dashboard(user) -> list[dict]:
         # One village object per village, shared by its matters: what the checks read of a
         # village (its rule set) is read once per village, never once per matter.
         matter.village = by_pk[matter.village_id]
+        flags = compliance.check_matter(matter)
         by_village.setdefault(matter.village_id, []).append(
-            {"matter": matter, "red_flags": compliance.red_flags(matter)}
+            {
+                "matter": matter,
+                "red_flags": [f for f in flags if not f.ok],
+                "compliance": compliance.summary(flags),
+            }
         )
     for village in villages:
         items = by_village.get(village.pk, [])
@@ -337,6 +439,8 @@ def township_dashboard(user) -> list[dict]:
                 "village": village,
                 "matters": items,
                 "flagged": sum(1 for i in items if i["red_flags"]),
+                # Drafts not started are not counted as compliant matters.
+                "checked": sum(1 for i in items if i["compliance"] != compliance.NOT_STARTED),
             }
         )
     return rows

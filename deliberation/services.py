@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from village import audit, permissions
 from village.models import Villager, VillageRole, VillagerStatus
@@ -58,18 +59,9 @@ ANSWER_SUGGESTION = "suggestion.answer"
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
-STEP_BODY = {
-    Step.BRANCH: Body.BRANCH_COMMITTEE,
-    Step.COMMITTEES: Body.TWO_COMMITTEES,
-    Step.PARTY: Body.PARTY_MEMBERS,
-}
-CORE_BODY = {
-    Body.BRANCH_COMMITTEE: CoreBody.BRANCH_COMMITTEE,
-    Body.TWO_COMMITTEES: CoreBody.TWO_COMMITTEES,
-    Body.PARTY_MEMBERS: CoreBody.PARTY_MEMBERS,
-    Body.VILLAGERS: CoreBody.VILLAGERS,
-    Body.REPRESENTATIVES: CoreBody.REPRESENTATIVES,
-}
+MINUTES_REQUIRED = gettext_lazy(
+    "请填写会议纪要：会议记录须连同纪要一起保存（照会议记录本填写讨论情况和表决结果）。"
+)
 
 
 def _require(actor, action, target):
@@ -222,7 +214,7 @@ def _current_version(matter: Matter) -> MatterVersion:
 
 
 def _snapshot(matter: Matter, body: Body, held_on: date) -> list[Villager]:
-    return list(body_members(village=matter.village, body=CORE_BODY[body], on=held_on))
+    return list(selectors.should_attend(matter=matter, body=body, on=held_on))
 
 
 def _one_shoulder(matter: Matter, held_on: date) -> bool:
@@ -296,7 +288,7 @@ def meeting_record(
         if not _one_shoulder(matter, held_on):
             raise ValidationError(_("本村书记不兼任村委会成员（非“一肩挑”），不能合并召开。"))
     _validate_meeting_common(matter, held_on, chair, recorder, register_photo)
-    body = Body.TWO_COMMITTEES if joint else STEP_BODY[Step(step)]
+    body = selectors.meeting_body(step, joint=joint)
     members = _snapshot(matter, body, held_on)
     member_ids = {m.pk for m in members}
     present_ids = set(present or [])
@@ -321,6 +313,10 @@ def meeting_record(
     bad = [c for c in votes.values() if c not in Choice.values]
     if bad:
         raise ValidationError(_("表决意见只能是赞成、反对或弃权。"))
+    # The meeting is recorded after it was held, from the paper record: its minutes are part
+    # of that record, saved with it or not at all (like the vote's minutes at the count).
+    if not (minutes or "").strip():
+        raise ValidationError(MINUTES_REQUIRED)
     version = _current_version(matter)
     meeting = Meeting(
         matter=matter,

@@ -45,14 +45,15 @@ def matter_list(request):
         m for m in matters if m.status in (MatterStatus.PUBLISHING, MatterStatus.RESULT_PUBLISHING)
     ]
     others = [m for m in matters if m not in voting and m not in publishing]
-    # One query for "have I voted" across the list, not one per matter.
-    meetings = [selectors.vote_meeting(m) for m in voting]
-    voted_in = selectors.voted_meeting_ids(villager, meetings)
-    voted = {m.matter_id for m in meetings if m is not None and m.pk in voted_in}
+    # "去投票" only where the matter page will let them vote: the API's `may_vote` rule, asked
+    # for the whole list at once.
+    invitations = selectors.vote_invitations(villager, voting)
+    for matter in voting:
+        matter.invitation = invitations.get(matter.pk, "not_open")
     return render(
         request,
         "deliberation/matter_list.html",
-        {"voting": voting, "publishing": publishing, "others": others, "voted": voted},
+        {"voting": voting, "publishing": publishing, "others": others},
     )
 
 
@@ -89,6 +90,18 @@ def _detail(request, matter: Matter, *, receipt: dict | None):
         and villager is not None
         and meeting.attendance.filter(villager=villager).exists()
     )
+    has_voted = selectors.has_voted(matter, villager)
+    again = False
+    if receipt is None and has_voted:
+        # A voter who comes back sees their open (记名) ballot again; a secret one is not kept.
+        own = selectors.own_ballot(matter, meeting, villager)
+        if own is not None:
+            receipt = {
+                "receipt": own["receipt"],
+                "sha256": own["text_hash"],
+                "choice": str(Choice(own["choice"]).label),
+            }
+            again = True
     receipts = None
     if meeting and matter.ballot_mode == "secret" and meeting.status == "closed":
         receipts = [
@@ -102,8 +115,9 @@ def _detail(request, matter: Matter, *, receipt: dict | None):
             "matter": matter,
             "meeting": meeting,
             "eligible": eligible,
-            "has_voted": selectors.has_voted(matter, villager),
+            "has_voted": has_voted,
             "receipt": receipt,
+            "receipt_again": again,
             "choices": Choice.choices,
             "publication": services.open_publication(matter),
             "receipts": receipts,

@@ -11,15 +11,17 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from village import permissions
+from village.money import XLSX_FORMAT, YuanField, yuan, yuan_decimal, yuan_figure
 from village.wagtail_hooks import (
     ScopedIndexView,
+    ScopedInspectView,
     ScopedObjectMixin,
     ScopedViewSet,
     VillagePermissionPolicy,
 )
 
 from . import admin_views, selectors, services
-from .models import Matter
+from .models import BallotMode, DecidingBody, Matter
 
 register_permission_policy(
     Matter, VillagePermissionPolicy(Matter, "matter.view", "matter.manage"), exact_class=True
@@ -29,10 +31,19 @@ register_permission_policy(
 class MatterCreateView(generic.CreateView):
     def get_form(self, *args, **kwargs):
         form = super().get_form(*args, **kwargs)
+        # Typed in 元 (two decimals at most), stored in 分.
+        form.fields["estimated_amount_fen"] = YuanField(label=_("预计金额（元）"), required=False)
         villages = permissions.visible_villages(self.request.user, "matter.manage")
         form.fields["village"].queryset = villages
         if villages.count() == 1:
             form.fields["village"].initial = villages.first()
+        # Who decides, and whether openly or in secret, is the secretary's choice, never the
+        # form's default: both start on "请选择" and are required.
+        for name, choices in (("deciding_body", DecidingBody), ("ballot_mode", BallotMode)):
+            field = form.fields[name]
+            field.choices = [("", _("请选择")), *choices.choices]
+            field.initial = None
+            field.required = True
         return form
 
     def save_instance(self):
@@ -52,13 +63,42 @@ class MatterOpenView(ScopedObjectMixin, generic.EditView):
     post = get
 
 
+def _yuan_or_blank(fen):
+    return "" if fen is None else yuan_decimal(fen)
+
+
+class MatterIndexView(ScopedIndexView):
+    # The listing's spreadsheet shows amounts in 元: a number formatted 80,000.00 in Excel.
+    custom_field_preprocess = {
+        "estimated_amount_fen": {"xlsx": _yuan_or_blank, "csv": yuan_figure},
+    }
+
+    def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
+        cells = super().generate_xlsx_row(worksheet, row_dict, date_format)
+        for field, cell in zip(row_dict, cells, strict=True):
+            if field == "estimated_amount_fen":
+                cell.number_format = XLSX_FORMAT
+            yield cell
+
+
+class MatterInspectView(ScopedInspectView):
+    def get_field_label(self, field_name, field):
+        if field_name == "estimated_amount_fen":
+            return _("预计金额")
+        return super().get_field_label(field_name, field)
+
+    def get_estimated_amount_fen_display_value(self):
+        return yuan(self.object.estimated_amount_fen)
+
+
 class MatterViewSet(ScopedViewSet):
     model = Matter
     icon = "list-ul"
     menu_label = _("议题")
     add_view_class = MatterCreateView
     edit_view_class = MatterOpenView
-    index_view_class = ScopedIndexView
+    index_view_class = MatterIndexView
+    inspect_view_class = MatterInspectView
     form_fields = [
         "village",
         "title",
@@ -70,6 +110,22 @@ class MatterViewSet(ScopedViewSet):
         "ballot_mode",
     ]
     list_display = ["title", "status", "current_step", "category", "village", "created_at"]
+    list_export = [
+        "village",
+        "title",
+        "get_category_display",
+        "get_status_display",
+        "estimated_amount_fen",
+        "get_deciding_body_display",
+        "created_at",
+    ]
+    export_headings = {
+        "get_category_display": _("类别"),
+        "get_status_display": _("状态"),
+        "estimated_amount_fen": _("预计金额（元）"),
+        "get_deciding_body_display": _("决议机构"),
+    }
+    export_filename = "matters"
     list_filter = ["status", "category", "village"]
     search_fields = ["title", "body"]
 
@@ -184,6 +240,8 @@ class InspectionPanel(Component):
         return {
             "rows": rows,
             "flagged": sum(r["flagged"] for r in rows),
+            # "All compliant" only where something was checked: drafts have not started.
+            "checked": sum(r["checked"] for r in rows),
             "may_audit": permissions.can(self.request.user, permissions.Action.VIEW_AUDIT),
         }
 

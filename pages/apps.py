@@ -18,6 +18,9 @@ class PagesConfig(AppConfig):
         extensions.register_home(_home_for)
         extensions.register_site_lister(_sites)
         extensions.register_urls("site/", "pages.urls", "pages")
+        # 我的待办 gathers notices, votes and points for one villager: pages reads all three.
+        extensions.register_urls("me/todo/", "pages.todo_urls", "todo")
+        extensions.register_nav(_("我的待办"), "todo:home")
         extensions.register_demo(build_demo)
         log_actions.register("pages.notice.read", _("确认已读"))
         log_actions.register("pages.site.setup", _("开通村网站"))

@@ -3,25 +3,31 @@ models with generated portraits, notices to different audiences, the power list,
 home sections. The texts live in demo_content.py."""
 
 import io
-from datetime import date, timedelta
+import random
+from datetime import date, datetime, time, timedelta
+from unittest import mock
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.files.images import ImageFile
 from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
+from simple_history.utils import bulk_update_with_history
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
-from village.models import Grid, Village
+from village import audit
+from village.models import Grid, PartyMembership, Village, Villager, VillagerStatus
 
 from . import demo_content as content
-from . import services
+from . import selectors, services
 from .models import (
     MoralModelIndexPage,
     MoralModelPage,
     NoticeIndexPage,
     NoticePage,
+    NoticeRead,
     PowerListPage,
     RulesPage,
     StandardPage,
@@ -91,6 +97,138 @@ def _home_sections(home, sec):
     home.save_revision(user=sec).publish(user=sec)
 
 
+READ_SEED = 20260301
+ONLINE_SHARE = 0.85  # households where someone has a smartphone and a login
+
+
+def _online(village) -> dict[int, list[Villager]]:
+    """Who confirms notices on a phone, by household: the demo accounts, one adult in most other
+    households (a phone number and a login, as a villager gets one with an activation code),
+    and every party member and representative up to 75 (the branch keeps them online).
+
+    Written in bulk, like the register itself (village.demo): one history row and one audit
+    event per change, as `villager_update` and `account_create` would write them one by one."""
+    from village.demo import PASSWORD  # not at import: village.demo loads Faker
+
+    rng = random.Random(READ_SEED)
+    today = timezone.localdate()
+    people = list(
+        Villager.objects.filter(village=village, status=VillagerStatus.REGISTERED)
+        .select_related("household")
+        .order_by("household__number", "id")
+    )
+    by_household: dict[int, list[Villager]] = {}
+    for v in people:
+        by_household.setdefault(v.household_id, []).append(v)
+
+    def age(v):
+        return (today - v.birth_date).days // 365
+
+    chosen = []
+    for members in by_household.values():
+        if any(v.user_id for v in members):
+            continue
+        if rng.random() < ONLINE_SHARE:
+            adults = [v for v in members if 18 <= age(v) <= 70]
+            adults.sort(key=lambda v: (v.relation_to_head not in ("户主", "配偶"), age(v) > 60))
+            if adults:
+                chosen.append(adults[0])
+    chosen_ids = {v.pk for v in chosen}
+    for v in people:
+        if v.user_id or v.pk in chosen_ids or age(v) > 75:
+            continue
+        if v.is_representative or v.party_membership != PartyMembership.NONE:
+            chosen.append(v)
+    chosen.sort(key=lambda v: v.pk)
+    User = get_user_model()
+    password = make_password(PASSWORD)
+    phones = {v.pk: f"137{village.pk:02d}{n:06d}" for n, v in enumerate(chosen, start=1)}
+    User.objects.bulk_create(
+        [User(username=phones[v.pk], first_name=v.name, password=password) for v in chosen]
+    )
+    users = {u.username: u for u in User.objects.filter(username__in=phones.values())}
+    for v in chosen:
+        v.phone = phones[v.pk]
+        v.user = users[phones[v.pk]]
+    bulk_update_with_history(chosen, Villager, ["phone", "user"])
+    audit.record_many(
+        actor=None,
+        village=village,
+        events=[audit.Event("village.villager.update", v, {"phone": ["", v.phone]}) for v in chosen]
+        + [audit.Event("village.account.create", v, {"username": v.phone}) for v in chosen],
+    )
+    online: dict[int, list[Villager]] = {}
+    for v in Villager.objects.filter(village=village, user__isnull=False).select_related(
+        "user", "household__area"
+    ):
+        online.setdefault(v.household_id, []).append(v)
+    return online
+
+
+def _reads(village, notices, online) -> int:
+    """Households confirm a notice over the days after it is published: about 60 % of the
+    audience on its first day, up to 80 % after three weeks; households without anyone online
+    stay on the unread report for the grid officer to visit. The demo villager has not yet read
+    what came this week.
+
+    Each read is what `services.notice_mark_read` writes — a receipt of a villager in the
+    notice's audience and a `pages.notice.read` event — in bulk, a day's reads at a time (one
+    by one they would double the time the demo takes to load)."""
+    rng = random.Random(READ_SEED + 1)
+    now = timezone.localtime()
+    today = now.date()
+    home = get_user_model().objects.get(username="villager").villager.household_id
+    count = 0
+    for notice in notices:
+        age = (today - notice.publish_on).days
+        share = 0.6 + 0.2 * min(age, 21) / 21
+        start = datetime.combine(notice.publish_on, time(8), tzinfo=now.tzinfo)
+        span = max((now - start).total_seconds(), 60)
+        households = list(selectors.audience_households(notice, village).order_by("number"))
+        readers_of = {
+            h.pk: [v for v in online.get(h.pk, []) if selectors.in_audience(notice, v)]
+            for h in households
+        }
+        reachable = sum(1 for readers in readers_of.values() if readers)
+        chance = share * len(households) / max(reachable, 1)
+        by_day: dict[date, list[NoticeRead]] = {}
+        for household in households:
+            readers = readers_of[household.pk]
+            if not readers or rng.random() >= chance:
+                continue
+            if household.pk == home and age < 7:
+                continue
+            at = min(start + timedelta(seconds=span * rng.random() ** 2), now)
+            reader = rng.choice(readers)
+            by_day.setdefault(at.date(), []).append(
+                NoticeRead(
+                    notice=notice,
+                    villager=reader,
+                    household_id=household.pk,
+                    user=reader.user,
+                    read_at=at,
+                )
+            )
+        for _day, reads in sorted(by_day.items()):
+            reads.sort(key=lambda r: r.read_at)
+            NoticeRead.objects.bulk_create(reads)
+            with mock.patch("django.utils.timezone.now", return_value=reads[-1].read_at):
+                audit.record_many(
+                    actor=None,
+                    village=village,
+                    events=[
+                        audit.Event(
+                            "pages.notice.read",
+                            notice,
+                            {"villager": r.villager_id, "household": r.household_id},
+                        )
+                        for r in reads
+                    ],
+                )
+            count += len(reads)
+    return count
+
+
 def _areas(village, names):
     return list(Grid.objects.filter(village=village, name__in=names))
 
@@ -119,10 +257,11 @@ def build_demo(township, stdout=None):
         page.save_revision(user=sec).publish(user=sec)
     notices = NoticeIndexPage.objects.child_of(home).first()
     today = timezone.localdate()
+    pages = []
     for item in content.NOTICES:
         published = today - timedelta(days=item["days_ago"])
         page = NoticePage(
-            title=item["title"],
+            title=content.dated(item["title"], today),
             category=item["category"],
             urgency=item["urgency"],
             audience=item["audience"],
@@ -130,12 +269,14 @@ def build_demo(township, stdout=None):
             expires_on=(published + timedelta(days=item["expires_in_days"]))
             if item.get("expires_in_days")
             else None,
-            body=_paragraphs(item["body"]),
+            body=_paragraphs(content.dated(p, today) for p in item["body"]),
         )
         notices.add_child(instance=page)
+        pages.append(page)
         if item["audience"] == "grids":
             page.grids.set(_areas(village, item["areas"]))
         page.save_revision(user=sec).publish(user=sec)
+    reads = _reads(village, pages, _online(village))
     powers = PowerListPage.objects.child_of(home).first().specific
     powers.intro = "村级小微权力清单：每一项权力的依据、流程和监督方式，村民都可以查。"
     powers.powers = [
@@ -162,6 +303,7 @@ def build_demo(township, stdout=None):
         page.save_revision(user=sec).publish(user=sec)
     if stdout:
         stdout.write(
-            f"  网站: {NoticePage.objects.descendant_of(home).count()} 条通知, "
+            f"  网站: {NoticePage.objects.descendant_of(home).count()} 条通知"
+            f"（{reads} 户次已读）, "
             f"{MoralModelPage.objects.descendant_of(home).count()} 位道德模范"
         )

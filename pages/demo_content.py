@@ -10,7 +10,8 @@ Conventions:
 - dates are ISO strings ("2025-03-16");
 - multi-paragraph texts are lists of strings, one string per paragraph;
 - notice times are relative: ``days_ago`` is counted back from the day the demo is loaded and
-  ``expires_in_days`` forward from the publication day (None: does not expire);
+  ``expires_in_days`` forward from the publication day (None: does not expire); ``{next_year}``
+  in a notice's text is the year after the day of loading (``dated``);
 - link ``target`` values in HOME_SECTIONS are symbolic names the page models resolve to URLs.
 """
 
@@ -652,6 +653,11 @@ MORAL_MODELS = [
 # urgency: normal | important | urgent; audience: everyone | grids | party | representatives.
 # areas (audience grids only): area names, or a large grid name (第一网格 = 一片区…九片区,
 # 第二网格 = 十片区…十八片区) meaning all of its areas.
+def dated(text: str, today) -> str:
+    """A notice's text for the day the demo is loaded: {next_year} is the coming year."""
+    return text.replace("{next_year}", str(today.year + 1))
+
+
 NOTICES = [
     {
         "title": "关于做好今冬明春防火工作的通知",
@@ -708,7 +714,7 @@ NOTICES = [
         ],
     },
     {
-        "title": "2027年度城乡居民基本医疗保险开始缴费",
+        "title": "{next_year}年度城乡居民基本医疗保险开始缴费",
         "category": "policy",
         "urgency": "important",
         "audience": "everyone",
@@ -717,7 +723,7 @@ NOTICES = [
         "expires_in_days": 90,
         "body": [
             (
-                "2027年度城乡居民基本医疗保险集中缴费工作已经开始。参加居民医保，"
+                "{next_year}年度城乡居民基本医疗保险集中缴费工作已经开始。参加居民医保，"
                 "看病住院可以按规定报销，是对全家人的一份保障，请大家及时为家庭成员缴费，"
                 "不要断保。"
             ),
@@ -789,7 +795,7 @@ NOTICES = [
         "expires_in_days": 9,
         "body": [
             (
-                "《2027年村集体土地流转方案》已经村党支部提议、两委商议、党员大会审议通过。"
+                "《{next_year}年村集体土地流转方案》已经村党支部提议、两委商议、党员大会审议通过。"
                 "方案拟将北山坡集体土地120亩流转给本村花椒种植专业合作社，期限5年，"
                 "租金每亩每年500元，收益按户分配。按照规定，该方案将提交村民会议表决。"
             ),
@@ -934,7 +940,7 @@ NOTICES = [
         ],
     },
     {
-        "title": "2027年度征兵宣传：好男儿当兵去",
+        "title": "{next_year}年度征兵宣传：好男儿当兵去",
         "category": "policy",
         "urgency": "normal",
         "audience": "everyone",
@@ -943,7 +949,7 @@ NOTICES = [
         "expires_in_days": 60,
         "body": [
             (
-                "依法服兵役是每个适龄公民的光荣义务。2027年度征兵报名工作已经开始，"
+                "依法服兵役是每个适龄公民的光荣义务。{next_year}年度征兵报名工作已经开始，"
                 "符合条件的本村适龄青年，请登录全国征兵网进行兵役登记和应征报名，"
                 "高校毕业生和在校大学生优先。"
             ),

@@ -12,6 +12,7 @@ from wagtail.rich_text import expand_db_html
 
 from village import documents, permissions
 from village.models import DocumentKind
+from village.naming import natural_sorted
 
 from . import selectors
 from .models import Audience, NoticePage
@@ -65,7 +66,7 @@ def printable_html(rich_text: str) -> str:
 def audience_text(notice: NoticePage) -> str:
     label = str(notice.get_audience_display())
     if notice.audience == Audience.GRIDS:
-        names = [g.name for g in notice.grids.all()]
+        names = natural_sorted(g.name for g in notice.grids.all())
         if names:
             return f"{label}：{'、'.join(names)}"
     return label

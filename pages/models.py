@@ -15,6 +15,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from village.models import Grid, Household, Village, Villager
+from village.naming import sort_grid_choices
 
 from .blocks import BodyBlock, ChapterBlock, GovernanceSectionBlock, PowerBlock
 from .search import bigrams
@@ -281,6 +282,7 @@ class NoticePageForm(WagtailAdminPageForm):
             if village is not None
             else field.queryset.none()
         )
+        sort_grid_choices(field)
 
 
 class NoticePage(SearchableMixin, Page):
@@ -394,3 +396,20 @@ class PowerListPage(SearchableMixin, Page):
 
     def search_text(self):
         return f"{self.title} {self.intro} {_stream_text(self.powers)}"
+
+
+class TodoVisit(models.Model):
+    """When a user last opened "我的待办": what changed since then is marked new. One row per
+    user, moved forward on each visit (a login session keeps the mark it began with)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="todo_visit"
+    )
+    seen_at = models.DateTimeField(_("上次查看"))
+
+    class Meta:
+        verbose_name = _("待办查看记录")
+        verbose_name_plural = _("待办查看记录")
+
+    def __str__(self):
+        return f"{self.user_id}:{self.seen_at:%Y-%m-%d %H:%M}"

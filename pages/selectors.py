@@ -21,6 +21,7 @@ from village.models import (
     Villager,
     VillagerStatus,
 )
+from village.naming import grid_key, natural_key
 
 from .models import (
     Audience,
@@ -206,21 +207,23 @@ def unread_report(notice: NoticePage, village: Village, *, areas: list[int] | No
         .filter(has_read=False)
         .select_related("area__parent", "head")
         .prefetch_related("members")
-        .order_by("area__parent__name", "area__name", "number")
+        .order_by()
     )
-    rows, by_area = [], {}
-    for h in unread_qs:
+    rows, by_area, area_of = [], {}, {}
+    # Natural order (二片区 before 十片区), which the database's collation cannot give.
+    for h in sorted(unread_qs, key=lambda h: (grid_key(h.area), natural_key(h.number))):
         phone = (h.head.phone if h.head else "") or next(
             (m.phone for m in h.members.all() if m.phone), ""
         )
         rows.append(UnreadRow(h, str(h.area), h.head.name if h.head else "", phone))
         by_area[str(h.area)] = by_area.get(str(h.area), 0) + 1
+        area_of.setdefault(str(h.area), h.area)
     return {
         "total": total,
         "unread": len(rows),
         "read": total - len(rows),
         "rows": rows,
-        "by_area": sorted(by_area.items()),
+        "by_area": sorted(by_area.items(), key=lambda item: grid_key(area_of[item[0]])),
     }
 
 

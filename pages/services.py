@@ -32,6 +32,7 @@ from .models import (
     NoticeRead,
     PowerListPage,
     RulesPage,
+    TodoVisit,
     TransparencyPage,
     VillageHomePage,
 )
@@ -64,6 +65,32 @@ def _site_root() -> Page:
         hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="村治"
     )
     return site.root_page
+
+
+def site_name_for(villages) -> str:
+    """村治, with the village or township when the installation serves only one."""
+    villages = list(villages)
+    townships = {v.township_id: v.township for v in villages}
+    if len(villages) == 1:
+        return f"村治 · {villages[0].township.name}{villages[0].name}"
+    if len(townships) == 1:
+        return f"村治 · {next(iter(townships.values())).name}"
+    return "村治"
+
+
+def site_name_update() -> None:
+    """Name the default site for people (the admin's dashboard shows it), not "localhost".
+
+    A name someone chose in the admin stays; the ones this code gives follow the villages."""
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return
+    if site.site_name and site.site_name != site.hostname and not site.site_name.startswith("村治"):
+        return
+    name = site_name_for(Village.objects.filter(home_page__isnull=False).select_related("township"))
+    if site.site_name != name:
+        site.site_name = name
+        site.save(update_fields=["site_name"])
 
 
 def _grant_pages(group: Group, page: Page, permissions: list[str]) -> None:
@@ -138,6 +165,7 @@ def village_site_setup(*, actor, village: Village, title: str | None = None) -> 
         task.groups.set([moderators])
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     WorkflowPage.objects.update_or_create(page=notices, defaults={"workflow": workflow})
+    site_name_update()
     audit.record(
         actor=actor,
         action="pages.site.setup",
@@ -213,3 +241,15 @@ def notice_mark_read(*, actor, notice: NoticePage) -> NoticeRead:
         payload={"villager": villager.pk, "household": villager.household_id},
     )
     return read
+
+
+def todo_visit_mark(*, user, at=None):
+    """Moves the user's "我的待办" mark to `at` (now): the next visit shows what changed since.
+    One UPDATE on every visit after the first."""
+    at = at or timezone.now()
+    if not TodoVisit.objects.filter(user=user).update(seen_at=at):
+        try:
+            with transaction.atomic():
+                TodoVisit.objects.create(user=user, seen_at=at)
+        except IntegrityError:  # a second tab made it first
+            TodoVisit.objects.filter(user=user).update(seen_at=at)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from village import documents, permissions
 from village.models import BatchStatus, DocumentBatch, DocumentKind, Household
+from village.money import fen_from_yuan, yuan_figure
 
 from . import documents as print_
 from . import excel, services
@@ -32,7 +33,6 @@ from .models import (
     StarRating,
     StarRound,
     StoreItem,
-    yuan,
 )
 from .views import parse_pk
 
@@ -93,17 +93,6 @@ def _int(value, label) -> int:
 
 def _digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
-
-
-def _fen(value, label) -> int:
-    """Yuan as typed (e.g. 50000 or 1234.56) → fen, exactly."""
-    text = str(value or "").strip().replace(",", "").replace("，", "")
-    whole, _sep, frac = text.partition(".")
-    if not _digits(whole) or (frac and (not _digits(frac) or len(frac) > 2)):
-        raise ValidationError(_("%(label)s须为金额（元，最多两位小数）。") % {"label": label})
-    if len(whole) > 12:  # a trillion yuan: past any village's budget, near a column's limit
-        raise ValidationError(_("%(label)s数值过大。") % {"label": label})
-    return int(whole) * 100 + int((frac + "00")[:2])
 
 
 # --- review --------------------------------------------------------------------------------
@@ -437,9 +426,9 @@ def welfare(request):
                     village=target,
                     year=year,
                     title=request.POST.get("title", ""),
-                    pool_fen=_fen(request.POST.get("pool"), _("总额")),
+                    pool_fen=fen_from_yuan(request.POST.get("pool"), _("总额")),
                     floor=_int(request.POST.get("floor") or "0", _("起算分")),
-                    cap_fen=_fen(cap, _("每户上限")) if cap else None,
+                    cap_fen=fen_from_yuan(cap, _("每户上限")) if cap else None,
                     ineligible=ineligible,
                     idempotency_key=request.POST.get("form_key", "")[:80],
                 )
@@ -469,7 +458,7 @@ def welfare(request):
         .order_by("-year", "-pk")[:10]
     )
     for a in allocations:
-        a.total_yuan = yuan(a.total or 0)
+        a.total_yuan = yuan_figure(a.total or 0)
     batches = list(
         DocumentBatch.objects.filter(village__in=scope, kind=DocumentKind.STATEMENTS)
         .select_related("village")

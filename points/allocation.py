@@ -11,6 +11,8 @@ from fractions import Fraction
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from village.money import yuan
+
 
 @dataclass(frozen=True)
 class Part:
@@ -37,8 +39,8 @@ def allocate(pool: int, weights: dict[str, int], cap: int | None = None) -> dict
         raise ValidationError(_("没有符合条件（得分高于起算分）的户，无法分配。"))
     if cap is not None and cap * len(positive) < pool:
         raise ValidationError(
-            _("每户上限过低：%(n)s 户最多分得 %(max)s 分，少于总额 %(pool)s 分。")
-            % {"n": len(positive), "max": cap * len(positive), "pool": pool}
+            _("每户上限过低：%(n)s 户最多分得 %(max)s，少于总额 %(pool)s。")
+            % {"n": len(positive), "max": yuan(cap * len(positive)), "pool": yuan(pool)}
         )
     exact: dict[str, Fraction] = {k: Fraction(0) for k in weights}
     capped: set[str] = set()

@@ -59,6 +59,17 @@ class PointsConfig(AppConfig):
             "points.year.open": _("开启年度积分"),
         }.items():
             log_actions.register(action, label)
+        # Named for the audit page, one row per entry, so not mirrored into Wagtail's log.
+        for action, label in {
+            "points.entry.record": _("登记积分"),
+            "points.entry.claim": _("村民申报积分"),
+            "points.entry.review": _("审核通过积分"),
+            "points.entry.reject": _("退回积分登记"),
+            "points.entry.void": _("异议成立，积分作废"),
+            "points.entry.post": _("积分入账"),
+            "points.catalogue.create": _("建立积分细则"),
+        }.items():
+            log_actions.register(action, label, mirror=False)
         publications.register("points", _("积分公示"), selectors.published_lists)
         publications.register("welfare", _("星级文明户与福利分配"), selectors.published_welfare)
 

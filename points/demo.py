@@ -1,23 +1,26 @@
 """Demo points ledger (积分制) of 东毛铺村: the rules, the 积分超市, and the history from January
-2025 to the demo's today (27 November 2026), written through points.services on a simulated clock
+of last year to the day the demo is loaded, written through points.services on a simulated clock
 so that every entry, review, publication, objection, posting and redemption carries the date it
 would have had and is in the village's audit chain.
+
+The story is written for two years, 2025 as last year and 2026 as this year (STORY_YEAR); it is
+told for the year of loading and the one before, and stops at the moment of loading: whatever it
+planned for later has not happened yet.
 
 Month by month: the grid officer of 三片区 (in their grid) and the cadres (anywhere) record 6–12
 entries — the monthly 门前三包 check and the season's matters; villagers claim a few themselves.
 On the 2nd of the next month a committee member who did not record an entry reviews it; on the
 3rd the secretary publishes the month's list (积分公示) with the village's objection window (5
 days); a few villagers object, some upheld (the entry is voided), some rejected; on the 9th the
-close job posts the list. The store opens on the 20th. Base points: 2 January 2025, and 10 January
-2026 after December's list was posted (the village resets balances each year). In January 2026
-the 2025 star households were rated and published, one rating was revoked, and ¥50,000 was shared
-by 2025 points before the Spring Festival.
+close job posts the list. The store opens on the 20th. Base points: 2 January of last year, and
+10 January of this year after December's list was posted (the village resets balances each
+year). In January last year's star households are rated and published, one rating is revoked,
+and ¥50,000 is shared by last year's points before the Spring Festival.
 
-State on 2026-11-27 (village.demo.TODAY): October's list was published on 3 November and posted
-on 9 November; a supplementary October list (the 美丽庭院 results, recorded late) was published
-on 25 November and is open for objections until 30 November 10:00, with one objection waiting
-for an answer; November's entries are partly reviewed and partly waiting for review, none
-published. Loaded after 30 November, that list is due and `close_point_publications` posts it.
+Whatever the day of loading (`schedule_now`): late entries of the latest published month were
+published two days ago as a supplementary list, open for objections for three more days, with
+one objection waiting for an answer; the grid officer's check of yesterday waits for review, and
+the current month's entries are recorded, not yet published.
 
 西河村 gets no points records: its pages show the empty state.
 """
@@ -27,12 +30,14 @@ import io
 import random
 from collections import defaultdict
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from village import audit
 from village import services as village_services
@@ -56,8 +61,8 @@ from .models import (
 
 TZ = ZoneInfo("Asia/Shanghai")
 SEED = 20250101
-FIRST_MONTH = date(2025, 1, 1)
-LAST_MONTH = date(2026, 11, 1)  # the month of village.demo.TODAY: recorded, not published
+# The story is told for 2025 (last year) and 2026 (this year); it moves to the year of loading.
+STORY_YEAR = 2026
 POOL_FEN = 5_000_000  # ¥50,000
 STAR_THRESHOLDS = {"1": 102, "2": 105, "3": 108, "4": 110, "5": 113}
 ALLOCATION_FLOOR = 90
@@ -268,6 +273,10 @@ BASKET = [
 ]
 
 
+def _previous_month(month: date) -> date:
+    return (month - timedelta(days=1)).replace(day=1)
+
+
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
 
@@ -300,6 +309,8 @@ class PointsDemo:
     def __init__(self, village: Village, stdout=None):
         self.village = village
         self.stdout = stdout
+        self.now = timezone.localtime(timezone.now(), TZ)
+        self.year = self.now.year
         self.plan_rng = random.Random(SEED)  # what happens, decided before the clock runs
         self.run_rng = random.Random(SEED + 1)  # choices made while it runs (the counter)
         self.queue: list = []
@@ -353,8 +364,11 @@ class PointsDemo:
         self.order += 1
 
     def run(self):
+        """Play the story up to now; what it planned for later has not happened yet."""
         while self.queue:
             when, _order, fn, args, kwargs = heapq.heappop(self.queue)
+            if when > self.now:
+                break
             with clock(when):
                 fn(*args, **kwargs)
 
@@ -372,8 +386,8 @@ class PointsDemo:
             village=self.village,
             version=1,
             title="东毛铺村积分制管理细则",
-            effective_from=date(2025, 1, 1),
-            adopted_by="2024年12月28日村民代表会议决议（东毛铺村积分制管理细则）",
+            effective_from=date(self.year - 1, 1, 1),
+            adopted_by=f"{self.year - 2}年12月28日村民代表会议决议（东毛铺村积分制管理细则）",
         )
         catalogue._history_user = sec
         catalogue.save()
@@ -432,7 +446,7 @@ class PointsDemo:
             village=self.village,
             villager=villager,
             role=VillageRole.STORE_KEEPER,
-            start=date(2025, 1, 1),
+            start=date(self.year - 1, 1, 1),
             note="积分超市管理员",
         )
         villager = village_services.villager_update(
@@ -541,15 +555,17 @@ class PointsDemo:
         rng = self.plan_rng
         last = 28
         checks_from, checks_to = 24, 27
-        if month == LAST_MONTH:  # today is the 27th: this month's check is under way
-            last, checks_from = 27, 22
         checks = ["HJ01"] * rng.randint(2, 4) + ["HJ02"] * rng.randint(1, 2)
         if rng.random() < 0.4:
             checks.append("HJ07")
         for code in checks:
             day = month.replace(day=rng.randint(checks_from, checks_to))
             self.plan(self.pick(in_grid=rng.random() < 0.3), code, day, INSPECTION[code])
-        season = [s for s in SEASONS[month.month] if len(s) == 2 or s[2] == month.year]
+        season = [
+            s
+            for s in SEASONS[month.month]
+            if len(s) == 2 or s[2] + self.year - STORY_YEAR == month.year
+        ]
         extra = [rng.choice(season) for _i in range(rng.randint(2, 4))]
         extra += [rng.choice(ANY_MONTH) for _i in range(rng.randint(0, 2))]
         for code, reason, *_year in extra:
@@ -578,16 +594,23 @@ class PointsDemo:
         for reviewer, entries in groups.items():
             services.entries_review(actor=reviewer, entries=entries, approve=True)
 
-    def publish(self, month: date, name: str):
-        self.publications[name] = services.publication_create(
-            actor=self.user["secretary"], village=self.village, month=month
-        )
+    def publish(self, month: date, name: str, if_any: bool = False):
+        try:
+            self.publications[name] = services.publication_create(
+                actor=self.user["secretary"], village=self.village, month=month
+            )
+        except ValidationError as exc:
+            # A supplementary list whose entries the month's own list already took.
+            if not (if_any and exc.code == "empty"):
+                raise
 
     def close(self, name: str):
         # As the `close_point_publications` cron job does it: no actor.
         services.publication_close(actor=None, publication=self.publications[name])
 
     def object(self, tag: str, user, text: str):
+        if tag not in self.tagged:  # not recorded: the rule's yearly cap was used
+            return
         self.objections[tag] = services.objection_file(
             actor=user, entry=self.tagged[tag], text=text
         )
@@ -650,7 +673,7 @@ class PointsDemo:
         self.star_round = services.star_round_rate(
             actor=self.user["secretary"],
             village=self.village,
-            year=2025,
+            year=self.year - 1,
             thresholds=STAR_THRESHOLDS,
         )
         # A household rated three stars or more whose member was then punished for gambling:
@@ -665,7 +688,7 @@ class PointsDemo:
         self.revoked = rating
         if rating is None:
             return
-        day = date(2026, 1, 18)
+        day = date(self.year, 1, 18)
         self.plan(
             rating.household.number,
             "ZF07",
@@ -685,7 +708,7 @@ class PointsDemo:
             actor=self.user["secretary"],
             rating=self.revoked,
             reason=(
-                "户内成员2026年1月参与赌博受到行政处罚，"
+                f"户内成员{self.year}年1月参与赌博受到行政处罚，"
                 "依据村规民约第三十九条取消其星级和当年评先树优资格"
             ),
         )
@@ -694,11 +717,11 @@ class PointsDemo:
         allocation = services.allocation_create(
             actor=self.user["secretary"],
             village=self.village,
-            year=2025,
-            title="2025年度户积分奖励金（春节福利）",
+            year=self.year - 1,
+            title=f"{self.year - 1}年度户积分奖励金（春节福利）",
             pool_fen=POOL_FEN,
             floor=ALLOCATION_FLOOR,
-            ineligible=services.revoked_star_households(self.village, 2025),
+            ineligible=services.revoked_star_households(self.village, self.year - 1),
         )
         self.allocation = allocation
 
@@ -710,6 +733,7 @@ class PointsDemo:
     def schedule(self):
         sec, committee, officer = (self.user[n] for n in ("secretary", "committee", "gridofficer"))
         villager = self.user["villager"]
+        y0, y1 = self.year - 1, self.year  # the story's 2025 and 2026
         home = villager.villager.household.number
         phone = self.phone
 
@@ -718,12 +742,13 @@ class PointsDemo:
             if not self.plan(*args, **kwargs):
                 raise RuntimeError(f"points demo: yearly cap reached for {args[:3]}")
 
-        self.at(_at(date(2025, 1, 2), 9), self.year_open, 2025)
-        self.at(_at(date(2026, 1, 10), 9), self.year_open, 2026)
-        month = FIRST_MONTH
-        while month <= LAST_MONTH:
+        self.at(_at(date(y0, 1, 2), 9), self.year_open, y0)
+        self.at(_at(date(y1, 1, 10), 9), self.year_open, y1)
+        this_month = services.month_start(self.now.date())
+        month = date(self.year - 1, 1, 1)
+        while month <= this_month:
             self.plan_month(month)
-            if month < LAST_MONTH:
+            if month < this_month:
                 after = services.next_month(month)
                 name = f"{month:%Y-%m}"
                 self.at(_at(after.replace(day=2), 9, 30), self.review, after)
@@ -734,93 +759,93 @@ class PointsDemo:
             month = services.next_month(month)
         # Before the balances are reset, December is the store's busiest month.
         for day in (23, 27, 30):
-            self.at(_at(date(2025, 12, day), 10), self.store_day, 4)
+            self.at(_at(date(y0, 12, day), 10), self.store_day, 4)
 
         # The household of the demo user `villager` (phone 13800000001): additions, a deduction,
         # claims, the store, an objection of theirs, and an entry in the list open for objections
         # now.
-        p(home, "YF06", date(2025, 1, 30), "春节期间在院内燃放鞭炮，经网格员劝阻后停止")
-        p(home, "HJ01", date(2025, 2, 25), INSPECTION["HJ01"])
+        p(home, "YF06", date(y0, 1, 30), "春节期间在院内燃放鞭炮，经网格员劝阻后停止")
+        p(home, "HJ01", date(y0, 2, 25), INSPECTION["HJ01"])
         p(
             home,
             "ZY01",
-            date(2025, 4, 12),
+            date(y0, 4, 12),
             "参加4月12日春季植树义务劳动",
             claim=True,
-            at=_at(date(2025, 4, 13), 19, 40),
+            at=_at(date(y0, 4, 13), 19, 40),
         )
-        p(home, "HJ02", date(2025, 8, 26), INSPECTION["HJ02"])
-        p(home, "XL01", date(2025, 12, 18), "被评为2025年度村“好媳妇”")
-        self.at(_at(date(2025, 12, 20), 9, 10), self.redeem, home, "食用油（5升）")
-        p(home, "HJ01", date(2026, 3, 25), INSPECTION["HJ01"])
+        p(home, "HJ02", date(y0, 8, 26), INSPECTION["HJ02"])
+        p(home, "XL01", date(y0, 12, 18), "被评为{y}年度村“好媳妇”")
+        self.at(_at(date(y0, 12, 20), 9, 10), self.redeem, home, "食用油（5升）")
+        p(home, "HJ01", date(y1, 3, 25), INSPECTION["HJ01"])
         p(
             home,
             "YF05",
-            date(2026, 4, 5),
+            date(y1, 4, 5),
             "清明节鲜花祭扫，不上山烧纸",
             claim=True,
-            at=_at(date(2026, 4, 5), 20, 5),
+            at=_at(date(y1, 4, 5), 20, 5),
         )
-        self.at(_at(date(2026, 6, 20), 9, 30), self.redeem, home, "洗衣粉（2公斤）")
-        p(home, "ZY02", date(2026, 7, 21), "参加7月防汛巡堤值守")
-        p(home, "HJ01", date(2026, 11, 20), INSPECTION["HJ01"], at=_at(date(2026, 11, 20), 15))
+        self.at(_at(date(y1, 6, 20), 9, 30), self.redeem, home, "洗衣粉（2公斤）")
+        p(home, "ZY02", date(y1, 7, 21), "参加7月防汛巡堤值守")
+        p(home, "HJ01", date(y1, 11, 20), INSPECTION["HJ01"], at=_at(date(y1, 11, 20), 15))
         p(
             home,
             "ZY03",
-            date(2026, 11, 25),
+            date(y1, 11, 25),
             "参加11月“四点半课堂”志愿辅导",
             claim=True,
-            at=_at(date(2026, 11, 26), 20, 15),
+            at=_at(date(y1, 11, 26), 20, 15),
         )
 
         # A duplicate: the same tree-planting day recorded twice, corrected by a reversal.
-        day = date(2025, 4, 12)
+        day = date(y0, 4, 12)
         p("DMP-080", "ZY01", day, "参加4月12日春季植树义务劳动", at=_at(day, 16), by=committee)
         p(
             "DMP-080",
             "ZY01",
             day,
             "参加4月12日春季植树义务劳动",
-            at=_at(date(2025, 4, 14), 10),
+            at=_at(date(y0, 4, 14), 10),
             by=sec,
             tag="duplicate",
         )
         self.at(
-            _at(date(2025, 5, 14), 10),
+            _at(date(y0, 5, 14), 10),
             self.reverse,
             "duplicate",
             "与同户4月12日植树义务劳动重复登记，另一笔已入账",
         )
 
         # Objections: upheld (the entry is voided) and rejected (it is posted).
-        day = date(2025, 3, 26)
+        day = date(y0, 3, 26)
         p("DMP-021", "HJ01", day, INSPECTION["HJ01"], at=_at(day, 15), by=committee, tag="wood")
         self.at(
-            _at(date(2025, 4, 5), 20),
+            _at(date(y0, 4, 5), 20),
             self.object,
             "wood",
             phone[2],
             "这家门前的柴草垛一直占着半边路，评“门前三包落实到位”不合适。",
         )
         self.at(
-            _at(date(2025, 4, 7), 16),
+            _at(date(y0, 4, 7), 16),
             self.answer,
             "wood",
             True,
             "经积分评定小组现场复核，该户门前柴草确实占道，本条加分不予认定，已请网格员督促整改。",
         )
 
-        day = date(2025, 6, 12)
+        day = date(y0, 6, 12)
         p("DMP-090", "PA05", day, "在自家地头焚烧麦秸", at=_at(day, 11), by=committee, tag="straw")
         self.at(
-            _at(date(2025, 7, 4), 19),
+            _at(date(y0, 7, 4), 19),
             self.object,
             "straw",
             phone[6],
             "当天是邻居家在地头烧麦秸，我家的麦地挨着，不是我家烧的，请核实。",
         )
         self.at(
-            _at(date(2025, 7, 7), 10),
+            _at(date(y0, 7, 7), 10),
             self.answer,
             "straw",
             False,
@@ -828,7 +853,7 @@ class PointsDemo:
             "扣分无误，异议不成立。",
         )
 
-        day = date(2025, 7, 19)
+        day = date(y0, 7, 19)
         p(
             "DMP-055",
             "ZY01",
@@ -840,7 +865,7 @@ class PointsDemo:
             reject="经核对义务劳动签到表，当天该户无人参加，不予认定。",
         )
 
-        day = date(2025, 9, 20)
+        day = date(y0, 9, 20)
         p(
             "DMP-005",
             "YF01",
@@ -851,31 +876,31 @@ class PointsDemo:
             tag="wedding",
         )
         self.at(
-            _at(date(2025, 10, 5), 12),
+            _at(date(y0, 10, 5), 12),
             self.object,
             "wedding",
             villager,
             "这家办喜事摆了三十多桌，还放了鞭炮，不能算简办。",
         )
         self.at(
-            _at(date(2025, 10, 7), 16),
+            _at(date(y0, 10, 7), 16),
             self.answer,
             "wedding",
             True,
             "经红白理事会核实，该户婚宴共三十二桌，超过村规民约第十二条的规定，"
             "本条加分作废；燃放鞭炮一事另行登记。",
         )
-        day = date(2025, 10, 10)
+        day = date(y0, 10, 10)
         p(
             "DMP-005",
             "YF06",
-            date(2025, 9, 20),
+            date(y0, 9, 20),
             "9月20日操办婚事时燃放鞭炮（红白理事会核实）",
             at=_at(day, 15),
             by=committee,
         )
 
-        day = date(2025, 9, 15)
+        day = date(y0, 9, 15)
         p(
             "DMP-041",
             "GY03",
@@ -886,23 +911,23 @@ class PointsDemo:
             tag="army",
         )
         self.at(
-            _at(date(2025, 10, 20), 9),
+            _at(date(y0, 10, 20), 9),
             self.reverse,
             "army",
             "新兵入营复检未通过，未能入伍，按细则冲正",
         )
 
-        day = date(2025, 11, 26)
+        day = date(y0, 11, 26)
         p("DMP-250", "HJ07", day, INSPECTION["HJ07"], at=_at(day, 16), by=committee, tag="rain")
         self.at(
-            _at(date(2025, 12, 4), 18),
+            _at(date(y0, 12, 4), 18),
             self.object,
             "rain",
             phone[15],
             "检查那天刚好下雨，门口的玉米秸第二天就清走了。",
         )
         self.at(
-            _at(date(2025, 12, 6), 10),
+            _at(date(y0, 12, 6), 10),
             self.answer,
             "rain",
             False,
@@ -910,26 +935,26 @@ class PointsDemo:
             "异议不成立；已经清理的，下月检查可以正常评定。",
         )
 
-        # 美丽庭院 2025: the results came out in November.
+        # 美丽庭院 last year: the results came out in November.
         for number in ("DMP-012", "DMP-046", "DMP-118", "DMP-207", "DMP-263"):
-            day = date(2025, 11, 18)
+            day = date(y0, 11, 18)
             p(
                 number,
                 "HJ04",
                 day,
-                "庭院种花种菜、整洁美观，被评为2025年度“美丽庭院”",
+                "庭院种花种菜、整洁美观，被评为{y}年度“美丽庭院”",
                 at=_at(day, self.plan_rng.randint(9, 16)),
             )
 
-        # 2025's star households, one revoked, and the year-end benefit before the Spring
-        # Festival (17 February 2026).
-        self.at(_at(date(2026, 1, 15), 10), self.stars_rate)
-        self.at(_at(date(2026, 1, 16), 9), self.stars_publish)
-        self.at(_at(date(2026, 1, 22), 10), self.stars_revoke)
-        self.at(_at(date(2026, 1, 28), 10), self.allocate)
-        self.at(_at(date(2026, 1, 30), 9), self.allocation_publish)
+        # Last year's star households, one revoked, and the year-end benefit before the Spring
+        # Festival.
+        self.at(_at(date(y1, 1, 15), 10), self.stars_rate)
+        self.at(_at(date(y1, 1, 16), 9), self.stars_publish)
+        self.at(_at(date(y1, 1, 22), 10), self.stars_revoke)
+        self.at(_at(date(y1, 1, 28), 10), self.allocate)
+        self.at(_at(date(y1, 1, 30), 9), self.allocation_publish)
 
-        day = date(2026, 2, 16)
+        day = date(y1, 2, 16)
         p(
             "DMP-126",
             "XL05",
@@ -941,17 +966,17 @@ class PointsDemo:
         )
 
         # An objection answered after the list was posted: rejected, so the entry posts then.
-        day = date(2026, 3, 26)
+        day = date(y1, 3, 26)
         p("DMP-199", "HJ02", day, INSPECTION["HJ02"], at=_at(day, 15), by=committee, tag="clean")
         self.at(
-            _at(date(2026, 4, 7), 21),
+            _at(date(y1, 4, 7), 21),
             self.object,
             "clean",
             phone[12],
             "这家上个月刚因为乱倒垃圾被劝导过，评洁净户不合理。",
         )
         self.at(
-            _at(date(2026, 4, 10), 10),
+            _at(date(y1, 4, 10), 10),
             self.answer,
             "clean",
             False,
@@ -959,7 +984,7 @@ class PointsDemo:
         )
 
         # Rejected at review: the same check counted twice.
-        day = date(2026, 4, 25)
+        day = date(y1, 4, 25)
         p("DMP-039", "HJ01", day, INSPECTION["HJ01"], at=_at(day, 15), by=officer)
         p(
             "DMP-039",
@@ -971,17 +996,17 @@ class PointsDemo:
             reject="同一次检查已计“门前三包落实到位”，不再重复计“洁净户”。",
         )
 
-        day = date(2026, 6, 13)
+        day = date(y1, 6, 13)
         p("DMP-150", "ZY01", day, "参加6月清理河道义务劳动", at=_at(day, 17), by=sec, tag="hired")
         self.at(
-            _at(date(2026, 7, 5), 20),
+            _at(date(y1, 7, 5), 20),
             self.object,
             "hired",
             phone[9],
             "那天他家没人去，是花钱雇外村人干的。",
         )
         self.at(
-            _at(date(2026, 7, 7), 15),
+            _at(date(y1, 7, 7), 15),
             self.answer,
             "hired",
             True,
@@ -989,7 +1014,7 @@ class PointsDemo:
         )
 
         # The wrong household recorded: reversed, then recorded for the right one.
-        day = date(2026, 6, 10)
+        day = date(y1, 6, 10)
         p(
             "DMP-110",
             "PA05",
@@ -1000,7 +1025,7 @@ class PointsDemo:
             tag="neighbour",
         )
         self.at(
-            _at(date(2026, 7, 15), 9),
+            _at(date(y1, 7, 15), 9),
             self.reverse,
             "neighbour",
             "经核实焚烧麦秸的是相邻地块的承包户，登记户别有误",
@@ -1010,11 +1035,11 @@ class PointsDemo:
             "PA05",
             day,
             "6月10日在自家地头焚烧麦秸（原误登记在DMP-110户）",
-            at=_at(date(2026, 7, 15), 9, 30),
+            at=_at(date(y1, 7, 15), 9, 30),
             by=committee,
         )
 
-        day = date(2026, 9, 6)
+        day = date(y1, 9, 6)
         p(
             "DMP-160",
             "YF04",
@@ -1025,14 +1050,14 @@ class PointsDemo:
             tag="college",
         )
         self.at(
-            _at(date(2026, 10, 5), 19),
+            _at(date(y1, 10, 5), 19),
             self.object,
             "college",
             phone[10],
             "听说他家在县城饭店请了二十多桌。",
         )
         self.at(
-            _at(date(2026, 10, 7), 10),
+            _at(date(y1, 10, 7), 10),
             self.answer,
             "college",
             False,
@@ -1040,39 +1065,61 @@ class PointsDemo:
             "其亲戚家另办的喜事，异议不成立。",
         )
 
-        # 美丽庭院 2026: the results came out in mid-November, after October's list; they are
-        # recorded for October and published on 25 November as a supplementary October list,
-        # open for objections until 30 November (one is waiting for an answer).
+        # 美丽庭院 this year: the results came out at the end of October, in October's list.
         for number in (home, "DMP-037", "DMP-230", "DMP-275"):
             p(
                 number,
                 "HJ04",
-                date(2026, 10, 28),
-                "庭院种花种菜、整洁美观，被评为2026年度“美丽庭院”（11月评选结果公布后补登）",
-                at=_at(date(2026, 11, 18), self.plan_rng.randint(9, 16)),
-                tag=f"garden-{number}",
+                date(y1, 10, 28),
+                "庭院种花种菜、整洁美观，被评为{y}年度“美丽庭院”",
+                at=_at(date(y1, 10, 30), self.plan_rng.randint(9, 16)),
             )
-        self.at(_at(date(2026, 11, 24), 10), self.review)
-        self.at(_at(date(2026, 11, 25), 10), self.publish, date(2026, 10, 1), "2026-10-supp")
+        self.schedule_now()
+
+    def schedule_now(self):
+        """What is under way on the day of loading, whatever the day: late entries of the
+        latest published month, reviewed and published two days ago as a supplementary list
+        still open for objections (one objection waiting for an answer), and the grid officer's
+        check of yesterday waiting for review."""
+        now = self.now
+
+        def back(days: int, hour: int, minute: int = 0) -> datetime:
+            return _at((now - timedelta(days=days)).date(), hour, minute)
+
+        published = back(2, 11)
+        latest = services.month_start(published.date())  # its month's list is out on the 3rd
+        late = _previous_month(latest if published.day >= 3 else _previous_month(latest))
+        day = late.replace(day=25)
+        for i, number in enumerate((self.home.number, "DMP-037", "DMP-230", "DMP-275")):
+            self.plan(
+                number,
+                "HJ01",
+                day,
+                INSPECTION["HJ01"] + "（检查表晚交，补登）",
+                at=back(4, 15, 10 * i),
+                tag=f"late-{number}",
+            )
+        self.at(back(3, 10), self.review, services.next_month(late))
+        self.at(published, self.publish, late, "supplementary", True)
         self.at(
-            _at(date(2026, 11, 26), 9, 30),
+            back(1, 9, 30),
             self.object,
-            "garden-DMP-230",
-            phone[13],
-            "他家院子是评选前几天才临时收拾的，平时柴草堆得满院都是。",
+            "late-DMP-230",
+            self.phone[13],
+            "他家门前的柴草堆了一个多月，检查那几天才临时挪开的。",
         )
-        # November's check in 三片区, recorded after the review of the 24th: waiting for review.
-        day = date(2026, 11, 26)
-        p("DMP-037", "HJ01", day, INSPECTION["HJ01"], at=_at(day, 15), by=officer)
-        p("DMP-040", "HJ07", day, INSPECTION["HJ07"], at=_at(day, 15, 20), by=officer)
-        p("DMP-044", "HJ02", day, INSPECTION["HJ02"], at=_at(day, 15, 40), by=officer)
+        officer = self.user["gridofficer"]
+        yesterday = (now - timedelta(days=1)).date()
+        for i, (number, code) in enumerate((("DMP-037", "HJ01"), ("DMP-040", "HJ07"))):
+            self.plan(number, code, yesterday, INSPECTION[code], at=back(1, 15, 20 * i), by=officer)
 
     def build(self):
-        with clock(_at(date(2024, 12, 26), 15)):
+        y0 = self.year - 1
+        with clock(_at(date(y0 - 1, 12, 26), 15)):
             self.catalogue()
-        with clock(_at(date(2024, 12, 30), 10)):
+        with clock(_at(date(y0 - 1, 12, 30), 10)):
             self.store_keeper()
-        with clock(_at(date(2025, 1, 2), 10)):
+        with clock(_at(date(y0, 1, 2), 10)):
             self.store()
         self.schedule()
         self.run()

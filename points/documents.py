@@ -31,6 +31,7 @@ from village.models import (
     HouseholdStatus,
     Village,
 )
+from village.money import rmb_upper, yuan_figure
 
 from . import selectors
 from .models import (
@@ -42,7 +43,6 @@ from .models import (
     EntryStatus,
     ObjectionStatus,
     Publication,
-    yuan,
 )
 from .tasks import statements_book
 
@@ -227,62 +227,6 @@ def publication_list(actor, publication: Publication) -> Document:
     )
 
 
-DIGITS = "零壹贰叁肆伍陆柒捌玖"
-SMALL_UNITS = ("", "拾", "佰", "仟")
-BIG_UNITS = ("", "万", "亿", "万亿")
-
-
-def _upper_group(n: int) -> str:
-    """0 < n < 10000 in capital numerals, zeros inside collapsed to one 零."""
-    out, zero = "", False
-    for i in range(3, -1, -1):
-        d = n // 10**i % 10
-        if d == 0:
-            zero = bool(out)
-        else:
-            if zero:
-                out += "零"
-                zero = False
-            out += DIGITS[d] + SMALL_UNITS[i]
-    return out
-
-
-def rmb_upper(fen: int) -> str:
-    """Fen → the capital amount of financial papers, e.g. 50001 → 伍佰元零壹分."""
-    if fen < 0:
-        return "负" + rmb_upper(-fen)
-    whole, jiao, fen_ = fen // 100, fen // 10 % 10, fen % 10
-    text = ""
-    if whole:
-        groups = []
-        n = whole
-        while n:
-            groups.append(n % 10000)
-            n //= 10000
-        need_zero = False
-        for i in range(len(groups) - 1, -1, -1):
-            g = groups[i]
-            if g == 0:
-                need_zero = bool(text)
-                continue
-            if text and (need_zero or g < 1000):
-                text += "零"
-            text += _upper_group(g) + BIG_UNITS[i]
-            need_zero = False
-        text += "元"
-    if not jiao and not fen_:
-        return (text or "零元") + "整"
-    if jiao:
-        text += DIGITS[jiao] + "角"
-    elif text:
-        text += "零"
-    if fen_:
-        text += DIGITS[fen_] + "分"
-    else:
-        text += "整"
-    return text
-
-
 @documents.in_chinese
 def allocation_list(actor, allocation: Allocation) -> Document:
     """福利分配表: every household's share in yuan, summing to the pool, with the rule used."""
@@ -299,10 +243,10 @@ def allocation_list(actor, allocation: Allocation) -> Document:
         context={
             "allocation": allocation,
             "shares": shares,
-            "pool_yuan": yuan(allocation.pool_fen),
+            "pool_yuan": yuan_figure(allocation.pool_fen),
             "pool_upper": rmb_upper(allocation.pool_fen),
-            "cap_yuan": yuan(allocation.cap_fen) if allocation.cap_fen else "",
-            "total_yuan": yuan(total),
+            "cap_yuan": yuan_figure(allocation.cap_fen),
+            "total_yuan": yuan_figure(total),
             "balanced": total == allocation.pool_fen,
             "eligible": sum(1 for s in shares if s.amount_fen),
         },

@@ -5,6 +5,7 @@ publication list and an allocation."""
 import hashlib
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,6 +17,7 @@ from openpyxl.styles import Font, PatternFill
 
 from village import audit, permissions
 from village.models import Household
+from village.money import XLSX_FORMAT, yuan_decimal
 from village.roster import SheetFileError, cell_date, cell_text, read_rows
 
 from . import services
@@ -47,6 +49,9 @@ def _workbook(title: str, header: list[str], rows) -> bytes:
         cell.fill = PatternFill("solid", fgColor="FFF2CC")
     for row in rows:
         ws.append(row)
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, Decimal):  # an amount in 元: a number, shown as 80,000.00
+                cell.number_format = XLSX_FORMAT
     for index in range(len(header)):
         ws.column_dimensions[chr(ord("A") + index)].width = 16
     buffer = io.BytesIO()
@@ -191,7 +196,7 @@ def allocation_response(allocation: Allocation) -> HttpResponse:
             s.household.head.name if s.household.head else "",
             s.score,
             s.weight,
-            s.yuan,
+            yuan_decimal(s.amount_fen),
             s.reason,
         ]
         for s in allocation.shares.select_related("household__head").order_by("rank")
@@ -203,7 +208,7 @@ def allocation_response(allocation: Allocation) -> HttpResponse:
             _("合计"),
             "",
             "",
-            allocation.pool_yuan,
+            yuan_decimal(allocation.pool_fen),
             allocation.rule_text,
         ]
     )

@@ -16,11 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from village.models import Household, Village, Villager
-
-
-def yuan(fen: int) -> str:
-    """An amount in fen as yuan with two decimals, exactly (no float)."""
-    return f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+from village.money import yuan_figure
 
 
 def now():
@@ -515,7 +511,7 @@ class Allocation(models.Model):
 
     @property
     def pool_yuan(self) -> str:
-        return yuan(self.pool_fen)
+        return yuan_figure(self.pool_fen)
 
 
 class Share(models.Model):
@@ -541,4 +537,4 @@ class Share(models.Model):
 
     @property
     def yuan(self) -> str:
-        return yuan(self.amount_fen)
+        return yuan_figure(self.amount_fen)

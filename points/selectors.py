@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from village import permissions
 from village.models import Household, HouseholdStatus, Membership, Village, Villager
+from village.money import yuan_figure
+from village.naming import natural_sorted
 from village.publications import PublishedItem
 
 from . import services
@@ -51,6 +53,29 @@ def households_to_record(user):
         village_id=OuterRef("village_id"),
     )
     return households.filter(Q(village_id__in=whole) | Exists(in_grid))
+
+
+def household_match(q: str) -> Q:
+    """A household found by its number or its head's name, as the officer types them."""
+    return Q(number__icontains=q) | Q(head__name__icontains=q)
+
+
+def areas_found_elsewhere(user, q: str) -> list[str]:
+    """The areas of the village's households matching `q` that `user` may not record for.
+
+    Only area names: the officer learns whom to ask, not who lives there."""
+    names = (
+        Household.objects.filter(
+            household_match(q),
+            village__in=permissions.visible_villages(user, services.RECORD),
+            status=HouseholdStatus.ACTIVE,
+        )
+        .exclude(pk__in=households_to_record(user).values("pk"))
+        .order_by()
+        .values_list("area__name", flat=True)
+        .distinct()
+    )
+    return natural_sorted(names[:30])
 
 
 def account_of(household: Household) -> Account | None:
@@ -146,7 +171,7 @@ def published_welfare(village: Village) -> list[PublishedItem]:
                 published_at=allocation.published_at,
                 url=reverse("points:allocation", args=[allocation.pk]),
                 category=_("福利分配"),
-                summary=_("总额 %(yuan)s 元") % {"yuan": f"{allocation.pool_fen / 100:.2f}"},
+                summary=_("总额 %(yuan)s 元") % {"yuan": yuan_figure(allocation.pool_fen)},
             )
         )
     return items

@@ -1221,7 +1221,7 @@ def allocation_create(
     if not title:
         raise ValidationError({"title": _("请填写名称。")})
     if not isinstance(pool_fen, int) or pool_fen <= 0:
-        raise ValidationError({"pool_fen": _("总额须为正数（单位：分）。")})
+        raise ValidationError({"pool_fen": _("总额须为正数。")})
     if cap_fen is not None and cap_fen <= 0:
         raise ValidationError({"cap_fen": _("每户上限须为正数。")})
     ineligible = dict(ineligible or {})

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,9 +19,10 @@ from django.views.decorators.http import require_POST
 from village import documents as village_documents
 from village import permissions
 from village.models import Household, HouseholdStatus
+from village.money import yuan_figure
 
 from . import documents, selectors, services
-from .models import Allocation, Entry, Publication, StarRound, yuan
+from .models import Allocation, Entry, Publication, StarRound
 
 CARD_SALT = "points.household-card"
 # The largest key a BigAutoField holds; anything past it cannot name a row.
@@ -133,7 +133,13 @@ def objection(request, entry_id):
 
 
 class RecordForm(forms.Form):
-    rule = forms.ModelChoiceField(label=gettext_lazy("规则"), queryset=None, empty_label=None)
+    # Starts on "请选择": an untouched form must not record the first rule of the list.
+    rule = forms.ModelChoiceField(
+        label=gettext_lazy("规则"),
+        queryset=None,
+        empty_label=gettext_lazy("请选择"),
+        error_messages={"required": gettext_lazy("请选择一条积分规则。")},
+    )
     occurred_on = forms.DateField(
         label=gettext_lazy("日期"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -180,10 +186,16 @@ def record(request):
             found = list(
                 selectors.households_to_record(request.user)
                 .select_related("head", "area__parent")
-                .filter(Q(number__icontains=q) | Q(head__name__icontains=q))
+                .filter(selectors.household_match(q))
                 .order_by("number")[:30]
             )
-        return render(request, "points/record_find.html", {"q": q, "found": found})
+        # Nothing in the officer's own areas: say where the household is, not who lives there.
+        elsewhere = selectors.areas_found_elsewhere(request.user, q) if q and not found else []
+        return render(
+            request,
+            "points/record_find.html",
+            {"q": q, "found": found, "elsewhere": "、".join(elsewhere)},
+        )
     rules = services.rules_on(household.village, timezone.localdate())
     initial = {"occurred_on": timezone.localdate(), "key": uuid.uuid4().hex}
     form = RecordForm(request.POST or None, request.FILES or None, rules=rules, initial=initial)
@@ -330,5 +342,5 @@ def allocation(request, allocation_id):
     return render(
         request,
         "points/allocation.html",
-        {"allocation": alloc, "shares": shares, "total_yuan": yuan(total)},
+        {"allocation": alloc, "shares": shares, "total_yuan": yuan_figure(total)},
     )

@@ -125,6 +125,23 @@ def activation_issue(request, villager_id):
     return TemplateResponse(request, "village/admin/activation.html", context)
 
 
+@require_http_methods(["POST"])
+def id_number_reveal(request, villager_id):
+    """Show one villager's whole ID number once, after writing the reveal to the audit chain."""
+    villager = get_object_or_404(
+        permissions.scope(request.user, Action.VIEW_ROSTER, Villager.objects.all()).select_related(
+            "village", "household"
+        ),
+        pk=villager_id,
+    )
+    id_number = services.villager_id_number_reveal(actor=request.user, villager=villager)
+    response = TemplateResponse(
+        request, "village/admin/id_number.html", {"villager": villager, "id_number": id_number}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # verify_chain's reasons are English for `verify_audit` and its log readers; this page says the
 # same in the reader's language. Matched on the wording in village/audit.py.
 CHAIN_REASONS = [
@@ -210,6 +227,18 @@ def chain_problem_text(problem: audit.ChainProblem) -> str:
     return _("第 %(seq)s 条：%(reason)s") % {"seq": problem.seq, "reason": reason}
 
 
+def _actor_label(event: AuditEvent) -> str:
+    """A person's name: the villager's, else the account's full name, else the login kept in
+    the chain (an account since deleted, or the system)."""
+    actor = event.actor
+    if actor is None:
+        return _("系统") if event.actor_name == "system" else event.actor_name
+    villager = getattr(actor, "villager", None)
+    if villager is not None:
+        return villager.name
+    return actor.get_full_name() or actor.get_username()
+
+
 def audit_overview(request):
     permissions.require(request.user, Action.VIEW_AUDIT)
     rows = []
@@ -225,11 +254,13 @@ def audit_overview(request):
             }
         )
     recent = list(
-        permissions.scope(request.user, Action.VIEW_AUDIT, AuditEvent.objects.all()).order_by(
-            "-created_at", "-seq"
-        )[:50]
+        permissions.scope(request.user, Action.VIEW_AUDIT, AuditEvent.objects.all())
+        # The actor's person joined in: names without a query per row.
+        .select_related("actor__villager")
+        .order_by("-created_at", "-seq")[:50]
     )
     for event in recent:
         # The registered name of the action (village.log_actions), never its key.
         event.action_label = str(log_actions.ACTIONS.get(event.action, event.action))
+        event.actor_label = _actor_label(event)
     return TemplateResponse(request, "village/admin/audit.html", {"rows": rows, "recent": recent})

@@ -237,11 +237,8 @@ def me(request):
                     "gender": str(member.get_gender_display()),
                     "birth_date": member.birth_date,
                     "relation_to_head": member.relation_to_head,
-                    "id_number": (
-                        member.id_number
-                        if permissions.may_see_id_numbers(user, household.village)
-                        else member.masked_id_number
-                    ),
+                    # Masked for everyone: a phone is no place for whole ID numbers.
+                    "id_number": member.masked_id_number,
                     "party_membership": str(member.get_party_membership_display()),
                     "is_representative": member.is_representative,
                 }

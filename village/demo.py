@@ -5,10 +5,13 @@ machines give the same villages. The township and 西河村 are fictional; peopl
 """
 
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from unittest import mock
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import base_user, get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from faker import Faker
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -29,6 +32,8 @@ from .models import (
 
 SEED = 20180301
 PASSWORD = "demo12345"
+# The register's census day: births count back from it, so the same people, of the same ages
+# then, are generated on whatever day the demo is loaded (the other apps date from that day).
 TODAY = date(2026, 11, 27)
 TERM_START = date(2021, 3, 1)  # the two committees elected in the 2021 round
 # Open-ended: with a fixed end the demo village would lose all its representatives on that day,
@@ -69,6 +74,22 @@ MAIN = VillagePlan("东毛铺村", "dongmaopu", 2, 18, 320, "DMP")
 SECOND = VillagePlan("西河村", "xihe", 1, 3, 45, "XH")
 
 STREETS = ["东街", "西街", "南街", "北街", "前街", "后街", "中心街", "河沿", "山前", "新村路"]
+
+
+@contextmanager
+def one_password_hash():
+    """Every demo account has the same published password: hash it once, not once per account
+    (a hash costs about 0.2 s, and the demo has hundreds of accounts). Demo data only."""
+    hashed = make_password(PASSWORD)
+    real = base_user.make_password
+
+    def cached(password, *args, **kwargs):
+        if password == PASSWORD and not args and not kwargs:
+            return hashed
+        return real(password, *args, **kwargs)
+
+    with mock.patch.object(base_user, "make_password", cached):
+        yield
 
 
 class DemoBuilder:

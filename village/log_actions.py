@@ -8,6 +8,8 @@ ACTIONS: dict[str, object] = {
     "village.villager.create": _("新增村民"),
     "village.villager.update": _("修改村民"),
     "village.villager.import": _("导入村民花名册"),
+    "village.villager.reveal_id_number": _("查看完整身份证号"),
+    "village.roster.export": _("导出花名册（含完整身份证号）"),
     "village.grid.create": _("新建网格"),
     "village.grid.update": _("修改网格"),
     "village.membership.create": _("任命职务"),

@@ -756,12 +756,39 @@ class Document(models.Model):
     # The village chain's head printed on the document (`verify_audit --against CODE`).
     audit_seq = models.PositiveBigIntegerField(_("审计链序号"), null=True, blank=True)
     audit_hash = models.CharField(_("审计链头"), max_length=64, blank=True)
+    # What the document says, without its issue facts (code, time, issuer, chain head): a
+    # second print of the same content returns this document instead of issuing another.
+    content_sha256 = models.CharField(_("内容指纹"), max_length=64, blank=True)
+    # A deliberate re-issue is a new row naming the one it replaces: nothing issued is ever
+    # updated, and each document is replaced at most once (the one-to-one is unique).
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("取代的文书"),
+    )
+    reissue_reason = models.CharField(_("重新签发原因"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("文书")
         verbose_name_plural = _("文书")
         ordering = ["-issued_at", "-id"]
         indexes = [models.Index(fields=["subject_type", "subject_id"], name="document_subject")]
+        constraints = [
+            # One first issue per content; concurrent prints of the same content cannot both
+            # issue (the loser returns the winner's document).
+            models.UniqueConstraint(
+                fields=["village", "kind", "subject_type", "subject_id", "content_sha256"],
+                condition=models.Q(supersedes__isnull=True) & ~models.Q(content_sha256=""),
+                name="document_issued_once_per_content",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(supersedes__isnull=True) | ~models.Q(reissue_reason=""),
+                name="document_reissue_has_reason",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.title}（{self.code}）"

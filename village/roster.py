@@ -336,9 +336,18 @@ def roster_import(*, actor, village: Village, data: bytes) -> ImportResult:
 
 
 def roster_export(*, user, village: Village) -> bytes:
-    """The roster as .xlsx; ID numbers whole only for the village's staff."""
+    """The roster as .xlsx; ID numbers whole only for the village's staff (it is the register
+    they re-import), and then the export is written to the audit chain like any reveal."""
     permissions.require(user, Action.EXPORT_ROSTER, village)
     whole_ids = permissions.may_see_id_numbers(user, village)
+    if whole_ids:
+        audit.record(
+            actor=user,
+            action="village.roster.export",
+            obj=village,
+            village=village,
+            payload={"whole_id_numbers": True},
+        )
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("村民花名册")
     ws.append(COLUMNS)

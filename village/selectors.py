@@ -18,6 +18,7 @@ from .models import (
     VillageRole,
     VillagerStatus,
 )
+from .naming import sorted_grids
 
 
 class Body(StrEnum):
@@ -124,8 +125,11 @@ def roster_rows(*, village: Village) -> QuerySet[Villager]:
     )
 
 
-def areas_of(village: Village) -> QuerySet[Grid]:
-    return Grid.objects.filter(village=village, level=GridLevel.AREA).select_related("parent")
+def areas_of(village: Village) -> list[Grid]:
+    """The village's areas in natural order (二片区 before 十片区)."""
+    return sorted_grids(
+        Grid.objects.filter(village=village, level=GridLevel.AREA).select_related("parent")
+    )
 
 
 def memberships_of_user(user, on: date) -> list[Membership]:

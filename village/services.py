@@ -203,6 +203,20 @@ def _villager_payload(villager: Villager) -> dict:
 
 
 @transaction.atomic
+def villager_id_number_reveal(*, actor, villager: Villager) -> str:
+    """The whole ID number, for the village's staff only, each time written to the chain."""
+    require(actor, Action.VIEW_ID_NUMBER, villager.village)
+    audit.record(
+        actor=actor,
+        action="village.villager.reveal_id_number",
+        obj=villager,
+        village=villager.village,
+        payload={"id_number": villager.masked_id_number},
+    )
+    return villager.id_number
+
+
+@transaction.atomic
 def villager_create(*, actor, village: Village, make_head: bool = False, **fields) -> Villager:
     _require(actor, Action.CHANGE_ROSTER, village)
     villager = villager_build(village=village, **fields)

@@ -5,7 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import extensions, views
+from . import extensions, media, views
 from .api import api, not_found
 
 village_patterns = (
@@ -27,14 +27,16 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/", not_found),  # not a page of the site: JSON 404, no slash redirect
     path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", views.favicon),
     path("", include(village_patterns)),
     *extensions.urlpatterns(),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Every uploaded file, in every setting: public images at once, private files only after the
+# permission check (village/media.py). Nothing else serves MEDIA_URL.
+urlpatterns += [
+    re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<name>.+)$", media.serve, name="media"),
+]
 
 # A database lock met outside a view answers 503 + Retry-After, not a 500 (village/middleware).
 handler500 = "village.middleware.server_error"

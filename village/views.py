@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -54,16 +55,21 @@ def home(request):
     return render(request, "village/home.html", context)
 
 
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links; send them to the static one."""
+    return redirect(static("village/favicon.ico"), permanent=True)
+
+
 @login_required
 def me(request):
     household = selectors.household_for_user(request.user)
     members = []
     if household is not None:
-        whole_ids = permissions.may_see_id_numbers(request.user, household.village)
-        # The head first, then the others from the eldest.
+        # The head first, then the others from the eldest. ID numbers masked for everyone,
+        # staff included: the whole number only on a logged reveal in the roster admin.
         ordered = sorted(household.members.all(), key=lambda m: (m.pk != household.head_id,))
         for member in ordered:
-            member.shown_id_number = member.id_number if whole_ids else member.masked_id_number
+            member.shown_id_number = member.masked_id_number
             members.append(member)
     return render(
         request,

@@ -5,8 +5,10 @@ village are 404 on every view (index, edit, inspect, history, usage, delete), no
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import ModelChoiceField
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -21,6 +23,7 @@ from wagtail.permissions import register_permission_policy
 from . import admin_views, permissions, services
 from .log_actions import ACTIONS
 from .models import Grid, Household, Membership, RuleSet, Village, Villager
+from .naming import sort_grid_choices
 from .permissions import Action
 
 # ---------------------------------------------------------------------------
@@ -99,6 +102,9 @@ class ScopedFormMixin:
                     field.initial = field.queryset.first()
             elif any(f.name == "village" for f in model._meta.fields):
                 field.queryset = permissions.scope(user, action, field.queryset)
+            if model is Grid:
+                field.queryset = field.queryset.select_related("parent")
+                sort_grid_choices(field)
         return form
 
     def changes(self) -> dict:
@@ -128,6 +134,9 @@ class ScopedIndexView(generic.IndexView):
                     field.queryset = permissions.visible_villages(user, action)
                 elif any(f.name == "village" for f in model._meta.fields):
                     field.queryset = permissions.scope(user, action, field.queryset)
+                if model is Grid:
+                    field.queryset = field.queryset.select_related("parent")
+                    sort_grid_choices(field)
         return filterset
 
 
@@ -336,7 +345,20 @@ class VillagerInspect(ScopedInspectView):
 
     def get_field_display_value(self, field_name, field):
         if field_name == "id_number":
-            return permissions.id_number_for(self.request.user, self.object)
+            # Masked for everyone; the staff may reveal it, and each reveal is on the chain.
+            masked = self.object.masked_id_number
+            if not permissions.may_see_id_numbers(self.request.user, self.object.village):
+                return masked
+            return format_html(
+                '{} <form method="post" action="{}">'
+                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                '<button type="submit" class="button button-small button-secondary">{}</button>'
+                "</form>",
+                masked,
+                reverse("village_id_number_reveal", args=[self.object.pk]),
+                get_token(self.request),
+                _("显示完整身份证号"),
+            )
         return super().get_field_display_value(field_name, field)
 
 
@@ -474,6 +496,11 @@ def register_village_admin_urls():
             "villagers/<int:villager_id>/activation/",
             admin_views.activation_issue,
             name="village_activation_issue",
+        ),
+        path(
+            "villagers/<int:villager_id>/id-number/",
+            admin_views.id_number_reveal,
+            name="village_id_number_reveal",
         ),
         path("audit/", admin_views.audit_overview, name="village_audit"),
     ]

@@ -196,7 +196,7 @@ def site_login(page, login: str):
     page.get_by_label("手机号或用户名").fill(login)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("我的户")
+    expect(page.get_by_role("heading", level=1)).to_have_text("我的待办")
 
 
 def field(page, role, label):
@@ -251,12 +251,20 @@ def test_cadre_takes_matter_through_steps_1_to_4_and_publishes(page, shot):
     field(page, "combobox", "类别").select_option(label="土地承包经营方案")
     field(page, "combobox", "来源").select_option(label="党员群众建议")
     field(page, "combobox", "决议机构").select_option(label="村民代表会议")
+    # Open or secret is chosen, never defaulted: untouched, the form refuses.
+    expect(field(page, "combobox", "投票方式")).to_have_value("")
+    page.get_by_role("button", name=re.compile(r"^(创建|保存)$")).click()
+    expect(page).to_have_url(re.compile(r"/admin/matter/new/$"))
+    assert not Matter.objects.filter(title=TITLE).exists()
+    field(page, "combobox", "投票方式").select_option(value="open")
     page.get_by_role("button", name=re.compile(r"^(创建|保存)$")).click()
     expect(page).to_have_url(re.compile(r"/admin/matters/\d+/$"))
     matter = Matter.objects.get(title=TITLE)
     expect(page.get_by_role("heading", level=1)).to_contain_text(TITLE)
     expect(page.locator(".cz-meta")).to_contain_text("草拟")
     expect(page.locator(".cz-meta")).to_contain_text("党员群众建议")
+    # Nothing done yet: compliance has not started, it has not "passed".
+    expect(page.get_by_test_id("compliance")).to_have_text("合规检查尚未开始")
 
     # Step 1: the branch committee (3, the should-attend list from today's memberships).
     action = page.get_by_test_id("action")
@@ -275,6 +283,14 @@ def test_cadre_takes_matter_through_steps_1_to_4_and_publishes(page, shot):
 
     # Only now the next step: the two committees (5).
     expect(action.get_by_role("heading", level=2)).to_have_text("第 2 步：村两委")
+    # The should-attend list follows the meeting's date as soon as it is set, no extra click:
+    # a day before anyone held office lists nobody, today lists the five.
+    expect(page.get_by_role("button", name="按此日期生成应到名单")).to_have_count(0)
+    date_field = action.get_by_label("会议日期")
+    date_field.fill((timezone.localdate() - timedelta(days=3650)).isoformat())
+    expect(roster_rows(page)).to_have_text(["会议日期当天该机构没有成员。"])
+    date_field.fill(timezone.localdate().isoformat())
+    expect(roster_rows(page)).to_have_count(5)
     record_meeting(
         page,
         expected_people=["李书记", "王支委", "赵支委", "孙村委", "周村委"],
@@ -387,9 +403,13 @@ def test_villager_votes_on_phone_and_gets_receipt(page, shot):
     assert_fits_phone(page)
     shot(page, "receipt")
 
+    expect(page.get_by_test_id("receipt-note")).to_contain_text("这是记名投票")
+
+    # Coming back to an open (记名) vote: the villager finds their own receipt again.
     page.reload()
     expect(page.get_by_text("您已经投过票了。")).to_be_visible()
-    expect(page.get_by_test_id("receipt")).to_have_count(0)
+    expect(page.get_by_test_id("receipt")).to_contain_text("您的投票")
+    expect(page.get_by_test_id("receipt-code")).to_have_text(ballot.receipt)
     expect(page.get_by_role("button", name="确认投票")).to_have_count(0)
     page.goto("/matters/")
     expect(page.get_by_test_id("voting")).to_contain_text("您已投票")
@@ -431,9 +451,12 @@ def test_villager_casts_a_secret_vote_and_sees_the_receipt_once(page, shot):
     assert_fits_phone(page)
     shot(page, "receipt")
 
+    expect(page.get_by_test_id("receipt-note")).to_contain_text("回执码只显示这一次")
+
     page.goto(f"/matters/{matter.pk}/")
     expect(page.get_by_text("您已经投过票了。")).to_be_visible()
     expect(page.get_by_test_id("receipt")).to_have_count(0)
+    expect(page.get_by_test_id("receipt-once")).to_contain_text("无法把您和您的选择对应起来")
     expect(page.get_by_role("button", name="确认投票")).to_have_count(0)
 
     # Counted after the window: the villager finds the receipt in the published list.
@@ -494,8 +517,11 @@ def test_inspector_reads_compliant_and_rule_breaking_trails(page, shot):
         held_on=timezone.localdate(),
         present=branch,
         votes=dict.fromkeys(branch, "yes"),
-        minutes="",
+        minutes="同意。",
     )
+    # Minutes are required when a meeting is recorded; a record kept before that rule (or
+    # blanked behind the code's back) is what the check still catches.
+    Meeting.objects.filter(matter=bad).update(minutes="")
     good.refresh_from_db()
     assert good.status == MatterStatus.PUBLISHING
 

@@ -67,6 +67,9 @@ def test_villager_logs_in_with_phone_and_sees_household(page, screenshot):
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
 
+    # A villager lands on 我的待办; the household is one tap away in the header.
+    expect(page.get_by_role("heading", level=1)).to_have_text("我的待办")
+    page.get_by_role("navigation").get_by_role("link", name="我的户").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("我的户")
     expect(page.get_by_role("heading", name=re.compile("DMP-0107"))).to_be_visible()
     members = page.get_by_test_id("members")

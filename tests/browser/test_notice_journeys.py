@@ -137,7 +137,7 @@ def site_login(page, login: str):
     page.get_by_label("手机号或用户名").fill(login)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("我的户")
+    expect(page.get_by_role("heading", level=1)).to_have_text("我的待办")
 
 
 def write_notice(page, index, *, title, area_label, body):

@@ -52,7 +52,7 @@ def site_login(page, login: str):
     page.get_by_label("手机号或用户名").fill(login)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("我的户")
+    expect(page.get_by_role("heading", level=1)).to_have_text("我的待办")
 
 
 def open_points_menu(page, label: str):
@@ -79,7 +79,18 @@ def record_at_the_door(page, household, *, rule_label: str, day, reason: str = "
     page.get_by_role("button", name="查找").click()
     page.get_by_test_id("found").get_by_role("link", name=re.compile(household.number)).click()
     expect(page.locator(".lead")).to_contain_text(household.number)
-    page.get_by_label("规则").select_option(label=rule_label)
+    rule = page.get_by_label("规则")
+    # Untouched, the rule reads "请选择" and the form refuses: nothing the officer did not choose.
+    expect(rule).to_have_value("")
+    expect(rule.locator("option:checked")).to_have_text("请选择")
+    box = rule.bounding_box()
+    assert box["height"] >= 44 and box["width"] <= 390  # a thumb's target, inside the phone
+    assert rule.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 16
+    entries = Entry.objects.count()
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_role("alert")).to_contain_text("请选择一条积分规则")
+    assert Entry.objects.count() == entries
+    rule.select_option(label=rule_label)
     date_input = page.get_by_label("日期")
     expect(date_input).to_have_value(f"{timezone.localdate():%Y-%m-%d}")  # today by default
     date_input.fill(f"{day:%Y-%m-%d}")

@@ -8,7 +8,7 @@ def test_inspector_home_lists_villages_with_their_non_compliant_matters(
     proc.to_vote("村道硬化工程")
     matter = proc.create()
     proc.record(matter, world.branch)
-    proc.record(matter, world.two_committees, minutes="")
+    proc.record_without_minutes(matter, world.two_committees)
     client.force_login(inspector)
     html = client.get("/admin/").content.decode()
     assert 'data-testid="inspection-panel"' in html
@@ -16,6 +16,17 @@ def test_inspector_home_lists_villages_with_their_non_compliant_matters(
     assert "1 个不合规" in html
     assert foreign.village.name not in html  # another township's village
     assert "/admin/matters/dashboard/" in html and "/admin/audit/" in html
+
+
+def test_inspector_home_does_not_call_drafts_compliant(client, world, proc, inspector):
+    # Only a draft: nothing has been checked, so nothing may read "全部合规" yet.
+    proc.create()
+    client.force_login(inspector)
+    panel = client.get("/admin/").content.decode().split('data-testid="inspection-panel"')[1]
+    assert "全部合规" not in panel and "尚无已办理的议题" in panel
+    proc.record(proc.create("村道硬化工程"), world.branch)
+    panel = client.get("/admin/").content.decode().split('data-testid="inspection-panel"')[1]
+    assert "全部合规" in panel
 
 
 def test_villager_gets_no_inspection_panel(client, world, people):

@@ -2,9 +2,11 @@
 the township inspector read them."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from deliberation import services
 from village.models import RuleSet
@@ -182,3 +184,85 @@ def test_the_trail_names_checks_and_events_in_chinese(client, world, proc, peopl
     assert "提出异议" in events
     assert "deliberation." not in events
     assert "deliberation.vote.close" not in html
+
+
+# --- states that tell the truth (issue 14) ------------------------------------------------------
+
+
+def test_a_new_draft_reads_not_started_not_passed(client, world, proc, inspector):
+    matter = proc.create()
+    page = matter_page(client, world.secretary.user, matter)
+    assert "合规检查尚未开始" in page
+    assert "合规检查全部通过" not in page
+    client.force_login(inspector)
+    dashboard = client.get(reverse("deliberation_admin_dashboard")).content.decode()
+    assert 'data-testid="not-started"' in dashboard and "尚未开始" in dashboard
+    trail = client.get(reverse("deliberation_admin_trail", args=[matter.pk])).content.decode()
+    assert "合规检查尚未开始" in trail and "合规检查全部通过" not in trail
+
+
+def test_step_one_without_minutes_is_refused_with_the_message_and_nothing_written(
+    client, world, proc
+):
+    from deliberation.models import Meeting
+    from village.models import AuditEvent
+
+    matter = proc.create()
+    events = AuditEvent.objects.count()
+    client.force_login(world.secretary.user)
+    data = {"held_on": timezone.localdate().isoformat(), "minutes": "  "}
+    for person in world.branch:
+        data[f"present_{person.pk}"] = "on"
+        data[f"vote_{person.pk}"] = "yes"
+    response = client.post(
+        reverse("deliberation_admin_record", args=[matter.pk]), data, follow=True
+    )
+    html = response.content.decode()
+    assert "请填写会议纪要" in html and "minutes:" not in html
+    assert not Meeting.objects.filter(matter=matter).exists()
+    assert AuditEvent.objects.count() == events
+    matter.refresh_from_db()
+    assert (matter.status, matter.current_step) == ("draft", 1)
+    # The form asks for them before sending.
+    page = matter_page(client, world.secretary.user, matter)
+    assert re.search(r'<textarea name="minutes"[^>]*required', page)
+
+
+def test_the_roster_follows_the_date_with_no_extra_click(client, world, proc):
+    matter = proc.create()
+    proc.record(matter, world.branch)  # now step 2: the two committees
+    page = matter_page(client, world.secretary.user, matter)
+    assert "按此日期生成应到名单" not in page
+    # The date is a field of the meeting form itself, and the list for today is shown with it.
+    assert re.search(r'<input type="date" name="held_on"[^>]*data-roster-date', page)
+    for person in world.two_committees:
+        assert f'name="present_{person.pk}"' in page
+    url = reverse("deliberation_admin_matter", args=[matter.pk])
+    # Set to a day before anyone held office: the list the page loads for it is empty ...
+    before = (timezone.localdate() - timedelta(days=400)).isoformat()
+    fragment = client.get(url, {"fragment": "roster", "held_on": before}).content.decode()
+    assert "会议日期当天该机构没有成员" in fragment and 'name="present_' not in fragment
+    # ... and for a day in office, the two committees — the same people the service snapshots.
+    today = timezone.localdate().isoformat()
+    fragment = client.get(url, {"fragment": "roster", "held_on": today}).content.decode()
+    assert fragment.count('name="present_') == len(world.two_committees)
+    assert f"{today} 应到 {len(world.two_committees)} 人" in fragment
+
+
+def test_only_the_villages_cadres_get_the_roster_fragment(client, world, proc, inspector):
+    matter = proc.create()
+    client.force_login(inspector)
+    url = reverse("deliberation_admin_matter", args=[matter.pk])
+    assert client.get(url, {"fragment": "roster"}).status_code == 404
+
+
+def test_matter_pages_area_filter_lists_areas_by_number(client, world, proc):
+    from tests.factories import AreaFactory, LargeGridFactory
+
+    grid = LargeGridFactory(village=world.village, name="第九网格")
+    for name in ("二十片区", "十片区", "二片区", "十一片区"):
+        AreaFactory(parent=grid, name=name)
+    page = matter_page(client, world.secretary.user, proc.create())
+    picker = page.split("<select data-area>", 1)[1].split("</select>", 1)[0]
+    mine = re.findall(r"第九网格 · (\S+?)<", picker)
+    assert mine == ["二片区", "十片区", "十一片区", "二十片区"]

@@ -146,7 +146,12 @@ def test_a_vote_returns_a_receipt_bound_to_the_frozen_fingerprint(api, people, v
     assert receipt["secret"] is False
     listed = api.get("/matters", people["r1"].user).json()
     assert listed[0]["has_voted"] is True
-    assert api.get(f"/matters/{voting.pk}", people["r1"].user).json()["has_voted"] is True
+    detail = api.get(f"/matters/{voting.pk}", people["r1"].user).json()
+    assert detail["has_voted"] is True
+    # An open vote's receipt can be fetched again by its voter, and by nobody else.
+    assert (detail["my_receipt"], detail["my_choice"]) == (receipt["receipt"], "yes")
+    other = api.get(f"/matters/{voting.pk}", people["r2"].user).json()
+    assert other["my_receipt"] is None and other["my_choice"] is None
 
 
 def test_may_vote_only_on_the_list_while_the_window_is_open_and_not_yet_voted(
@@ -234,7 +239,10 @@ def test_a_secret_vote_lists_the_receipt_after_the_tally(api, world, proc, peopl
     matter = proc.to_vote("村干部误工补贴标准", ballot_mode=BallotMode.SECRET)
     receipt = api.post(f"/matters/{matter.pk}/vote", people["r1"].user, {"choice": "no"}).json()
     assert receipt["secret"] is True
-    assert api.get(f"/matters/{matter.pk}", people["r1"].user).json()["receipts"] is None
+    detail = api.get(f"/matters/{matter.pk}", people["r1"].user).json()
+    assert detail["receipts"] is None
+    # A secret vote's receipt is shown once: nothing stored pairs it with its voter.
+    assert detail["has_voted"] is True and detail["my_receipt"] is None
     proc.hall(matter, world.representatives_body[1:], tally={"yes": 11})
     proc.close_vote(matter)
     assert matter.status == MatterStatus.RESOLVED
@@ -290,6 +298,7 @@ def test_the_inspector_reads_the_audit_trail(api, world, proc, people, inspector
     assert vote["frozen_sha256"] == voting.frozen_hash
     assert vote["verdict"]["quorum"]["rule"] == "≥ 2/3"
     assert trail["red_flags"] == []
+    assert trail["compliance"] == "passed"
     assert {f["code"] for f in trail["flags"]} >= {"quorum", "text_changed", "vote_window"}
     actions = [e["action"] for e in trail["events"]]
     assert actions[0] == "deliberation.matter.create"
@@ -301,10 +310,18 @@ def test_the_inspector_reads_the_audit_trail(api, world, proc, people, inspector
 
 def test_the_audit_trail_shows_a_red_flag_with_its_reason(api, world, proc, inspector):
     matter = proc.create()
-    proc.record(matter, world.branch, minutes="")
+    proc.record_without_minutes(matter, world.branch)
     trail = api.get(f"/matters/{matter.pk}/audit", inspector).json()
     assert [(f["code"], f["step"]) for f in trail["red_flags"]] == [("minutes_missing", 1)]
     assert "党支部提议缺少会议纪要" in trail["red_flags"][0]["reason"]
+    assert trail["compliance"] == "failed"
+
+
+def test_the_audit_trail_of_a_new_draft_is_not_started(api, proc, inspector):
+    matter = proc.create()
+    trail = api.get(f"/matters/{matter.pk}/audit", inspector).json()
+    assert trail["compliance"] == "not_started"
+    assert trail["flags"] == [] and trail["red_flags"] == []
 
 
 def test_a_villager_gets_403_json_for_the_audit_trail(api, people, voting):

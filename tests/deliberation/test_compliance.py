@@ -72,7 +72,7 @@ def test_a_joint_meeting_matter_is_compliant(world, proc):
 def test_missing_minutes_are_flagged_naming_the_step(world, proc):
     matter = proc.create()
     proc.record(matter, world.branch)
-    proc.record(matter, world.two_committees, minutes="")
+    proc.record_without_minutes(matter, world.two_committees)
     proc.record(matter, world.party_full)
     flags = [f for f in red(matter) if f.code == "minutes_missing"]
     assert len(flags) == 1
@@ -180,7 +180,7 @@ def test_the_township_dashboard_lists_flagged_matters_per_village(
     good = proc.to_vote()
     proc.resolve(good)
     bad = proc.create("缺纪要的议题")
-    proc.record(bad, world.branch, minutes="")
+    proc.record_without_minutes(bad, world.branch)
     rows = {row["village"].name: row for row in selectors.township_dashboard(inspector)}
     assert set(rows) == {"东毛铺村", "西河村"}
     own = rows["东毛铺村"]
@@ -201,3 +201,50 @@ def test_publication_kinds_are_named_in_the_flags(world, proc):
     assert len(reasons) == 2
     assert any(str(PublicationKind.RESOLUTION.label) in r for r in reasons)
     assert any(str(PublicationKind.RESULT.label) in r for r in reasons)
+
+
+# --- one word for the whole matter: not started, passed, failed --------------------------------
+
+
+def test_a_new_draft_with_no_meeting_is_not_started_not_passed(world, proc):
+    matter = proc.create()
+    flags = flags_of(matter)
+    assert flags == []
+    assert compliance.summary(flags) == compliance.NOT_STARTED == "not_started"
+    assert str(compliance.SUMMARIES[compliance.summary(flags)]) == "尚未开始"
+    assert selectors.matter_trail(selectors.matter_detail(matter.pk))["compliance"] == "not_started"
+
+
+def test_a_matter_under_way_with_clean_records_has_passed(world, proc):
+    matter = proc.create()
+    proc.record(matter, world.branch)
+    assert compliance.summary(flags_of(matter)) == compliance.PASSED
+
+
+def test_a_broken_rule_is_failed(world, proc):
+    matter = proc.create()
+    proc.record_without_minutes(matter, world.branch)
+    assert compliance.summary(flags_of(matter)) == compliance.FAILED
+
+
+def test_the_dashboard_does_not_count_a_draft_as_compliant(world, proc, inspector):
+    proc.create("刚起草的议题")
+    (own,) = [r for r in selectors.township_dashboard(inspector) if r["village"] == world.village]
+    assert own["flagged"] == 0 and own["checked"] == 0
+    assert [i["compliance"] for i in own["matters"]] == ["not_started"]
+
+
+def test_step_one_without_minutes_is_refused_and_nothing_is_written(world, proc):
+    from django.core.exceptions import ValidationError
+
+    from deliberation.models import Meeting
+    from village.models import AuditEvent
+
+    matter = proc.create()
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError, match="请填写会议纪要"):
+        proc.record(matter, world.branch, minutes=" \n ")
+    assert not Meeting.objects.filter(matter=matter).exists()
+    assert AuditEvent.objects.count() == events
+    matter.refresh_from_db()
+    assert (matter.status, matter.current_step) == (MatterStatus.DRAFT, 1)

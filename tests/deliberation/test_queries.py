@@ -21,20 +21,22 @@ from village import audit
 pytestmark = pytest.mark.django_db
 
 # Villager: session, user, roles (villager, memberships, township roles), the matters with
-# their meetings and versions, "have I voted" for all of them at once.
-MATTER_LIST = 10
+# their meetings and versions, "have I voted" and "am I on the list" for all of them at once.
+MATTER_LIST = 11
 # Token, roles, the matters with their meetings and versions, "have I voted" at once.
 API_MATTERS = 10  # + the voter-list set (may_vote)
 # + the matter with its meetings, publications, objections (and who filed them), versions and
-# updates; the vote meeting's list; the open publication.
-MATTER_PAGE = 18
+# updates; the vote meeting's list; the open publication; their own open ballot, shown again.
+MATTER_PAGE = 19
 SUGGESTIONS = 4
 API_SUGGESTIONS = 3
 ADMIN_SUGGESTIONS = 12
 # Wagtail's admin: + the user's profile, locales, page/collection/model permissions, the menu.
-ADMIN_MATTER_RETURNED = 19
-ADMIN_MATTER_PUBLISHING = 24
-ADMIN_MATTER_VOTING = 23
+# + the documents already issued for the matter's meetings and resolution (their codes, and
+# 重新签发, beside the print buttons): one query.
+ADMIN_MATTER_RETURNED = 20
+ADMIN_MATTER_PUBLISHING = 25
+ADMIN_MATTER_VOTING = 24
 ATTENDANCE = 15
 # The admin matter page's reads (without the page's forms) + the village's audit chain checked,
 # its head, the matter's events; the copies of the head held elsewhere (township anchors,

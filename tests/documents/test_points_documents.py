@@ -252,26 +252,7 @@ def test_household_card(pw):
         print_.household_card(pw.resident, pw.h[1])
 
 
-@pytest.mark.parametrize(
-    ("fen", "words"),
-    [
-        (0, "零元整"),
-        (1, "壹分"),
-        (10, "壹角整"),
-        (100, "壹元整"),
-        (50001, "伍佰元零壹分"),
-        (1000010, "壹万元壹角整"),
-        (168032, "壹仟陆佰捌拾元叁角贰分"),
-        (1000000, "壹万元整"),
-        (10101, "壹佰零壹元零壹分"),
-        (10050000, "壹拾万零伍佰元整"),
-        (123456789, "壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分"),
-        (100000000000, "壹拾亿元整"),
-        (1000001000000, "壹佰亿零壹万元整"),
-    ],
-)
-def test_capital_amounts(fen, words):
-    assert print_.rmb_upper(fen) == words
+# The capital amounts (大写金额) are tested with the rest of money in tests/village/test_money.py.
 
 
 # --- the admin's buttons -------------------------------------------------------------------------

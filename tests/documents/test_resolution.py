@@ -70,7 +70,7 @@ def test_unknown_code_is_a_clear_404(client, db):
 def test_issued_document_is_never_changed(world, proc):
     matter = resolved(proc)
     doc = print_.resolution(actor=world.secretary.user, matter=matter)
-    again = print_.resolution(actor=world.secretary.user, matter=matter)
+    again = print_.resolution(actor=world.secretary.user, matter=matter, reissue_reason="换纸")
     assert again.code != doc.code and Document.objects.count() == 2
     assert find(normalise(f" {doc.code[:4].lower()}-{doc.code[4:]} ")).pk == doc.pk
     doc.title = "改过的标题"

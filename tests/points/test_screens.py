@@ -5,6 +5,7 @@ counter, welfare and Excel screens — permissions, bad input, and pinned query 
 import io
 import re
 import uuid
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -124,6 +125,52 @@ def test_grid_officer_records_with_photo_at_the_door(pw, as_user):
     assert Entry.objects.count() == 1
 
 
+class _UntouchedForm(HTMLParser):
+    """What a browser sends when the form is submitted as it arrived: each input's value and
+    each select's selected option (the first when none is marked)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._select, self._first = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("type") not in ("file", "submit") and "name" in attrs:
+            self.data[attrs["name"]] = attrs.get("value") or ""
+        elif tag == "select":
+            self._select, self._first = attrs["name"], None
+        elif tag == "option" and self._select:
+            if self._first is None:
+                self._first = attrs.get("value", "")
+                self.data.setdefault(self._select, self._first)
+            if "selected" in attrs:
+                self.data[self._select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def test_the_untouched_recording_form_records_nothing(pw, as_user):
+    client = as_user(pw.officer)
+    page = client.get(reverse("points:record"), {"household": pw.h[1].pk})
+    sent = _UntouchedForm()
+    sent.feed(page.content.decode())
+    assert sent.data["rule"] == ""  # "请选择", not the first rule of the catalogue
+    assert sent.data["household"] == str(pw.h[1].pk)
+    response = client.post(reverse("points:record"), sent.data)
+    assert response.status_code == 400
+    assert "请选择一条积分规则" in response.content.decode()
+    assert not Entry.objects.exists()
+    # The villager's own claim uses the same form, and refuses the same way.
+    claim = as_user(pw.resident).get(reverse("points:claim"))
+    sent = _UntouchedForm()
+    sent.feed(claim.content.decode())
+    assert sent.data["rule"] == ""
+    as_user(pw.resident).post(reverse("points:claim"), sent.data)
+    assert not Entry.objects.exists()
+
+
 def test_grid_officer_cannot_record_outside_the_grid_or_with_a_fake_image(pw, as_user):
     client = as_user(pw.officer)
     response = client.post(
@@ -152,6 +199,32 @@ def test_grid_officer_cannot_record_outside_the_grid_or_with_a_fake_image(pw, as
     )
     assert response.status_code == 400
     assert not Entry.objects.exists()
+
+
+def test_officer_searching_a_household_of_another_area_is_told_where_it_is(pw, as_user):
+    client = as_user(pw.officer)
+    html = client.get(reverse("points:record"), {"q": pw.h[4].number}).content.decode()
+    found = html.split('data-testid="found"', 1)[1]
+    assert "该户不在您负责的片区（西片），请联系该片区网格员或村干部。" in found
+    # Where, not who: no link to the form, no head's name, no address.
+    assert f"?household={pw.h[4].pk}" not in found
+    assert pw.h[4].head.name not in found
+    assert "没有找到" not in found
+
+
+def test_officer_searching_by_a_head_name_elsewhere_learns_only_the_area(pw, as_user):
+    client = as_user(pw.officer)
+    html = client.get(reverse("points:record"), {"q": pw.secretary.villager.name})
+    found = html.content.decode().split('data-testid="found"', 1)[1]
+    assert "（西片）" in found and pw.h[4].number not in found
+
+
+def test_officer_searching_a_household_of_another_village_finds_nothing(pw, as_user):
+    client = as_user(pw.officer)
+    other = pw.foreign.resident.villager.household
+    html = client.get(reverse("points:record"), {"q": other.number}).content.decode()
+    found = html.split('data-testid="found"', 1)[1]
+    assert "没有找到。" in found and "不在您负责的片区" not in found
 
 
 def test_villager_cannot_open_the_recording_form(pw, as_user):
@@ -354,7 +427,7 @@ def test_welfare_rates_stars_allocates_and_publishes(pw, ledger, as_user):
         reverse("points_admin_allocation_xlsx", args=[allocation.pk])
     )
     rows = list(load_workbook(io.BytesIO(export.content)).active.values)
-    assert rows[-1][5] == "500.01"
+    assert rows[-1][5] == pytest.approx(500.01)  # a number in 元, shown as 500.01
 
 
 def _sheet(rows):

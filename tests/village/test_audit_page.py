@@ -210,3 +210,32 @@ def test_the_sealed_chain_problems_read_in_chinese(reason, expected):
     from village.admin_views import chain_problem_text
 
     assert expected in chain_problem_text(audit.ChainProblem("v1", 5, None, reason))
+
+
+def test_recent_events_name_the_person_not_the_login(chain, w, client):
+    recent = _recent(_page(client, w["secretary"]))
+    name = w["secretary"].villager.name
+    assert recent.count(name) >= 5
+    assert " secretary " not in recent  # the login of the world's secretary
+
+
+def test_an_account_without_a_villager_shows_its_full_name(w, client):
+    from django.contrib.auth import get_user_model
+
+    clerk = get_user_model().objects.create_user(
+        "clerk01", first_name="小红", last_name="王", is_superuser=True
+    )
+    services.household_create(
+        actor=clerk, village=w["own"], number="B-001", area=w["area"], address="西街1号"
+    )
+    recent = _recent(_page(client, w["secretary"]))
+    assert clerk.get_full_name() in recent
+    assert "clerk01" not in recent
+
+
+def test_points_entries_show_their_registered_names(w, client):
+    from village import log_actions
+
+    for action in ("points.entry.record", "points.entry.review", "points.entry.post"):
+        assert log_actions.is_registered(action)
+        assert not log_actions.is_mirrored(action)  # one row per entry stays out of Wagtail's log

@@ -230,6 +230,40 @@ class TestDemo:
         assert "audit chain intact" in out.getvalue()
         assert demo.after_first["village.AuditEvent"] > demo.after_first["village.Villager"]
 
+    def test_load_demo_ends_with_the_address_and_the_logins(self, demo):
+        for output in (demo.first_output, demo.second_output):
+            block = output[output.index("http://127.0.0.1:8000/") :]
+            assert "http://127.0.0.1:8000/admin/" in block
+            assert PASSWORD in block
+            for login in [*DEMO_ACCOUNTS, "13800000002", "13800000020"]:
+                assert login in block, login
+
+    def test_notices_have_reads_and_unread_households(self, demo):
+        """The unread report shows a working village: most households of each audience have
+        confirmed, some have not, and older notices have reached more of them."""
+        from pages import selectors
+        from pages.models import NoticePage, NoticeRead
+
+        notices = list(
+            NoticePage.objects.live().descendant_of(demo.main.home_page).order_by("publish_on")
+        )
+        assert len(notices) == 14
+        shares = []
+        for notice in notices:
+            report = selectors.unread_report(notice, demo.main)
+            assert 0 < report["read"] < report["total"], notice.title
+            assert report["unread"] == len(report["rows"]) > 0
+            shares.append(report["read"] / report["total"])
+            for read in NoticeRead.objects.filter(notice=notice).select_related("villager"):
+                assert selectors.in_audience(notice, read.villager), notice.title
+                assert read.read_at.date() >= notice.publish_on
+        assert all(0.45 <= share <= 0.95 for share in shares), shares
+        assert sum(shares[:5]) > sum(shares[-5:])  # the oldest, read more than the newest
+        # The demo villager still has this week's notices to confirm.
+        villager = User.objects.get(username="villager")
+        unread = [n for n in notices if not NoticeRead.objects.filter(notice=n, user=villager)]
+        assert any(selectors.in_audience(n, villager.villager) for n in unread)
+
     def test_a_secret_and_an_open_vote_are_open_to_every_demo_phone(self, demo):
         """Anyone can try both kinds of vote on the demo, whatever day it was loaded."""
         from deliberation import selectors as deliberation
@@ -251,3 +285,22 @@ class TestDemo:
         secret = deliberation.vote_meeting(modes["secret"])
         assert secret.sealed_ballots.count() == secret.participations.count() > 0
         assert not secret.ballots.exists()
+
+
+def test_task_logs_stay_off_the_dev_console():
+    """`make run`: the task worker's INFO and DEBUG lines go to var/tasks.log, not the console."""
+    import importlib
+    import logging
+
+    dev = importlib.import_module("village.settings.dev")
+    config = dev.LOGGING
+    for name in ("django_tasks", "django_tasks_db"):
+        logger = config["loggers"][name]
+        assert logger["propagate"] is False, name
+        for handler_name in logger["handlers"]:
+            handler = config["handlers"][handler_name]
+            if handler["class"] == "logging.StreamHandler":
+                assert logging.getLevelName(handler["level"]) >= logging.WARNING, handler_name
+        assert any(
+            config["handlers"][h]["class"] == "logging.FileHandler" for h in logger["handlers"]
+        )

@@ -39,7 +39,7 @@ def test_login_page_asks_for_phone_or_username(db, client):
 def test_villager_logs_in_with_phone_number_and_sees_the_household(villager, client):
     response = client.post("/login/", {"username": "13800000001", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == "/me/"
+    assert response["Location"] == "/me/todo/"  # 我的待办; the household is at /me/
     assert _logged_in_as(client) == villager.user
     html = client.get("/me/").content.decode()
     assert villager.household.number in html

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as CSP_NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (village/csp.py).
+    "village.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "village.middleware.ChineseFirstMiddleware",
@@ -123,7 +127,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "village:login"
-LOGIN_REDIRECT_URL = "village:me"
+LOGIN_REDIRECT_URL = "todo:home"
 LOGOUT_REDIRECT_URL = "village:home"
 
 # Lock-out after 5 failed logins for the same account from the same address.
@@ -146,13 +150,44 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
+# Uploaded files: on this machine's disk (one village), or on an S3-compatible bucket when
+# CUNZHI_S3_BUCKET is set (a county); the keys come from AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY. Either way every file URL goes through village/media.py, which serves
+# public images at once and private files only after the permission check (docs/deployment.md).
+CUNZHI_S3_BUCKET = os.environ.get("CUNZHI_S3_BUCKET", "")
+CUNZHI_S3_ENDPOINT_URL = os.environ.get("CUNZHI_S3_ENDPOINT_URL", "")
+CUNZHI_S3_PUBLIC_DOMAIN = os.environ.get("CUNZHI_S3_PUBLIC_DOMAIN", "")
+if CUNZHI_S3_BUCKET:
+    MEDIA_STORAGE = {
+        "BACKEND": "village.storage.S3MediaStorage",
+        "OPTIONS": {
+            "bucket_name": CUNZHI_S3_BUCKET,
+            "endpoint_url": CUNZHI_S3_ENDPOINT_URL or None,
+            "region_name": os.environ.get("CUNZHI_S3_REGION") or None,
+            "addressing_style": os.environ.get("CUNZHI_S3_ADDRESSING_STYLE") or None,
+            "location": os.environ.get("CUNZHI_S3_PREFIX", ""),
+            "custom_domain": CUNZHI_S3_PUBLIC_DOMAIN or None,
+            # Two households' "photo.jpg" must never overwrite each other.
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Served to anyone: the village sites' images (and the admin users' avatars, as Wagtail shows
+# them). Every other upload is private (village/media.py).
+CUNZHI_PUBLIC_MEDIA_PREFIXES = ["original_images/", "images/", "avatar_images/"]
+# How long a signed S3 link to a private file lives, once the check has passed.
+CUNZHI_MEDIA_URL_SECONDS = int(os.environ.get("CUNZHI_MEDIA_URL_SECONDS", "60"))
+# Behind nginx: the checked file is sent by nginx from this internal location (docs/deployment.md).
+CUNZHI_MEDIA_ACCEL_REDIRECT = os.environ.get("CUNZHI_MEDIA_ACCEL_REDIRECT", "")
 
 # Wagtail
-WAGTAIL_SITE_NAME = "村治 Cunzhi"
+WAGTAIL_SITE_NAME = "村治"
 WAGTAILADMIN_USER_LOGIN_FORM = "village.forms.AdminLoginForm"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # The address printed under each document's QR code (the public verification page).
@@ -164,6 +199,8 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "xlsx", "docx", "jpg", "png"]
+# Documents always through Wagtail's view (its collection privacy), never a bare file URL.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # The cache holds the village sites' rendered fragments and their generations (pages/fragments.py):
@@ -209,3 +246,39 @@ LOGGING = {
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+
+# Content-Security-Policy (django-csp; Django has its own only from 6.0). Nothing from another
+# host but the S3 bucket's images; scripts and styles from here or carrying the response's
+# nonce; the Wagtail admin's one exception is in village/csp.py.
+_csp_media = ["'self'", "data:", "blob:"]
+if CUNZHI_S3_BUCKET:
+    from urllib.parse import urlsplit as _urlsplit
+
+    if CUNZHI_S3_ENDPOINT_URL:
+        _endpoint = _urlsplit(CUNZHI_S3_ENDPOINT_URL)
+        _csp_media += [
+            f"{_endpoint.scheme}://{_endpoint.netloc}",
+            f"{_endpoint.scheme}://{CUNZHI_S3_BUCKET}.{_endpoint.netloc}",
+        ]
+    else:
+        _csp_media.append("https://*.amazonaws.com")
+    if CUNZHI_S3_PUBLIC_DOMAIN:
+        _csp_media.append(f"https://{CUNZHI_S3_PUBLIC_DOMAIN}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", CSP_NONCE],
+        "style-src": ["'self'", CSP_NONCE],
+        "img-src": _csp_media,
+        "media-src": _csp_media,
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        # Wagtail's preview shows the page in a frame of the admin; no other site may frame us.
+        "frame-ancestors": ["'self'"],
+    }
+}

@@ -1,8 +1,39 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from village.demo import MAIN, DemoBuilder
+from village.demo import MAIN, PASSWORD, DemoBuilder, one_password_hash
 from village.models import Village
+
+ADDRESS = "http://127.0.0.1:8000/"
+
+# The demo logins by role, as README.md's table lists them.
+LOGINS = [
+    ("secretary", gettext_lazy("村党支部书记（一肩挑）")),
+    ("committee", gettext_lazy("村委委员")),
+    ("gridofficer", gettext_lazy("三片区网格员")),
+    ("supervisor", gettext_lazy("村务监督委员")),
+    ("inspector", gettext_lazy("乡镇巡查（只读）")),
+    ("township", gettext_lazy("乡镇管理员")),
+    ("storekeeper", gettext_lazy("积分超市管理员")),
+    ("villager", gettext_lazy("村民（手机号 13800000001）")),
+    ("13800000002 … 13800000020", gettext_lazy("另外十九位村民")),
+]
+
+
+def logins_block() -> str:
+    """What `make run` shows before the server starts: where to go and who to be."""
+    width = max(len(login) for login, _who in LOGINS)
+    lines = [
+        "",
+        _("村治演示：%(address)s") % {"address": ADDRESS},
+        _("管理后台：%(address)sadmin/") % {"address": ADDRESS},
+        _("演示账号（密码均为 %(password)s）：") % {"password": PASSWORD},
+        *(f"  {login.ljust(width)}  {who}" for login, who in LOGINS),
+        "",
+    ]
+    return "\n".join(lines)
 
 
 class Command(BaseCommand):
@@ -20,9 +51,13 @@ class Command(BaseCommand):
             )
         if Village.objects.filter(code=MAIN.code).exists():
             self.stdout.write("demo already loaded; nothing to do")
-            return
-        self.stdout.write("loading the demo township…")
-        builder = DemoBuilder(stdout=self.stdout)
-        builder.build()
-        builder.finish()
-        self.stdout.write(self.style.SUCCESS("demo loaded; accounts use the password demo12345"))
+        else:
+            self.stdout.write("loading the demo township…")
+            builder = DemoBuilder(stdout=self.stdout)
+            with one_password_hash():
+                builder.build()
+            builder.finish()
+            self.stdout.write(
+                self.style.SUCCESS(f"demo loaded; accounts use the password {PASSWORD}")
+            )
+        self.stdout.write(logins_block())

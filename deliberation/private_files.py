@@ -1,0 +1,33 @@
+"""Deliberation files that only some people may fetch (village/media.py serves them)."""
+
+from village import media, permissions
+
+from . import selectors
+
+
+def _may_view_register(user, meeting) -> bool:
+    # A sign-in sheet carries villagers' names and signatures: the village's readers only.
+    return permissions.can(user, "matter.view", meeting.matter.village)
+
+
+def _may_view_update(user, update) -> bool:
+    # Progress photos are published with the matter: whoever may see the matter.
+    return selectors.may_see(user, update.matter)
+
+
+def _may_view_suggestion(user, suggestion) -> bool:
+    villager = permissions.villager_of(user)
+    if villager is not None and villager.pk == suggestion.villager_id:
+        return True
+    return permissions.can(user, "matter.view", suggestion.village)
+
+
+media.register_private(
+    "deliberation/registers/", "deliberation.Meeting", "register_photo", _may_view_register
+)
+media.register_private(
+    "deliberation/updates/", "deliberation.ImplementationUpdate", "photo", _may_view_update
+)
+media.register_private(
+    "deliberation/suggestions/", "deliberation.Suggestion", "photo", _may_view_suggestion
+)

@@ -1,0 +1,139 @@
+"""A second print of the same document returns the one already issued (same code, one chain
+row); a deliberate 重新签发 with a reason issues a new code and /verify/<old>/ says the old one
+was replaced, by which code and why; the chain still verifies."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.urls import reverse
+
+from deliberation import documents as print_
+from deliberation.models import Step
+from village import audit
+from village.models import AuditEvent, Document
+
+
+def resolved(proc):
+    matter = proc.to_vote()
+    proc.resolve(matter)
+    proc.publish(matter)
+    return matter
+
+
+def issue_events():
+    return AuditEvent.objects.filter(action="village.document.issue")
+
+
+def test_printing_a_meeting_record_twice_returns_the_same_document(world, proc):
+    matter = proc.create()
+    meeting = proc.record(matter, world.branch)
+    first = print_.meeting_record(actor=world.secretary.user, meeting=meeting)
+    events = issue_events().count()
+    second = print_.meeting_record(actor=world.secretary.user, meeting=meeting)
+    third = print_.meeting_record(actor=world.secretary.user, meeting=meeting)
+    assert second.pk == third.pk == first.pk and second.code == first.code
+    assert Document.objects.count() == 1
+    assert issue_events().count() == events == 1
+    assert first.content_sha256 and len(first.content_sha256) == 64
+
+
+def test_the_audit_trail_downloaded_twice_is_one_document(world, proc, inspector):
+    """Its own issue moves the chain's head; the head is printed in the issue block only, so
+    the content — and the document — stay the same."""
+    matter = resolved(proc)
+    first = print_.audit_trail(actor=inspector, matter=matter)
+    again = print_.audit_trail(actor=inspector, matter=matter)
+    assert again.code == first.code and Document.objects.count() == 1
+
+
+def test_new_content_is_a_new_document(world, proc):
+    matter = proc.to_vote()
+    proc.resolve(matter)
+    before = print_.resolution(actor=world.secretary.user, matter=matter)
+    proc.publish(matter)  # the resolution now says it is published
+    after = print_.resolution(actor=world.secretary.user, matter=matter)
+    assert after.code != before.code
+    assert not after.supersedes_id and not after.reissue_reason
+
+
+def test_reissue_with_a_reason_replaces_the_old_code_on_the_verify_page(world, proc, client):
+    matter = resolved(proc)
+    old = print_.resolution(actor=world.secretary.user, matter=matter)
+    new = print_.resolution(
+        actor=world.secretary.user, matter=matter, reissue_reason="原件盖章处被污损"
+    )
+    assert new.code != old.code and new.supersedes_id == old.pk
+    assert new.reissue_reason == "原件盖章处被污损"
+    # The old row is not touched: the replacement is a new row naming it.
+    assert Document.objects.get(pk=old.pk).sha256 == old.sha256
+    event = issue_events().get(object_id=str(new.pk))
+    assert event.payload["supersedes"] == old.code
+    assert event.payload["reason"] == "原件盖章处被污损"
+    # Printing again now returns the new document.
+    assert print_.resolution(actor=world.secretary.user, matter=matter).code == new.code
+
+    page = client.get(reverse("village:verify", args=[old.code]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "此文书已被重新签发，以新文书为准。" in html
+    assert new.code in html and "原件盖章处被污损" in html
+    assert "已被重新签发取代" in html
+    html = client.get(reverse("village:verify", args=[new.code])).content.decode()
+    assert f"取代验证码 {old.code} 的文书" in html and "有效" in html
+    assert "此文书已被重新签发" not in html
+    assert audit.verify_chain(audit.chain_key(village=world.village)) is None
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_reissue_without_a_reason_is_refused(world, proc, reason):
+    matter = resolved(proc)
+    print_.resolution(actor=world.secretary.user, matter=matter)
+    with pytest.raises(ValidationError, match="重新签发须写明原因"):
+        print_.resolution(actor=world.secretary.user, matter=matter, reissue_reason=reason)
+    assert Document.objects.count() == 1 and issue_events().count() == 1
+
+
+def test_nothing_to_reissue_before_a_first_print(world, proc):
+    matter = resolved(proc)
+    with pytest.raises(ValidationError, match="还没有签发过"):
+        print_.resolution(actor=world.secretary.user, matter=matter, reissue_reason="重印")
+    assert not Document.objects.exists()
+
+
+def test_a_document_is_replaced_at_most_once_even_in_the_database(world, proc):
+    matter = resolved(proc)
+    old = print_.resolution(actor=world.secretary.user, matter=matter)
+    new = print_.resolution(actor=world.secretary.user, matter=matter, reissue_reason="污损")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Document.objects.filter(pk=new.pk).update(reissue_reason="改过的原因")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Document.objects.filter(pk=new.pk).delete()
+    assert Document.objects.get(pk=new.pk).reissue_reason == "污损"
+    assert Document.objects.get(pk=new.pk).supersedes_id == old.pk
+
+
+def test_the_secretary_prints_twice_then_reissues_from_the_admin(world, proc, client):
+    matter = proc.create()
+    meeting = proc.record(matter, world.branch)
+    client.force_login(world.secretary.user)
+    url = reverse("deliberation_admin_print_meeting", args=[matter.pk, meeting.pk])
+    codes = {client.post(url)["X-Document-Code"] for _ in range(4)}
+    assert len(codes) == 1 and Document.objects.count() == 1
+    assert issue_events().count() == 1
+    (code,) = codes
+    page = client.get(reverse("deliberation_admin_matter", args=[matter.pk])).content.decode()
+    assert f"<code>{code}</code>" in page and 'data-testid="reissue-meeting"' in page
+
+    refused = client.post(url, {"reissue": "1", "reason": " "}, follow=True)
+    assert "重新签发须写明原因" in refused.content.decode()
+    assert Document.objects.count() == 1
+
+    response = client.post(url, {"reissue": "1", "reason": "出席人数抄录有误，重新打印"})
+    assert response["Content-Type"] == "application/pdf"
+    new = response["X-Document-Code"]
+    assert new != code
+    assert Document.objects.get(code=new).supersedes.code == code
+    html = client.get(reverse("village:verify", args=[code])).content.decode()
+    assert new in html and "出席人数抄录有误，重新打印" in html
+    assert audit.verify_chain(audit.chain_key(village=world.village)) is None
+    assert Step(meeting.step) == Step.BRANCH
