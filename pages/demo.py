@@ -142,7 +142,10 @@ def _online(village) -> dict[int, list[Villager]]:
     chosen.sort(key=lambda v: v.pk)
     User = get_user_model()
     password = make_password(PASSWORD)
-    phones = {v.pk: f"137{village.pk:02d}{n:06d}" for n, v in enumerate(chosen, start=1)}
+    # 137 + the village's place in its township (two digits) + six: eleven digits whatever the
+    # database's ids are (PostgreSQL's sequences are not reset between test runs).
+    place = Village.objects.filter(township=village.township_id, pk__lt=village.pk).count()
+    phones = {v.pk: f"137{place:02d}{n:06d}" for n, v in enumerate(chosen, start=1)}
     User.objects.bulk_create(
         [User(username=phones[v.pk], first_name=v.name, password=password) for v in chosen]
     )

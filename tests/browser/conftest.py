@@ -10,6 +10,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -92,8 +95,6 @@ def new_page(request, browser, live_server):
     Requests to any host but the live server are refused and remembered (the site must load
     nothing from outside); uncaught JavaScript errors are remembered too. Both fail the test.
     """
-    from playwright.sync_api import expect
-
     expect.set_options(timeout=10_000)
     own_host = urlsplit(live_server.url).netloc
     contexts = []
@@ -164,3 +165,22 @@ def assert_fits_phone(page, width: int = 390):
     page.wait_for_load_state("load")
     scroll = page.evaluate("document.scrollingElement.scrollWidth")
     assert scroll <= width, f"{page.url} scrolls sideways on a {width}px phone: {scroll}px wide"
+
+
+def admin_login(page, username: str):
+    """Log in to the Wagtail admin; the login form is gone once the dashboard greets the user."""
+    page.goto("/admin/login/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    expect(page.locator("input[name=password]")).to_have_count(0)
+
+
+def site_login(page, login: str, *, lands_on: str | None = "我的待办"):
+    """Log in on the village site by phone or username; a villager lands on 我的待办."""
+    page.goto("/login/")
+    page.get_by_label("手机号或用户名").fill(login)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    if lands_on:
+        expect(page.get_by_role("heading", level=1)).to_have_text(lands_on)

@@ -35,9 +35,8 @@ from deliberation.models import (
     SealedBallot,
     Step,
 )
-from tests.browser.conftest import assert_fits_phone
+from tests.browser.conftest import admin_login, assert_fits_phone, site_login
 from tests.factories import (
-    PASSWORD,
     AreaFactory,
     HouseholdFactory,
     MembershipFactory,
@@ -181,22 +180,6 @@ def to_vote(
 
 
 # --- what people do ------------------------------------------------------------------------
-
-
-def admin_login(page, username: str):
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    expect(page.locator("input[name=password]")).to_have_count(0)
-
-
-def site_login(page, login: str):
-    page.goto("/login/")
-    page.get_by_label("手机号或用户名").fill(login)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("我的待办")
 
 
 def field(page, role, label):

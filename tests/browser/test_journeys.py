@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_fits_phone
+from tests.browser.conftest import admin_login, assert_fits_phone
 from tests.factories import (
     PASSWORD,
     AreaFactory,
@@ -16,16 +16,6 @@ from tests.factories import (
     VillagerFactory,
     villager_with_role,
 )
-
-
-def admin_login(page, username: str):
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    # The dashboard greets the user; the login form is gone.
-    expect(page.locator("input[name=password]")).to_have_count(0)
-
 
 # Wagtail's own labels, as its Chinese catalogue (or ours, refining it) words them.
 FILTERS = re.compile(r"^显示(过滤器|筛选)")

@@ -17,9 +17,8 @@ from playwright.sync_api import expect
 
 from pages.models import Audience, NoticeIndexPage, NoticePage
 from pages.services import notice_mark_read, village_site_setup
-from tests.browser.conftest import assert_fits_phone
+from tests.browser.conftest import admin_login, assert_fits_phone, site_login
 from tests.factories import (
-    PASSWORD,
     AreaFactory,
     HouseholdFactory,
     LargeGridFactory,
@@ -122,22 +121,6 @@ def publish_notice(index, title, *, user, audience=Audience.EVERYONE, grids=()):
 
 
 # --- what people do ------------------------------------------------------------------------
-
-
-def admin_login(page, username: str):
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    expect(page.locator("input[name=password]")).to_have_count(0)
-
-
-def site_login(page, login: str):
-    page.goto("/login/")
-    page.get_by_label("手机号或用户名").fill(login)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("我的待办")
 
 
 def write_notice(page, index, *, title, area_label, body):

@@ -20,8 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from points.models import Entry, EntryStatus, Objection, ObjectionStatus, Publication, Redemption
-from tests.browser.conftest import assert_fits_phone
-from tests.factories import PASSWORD
+from tests.browser.conftest import admin_login, assert_fits_phone, site_login
 from tests.points.conftest import (
     Ledger,
     balance,
@@ -37,22 +36,6 @@ ANSWER = "经网格员现场核实，柴草堆放三天，占用村道一半，�
 
 
 # --- what people do ------------------------------------------------------------------------
-
-
-def admin_login(page, username: str):
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    expect(page.locator("input[name=password]")).to_have_count(0)
-
-
-def site_login(page, login: str):
-    page.goto("/login/")
-    page.get_by_label("手机号或用户名").fill(login)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("我的待办")
 
 
 def open_points_menu(page, label: str):
@@ -83,6 +66,7 @@ def record_at_the_door(page, household, *, rule_label: str, day, reason: str = "
     # Untouched, the rule reads "请选择" and the form refuses: nothing the officer did not choose.
     expect(rule).to_have_value("")
     expect(rule.locator("option:checked")).to_have_text("请选择")
+    page.wait_for_load_state("load")  # measured with the stylesheet applied
     box = rule.bounding_box()
     assert box["height"] >= 44 and box["width"] <= 390  # a thumb's target, inside the phone
     assert rule.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 16

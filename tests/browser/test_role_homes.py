@@ -9,10 +9,9 @@ from playwright.sync_api import expect
 
 from pages import services as pages_services
 from points import services as points_services
-from tests.browser.conftest import assert_fits_phone
+from tests.browser.conftest import admin_login, assert_fits_phone, site_login
 from tests.deliberation.conftest import Procedure
 from tests.factories import (
-    PASSWORD,
     MembershipFactory,
     UserFactory,
     VillagerFactory,
@@ -23,27 +22,12 @@ from tests.pages._role_world import role_world
 DESKTOP = 1280
 
 
-def site_login(page, login: str):
-    page.goto("/login/")
-    page.get_by_label("手机号或用户名").fill(login)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-
-
-def admin_login(page, username: str):
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    expect(page.locator("input[name=password]")).to_have_count(0)
-
-
 @pytest.mark.device("phone")
 def test_villager_lands_on_my_todo_and_opens_an_unread_notice(page, screenshot):
     w = role_world()
     entries, _publication = w.ledger.published((w.h[1], "HJ01"))
 
-    site_login(page, w.resident.username)
+    site_login(page, w.resident.username, lands_on=None)
     expect(page).to_have_url(re.compile(r"/me/todo/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("我的待办")
     notices = page.get_by_test_id("todo-notices")
@@ -72,7 +56,7 @@ def test_villager_on_the_voter_list_goes_from_my_todo_to_the_open_vote(page, scr
     matter = Procedure(world).to_vote("村道硬化工程")
     voter = world.people["r1"]
 
-    site_login(page, voter.user.username)
+    site_login(page, voter.user.username, lands_on=None)
     votes = page.get_by_test_id("todo-votes")
     expect(votes).to_contain_text("去投票：村道硬化工程")
     assert_fits_phone(page)
@@ -89,7 +73,7 @@ def test_grid_officer_goes_from_my_todo_to_a_household_to_visit(page, screenshot
     w.ledger.record(w.h[2], "HJ01")
     pages_services.notice_mark_read(actor=w.resident, notice=w.fire)
 
-    site_login(page, w.officer.username)
+    site_login(page, w.officer.username, lands_on=None)
     visits = page.get_by_test_id("todo-visits")
     expect(visits).to_contain_text(w.h[2].number)
     expect(visits).not_to_contain_text(w.h[4].number)  # another grid's household
@@ -147,7 +131,7 @@ def test_supervision_member_sees_open_objections_and_opens_one(page, screenshot)
 def test_inspector_lands_on_the_inspection_dashboard(page, screenshot):
     w = role_world()
 
-    site_login(page, w.inspector.username)
+    site_login(page, w.inspector.username, lands_on=None)
     expect(page).to_have_url(re.compile(r"/admin/matters/dashboard/$"))
     expect(page.locator("main")).to_contain_text(w.village.name)
     assert_fits_phone(page, DESKTOP)
