@@ -138,6 +138,9 @@ def test_home_shows_open_votes_to_the_villagers(voting_village, client):
     assert "正在表决" in html
     assert world.matter.title in html
     assert f'href="/matters/{world.matter.pk}/"' in html
+    # The board is one cached copy for the whole village: it cannot know who is on the voter
+    # list, so it invites nobody (我的待办 and /matters/ do, by the may_vote rule).
+    assert "去投票" not in html and "表决中，点开查看" in html
     client.logout()
     assert world.matter.title not in _html(client.get(world.home.url))
 
