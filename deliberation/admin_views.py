@@ -695,7 +695,7 @@ def suggestion_act(request, suggestion_id):
                 suggestion=suggestion,
                 title=request.POST.get("title", ""),
                 body=suggestion.text,
-                category=request.POST.get("category") or Category.OTHER,
+                category=request.POST.get("category", ""),  # chosen, never defaulted
             )
             messages.success(request, _("已转为议题。"))
             return redirect("deliberation_admin_matter", matter.pk)

@@ -3,7 +3,7 @@ village are 404 on every view (index, edit, inspect, history, usage, delete), no
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import ModelChoiceField
+from django.forms import CharField, ModelChoiceField
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.urls import path, reverse
@@ -22,7 +22,16 @@ from wagtail.permissions import register_permission_policy
 
 from . import admin_views, permissions, services
 from .log_actions import ACTIONS
-from .models import Grid, Household, Membership, RuleSet, Village, Villager
+from .models import (
+    Grid,
+    Household,
+    Membership,
+    PartyMembership,
+    RuleSet,
+    Village,
+    Villager,
+    mask_id_number,
+)
 from .naming import sort_grid_choices
 from .permissions import Action
 
@@ -311,7 +320,7 @@ VillagerCreateBase, VillagerEditBase = _viewset_views(
 
 
 class MaskedIdFormMixin:
-    """Staff edit the whole ID number; the field is not in the form for anyone else."""
+    """The ID number field is for the village's staff only; everyone else's form lacks it."""
 
     def get_form(self, *args, **kwargs):
         form = super().get_form(*args, **kwargs)
@@ -326,12 +335,60 @@ class MaskedIdFormMixin:
         return form
 
 
+class MaskedIdNumberField(CharField):
+    """The edit form's ID number: shown masked, like on every other screen. Sent back as shown
+    (or empty) it keeps the stored number; a whole new number replaces it and is validated as
+    on the create form. The whole number is only ever seen through the logged reveal."""
+
+    def __init__(self, *, stored: str, **kwargs):
+        self.stored = stored
+        self.masked = mask_id_number(stored)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value.upper() in ("", self.masked.upper()):
+            return self.stored
+        return value.upper()
+
+    def has_changed(self, initial, data):
+        return self.to_python(data) != self.stored
+
+
 class VillagerCreate(MaskedIdFormMixin, VillagerCreateBase):
-    pass
+    def get_form(self, *args, **kwargs):
+        form = super().get_form(*args, **kwargs)
+        # 群众 preselected would write itself for an unpicked party member, who would then be
+        # missing from the 党员大会 roll: the secretary chooses, every time.
+        field = form.fields.get("party_membership")
+        if field is not None:
+            field.choices = [("", _("请选择")), *PartyMembership.choices]
+            field.initial = None
+            field.required = True
+            field.error_messages["required"] = _("请选择政治面貌。")
+            form.initial.pop("party_membership", None)
+        return form
 
 
 class VillagerEdit(MaskedIdFormMixin, VillagerEditBase):
-    pass
+    def get_form(self, *args, **kwargs):
+        form = super().get_form(*args, **kwargs)
+        old = form.fields.get("id_number")
+        if old is not None:
+            field = MaskedIdNumberField(
+                stored=self.object.id_number,
+                label=old.label,
+                max_length=old.max_length,
+                required=False,
+                widget=old.widget,
+                help_text=_(
+                    "如需更正，请填写完整的新号码；不改则保持原号码"
+                    "（查看完整号码请用“显示完整身份证号”，会记入审计链）"
+                ),
+            )
+            form.fields["id_number"] = field
+            form.initial["id_number"] = field.masked
+        return form
 
 
 class VillagerInspect(ScopedInspectView):

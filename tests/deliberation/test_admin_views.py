@@ -266,3 +266,22 @@ def test_matter_pages_area_filter_lists_areas_by_number(client, world, proc):
     picker = page.split("<select data-area>", 1)[1].split("</select>", 1)[0]
     mine = re.findall(r"第九网格 · (\S+?)<", picker)
     assert mine == ["二片区", "十片区", "十一片区", "二十片区"]
+
+
+def test_adopting_a_suggestion_with_the_untouched_category_writes_no_matter(client, world, people):
+    from deliberation.models import Matter, Suggestion
+
+    suggestion = services.suggestion_submit(
+        actor=people["x2"].user, village=world.village, text="村口路灯坏了。"
+    )
+    client.force_login(world.secretary.user)
+    page = client.get(reverse("deliberation_admin_suggestions")).content.decode()
+    select = re.search(r'<select name="category" required>(.*?)</select>', page, re.S).group(1)
+    # The category starts on "请选择": what a browser sends untouched is an empty value.
+    assert re.match(r'<option value="" selected>请选择</option>', select)
+    url = reverse("deliberation_admin_suggestion_act", args=[suggestion.pk])
+    response = client.post(url, {"adopt": "1", "title": "修路灯", "category": ""}, follow=True)
+    errors = re.findall(r'<li class="error"[^>]*>(.*?)</li>', response.content.decode(), re.S)
+    assert errors, "the refusal is said"
+    assert not Matter.objects.filter(title="修路灯").exists()
+    assert Suggestion.objects.get(pk=suggestion.pk).status == "open"

@@ -364,6 +364,23 @@ def test_counter_redeems_and_shows_the_receipt(pw, ledger, as_user):
     assert Redemption.objects.count() == 1 and balance(pw.h[1]) == 70
 
 
+def test_the_untouched_counter_redeems_nothing(pw, ledger, as_user):
+    ledger.open_year(year=pw.day.year)
+    client = as_user(pw.keeper)
+    page = client.get(reverse("points_admin_counter"), {"household": pw.h[1].number})
+    # The redemption form as the browser would send it untouched.
+    [form] = [
+        f for f in re.findall(r"<form.*?</form>", page.content.decode(), re.S) if 'name="item"' in f
+    ]
+    sent = _UntouchedForm()
+    sent.feed(form)
+    assert sent.data["item"] == ""  # "请选择", not the first item on the shelf
+    assert sent.data["quantity"] == "1"
+    response = client.post(reverse("points_admin_counter"), sent.data)
+    assert "请选择物品" in response.content.decode()
+    assert not Redemption.objects.exists() and balance(pw.h[1]) == 100
+
+
 def test_villager_cannot_use_the_counter(pw, as_user):
     response = as_user(pw.resident).get(reverse("points_admin_counter"))
     assert response.status_code in (302, 403)

@@ -103,6 +103,17 @@ def test_secretary_reveals_a_whole_id_number_and_the_chain_records_it(site_world
     assert _reveals(villager).count() == 2
 
 
+def test_the_edit_form_shows_no_whole_id_number_even_to_the_secretary(site_world, client):  # noqa: F811
+    client.force_login(site_world.people.secretary.user)
+    for villager in Villager.objects.filter(village=site_world.village):
+        response = client.get(f"/admin/villager/edit/{villager.pk}/")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert not WHOLE_ID.findall(html), WHOLE_ID.findall(html)
+        assert villager.masked_id_number in html
+    assert not AuditEvent.objects.filter(action="village.villager.reveal_id_number").exists()
+
+
 def test_the_reveal_is_a_post(site_world, client):  # noqa: F811
     client.force_login(site_world.people.secretary.user)
     response = client.get(f"/admin/villagers/{site_world.people.a1.pk}/id-number/")

@@ -5,6 +5,7 @@ every view that loads an object by primary key is opened here for another villag
 """
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -320,11 +321,141 @@ def test_secretary_edits_a_villager_and_the_change_is_audited(world, client):
     data["phone"] = "13700001111"
     response = client.post(f"/admin/villager/edit/{villager.pk}/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
+    id_number = villager.id_number
     villager.refresh_from_db()
     assert villager.name == "王秀兰" and villager.phone == "13700001111"
+    assert villager.id_number == id_number  # the masked number sent back keeps the stored one
     event = AuditEvent.objects.get(action="village.villager.update", object_id=str(villager.pk))
     assert event.payload["name"] == [f"{world['own'].name}王秀英", "王秀兰"]
+    assert "id_number" not in event.payload
     assert event.actor == world["users"]["secretary"]
+
+
+# --- the ID number on the edit form: masked, kept unless a whole new number is typed ---------
+
+WHOLE_ID = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+
+
+def _edit(client, villager):
+    return client.get(f"/admin/villager/edit/{villager.pk}/")
+
+
+@pytest.mark.parametrize("role", ["secretary", "branch_committee", "village_committee"])
+def test_the_edit_form_shows_the_id_number_masked_to_every_role(world, client, role):
+    client.force_login(world["users"][role])
+    villager = world["objects"]["own"]["villager"]
+    response = _edit(client, villager)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert not WHOLE_ID.findall(html), WHOLE_ID.findall(html)
+    assert villager.id_number not in html
+    assert response.context["form"]["id_number"].value() == villager.masked_id_number
+    assert f'value="{villager.masked_id_number}"' in html
+    assert "如需更正，请填写完整的新号码" in html
+    assert not AuditEvent.objects.filter(action="village.villager.reveal_id_number").exists()
+
+
+@pytest.mark.parametrize("sent", ["masked", "empty"])
+def test_saving_the_untouched_edit_form_keeps_the_id_number(world, client, sent):
+    client.force_login(world["users"]["secretary"])
+    villager = world["objects"]["own"]["villager"]
+    stored = villager.id_number
+    data = _form_data(_edit(client, villager).context["form"])
+    assert data["id_number"] == villager.masked_id_number
+    if sent == "empty":
+        data["id_number"] = ""
+    response = client.post(f"/admin/villager/edit/{villager.pk}/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    villager.refresh_from_db()
+    assert villager.id_number == stored
+    assert Villager.history.filter(id=villager.pk, id_number__contains="*").count() == 0
+    # Nothing changed, nothing to record.
+    assert not AuditEvent.objects.filter(
+        action="village.villager.update", object_id=str(villager.pk)
+    ).exists()
+
+
+def test_saving_the_edit_form_with_a_corrected_whole_number_changes_it(world, client):
+    client.force_login(world["users"]["secretary"])
+    villager = world["objects"]["own"]["villager"]
+    old = villager.masked_id_number
+    corrected = make_id_number(villager.birth_date, male=villager.gender == "m")
+    data = _form_data(_edit(client, villager).context["form"])
+    data["id_number"] = corrected.lower()  # a trailing x is taken as X
+    response = client.post(f"/admin/villager/edit/{villager.pk}/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    villager.refresh_from_db()
+    assert villager.id_number == corrected
+    event = AuditEvent.objects.get(action="village.villager.update", object_id=str(villager.pk))
+    assert event.payload == {"id_number": [old, villager.masked_id_number]}  # masked in the chain
+    assert villager.id_number not in _edit(client, villager).content.decode()
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [("370124198005170001", "身份证号校验位不正确"), ("3701****1234", "身份证号应为18位")],
+)
+def test_a_bad_id_number_on_the_edit_form_is_refused_and_nothing_written(
+    world, client, bad, message
+):
+    client.force_login(world["users"]["secretary"])
+    villager = world["objects"]["own"]["villager"]
+    stored, name = villager.id_number, villager.name
+    data = _form_data(_edit(client, villager).context["form"])
+    data["id_number"] = bad
+    data["name"] = "新名字"
+    response = client.post(f"/admin/villager/edit/{villager.pk}/", data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert stored not in html
+    villager.refresh_from_db()
+    assert villager.id_number == stored and villager.name == name
+    assert not AuditEvent.objects.filter(
+        action="village.villager.update", object_id=str(villager.pk)
+    ).exists()
+
+
+# --- 政治面貌 on the create form: chosen, never defaulted --------------------------------------
+
+
+def test_the_create_form_has_no_party_membership_preselected(world, client):
+    client.force_login(world["users"]["secretary"])
+    response = client.get("/admin/villager/new/")
+    field = response.context["form"]["party_membership"]
+    assert field.value() in (None, "")
+    assert field.field.required
+    assert field.field.choices[0] == ("", "请选择")
+    html = response.content.decode()
+    assert re.search(r'<option value="" selected>请选择</option>', html), html
+
+
+def test_the_create_form_without_party_membership_is_refused(world, client):
+    client.force_login(world["users"]["secretary"])
+    response = client.post(
+        "/admin/villager/new/",
+        {
+            "village": world["own"].pk,
+            "household": world["objects"]["own"]["household"].pk,
+            "name": "没选面貌",
+            "id_number": make_id_number(date(1991, 3, 8), male=False),
+            "birth_date": "1991-03-08",
+            "gender": "f",
+            "status": "registered",
+        },
+    )
+    assert response.status_code == 200
+    assert "请选择政治面貌。" in response.content.decode()
+    assert not Villager.objects.filter(name="没选面貌").exists()
+    assert not AuditEvent.objects.filter(action="village.villager.create").exists()
+
+
+def test_the_edit_form_keeps_the_stored_party_membership(world, client):
+    client.force_login(world["users"]["secretary"])
+    villager = world["objects"]["own"]["villager"]
+    Villager.objects.filter(pk=villager.pk).update(party_membership="full")
+    form = _edit(client, villager).context["form"]
+    assert form["party_membership"].value() == "full"
 
 
 def test_overlapping_membership_in_the_admin_gets_a_message_not_a_server_error(world, client):
