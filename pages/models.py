@@ -270,6 +270,12 @@ class NoticePageForm(WagtailAdminPageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "audience" in self.fields and not self.instance.pk:
+            # Whom a new notice reaches is chosen, never defaulted to the whole village.
+            audience = self.fields["audience"]
+            audience.choices = [("", _("请选择")), *Audience.choices]
+            audience.initial = None
+            self.initial.pop("audience", None)
         if "grids" not in self.fields:
             return
         from .selectors import village_of_page

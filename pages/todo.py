@@ -99,7 +99,12 @@ def open_votes(villager: Villager) -> list[Meeting]:
     listed = deliberation_selectors.listed_meeting_ids(villager, meetings)
     meetings = [m for m in meetings if m.pk in listed]
     voted = deliberation_selectors.voted_meeting_ids(villager, meetings)
-    return [m for m in meetings if m.pk not in voted][:SHOWN]
+    # The one invitation rule, as the API's `may_vote` and the /matters/ list ask it.
+    return [
+        m
+        for m in meetings
+        if deliberation_selectors.may_vote(m.matter, m, voted=voted, listed=listed)
+    ][:SHOWN]
 
 
 def points_changes(villager: Villager, since: datetime) -> list[Entry]:

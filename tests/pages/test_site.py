@@ -1,6 +1,7 @@
 """Each village's site lives in its own subtree; its editors edit only that subtree; a grid
 officer's notice goes through the village's moderation workflow to the secretary."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -271,6 +272,27 @@ def test_grid_officer_drafts_a_notice_but_cannot_publish_it(site_world, client):
     assert client.get(f"/admin/pages/add/pages/standardpage/{w.home.pk}/").status_code != 200
     assert client.get(_add_notice_url(w.other_index)).status_code != 200
     assert client.get(_edit_url(w.home)).status_code != 200
+
+
+def test_a_new_notice_reaches_nobody_until_its_audience_is_chosen(site_world, client):
+    w = site_world
+    client.force_login(w.people.secretary.user)
+    form = client.get(_add_notice_url(w.index)).content.decode()
+    select = re.search(r'<select name="audience"[^>]*>(.*?)</select>', form, re.S).group(1)
+    first = re.search(r"<option[^>]*>[^<]*</option>", select).group(0)
+    assert 'value=""' in first and "请选择" in first and "selected" in first
+    data = _notice_form("未选范围的通知", slug="no-audience", **{"action-publish": "1"})
+    data["audience"] = ""
+    response = client.post(_add_notice_url(w.index), data)
+    assert response.status_code == 200  # the form again, with the refusal
+    assert not NoticePage.objects.filter(slug="no-audience").exists()
+    # An existing notice's editor keeps its stored audience.
+    client.post(
+        _add_notice_url(w.index), _notice_form("全村通知", slug="all", **{"action-publish": "1"})
+    )
+    notice = NoticePage.objects.get(slug="all")
+    edit = client.get(_edit_url(notice)).content.decode()
+    assert re.search(r'<option value="everyone" selected>', edit)
 
 
 def _officer_draft(w, title="一片区停水通知"):

@@ -319,3 +319,19 @@ def test_s3_public_image_has_a_plain_bucket_url(world, client, production, s3):
     # Through /media/ too (a page cached before the move): a redirect to the same URL.
     response = client.get(f"/media/{name}", secure=True)
     assert response.status_code == 302 and response["Location"] == url
+
+
+# The checked fetch of an evidence photo by its household's villager: session, user, roles
+# (villager, memberships, township roles), the entry that holds the file, and its account and
+# household for the permission's answer.
+MEDIA_EVIDENCE = 8
+
+
+def test_a_checked_fetch_costs_the_same_few_queries(
+    world, client, production, django_assert_num_queries
+):
+    client.force_login(world.resident)
+    with django_assert_num_queries(MEDIA_EVIDENCE):
+        response = client.get(media_url(world.files["evidence"]), secure=True)
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
