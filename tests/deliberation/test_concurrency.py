@@ -177,3 +177,22 @@ def test_committed_secret_votes_cannot_be_joined_to_their_voters_by_xmin(world, 
         "no": 1,
         "abstain": 1,
     }
+
+
+def test_eight_simultaneous_prints_of_one_meeting_record_issue_one_document(world, proc):
+    from deliberation import documents as print_
+    from village.models import Document
+
+    matter = proc.create()
+    meeting = proc.record(matter, world.branch)
+
+    def print_record():
+        return print_.meeting_record(actor=world.secretary.user, meeting=meeting).code
+
+    outcomes = in_threads([print_record] * 8, threads=8)
+    assert [kind for kind, _v in outcomes] == ["ok"] * 8, outcomes
+    assert len({code for _k, code in outcomes}) == 1  # one code for every click
+    assert Document.objects.filter(kind="meeting_record").count() == 1
+    chain = audit.chain_key(village=world.village)
+    assert AuditEvent.objects.filter(chain=chain, action="village.document.issue").count() == 1
+    assert audit.verify_chain(chain) is None

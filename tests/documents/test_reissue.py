@@ -137,3 +137,27 @@ def test_the_secretary_prints_twice_then_reissues_from_the_admin(world, proc, cl
     assert new in html and "出席人数抄录有误，重新打印" in html
     assert audit.verify_chain(audit.chain_key(village=world.village)) is None
     assert Step(meeting.step) == Step.BRANCH
+
+
+def test_two_first_prints_racing_give_one_document_on_either_database(world, proc, monkeypatch):
+    """The race, made certain: the second print's lookup runs before the first one's row is
+    there (as when both start together), so it renders and tries to insert the same content;
+    the database's unique constraint refuses it and the print returns the first document."""
+    from village import documents
+
+    matter = proc.create()
+    meeting = proc.record(matter, world.branch)
+    first = print_.meeting_record(actor=world.secretary.user, meeting=meeting)
+    real_current, calls = documents.current, []
+
+    def current_missing_the_first_row(**kwargs):
+        calls.append(kwargs)
+        return None if len(calls) == 1 else real_current(**kwargs)
+
+    monkeypatch.setattr(documents, "current", current_missing_the_first_row)
+    second = print_.meeting_record(actor=world.secretary.user, meeting=meeting)
+    assert len(calls) == 2  # the lookup missed, the insert lost, the winner was read
+    assert second.pk == first.pk and second.code == first.code
+    assert Document.objects.count() == 1
+    assert issue_events().count() == 1
+    assert audit.verify_chain(audit.chain_key(village=world.village)) is None
