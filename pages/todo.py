@@ -48,11 +48,6 @@ class Todo:
         return not (self.notices or self.votes or self.entries or self.answers)
 
 
-def villager_for(user) -> Villager | None:
-    """The user's villager with household and area (what the notice audience needs)."""
-    return selectors.villager_of(user)
-
-
 def last_seen(user) -> datetime | None:
     found = TodoVisit.objects.filter(user=user).values_list("seen_at", flat=True)[:1]
     return found[0] if found else None
@@ -160,7 +155,7 @@ def answers(villager: Villager, since: datetime) -> dict:
 
 
 def todo_for(villager: Villager | None, *, since: datetime) -> Todo:
-    """What needs `villager` (the signed-in user's own, from `villager_for`)."""
+    """What needs `villager` (the signed-in user's own, from `selectors.villager_of`)."""
     todo = Todo(villager=villager, since=since)
     if villager is None or villager.status != VillagerStatus.REGISTERED:
         return todo

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from village import permissions
 
-from . import services, todo, worklist
+from . import selectors, services, todo, worklist
 
 # The mark a login session began with: reloading the page keeps showing what was new then.
 SESSION_KEY = "todo_since"
@@ -29,7 +29,7 @@ def _landing_without_household(user):
 @login_required
 def todo_home(request):
     user = request.user
-    villager = todo.villager_for(user)
+    villager = selectors.villager_of(user)
     if villager is None:
         return _landing_without_household(user)
     stored = request.session.get(SESSION_KEY)
