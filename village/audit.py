@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from . import keys
 from .models import AuditEvent, AuditHead, Document, Township, Village
+from .permissions import user_of
 
 GENESIS = "0" * 64
 ANCHOR = "audit.anchor"
@@ -136,6 +137,7 @@ def record_many(
             chain=key, defaults={"seq": 0, "hash": GENESIS, "anchored_at": now}
         )
         head = AuditHead.objects.select_for_update().get(chain=key)
+    actor = user_of(actor)  # the system is stored as no user, named "system"
     actor_id = actor.pk if actor is not None else None
     actor_name = actor.get_username() if actor is not None else "system"
     rows = []

@@ -71,6 +71,35 @@ def register(action: str, *, village_roles=(), township_roles=(), write: bool = 
         WRITE_ACTIONS.add(action)
 
 
+class _System:
+    """The platform itself acting: the demo loader, scheduled tasks, management commands.
+
+    Services require an actor; they never skip the permission check for a missing one. Code that
+    acts for no person passes `SYSTEM`, which may do everything and is stored as "no user"
+    (`user_of`). An actor of `None` is refused like an anonymous visitor.
+    """
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    is_anonymous = False
+    pk = id = None
+
+    def get_username(self) -> str:
+        return "system"
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = _System()
+
+
+def user_of(actor):
+    """The user to store for `actor`: `None` for the system."""
+    return None if actor is SYSTEM else actor
+
+
 @dataclass
 class Roles:
     """A user's roles valid on one day, loaded once per request."""
@@ -98,7 +127,7 @@ class Roles:
 
 
 def roles_of(user) -> Roles:
-    if not getattr(user, "is_authenticated", False):
+    if user is SYSTEM or not getattr(user, "is_authenticated", False):
         return Roles()
     today = timezone.localdate()
     cached = getattr(user, "_cunzhi_roles", None)
@@ -141,8 +170,11 @@ def forget_roles(user) -> None:
 
 
 def villager_of(user) -> Villager | None:
-    """The villager record of a signed-in user (read with their roles, once per request)."""
-    if not getattr(user, "is_authenticated", False):
+    """The villager record of a signed-in user (read with their roles, once per request).
+
+    The one answer to "which villager is this user"; every app asks here.
+    """
+    if user is SYSTEM or not getattr(user, "is_authenticated", False):
         return None
     cached = getattr(user, "_cunzhi_villager", None)
     if cached and cached[0] == timezone.localdate():
@@ -168,6 +200,8 @@ def can(user, action: Action | str, target=None) -> bool:
     With no target: does the user hold the action in at least one village.
     """
     action = str(action)
+    if user is SYSTEM:
+        return True
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.is_superuser:
@@ -203,6 +237,8 @@ def visible_villages(user, action: Action | str = A.VIEW_VILLAGE) -> QuerySet[Vi
     """Villages where `user` may do `action`."""
     action = str(action)
     qs = Village.objects.select_related("township")
+    if user is SYSTEM:
+        return qs
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return qs.none()
     if user.is_superuser:
@@ -223,7 +259,7 @@ def visible_villages(user, action: Action | str = A.VIEW_VILLAGE) -> QuerySet[Vi
 
 def scope(user, action: Action | str, queryset: QuerySet, village_field: str = "village"):
     """Restrict `queryset` to rows of villages where `user` may do `action`."""
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if user is SYSTEM or (getattr(user, "is_superuser", False) and user.is_active):
         return queryset
     ids = list(visible_villages(user, action).values_list("pk", flat=True))
     return queryset.filter(**{f"{village_field}__in": ids})
