@@ -136,8 +136,7 @@ def roles_of(user) -> Roles:
     roles = Roles()
     # Unordered: Villager's and Membership's default orderings join villages, townships and
     # households — for one row, and on every request of a signed-in user.
-    villager = Villager.objects.filter(user=user).select_related("village").order_by()[:1]
-    villager = villager[0] if villager else None
+    villager = _load_villager(user)
     # Kept for the request: services ask "which villager is this user" right after.
     user._cunzhi_villager = (today, villager)
     if villager is not None:
@@ -163,6 +162,17 @@ def roles_of(user) -> Roles:
     return roles
 
 
+def _load_villager(user) -> Villager | None:
+    # Unordered: Villager's default ordering joins villages and households — for one row. The
+    # household comes with its village, area and head: the villager's pages show them.
+    found = (
+        Villager.objects.filter(user=user)
+        .select_related("village", "household__village", "household__area", "household__head")
+        .order_by()[:1]
+    )
+    return found[0] if found else None
+
+
 def forget_roles(user) -> None:
     for attribute in ("_cunzhi_roles", "_cunzhi_villager"):
         if hasattr(user, attribute):
@@ -179,8 +189,7 @@ def villager_of(user) -> Villager | None:
     cached = getattr(user, "_cunzhi_villager", None)
     if cached and cached[0] == timezone.localdate():
         return cached[1]
-    found = Villager.objects.filter(user=user).select_related("village").order_by()[:1]
-    villager = found[0] if found else None
+    villager = _load_villager(user)
     user._cunzhi_villager = (timezone.localdate(), villager)
     return villager
 
