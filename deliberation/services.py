@@ -476,7 +476,7 @@ def _close(meeting: Meeting, matter: Matter, ruleset, *, joint=False) -> dict:
     meeting.yes, meeting.no, meeting.abstain = count.yes, count.no, count.abstain
     meeting.quorum_met = result["quorum_met"]
     meeting.passed = result["passed"]
-    meeting.verdict = audit._json_safe(result)
+    meeting.verdict = audit.json_safe(result)
     meeting.status = MeetingStatus.CLOSED
     meeting.closed_at = timezone.now()
     meeting.save()

@@ -87,7 +87,7 @@ def _row_hash(event: AuditEvent) -> str:
     ).hexdigest()
 
 
-def _json_safe(payload: dict) -> dict:
+def json_safe(payload: dict) -> dict:
     # Round-trip so the stored JSON and the hashed JSON are the same values (dates → str).
     return json.loads(json.dumps(payload, ensure_ascii=False, default=str, sort_keys=True))
 
@@ -157,7 +157,7 @@ def record_many(
             object_type=obj._meta.label_lower,
             object_id=str(obj.pk),
             object_repr=str(obj)[:200],
-            payload=_json_safe(event.payload),
+            payload=json_safe(event.payload),
             prev_hash=prev,
         )
         row.hash = _row_hash(row)
