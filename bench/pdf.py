@@ -284,7 +284,8 @@ def child_batch(args):
     gc.collect()
     result = {"baseline_mb": rss_mb(), "warm_peak_mb": peak_mb(), "peak_reset": reset_peak()}
     try:
-        from points.documents import statements_batch_run, statements_batch_start
+        from points.documents import statements_batch_run
+        from points.tasks import statements_batch_start
     except ImportError:
         statements_batch_run = None
     started = time.perf_counter()

@@ -16,13 +16,16 @@ def build(voters: int, ballot_mode: str) -> tuple[int, list[tuple[int, str]]]:
     from deliberation.models import Matter
     from village import services as core
     from village.models import GridLevel, Household, Township, Villager
+    from village.permissions import SYSTEM
     from village.selectors import Body, body_members
 
     township = Township.objects.create(name="测速镇", code="bench")
-    village = core.village_create(actor=None, township=township, name="测速村", code="benchvillage")
-    large = core.grid_create(actor=None, village=village, name="第一网格", level=GridLevel.LARGE)
+    village = core.village_create(
+        actor=SYSTEM, township=township, name="测速村", code="benchvillage"
+    )
+    large = core.grid_create(actor=SYSTEM, village=village, name="第一网格", level=GridLevel.LARGE)
     area = core.grid_create(
-        actor=None, village=village, name="一片区", level=GridLevel.AREA, parent=large
+        actor=SYSTEM, village=village, name="一片区", level=GridLevel.AREA, parent=large
     )
     User = get_user_model()
     households = Household.objects.bulk_create(
@@ -58,18 +61,18 @@ def build(voters: int, ballot_mode: str) -> tuple[int, list[tuple[int, str]]]:
     first = list(Villager.objects.filter(village=village).order_by("id")[:3])
     for i, v in enumerate(first):
         core.membership_create(
-            actor=None,
+            actor=SYSTEM,
             village=village,
             villager=v,
             role="secretary" if i == 0 else "branch_committee",
             start=day,
         )
         core.membership_create(
-            actor=None, village=village, villager=v, role="village_committee", start=day
+            actor=SYSTEM, village=village, villager=v, role="village_committee", start=day
         )
     Villager.objects.filter(pk__in=[v.pk for v in first]).update(party_membership="full")
     matter = services.matter_create(
-        actor=None,
+        actor=SYSTEM,
         village=village,
         title="测速议题",
         body="测速用。",
@@ -85,7 +88,7 @@ def build(voters: int, ballot_mode: str) -> tuple[int, list[tuple[int, str]]]:
         ]
         members = [m.pk for m in body_members(village=village, body=body, on=step_day)]
         services.meeting_record(
-            actor=None,
+            actor=SYSTEM,
             matter=matter,
             held_on=step_day,
             present=members,
@@ -94,7 +97,7 @@ def build(voters: int, ballot_mode: str) -> tuple[int, list[tuple[int, str]]]:
         )
     now = timezone.now()
     services.matter_open_vote(
-        actor=None,
+        actor=SYSTEM,
         matter=Matter.objects.get(pk=matter.pk),
         held_on=timezone.localdate(),
         opens_at=now - timedelta(minutes=1),

@@ -349,7 +349,7 @@ def verify(matter_id: int, ballot_mode: str, sent: set[int], answers: list) -> b
 
     from deliberation import ballot_box
     from deliberation.models import Ballot, Matter, Participation, SealedBallot
-    from deliberation.services import vote_meeting
+    from deliberation.selectors import current_vote_meeting as vote_meeting
 
     meeting = vote_meeting(Matter.objects.get(pk=matter_id))
     accepted = [a for r in answers for a in r["receipts"]]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from village import documents, permissions
-from village.models import Household, Villager
+from village.models import Villager
 from village.selectors import areas_of
 
 from . import documents as print_
@@ -30,23 +30,26 @@ from .models import (
     MatterStatus,
     Meeting,
     MeetingStatus,
-    Objection,
     Step,
     Suggestion,
 )
+from .permissions import DeliberationAction
+from .services.common import MINUTES_REQUIRED
 
 
-def _matter(request, matter_id) -> Matter:
+def matter_or_404(request, matter_id) -> Matter:
+    """The matter with its timeline (selectors.matter_detail), if the user may view it."""
     try:
         matter = selectors.matter_detail(matter_id)
     except Matter.DoesNotExist as exc:
         raise Http404 from exc
-    if not permissions.can(request.user, "matter.view", matter.village):
+    if not permissions.can(request.user, DeliberationAction.MATTER_VIEW, matter.village):
         raise Http404
     return matter
 
 
-def _people_choices(matter):
+def people_choices(matter):
+    """The villagers a form may name as chair or recorder."""
     return Villager.objects.filter(village=matter.village).order_by("name")
 
 
@@ -73,7 +76,7 @@ class MeetingForm(forms.Form):
         label=gettext_lazy("会议纪要"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("照会议记录本填写讨论情况和表决结果；没有纪要不能保存。"),
-        error_messages={"required": services.MINUTES_REQUIRED},
+        error_messages={"required": MINUTES_REQUIRED},
     )
     observers = forms.CharField(
         label=gettext_lazy("列席人员（不计入人数，每行一人：姓名，身份）"),
@@ -94,19 +97,6 @@ class MeetingForm(forms.Form):
         rules = matter.village.rules
         if not (matter.current_step == Step.BRANCH and rules.allow_joint_branch_committees):
             del self.fields["joint"]
-
-
-def _form_errors(form) -> str:
-    """Form errors as a secretary reads them: the field's label, not its name."""
-    parts = []
-    for name, errors in form.errors.items():
-        text = " ".join(str(e) for e in errors)
-        # The minutes' own message names the field and says what to write.
-        if name == "minutes" or name not in form.fields:
-            parts.append(text)
-        else:
-            parts.append(f"{form.fields[name].label}：{text}")
-    return _("请检查表单：") + "；".join(parts)
 
 
 class OpenVoteForm(forms.Form):
@@ -190,41 +180,9 @@ def _record_context(request, matter) -> dict:
     }
 
 
-def _parse_observers(text: str) -> list[tuple[str, str]]:
-    result = []
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        for sep in ("，", ",", " "):
-            if sep in line:
-                name, capacity = line.split(sep, 1)
-                result.append((name.strip(), capacity.strip()))
-                break
-        else:
-            result.append((line, ""))
-    return result
-
-
-def _ids(request, prefix):
-    return [
-        int(k[len(prefix) :])
-        for k in request.POST
-        if k.startswith(prefix) and k[len(prefix) :].isdigit()
-    ]
-
-
-def _choices(request, prefix="vote_"):
-    votes = {}
-    for key, value in request.POST.items():
-        if key.startswith(prefix) and key[len(prefix) :].isdigit() and value:
-            votes[int(key[len(prefix) :])] = value
-    return votes
-
-
 def matter_page(request, matter_id):
-    matter = _matter(request, matter_id)
-    can_manage = permissions.can(request.user, "matter.manage", matter.village)
+    matter = matter_or_404(request, matter_id)
+    can_manage = permissions.can(request.user, DeliberationAction.MATTER_MANAGE, matter.village)
     if request.GET.get("fragment") == "roster":
         return _roster_fragment(request, matter, can_manage)
     trail = selectors.matter_trail(matter)
@@ -235,7 +193,7 @@ def matter_page(request, matter_id):
         "steps": list(Step),
         "choices": Choice.choices,
     }
-    people = _people_choices(matter)
+    people = people_choices(matter)
     step = matter.current_step
     action = None
     if can_manage:
@@ -290,7 +248,7 @@ def matter_page(request, matter_id):
             )
         elif matter.status in (MatterStatus.PUBLISHING, MatterStatus.RESULT_PUBLISHING):
             action = "publication"
-            publication = services.open_publication(matter)
+            publication = selectors.open_publication(matter)
             context["publication"] = publication
             context["publication_over"] = timezone.now() >= publication.ends_at
             # Its objections are listed here with the answer forms, not again in the timeline.
@@ -336,244 +294,13 @@ def _roster_fragment(request, matter, can_manage):
     return TemplateResponse(request, "deliberation/admin/_record_roster.html", context)
 
 
-def _back(matter, anchor=""):
+def back_to_matter(matter):
+    """Back to the matter's admin page (after a POST)."""
     return redirect("deliberation_admin_matter", matter.pk)
 
 
-def _run(request, matter, fn, success):
-    try:
-        fn()
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-        return False
-    messages.success(request, success)
-    return True
-
-
-@require_POST
-def record_meeting(request, matter_id):
-    matter = _matter(request, matter_id)
-    permissions.require(request.user, "matter.manage", matter.village)
-    form = MeetingForm(request.POST, request.FILES, matter=matter, people=_people_choices(matter))
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _back(matter)
-    data = form.cleaned_data
-    exemptions = {}
-    for key, value in request.POST.items():
-        if key.startswith("exempt_") and key[7:].isdigit() and value.strip():
-            exemptions[int(key[7:])] = value.strip()
-    _run(
-        request,
-        matter,
-        lambda: services.meeting_record(
-            actor=request.user,
-            matter=matter,
-            held_on=data["held_on"],
-            place=data["place"],
-            chair=data["chair"],
-            recorder=data["recorder"],
-            minutes=data["minutes"],
-            present=_ids(request, "present_"),
-            votes=_choices(request),
-            exemptions=exemptions,
-            observers=_parse_observers(data["observers"]),
-            register_photo=data.get("register_photo"),
-            joint=bool(data.get("joint")),
-        ),
-        _("会议已记录。"),
-    )
-    return _back(matter)
-
-
-@require_POST
-def open_vote(request, matter_id):
-    matter = _matter(request, matter_id)
-    permissions.require(request.user, "matter.manage", matter.village)
-    form = OpenVoteForm(request.POST, people=_people_choices(matter))
-    if not form.is_valid():
-        messages.error(
-            request,
-            _("请检查表单：") + "；".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-        )
-        return _back(matter)
-    data = form.cleaned_data
-    _run(
-        request,
-        matter,
-        lambda: services.matter_open_vote(
-            actor=request.user,
-            matter=matter,
-            held_on=data["held_on"],
-            place=data["place"],
-            chair=data["chair"],
-            recorder=data["recorder"],
-            opens_at=data["opens_at"],
-            closes_at=data["closes_at"],
-        ),
-        _("文本已冻结，表决已开始。"),
-    )
-    return _back(matter)
-
-
-@require_POST
-def hall_votes(request, matter_id):
-    matter = _matter(request, matter_id)
-    permissions.require(request.user, "matter.manage", matter.village)
-    households = {}
-    for key, value in request.POST.items():
-        if key.startswith("household_") and key[10:].isdigit() and value.strip():
-            number = value.strip()
-            household = Household.objects.filter(village=matter.village, number=number).first()
-            if household is None:
-                messages.error(request, _("户号 %s 不存在。") % number)
-                return _back(matter)
-            households[int(key[10:])] = household.pk
-    tally = None
-    if matter.ballot_mode == BallotMode.SECRET:
-        try:
-            tally = {c: int(request.POST.get(f"tally_{c}") or 0) for c in Choice.values}
-        except ValueError:
-            messages.error(request, _("票数必须是整数。"))
-            return _back(matter)
-    _run(
-        request,
-        matter,
-        lambda: services.hall_votes_enter(
-            actor=request.user,
-            matter=matter,
-            present=_ids(request, "present_"),
-            households=households,
-            votes=_choices(request),
-            tally=tally,
-        ),
-        _("会场投票已登记。"),
-    )
-    return _back(matter)
-
-
-@require_POST
-def close_vote(request, matter_id):
-    matter = _matter(request, matter_id)
-    permissions.require(request.user, "matter.manage", matter.village)
-    form = CloseVoteForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("请填写会议纪要。"))
-        return _back(matter)
-    _run(
-        request,
-        matter,
-        lambda: services.matter_close_vote(
-            actor=request.user,
-            matter=matter,
-            minutes=form.cleaned_data["minutes"],
-            register_photo=form.cleaned_data.get("register_photo"),
-        ),
-        _("已计票。"),
-    )
-    return _back(matter)
-
-
-@require_POST
-def publish(request, matter_id):
-    matter = _matter(request, matter_id)
-    permissions.require(request.user, "matter.manage", matter.village)
-    text = request.POST.get("text", "")
-    if matter.status == MatterStatus.IMPLEMENTING:
-        fn = lambda: services.result_publish(actor=request.user, matter=matter, text=text)  # noqa: E731
-        message = _("实施结果已公开。")
-    else:
-        fn = lambda: services.matter_publish(actor=request.user, matter=matter, text=text)  # noqa: E731
-        message = _("决议已公开。")
-    _run(request, matter, fn, message)
-    return _back(matter)
-
-
-@require_POST
-def answer_objection(request, matter_id, objection_id):
-    matter = _matter(request, matter_id)
-    objection = get_object_or_404(Objection, pk=objection_id, publication__matter=matter)
-    permissions.require(request.user, "objection.answer", matter.village)
-    _run(
-        request,
-        matter,
-        lambda: services.objection_answer(
-            actor=request.user, objection=objection, answer=request.POST.get("answer", "")
-        ),
-        _("异议已答复。"),
-    )
-    return _back(matter)
-
-
-@require_POST
-def close_publication(request, matter_id):
-    matter = _matter(request, matter_id)
-    permissions.require(request.user, "matter.manage", matter.village)
-    _run(
-        request,
-        matter,
-        lambda: services.publication_close(actor=request.user, matter=matter),
-        _("公开期已结束。"),
-    )
-    return _back(matter)
-
-
-@require_POST
-def add_update(request, matter_id):
-    matter = _matter(request, matter_id)
-    permissions.require(request.user, "matter.manage", matter.village)
-    form = UpdateForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("请填写实施进展。"))
-        return _back(matter)
-    _run(
-        request,
-        matter,
-        lambda: services.implementation_add(
-            actor=request.user,
-            matter=matter,
-            text=form.cleaned_data["text"],
-            photo=form.cleaned_data.get("photo"),
-        ),
-        _("实施进展已登记。"),
-    )
-    return _back(matter)
-
-
-@require_POST
-def revise(request, matter_id):
-    matter = _matter(request, matter_id)
-    permissions.require(request.user, "matter.manage", matter.village)
-    form = ReviseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写议题、内容和修改原因。"))
-        return _back(matter)
-    _run(
-        request,
-        matter,
-        lambda: services.matter_revise(actor=request.user, matter=matter, **form.cleaned_data),
-        _("已形成新版本，请从党支部提议重新开始。"),
-    )
-    return _back(matter)
-
-
-@require_POST
-def withdraw(request, matter_id):
-    matter = _matter(request, matter_id)
-    permissions.require(request.user, "matter.manage", matter.village)
-    _run(
-        request,
-        matter,
-        lambda: services.matter_withdraw(
-            actor=request.user, matter=matter, reason=request.POST.get("reason", "")
-        ),
-        _("议题已撤回。"),
-    )
-    return _back(matter)
-
-
 def trail_page(request, matter_id):
-    matter = _matter(request, matter_id)
+    matter = matter_or_404(request, matter_id)
     permissions.require(request.user, permissions.Action.VIEW_AUDIT, matter.village)
     return TemplateResponse(
         request,
@@ -608,17 +335,17 @@ def _issue(request, matter, build):
         document = build(reissue_reason=_reissue_reason(request))
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
-        return _back(matter)
+        return back_to_matter(matter)
     return documents.response(document)
 
 
 @require_POST
 def print_resolution(request, matter_id):
-    matter = _matter(request, matter_id)
-    permissions.require(request.user, "matter.manage", matter.village)
+    matter = matter_or_404(request, matter_id)
+    permissions.require(request.user, DeliberationAction.MATTER_MANAGE, matter.village)
     if not _has_result(matter):
         messages.error(request, _("该议题还没有表决结果，不能打印决议。"))
-        return _back(matter)
+        return back_to_matter(matter)
     return _issue(
         request,
         matter,
@@ -628,8 +355,8 @@ def print_resolution(request, matter_id):
 
 @require_POST
 def print_meeting(request, matter_id, meeting_id):
-    matter = _matter(request, matter_id)
-    permissions.require(request.user, "matter.manage", matter.village)
+    matter = matter_or_404(request, matter_id)
+    permissions.require(request.user, DeliberationAction.MATTER_MANAGE, matter.village)
     meeting = get_object_or_404(
         Meeting.objects.select_related("version", "chair", "recorder", "matter__village"),
         pk=meeting_id,
@@ -637,7 +364,7 @@ def print_meeting(request, matter_id, meeting_id):
     )
     if meeting.status != MeetingStatus.CLOSED:
         messages.error(request, _("会议尚未结束，不能打印会议记录。"))
-        return _back(matter)
+        return back_to_matter(matter)
     return _issue(
         request,
         matter,
@@ -648,13 +375,13 @@ def print_meeting(request, matter_id, meeting_id):
 def print_trail(request, matter_id):
     """A download (GET, like `GET /api/v1/matters/{id}/audit.pdf`): the inspector's and the
     supervision committee's screens stay free of forms; each download is registered."""
-    matter = _matter(request, matter_id)
+    matter = matter_or_404(request, matter_id)
     permissions.require(request.user, permissions.Action.VIEW_AUDIT, matter.village)
     return documents.response(print_.audit_trail(actor=request.user, matter=matter), inline=False)
 
 
 def dashboard(request):
-    if not permissions.can(request.user, "matter.view"):
+    if not permissions.can(request.user, DeliberationAction.MATTER_VIEW):
         raise PermissionDenied
     return TemplateResponse(
         request,
@@ -664,9 +391,9 @@ def dashboard(request):
 
 
 def suggestions(request):
-    if not permissions.can(request.user, "matter.view"):
+    if not permissions.can(request.user, DeliberationAction.MATTER_VIEW):
         raise PermissionDenied
-    villages = permissions.visible_villages(request.user, "matter.view")
+    villages = permissions.visible_villages(request.user, DeliberationAction.MATTER_VIEW)
     items = (
         Suggestion.objects.filter(village__in=villages)
         .select_related("villager__household", "village", "matter")
@@ -683,11 +410,11 @@ def suggestions(request):
 def suggestion_act(request, suggestion_id):
     suggestion = get_object_or_404(
         Suggestion.objects.filter(
-            village__in=permissions.visible_villages(request.user, "matter.view")
+            village__in=permissions.visible_villages(request.user, DeliberationAction.MATTER_VIEW)
         ),
         pk=suggestion_id,
     )
-    permissions.require(request.user, "suggestion.answer", suggestion.village)
+    permissions.require(request.user, DeliberationAction.SUGGESTION_ANSWER, suggestion.village)
     try:
         if request.POST.get("adopt"):
             matter = services.suggestion_adopt(
@@ -712,8 +439,8 @@ def meeting_attendance(request, meeting_id):
     meeting = get_object_or_404(
         Meeting.objects.select_related("matter__village__rules"), pk=meeting_id
     )
-    # The same check as _matter, without loading the matter's whole timeline.
-    if not permissions.can(request.user, "matter.view", meeting.matter.village):
+    # The same check as matter_or_404, without loading the matter's whole timeline.
+    if not permissions.can(request.user, DeliberationAction.MATTER_VIEW, meeting.matter.village):
         raise Http404
     rows = selectors.attendance_of(meeting)
     return TemplateResponse(

@@ -9,12 +9,12 @@ from ninja import Router, Schema
 
 from village import documents, permissions
 from village.api import Message
-from village.models import Villager
 from village.money import yuan_decimal
 
 from . import documents as print_
 from . import selectors, services
-from .models import Matter, Suggestion
+from .models import Matter, Step, Suggestion
+from .permissions import DeliberationAction
 
 router = Router(tags=["matters"])
 
@@ -164,10 +164,6 @@ class AuditOut(Schema):
     recount: list[RecountOut]
 
 
-def _villager(user):
-    return Villager.objects.filter(user=user).first()
-
-
 def _list_item(
     matter: Matter,
     villager=None,
@@ -198,7 +194,7 @@ def _list_item(
         "status_label": str(matter.get_status_display()),
         "category": str(matter.get_category_display()),
         "current_step": matter.current_step,
-        "step_label": str(services.Step(matter.current_step).label),
+        "step_label": str(Step(matter.current_step).label),
         "deciding_body": matter.deciding_body,
         "ballot_mode": matter.ballot_mode,
         "vote_closes_at": meeting.vote_closes_at if meeting else None,
@@ -219,7 +215,7 @@ def _get(request, matter_id) -> Matter:
 
 @router.get("/matters", response=list[MatterListOut])
 def matters(request, status: str | None = None):
-    villager = _villager(request.user)
+    villager = permissions.villager_of(request.user)
     qs = selectors.matters_for(request.user, status=status).prefetch_related("meetings__version")
     items = list(qs[:200])
     # One query for "have I voted" across the whole list, not one per matter.
@@ -234,7 +230,7 @@ def matters(request, status: str | None = None):
 @router.get("/matters/{matter_id}", response={200: MatterOut, 404: Message})
 def matter(request, matter_id: int):
     m = _get(request, matter_id)
-    villager = _villager(request.user)
+    villager = permissions.villager_of(request.user)
     item = _list_item(m, villager)
     meeting = selectors.vote_meeting(m)
     item.update(
@@ -288,7 +284,7 @@ def vote(request, matter_id: int, payload: VoteIn):
 )
 def objection(request, matter_id: int, payload: ObjectionIn):
     m = _get(request, matter_id)
-    publication = services.open_publication(m)
+    publication = selectors.open_publication(m)
     if publication is None:
         return 400, {"message": _("该议题当前没有正在公开的内容，不能提出异议。"), "code": "closed"}
     o = services.objection_file(actor=request.user, publication=publication, text=payload.text)
@@ -299,7 +295,7 @@ def objection(request, matter_id: int, payload: ObjectionIn):
 def matter_audit(request, matter_id: int):
     m = _get(request, matter_id)
     if not (
-        permissions.can(request.user, "matter.view", m.village)
+        permissions.can(request.user, DeliberationAction.MATTER_VIEW, m.village)
         and permissions.can(request.user, permissions.Action.VIEW_AUDIT, m.village)
     ):
         raise PermissionDenied(_("只有本村干部、监督委员会和乡镇巡查可以查看审计记录。"))
@@ -351,7 +347,7 @@ def matter_audit_pdf(request, matter_id: int):
 
 @router.get("/suggestions", response=list[SuggestionOut])
 def suggestions(request):
-    villager = _villager(request.user)
+    villager = permissions.villager_of(request.user)
     if villager is None:
         return []
     qs = Suggestion.objects.filter(villager=villager).select_related("matter")
@@ -372,7 +368,7 @@ def _suggestion(s: Suggestion) -> dict:
 
 @router.post("/suggestions", response={201: SuggestionOut, 400: Message, 403: Message})
 def suggestion_create(request, payload: SuggestionIn):
-    villager = _villager(request.user)
+    villager = permissions.villager_of(request.user)
     if villager is None:
         raise PermissionDenied(_("只有本村村民可以说事。"))
     s = services.suggestion_submit(actor=request.user, village=villager.village, text=payload.text)

@@ -7,23 +7,12 @@ class DeliberationConfig(AppConfig):
     verbose_name = _("四议两公开")
 
     def ready(self):
-        from village import extensions, log_actions, permissions, publications
+        from village import extensions, log_actions, publications
 
         from . import selectors
+        from .permissions import register_actions
 
-        cadres = ("secretary", "branch_committee", "village_committee")
-        readers = (*cadres, "grid_officer", "supervision")
-        township = ("inspector", "township_admin")
-        permissions.register("matter.view", village_roles=readers, township_roles=township)
-        permissions.register(
-            "matter.view_public", village_roles=(*readers, "resident"), township_roles=township
-        )
-        permissions.register("matter.manage", village_roles=cadres, write=True)
-        permissions.register("matter.vote", village_roles=("resident",), write=True)
-        permissions.register("objection.file", village_roles=("resident",), write=True)
-        permissions.register("objection.answer", village_roles=cadres, write=True)
-        permissions.register("suggestion.submit", village_roles=("resident",), write=True)
-        permissions.register("suggestion.answer", village_roles=cadres, write=True)
+        register_actions()
         for action, label in {
             "deliberation.matter.create": _("新建议题"),
             "deliberation.matter.revise": _("修改议题形成新版本"),

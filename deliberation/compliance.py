@@ -48,38 +48,51 @@ class Flag:
 STEPS_BEFORE_VOTE = [Step.BRANCH, Step.COMMITTEES, Step.PARTY]
 
 
-def check_matter(matter: Matter) -> list[Flag]:
-    """All flags of a matter (ok or not). Uses prefetched meetings/publications when present."""
-    flags: list[Flag] = []
-    ruleset = matter.village.rules
+# How far a matter got: the step whose checks apply (4: the vote, 5 and 6: publications).
+REACHED = {
+    MatterStatus.VOTING: 4,
+    MatterStatus.RESOLVED: 4,
+    MatterStatus.PUBLISHING: 5,
+    MatterStatus.IMPLEMENTING: 5,
+    MatterStatus.RESULT_PUBLISHING: 6,
+    MatterStatus.ARCHIVED: 6,
+}
+
+
+def current_meetings(matter: Matter) -> list:
+    """The meetings of the matter's current version, in the order they were held."""
     meetings = [m for m in matter.meetings.all() if m.version.number == matter.version]
     meetings.sort(key=lambda m: (m.held_on, m.id))
+    return meetings
+
+
+def meetings_by_step(meetings: list) -> dict:
+    """The first meeting of each step; a joint meeting also stands for the two committees'."""
     by_step = {}
     for m in meetings:
         by_step.setdefault(m.step, m)
         if m.joint:
             by_step.setdefault(Step.COMMITTEES, m)
-    reached = {
-        MatterStatus.VOTING: 4,
-        MatterStatus.RESOLVED: 4,
-        MatterStatus.PUBLISHING: 5,
-        MatterStatus.IMPLEMENTING: 5,
-        MatterStatus.RESULT_PUBLISHING: 6,
-        MatterStatus.ARCHIVED: 6,
-    }.get(matter.status, 0)
-    # 1. steps missing or out of order
-    if reached >= 4:
-        missing = [s for s in STEPS_BEFORE_VOTE if s not in by_step or by_step[s].passed is False]
-        if missing:
-            names = "、".join(str(Step(s).label) for s in missing)
-            flags.append(Flag("step_missing", False, _("缺少或未通过的步骤：%s") % names))
-        else:
-            flags.append(Flag("step_missing", True, _("党支部提议、两委商议、党员大会审议齐全")))
-    order_ok = True
+    return by_step
+
+
+def check_steps_complete(matter: Matter, by_step: dict) -> list[Flag]:
+    """1. From the vote on: steps 1–3 all held and passed."""
+    if REACHED.get(matter.status, 0) < 4:
+        return []
+    missing = [s for s in STEPS_BEFORE_VOTE if s not in by_step or by_step[s].passed is False]
+    if missing:
+        names = "、".join(str(Step(s).label) for s in missing)
+        return [Flag("step_missing", False, _("缺少或未通过的步骤：%s") % names)]
+    return [Flag("step_missing", True, _("党支部提议、两委商议、党员大会审议齐全"))]
+
+
+def check_step_order(meetings: list) -> list[Flag]:
+    """1. Each meeting after the one before it, in step and in date."""
+    flags = []
     previous = None
     for m in meetings:
         if previous and (m.step < previous.step or m.held_on < previous.held_on):
-            order_ok = False
             flags.append(
                 Flag(
                     "step_order",
@@ -90,165 +103,173 @@ def check_matter(matter: Matter) -> list[Flag]:
                 )
             )
         previous = m
-    if order_ok and meetings:
+    if not flags and meetings:
         flags.append(Flag("step_order", True, _("各步骤按顺序召开")))
-    # 2–3. quorum and pass, recomputed from the stored numbers and the current rule set
+    return flags
+
+
+def recomputed_verdict(ruleset, meeting) -> dict:
+    """The meeting's verdict recomputed from its stored numbers under the current rule set."""
+    m = meeting
+    count = rules.Count(
+        m.should_attend,
+        m.present,
+        m.households_total,
+        m.households_present,
+        m.yes,
+        m.no,
+        m.abstain,
+    )
+    return rules.verdict(ruleset, m.body, count)
+
+
+def check_quorum(meeting, verdict: dict) -> list[Flag]:
+    """2. A closed meeting had its quorum (or was recorded as failed)."""
+    m = meeting
+    reason = _("%(s)s：到会 %(p)d / 应到 %(t)d，要求 %(r)s（%(src)s）") % {
+        "s": str(Step(m.step).label),
+        "p": m.present,
+        "t": m.should_attend,
+        "r": verdict["quorum"]["rule"],
+        "src": verdict["quorum"]["source"],
+    }
+    return [Flag("quorum", verdict["quorum_met"] or m.passed is False, reason, m.step)]
+
+
+def check_pass_rule(meeting, verdict: dict) -> list[Flag]:
+    """3. A meeting recorded as passed meets the pass rule; the stored verdict agrees."""
+    m = meeting
+    step_name = str(Step(m.step).label)
+    flags = []
+    if m.passed and not verdict["passed"]:
+        reason = _("%(s)s记为通过，但赞成 %(y)d 票不满足 %(r)s") % {
+            "s": step_name,
+            "y": m.yes,
+            "r": verdict["pass"]["rule"],
+        }
+        flags.append(Flag("pass_rule", False, reason, m.step))
+    elif m.passed:
+        reason = _("%(s)s：赞成 %(y)d 票，满足 %(r)s（基数 %(t)d）") % {
+            "s": step_name,
+            "y": m.yes,
+            "r": verdict["pass"]["rule"],
+            "t": verdict["pass"]["total"],
+        }
+        flags.append(Flag("pass_rule", True, reason, m.step))
+    stored = m.verdict or {}
+    if stored and stored.get("passed") != m.passed:
+        flags.append(Flag("pass_rule", False, _("%s：记录的结论与计票不符") % step_name, m.step))
+    return flags
+
+
+def check_meeting_minutes(meeting) -> list[Flag]:
+    """8. A closed meeting has minutes."""
+    if meeting.minutes.strip():
+        return []
+    step_name = str(Step(meeting.step).label)
+    return [Flag("minutes_missing", False, _("%s缺少会议纪要") % step_name, meeting.step)]
+
+
+def check_all_minutes(meetings: list) -> list[Flag]:
+    """8. Every closed meeting has minutes: the one flag that says so."""
+    if meetings and all(m.minutes.strip() for m in meetings if m.status == MeetingStatus.CLOSED):
+        return [Flag("minutes_missing", True, _("各次会议均有纪要"))]
+    return []
+
+
+def check_vote_window(vote) -> list[Flag]:
+    """4. Every online vote cast inside the vote's window."""
+    late = [
+        p
+        for p in vote.participations.all()
+        if p.channel == Channel.ONLINE
+        and not (vote.vote_opens_at <= p.cast_at < vote.vote_closes_at)
+    ]
+    if late:
+        reason = _("%d 张网上选票不在投票时间内") % len(late)
+        return [Flag("vote_window", False, reason, Step.RESOLUTION)]
+    return [Flag("vote_window", True, _("网上选票均在投票时间内"), Step.RESOLUTION)]
+
+
+def check_frozen_text(matter: Matter, vote) -> list[Flag]:
+    """5. The text unchanged since it was frozen: the vote's, its version's, the matter's and
+    every ballot's fingerprint agree."""
+    text_ok = vote.frozen_hash == vote.version.sha256 == matter.text_hash and all(
+        b.text_hash == vote.frozen_hash for b in vote.ballots.all()
+    )
+    reason = (
+        _("冻结后文本未改变（SHA-256 %s…）") % vote.frozen_hash[:16]
+        if text_ok
+        else _("冻结后文本被改动：当前文本指纹与表决时不一致")
+    )
+    return [Flag("text_changed", text_ok, reason, Step.RESOLUTION)]
+
+
+def check_publication_days(publication) -> list[Flag]:
+    """6. A publication ran (or is set to run) the rule set's number of days."""
+    p = publication
+    name = str(PublicationKind(p.kind).label)
+    required = p.starts_at + timezone.timedelta(days=p.required_days)
+    if p.closed_at and p.closed_at < required:
+        reason = _("%(n)s只公开了 %(h)d 小时，规定 %(d)d 天（%(src)s）") % {
+            "n": name,
+            "h": int((p.closed_at - p.starts_at).total_seconds() // 3600),
+            "d": p.required_days,
+            "src": p.rule_source,
+        }
+        return [Flag("publication_short", False, reason)]
+    if p.ends_at - p.starts_at < timezone.timedelta(days=p.required_days):
+        reason = _("%(n)s公开期短于规定的 %(d)d 天") % {"n": name, "d": p.required_days}
+        return [Flag("publication_short", False, reason)]
+    reason = _("%(n)s公开 %(d)d 天（%(src)s）") % {
+        "n": name,
+        "d": p.required_days,
+        "src": p.rule_source,
+    }
+    return [Flag("publication_short", True, reason)]
+
+
+def check_objections(publication) -> list[Flag]:
+    """7. Every objection to a publication answered (by its close)."""
+    p = publication
+    name = str(PublicationKind(p.kind).label)
+    unanswered = [o for o in p.objections.all() if not o.answered_at]
+    if p.closed_at and unanswered:
+        reason = _("%(n)s结束时仍有 %(k)d 条异议未答复") % {"n": name, "k": len(unanswered)}
+        return [Flag("objection_unanswered", False, reason)]
+    if p.objections.all():
+        reason = _("%(n)s：异议 %(k)d 条，未答复 %(u)d 条") % {
+            "n": name,
+            "k": len(p.objections.all()),
+            "u": len(unanswered),
+        }
+        return [Flag("objection_unanswered", not unanswered, reason)]
+    return []
+
+
+def check_matter(matter: Matter) -> list[Flag]:
+    """All flags of a matter (ok or not), in a fixed order. Uses prefetched meetings and
+    publications when present."""
+    ruleset = matter.village.rules
+    meetings = current_meetings(matter)
+    by_step = meetings_by_step(meetings)
+    flags = [*check_steps_complete(matter, by_step), *check_step_order(meetings)]
+    # 2–3 and 8, meeting by meeting: recomputed from the stored numbers and the current rules.
     for m in meetings:
         if m.status != MeetingStatus.CLOSED:
             continue
-        count = rules.Count(
-            m.should_attend,
-            m.present,
-            m.households_total,
-            m.households_present,
-            m.yes,
-            m.no,
-            m.abstain,
-        )
-        verdict = rules.verdict(ruleset, m.body, count)
-        stored = m.verdict or {}
-        step_name = str(Step(m.step).label)
-        quorum_ok = verdict["quorum_met"]
-        flags.append(
-            Flag(
-                "quorum",
-                quorum_ok or m.passed is False,
-                (
-                    _("%(s)s：到会 %(p)d / 应到 %(t)d，要求 %(r)s（%(src)s）")
-                    % {
-                        "s": step_name,
-                        "p": m.present,
-                        "t": m.should_attend,
-                        "r": verdict["quorum"]["rule"],
-                        "src": verdict["quorum"]["source"],
-                    }
-                ),
-                m.step,
-            )
-        )
-        if m.passed and not verdict["passed"]:
-            flags.append(
-                Flag(
-                    "pass_rule",
-                    False,
-                    _("%(s)s记为通过，但赞成 %(y)d 票不满足 %(r)s")
-                    % {"s": step_name, "y": m.yes, "r": verdict["pass"]["rule"]},
-                    m.step,
-                )
-            )
-        elif m.passed:
-            flags.append(
-                Flag(
-                    "pass_rule",
-                    True,
-                    _("%(s)s：赞成 %(y)d 票，满足 %(r)s（基数 %(t)d）")
-                    % {
-                        "s": step_name,
-                        "y": m.yes,
-                        "r": verdict["pass"]["rule"],
-                        "t": verdict["pass"]["total"],
-                    },
-                    m.step,
-                )
-            )
-        if stored and stored.get("passed") != m.passed:
-            flags.append(
-                Flag("pass_rule", False, _("%s：记录的结论与计票不符") % step_name, m.step)
-            )
-        # 8. minutes
-        if not m.minutes.strip():
-            flags.append(Flag("minutes_missing", False, _("%s缺少会议纪要") % step_name, m.step))
-    if meetings and all(m.minutes.strip() for m in meetings if m.status == MeetingStatus.CLOSED):
-        flags.append(Flag("minutes_missing", True, _("各次会议均有纪要")))
-    # 4–5. votes inside the window; the text unchanged since freezing
+        verdict = recomputed_verdict(ruleset, m)
+        flags += check_quorum(m, verdict)
+        flags += check_pass_rule(m, verdict)
+        flags += check_meeting_minutes(m)
+    flags += check_all_minutes(meetings)
     vote = by_step.get(Step.RESOLUTION)
     if vote is not None:
-        late = [
-            p
-            for p in vote.participations.all()
-            if p.channel == Channel.ONLINE
-            and not (vote.vote_opens_at <= p.cast_at < vote.vote_closes_at)
-        ]
-        if late:
-            flags.append(
-                Flag(
-                    "vote_window",
-                    False,
-                    _("%d 张网上选票不在投票时间内") % len(late),
-                    Step.RESOLUTION,
-                )
-            )
-        else:
-            flags.append(Flag("vote_window", True, _("网上选票均在投票时间内"), Step.RESOLUTION))
-        current = vote.version
-        text_ok = vote.frozen_hash == current.sha256 == matter.text_hash and all(
-            b.text_hash == vote.frozen_hash for b in vote.ballots.all()
-        )
-        flags.append(
-            Flag(
-                "text_changed",
-                text_ok,
-                _("冻结后文本未改变（SHA-256 %s…）") % vote.frozen_hash[:16]
-                if text_ok
-                else _("冻结后文本被改动：当前文本指纹与表决时不一致"),
-                Step.RESOLUTION,
-            )
-        )
-    # 6–7. publications long enough; objections answered
-    now = timezone.now()
+        flags += check_vote_window(vote)
+        flags += check_frozen_text(matter, vote)
     for p in matter.publications.all():
-        name = str(PublicationKind(p.kind).label)
-        end = p.closed_at or now
-        required = p.starts_at + timezone.timedelta(days=p.required_days)
-        if p.closed_at and p.closed_at < required:
-            flags.append(
-                Flag(
-                    "publication_short",
-                    False,
-                    _("%(n)s只公开了 %(h)d 小时，规定 %(d)d 天（%(src)s）")
-                    % {
-                        "n": name,
-                        "h": int((end - p.starts_at).total_seconds() // 3600),
-                        "d": p.required_days,
-                        "src": p.rule_source,
-                    },
-                )
-            )
-        elif p.ends_at - p.starts_at < timezone.timedelta(days=p.required_days):
-            flags.append(
-                Flag(
-                    "publication_short",
-                    False,
-                    _("%(n)s公开期短于规定的 %(d)d 天") % {"n": name, "d": p.required_days},
-                )
-            )
-        else:
-            flags.append(
-                Flag(
-                    "publication_short",
-                    True,
-                    _("%(n)s公开 %(d)d 天（%(src)s）")
-                    % {"n": name, "d": p.required_days, "src": p.rule_source},
-                )
-            )
-        unanswered = [o for o in p.objections.all() if not o.answered_at]
-        if p.closed_at and unanswered:
-            flags.append(
-                Flag(
-                    "objection_unanswered",
-                    False,
-                    _("%(n)s结束时仍有 %(k)d 条异议未答复") % {"n": name, "k": len(unanswered)},
-                )
-            )
-        elif p.objections.all():
-            flags.append(
-                Flag(
-                    "objection_unanswered",
-                    not unanswered,
-                    _("%(n)s：异议 %(k)d 条，未答复 %(u)d 条")
-                    % {"n": name, "k": len(p.objections.all()), "u": len(unanswered)},
-                )
-            )
+        flags += check_publication_days(p)
+        flags += check_objections(p)
     return flags
 
 

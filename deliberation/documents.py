@@ -9,6 +9,7 @@ from village.models import DocumentKind
 
 from . import selectors
 from .models import Matter, MatterStatus, Meeting
+from .permissions import DeliberationAction
 
 
 def _context(matter: Matter) -> dict:
@@ -20,7 +21,7 @@ def _context(matter: Matter) -> dict:
 def resolution(*, actor, matter: Matter, reissue_reason: str | None = None):
     """决议: the matter, every meeting with attendance and tally, and the result. Printed again
     with nothing changed, the resolution already issued; `reissue_reason` issues a new one."""
-    permissions.require(actor, "matter.view", matter.village)
+    permissions.require(actor, DeliberationAction.MATTER_VIEW, matter.village)
     if not any(m.step == 4 and m.passed is not None for m in matter.meetings.all()):
         raise PermissionDenied(_("该议题还没有表决结果，不能打印决议。"))
     return documents.issue(
@@ -43,7 +44,7 @@ def meeting_record(*, actor, meeting: Meeting, reissue_reason: str | None = None
     """会议记录 of one step: who should attend, who came (and which household each represents),
     the tally, the verdict with its rule and source, the minutes."""
     matter = meeting.matter
-    permissions.require(actor, "matter.view", matter.village)
+    permissions.require(actor, DeliberationAction.MATTER_VIEW, matter.village)
     attendance = selectors.attendance_of(meeting, order_by=("villager__name", "villager_id"))
     return documents.issue(
         actor=actor,
@@ -62,7 +63,7 @@ def meeting_record(*, actor, meeting: Meeting, reissue_reason: str | None = None
 def audit_trail(*, actor, matter: Matter, reissue_reason: str | None = None):
     """议题审计记录: compliance flags, meetings, publications and every audit event."""
     if not (
-        permissions.can(actor, "matter.view", matter.village)
+        permissions.can(actor, DeliberationAction.MATTER_VIEW, matter.village)
         and permissions.can(actor, permissions.Action.VIEW_AUDIT, matter.village)
     ):
         raise PermissionDenied(_("只有本村干部、监督委员会和乡镇巡查可以查看审计记录。"))

@@ -3,11 +3,12 @@
 from village import media, permissions
 
 from . import selectors
+from .permissions import DeliberationAction
 
 
 def _may_view_register(user, meeting) -> bool:
     # A sign-in sheet carries villagers' names and signatures: the village's readers only.
-    return permissions.can(user, "matter.view", meeting.matter.village)
+    return permissions.can(user, DeliberationAction.MATTER_VIEW, meeting.matter.village)
 
 
 def _may_view_update(user, update) -> bool:
@@ -19,7 +20,7 @@ def _may_view_suggestion(user, suggestion) -> bool:
     villager = permissions.villager_of(user)
     if villager is not None and villager.pk == suggestion.villager_id:
         return True
-    return permissions.can(user, "matter.view", suggestion.village)
+    return permissions.can(user, DeliberationAction.MATTER_VIEW, suggestion.village)
 
 
 media.register_private(

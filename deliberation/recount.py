@@ -201,12 +201,20 @@ class _Recounting:
 
     def hall_against_the_chain(self):
         hall = self.events["deliberation.vote.hall"]
+        self.hall_voters_against(hall)
+        self.hall_ballots_against(hall)
+        if any("present_ids" in e.payload for e in hall) or not hall:
+            self.hall_attendance_against(hall)
+
+    def hall_voters_against(self, hall):
         chained_voters = sum(int(e.payload.get("voters") or 0) for e in hall)
         if chained_voters != self.voters["hall"]:
             self.problems.append(
                 _("会场投票记录（%(p)d 人）与审计链登记的会场投票人数（%(e)d）不一致")
                 % {"p": self.voters["hall"], "e": chained_voters}
             )
+
+    def hall_ballots_against(self, hall):
         tally, votes = Counter(), {}
         for event in hall:
             for choice, n in (event.payload.get("tally") or {}).items():
@@ -216,20 +224,33 @@ class _Recounting:
         paper = Counter(c for ch, _r, c, v in self.ballots if ch == "hall" and v is None)
         if named != votes or +paper != +tally:
             self.problems.append(_("会场选票与审计链登记的会场投票不符：有选票被改动"))
-        if any("present_ids" in e.payload for e in hall) or not hall:
-            chained = {}
-            for event in hall:
-                chained.update(event.payload.get("households") or {})
-            came = {
-                str(vid): household for vid, present, _e, household in self.attendance if present
-            }
-            if came != chained:
-                self.problems.append(
-                    _("到会登记与审计链记录的会场到会人员（及所代表的户）不符：出席记录被改动")
-                )
+
+    def hall_attendance_against(self, hall):
+        chained = {}
+        for event in hall:
+            chained.update(event.payload.get("households") or {})
+        came = {str(vid): household for vid, present, _e, household in self.attendance if present}
+        if came != chained:
+            self.problems.append(
+                _("到会登记与审计链记录的会场到会人员（及所代表的户）不符：出席记录被改动")
+            )
 
     def count_against_ballots_and_chain(self):
-        meeting, problems = self.meeting, self.problems
+        self.ballots_against_participations()
+        self.stored_count_against_recount()
+        counted = (
+            self.events["deliberation.vote.close"] + self.events["deliberation.meeting.record"]
+        )
+        if not counted:
+            self.problems.append(_("审计链中没有这次计票的事件"))
+            return
+        event = max(counted, key=lambda e: (e.chain, e.seq))
+        verdict = event.payload.get("verdict") or {}
+        self.count_event_against_recount(event, verdict)
+        self.attendance_against(verdict)
+
+    def ballots_against_participations(self):
+        problems = self.problems
         for channel, label in (("online", _("网上投票")), ("hall", _("会场投票"))):
             if self.by_channel[channel] != self.voters[channel]:
                 problems.append(
@@ -241,25 +262,23 @@ class _Recounting:
             problems.append(_("有记名选票没有对应的投票记录，或同一人有两张选票"))
         if self.blobs:
             problems.append(_("已计票的会议仍有 %d 张未开启的密封选票") % len(self.blobs))
+
+    def stored_count_against_recount(self):
+        meeting = self.meeting
         stored = {"yes": meeting.yes, "no": meeting.no, "abstain": meeting.abstain}
         if stored != self.tally:
-            problems.append(
+            self.problems.append(
                 _("存储的票数（赞成 %(sy)d、反对 %(sn)d、弃权 %(sa)d）与重新计票不符")
                 % {"sy": stored["yes"], "sn": stored["no"], "sa": stored["abstain"]}
             )
         if (meeting.verdict or {}).get("tally") not in (None, self.tally):
-            problems.append(_("结论依据中的票数与重新计票不符"))
-        counted = (
-            self.events["deliberation.vote.close"] + self.events["deliberation.meeting.record"]
-        )
-        if not counted:
-            problems.append(_("审计链中没有这次计票的事件"))
-            return
-        event = max(counted, key=lambda e: (e.chain, e.seq))
-        verdict = event.payload.get("verdict") or {}
+            self.problems.append(_("结论依据中的票数与重新计票不符"))
+
+    def count_event_against_recount(self, event, verdict: dict):
+        problems = self.problems
         if verdict.get("tally") != self.tally:
             problems.append(_("审计链记录的票数与重新计票不符"))
-        if verdict.get("passed") is not None and verdict.get("passed") != meeting.passed:
+        if verdict.get("passed") is not None and verdict.get("passed") != self.meeting.passed:
             problems.append(_("审计链记录的表决结果与存储的结果不符"))
         chained_digest = event.payload.get("ballots_sha256")
         if chained_digest and chained_digest != digest(self.ballots):
@@ -270,7 +289,6 @@ class _Recounting:
                 _("投票记录（%(p)d 人）与计票时审计链记录的人数（%(e)d）不符")
                 % {"p": len(self.participations), "e": chained_count}
             )
-        self.attendance_against(verdict)
 
     def attendance_against(self, verdict: dict):
         meeting, problems = self.meeting, self.problems

@@ -27,6 +27,7 @@ from .models import (
     PublicationKind,
     Step,
 )
+from .permissions import DeliberationAction
 
 # What villagers see: from the vote on (the text is then final), never drafts.
 PUBLIC_STATUSES = [
@@ -42,8 +43,8 @@ PUBLIC_STATUSES = [
 def matters_for(user, *, status: str | None = None, village: Village | None = None) -> QuerySet:
     """Matters the user may see: all of their villages' for cadres and inspectors, the public
     ones of their own village for villagers."""
-    full = permissions.visible_villages(user, "matter.view")
-    public = permissions.visible_villages(user, "matter.view_public")
+    full = permissions.visible_villages(user, DeliberationAction.MATTER_VIEW)
+    public = permissions.visible_villages(user, DeliberationAction.MATTER_VIEW_PUBLIC)
     # A matter returned by a failed vote stays visible to the villagers who voted on it.
     public_matters = Q(status__in=PUBLIC_STATUSES) | Q(
         status=MatterStatus.RETURNED, frozen_at__isnull=False
@@ -78,12 +79,12 @@ def should_attend(*, matter: Matter, body: Body, on) -> QuerySet[Villager]:
 
 
 def may_see(user, matter: Matter) -> bool:
-    if permissions.can(user, "matter.view", matter.village):
+    if permissions.can(user, DeliberationAction.MATTER_VIEW, matter.village):
         return True
     public = matter.status in PUBLIC_STATUSES or (
         matter.status == MatterStatus.RETURNED and matter.frozen_at is not None
     )
-    return public and permissions.can(user, "matter.view_public", matter.village)
+    return public and permissions.can(user, DeliberationAction.MATTER_VIEW_PUBLIC, matter.village)
 
 
 def visible_matter(user, matter_id: int) -> Matter | None:
@@ -102,7 +103,7 @@ def may_follow(user, matter: Matter) -> bool:
         suggestion is not None
         and getattr(user, "is_authenticated", False)
         and suggestion.villager.user_id == user.pk
-        and permissions.can(user, "matter.view_public", matter.village)
+        and permissions.can(user, DeliberationAction.MATTER_VIEW_PUBLIC, matter.village)
     )
 
 
@@ -157,6 +158,25 @@ def vote_meeting(matter: Matter) -> Meeting | None:
         if m.step == Step.RESOLUTION and m.version.number == matter.version:
             return m
     return None
+
+
+def current_vote_meeting(matter: Matter) -> Meeting | None:
+    """The vote meeting (step 4) of the matter's current version, read with a query; what the
+    services and tests ask of a matter not loaded by `matter_detail` (see `vote_meeting`)."""
+    return matter.meetings.filter(step=Step.RESOLUTION, version__number=matter.version).first()
+
+
+def open_publication(matter: Matter) -> Publication | None:
+    """The matter's publication still running (not closed), the latest if several."""
+    return matter.publications.filter(closed_at__isnull=True).order_by("-starts_at").first()
+
+
+def ballots_sha256(meeting: Meeting) -> str:
+    """SHA-256 over a meeting's counted ballots: the count's event records it, so a ballot
+    changed or swapped behind the code's back shows even where the totals stay the same."""
+    return recount.digest(
+        Ballot.cast.filter(meeting=meeting).values_list("channel", "receipt", "choice", "voter_id")
+    )
 
 
 def has_voted(matter: Matter, villager) -> bool:
@@ -257,7 +277,8 @@ def attendance_of(
     """The should-attend list, each row marked the way the tally counts it: `voted_online`, and
     `counts_present` — in the hall, or an online voter when the rule set counts online voters
     as present (`online_voter_counts_present`, default yes); never someone on approved leave.
-    The tally (services._count) and every list of who came read this, so they agree."""
+    The tally (services.counting.meeting_count) and every list of who came read this, so they
+    agree."""
     if ruleset is None:
         ruleset = meeting.matter.village.rules
     rows = list(
@@ -403,7 +424,9 @@ def issued_documents(matter: Matter) -> dict:
 
 def township_dashboard(user) -> list[dict]:
     """Every village the user may inspect with its matters and their red flags."""
-    villages = list(permissions.visible_villages(user, "matter.view").select_related("rules"))
+    villages = list(
+        permissions.visible_villages(user, DeliberationAction.MATTER_VIEW).select_related("rules")
+    )
     by_pk = {village.pk: village for village in villages}
     rows = []
     matters = (

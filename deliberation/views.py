@@ -12,14 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from village.models import Villager
+from village import permissions
 
 from . import selectors, services
 from .models import Choice, Matter, MatterStatus, Suggestion
-
-
-def _villager(user):
-    return Villager.objects.filter(user=user).select_related("village").first()
 
 
 def _load(matter_id) -> Matter:
@@ -38,7 +34,7 @@ def _get(request, matter_id) -> Matter:
 
 @login_required
 def matter_list(request):
-    villager = _villager(request.user)
+    villager = permissions.villager_of(request.user)
     matters = list(selectors.matters_for(request.user).prefetch_related("meetings__version")[:100])
     voting = [m for m in matters if m.status == MatterStatus.VOTING]
     publishing = [
@@ -83,7 +79,7 @@ def _following(request, matter: Matter):
 
 
 def _detail(request, matter: Matter, *, receipt: dict | None):
-    villager = _villager(request.user)
+    villager = permissions.villager_of(request.user)
     meeting = selectors.vote_meeting(matter)
     eligible = (
         meeting is not None
@@ -119,7 +115,7 @@ def _detail(request, matter: Matter, *, receipt: dict | None):
             "receipt": receipt,
             "receipt_again": again,
             "choices": Choice.choices,
-            "publication": services.open_publication(matter),
+            "publication": selectors.open_publication(matter),
             "receipts": receipts,
             "publications": list(matter.publications.all()),
             "progress": selectors.matter_progress(matter),
@@ -160,7 +156,7 @@ def vote(request, matter_id):
 @require_POST
 def objection(request, matter_id):
     matter = _get(request, matter_id)
-    publication = services.open_publication(matter)
+    publication = selectors.open_publication(matter)
     try:
         if publication is None:
             raise ValidationError(_("该议题当前没有正在公开的内容。"))
@@ -184,7 +180,7 @@ class SuggestionForm(forms.Form):
 
 @login_required
 def suggestions(request):
-    villager = _villager(request.user)
+    villager = permissions.villager_of(request.user)
     if villager is None:
         raise PermissionDenied
     form = SuggestionForm(request.POST or None, request.FILES or None)

@@ -20,11 +20,16 @@ from village.wagtail_hooks import (
     VillagePermissionPolicy,
 )
 
-from . import admin_views, selectors, services
+from . import admin_actions, admin_views, selectors, services
 from .models import BallotMode, DecidingBody, Matter
+from .permissions import DeliberationAction
 
 register_permission_policy(
-    Matter, VillagePermissionPolicy(Matter, "matter.view", "matter.manage"), exact_class=True
+    Matter,
+    VillagePermissionPolicy(
+        Matter, DeliberationAction.MATTER_VIEW, DeliberationAction.MATTER_MANAGE
+    ),
+    exact_class=True,
 )
 
 
@@ -33,7 +38,7 @@ class MatterCreateView(generic.CreateView):
         form = super().get_form(*args, **kwargs)
         # Typed in 元 (two decimals at most), stored in 分.
         form.fields["estimated_amount_fen"] = YuanField(label=_("预计金额（元）"), required=False)
-        villages = permissions.visible_villages(self.request.user, "matter.manage")
+        villages = permissions.visible_villages(self.request.user, DeliberationAction.MATTER_MANAGE)
         form.fields["village"].queryset = villages
         if villages.count() == 1:
             form.fields["village"].initial = villages.first()
@@ -135,7 +140,7 @@ class MatterViewSet(ScopedViewSet):
 
 class DashboardMenuItem(MenuItem):
     def is_shown(self, request):
-        return permissions.can(request.user, "matter.view")
+        return permissions.can(request.user, DeliberationAction.MATTER_VIEW)
 
 
 class DeliberationGroup(ViewSetGroup):
@@ -177,30 +182,7 @@ def register_deliberation_admin_urls():
         ),
         path("matters/<int:matter_id>/", v.matter_page, name="deliberation_admin_matter"),
         path("matters/<int:matter_id>/trail/", v.trail_page, name="deliberation_admin_trail"),
-        path("matters/<int:matter_id>/record/", v.record_meeting, name="deliberation_admin_record"),
-        path(
-            "matters/<int:matter_id>/open-vote/", v.open_vote, name="deliberation_admin_open_vote"
-        ),
-        path("matters/<int:matter_id>/hall/", v.hall_votes, name="deliberation_admin_hall"),
-        path(
-            "matters/<int:matter_id>/close-vote/",
-            v.close_vote,
-            name="deliberation_admin_close_vote",
-        ),
-        path("matters/<int:matter_id>/publish/", v.publish, name="deliberation_admin_publish"),
-        path(
-            "matters/<int:matter_id>/objections/<int:objection_id>/answer/",
-            v.answer_objection,
-            name="deliberation_admin_answer",
-        ),
-        path(
-            "matters/<int:matter_id>/close-publication/",
-            v.close_publication,
-            name="deliberation_admin_close_publication",
-        ),
-        path("matters/<int:matter_id>/update/", v.add_update, name="deliberation_admin_update"),
-        path("matters/<int:matter_id>/revise/", v.revise, name="deliberation_admin_revise"),
-        path("matters/<int:matter_id>/withdraw/", v.withdraw, name="deliberation_admin_withdraw"),
+        *admin_actions.urls(),
         path(
             "matters/<int:matter_id>/print/resolution/",
             v.print_resolution,
@@ -248,5 +230,5 @@ class InspectionPanel(Component):
 
 @hooks.register("construct_homepage_panels")
 def add_inspection_panel(request, panels):
-    if permissions.can(request.user, "matter.view"):
+    if permissions.can(request.user, DeliberationAction.MATTER_VIEW):
         panels.append(InspectionPanel(request))

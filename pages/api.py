@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from village import permissions
 from village.api import Message
 
 from . import selectors, services
@@ -52,7 +53,7 @@ def _out(n: NoticePage, is_read: bool) -> dict:
 
 @router.get("/notices", response={200: list[NoticeOut], 403: Message})
 def notices(request):
-    villager = selectors.villager_of(request.user)
+    villager = permissions.villager_of(request.user)
     if villager is None:
         raise PermissionDenied(_("只有村民账号可以查看通知列表。"))
     home = selectors.home_of(villager.village)
@@ -68,7 +69,7 @@ def notice(request, notice_id: int):
     # As on the web: a notice to everyone is public; any other only for its audience.
     if n is None or not (selectors.open_to_everyone(n) or selectors.may_read(request.user, n)):
         raise Http404
-    villager = selectors.villager_of(request.user)
+    villager = permissions.villager_of(request.user)
     is_read = bool(villager) and n.reads.filter(villager=villager).exists()
     return {**_out(n, is_read), "body": n.body}
 

@@ -7,10 +7,11 @@ class PagesConfig(AppConfig):
     verbose_name = _("村务网站")
 
     def ready(self):
-        from village import extensions, log_actions, permissions
+        from village import extensions, log_actions
 
         from . import fragments, services
         from .demo import build_demo
+        from .permissions import register_actions
 
         fragments.connect()
 
@@ -24,12 +25,7 @@ class PagesConfig(AppConfig):
         extensions.register_demo(build_demo)
         log_actions.register("pages.notice.read", _("确认已读"))
         log_actions.register("pages.site.setup", _("开通村网站"))
-        # A notice printed for the board carries the village's seal: its cadres issue it.
-        permissions.register(
-            "notice.print",
-            village_roles=("secretary", "branch_committee", "village_committee"),
-            write=True,
-        )
+        register_actions()
 
         from village.api import api
 
@@ -39,7 +35,9 @@ class PagesConfig(AppConfig):
 
 
 def _home_for(user):
-    from .selectors import home_of, villager_of
+    from village.permissions import villager_of
+
+    from .selectors import home_of
 
     villager = villager_of(user)
     if villager is None:

@@ -16,8 +16,7 @@ from village.naming import natural_sorted
 
 from . import selectors
 from .models import Audience, NoticePage
-
-PRINT_ACTION = "notice.print"
+from .permissions import PagesAction
 
 # Rich text comes from editors; on paper it keeps its structure and emphasis, nothing else.
 # Images, embeds and anything the renderer would fetch are left out, so a printout never asks
@@ -73,7 +72,7 @@ def audience_text(notice: NoticePage) -> str:
 
 
 def may_print(actor, village) -> bool:
-    return village is not None and permissions.can(actor, PRINT_ACTION, village)
+    return village is not None and permissions.can(actor, PagesAction.NOTICE_PRINT, village)
 
 
 @documents.in_chinese

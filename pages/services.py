@@ -23,6 +23,7 @@ from wagtail.models import (
 
 from village import audit
 from village.models import Membership, Village, VillageRole
+from village.permissions import SYSTEM, user_of, villager_of
 
 from . import selectors
 from .models import (
@@ -115,7 +116,7 @@ def _grant_images(group: Group, collection: Collection) -> None:
 def village_site_setup(*, actor, village: Village, title: str | None = None) -> VillageHomePage:
     """Create the village's home page and sections, its editor groups with page permissions on
     that subtree only, an image collection, and the notice moderation workflow. Idempotent."""
-    if actor is not None and not actor.is_superuser:
+    if actor is not SYSTEM and not getattr(actor, "is_superuser", False):
         raise PermissionDenied(_("只有系统管理员可以为村开通网站。"))
     home = VillageHomePage.objects.filter(village=village).first()
     if home is None:
@@ -213,7 +214,7 @@ def sync_user_groups(user) -> None:
 def notice_mark_read(*, actor, notice: NoticePage) -> NoticeRead:
     """已读: the villager confirms; a second confirmation changes nothing."""
     village = selectors.village_of_page(notice)
-    villager = selectors.villager_of(actor)
+    villager = villager_of(actor)
     if (
         villager is None
         or village is None
@@ -229,7 +230,10 @@ def notice_mark_read(*, actor, notice: NoticePage) -> NoticeRead:
     try:
         with transaction.atomic():
             read = NoticeRead.objects.create(
-                notice=notice, villager=villager, household_id=villager.household_id, user=actor
+                notice=notice,
+                villager=villager,
+                household_id=villager.household_id,
+                user=user_of(actor),
             )
     except IntegrityError:
         return NoticeRead.objects.get(notice=notice, villager=villager)

@@ -155,7 +155,7 @@ def answers(villager: Villager, since: datetime) -> dict:
 
 
 def todo_for(villager: Villager | None, *, since: datetime) -> Todo:
-    """What needs `villager` (the signed-in user's own, from `selectors.villager_of`)."""
+    """What needs `villager` (the signed-in user's own, from `village.permissions.villager_of`)."""
     todo = Todo(villager=villager, since=since)
     if villager is None or villager.status != VillagerStatus.REGISTERED:
         return todo

@@ -7,9 +7,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from deliberation.permissions import DeliberationAction
 from village import permissions
 
-from . import selectors, services, todo, worklist
+from . import services, todo, worklist
 
 # The mark a login session began with: reloading the page keeps showing what was new then.
 SESSION_KEY = "todo_since"
@@ -18,8 +19,10 @@ SESSION_KEY = "todo_since"
 def _landing_without_household(user):
     """Someone with no household of their own (a township inspector, a township admin) lands
     on their own work."""
-    if permissions.roles_of(user).township_roles and permissions.can(user, "matter.view"):
-        if not permissions.can(user, "matter.manage"):
+    if permissions.roles_of(user).township_roles and permissions.can(
+        user, DeliberationAction.MATTER_VIEW
+    ):
+        if not permissions.can(user, DeliberationAction.MATTER_MANAGE):
             return redirect("deliberation_admin_dashboard")
     if permissions.can(user, permissions.Action.ACCESS_ADMIN):
         return redirect("wagtailadmin_home")
@@ -29,7 +32,7 @@ def _landing_without_household(user):
 @login_required
 def todo_home(request):
     user = request.user
-    villager = selectors.villager_of(user)
+    villager = permissions.villager_of(user)
     if villager is None:
         return _landing_without_household(user)
     stored = request.session.get(SESSION_KEY)

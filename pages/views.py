@@ -1,7 +1,6 @@
-"""Serving notices (audience check, 已读), the rules with earlier versions, site search, and the
-unread report for grid officers and the secretary."""
+"""Confirming a notice (已读), site search, the unread report for grid officers and the secretary,
+and a notice printed for the board. The notice and rules pages serve themselves (pages/models/)."""
 
-import difflib
 import io
 
 from django.contrib.auth.views import redirect_to_login
@@ -9,51 +8,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils.dateparse import parse_date
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
-from wagtail.models import Revision
 
 from village import documents as issued
 from village import permissions
 
-from . import documents, fragments, selectors, services
-from .models import Audience, NoticePage, NoticeRead, RulesPage, VillageHomePage
+from . import documents, selectors, services
+from .models import Audience, NoticePage, VillageHomePage
 from .search import search_pages
-
-
-def notice_serve(page: NoticePage, request):
-    village = selectors.village_of_page(page)
-    if not selectors.may_read(request.user, page, village):
-        if page.audience == Audience.EVERYONE:
-            pass  # notices to everyone are public
-        elif not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        else:
-            raise Http404
-    villager = selectors.villager_of(request.user)
-    read = None
-    if villager is not None:
-        read = NoticeRead.objects.filter(notice=page, villager=villager).first()
-    in_audience = (
-        villager is not None
-        and villager.village_id == getattr(village, "pk", None)
-        and (selectors.in_audience(page, villager))
-    )
-    return TemplateResponse(
-        request,
-        "pages/notice_page.html",
-        {
-            "page": page,
-            "self": page,
-            "read": read,
-            "can_confirm": in_audience and read is None,
-            "can_report": village is not None
-            and permissions.can(request.user, permissions.Action.VIEW_ROSTER, village),
-        },
-    )
 
 
 @require_POST
@@ -68,82 +32,6 @@ def notice_read(request, notice_id):
     except ValidationError as exc:
         return HttpResponse("；".join(exc.messages), status=400)
     return redirect(notice.url)
-
-
-def _earlier_versions(page: RulesPage) -> list:
-    versions = list(
-        Revision.page_revisions.filter(object_id=str(page.pk), approved_go_live_at__isnull=True)
-        .exclude(pk=page.live_revision_id)
-        .filter(pk__in=_published_revision_ids(page))
-        .order_by("-created_at")
-    )
-    for revision in versions:
-        # The revision's content is JSON: its dates are strings the template cannot format.
-        revision.adopted_on = parse_date(revision.content.get("adopted_on") or "")
-    # The empty page a new site starts with was never a version of the rules.
-    return [r for r in versions if r.content.get("chapters") not in (None, "", "[]", [])]
-
-
-def rules_serve(page: RulesPage, request):
-    """The current rules; `?version=<revision>` an earlier published version; `?compare=` a
-    line-by-line comparison of an earlier version with the current one. The current rules are
-    kept as a rendered fragment (pages/fragments.py): the versions are read only when it is not
-    cached."""
-    version_id = request.GET.get("version") or ""
-    compare_id = request.GET.get("compare") or ""
-    shown = page
-    version = None
-    diff = None
-    if version_id or compare_id:
-        versions = _earlier_versions(page)
-    else:
-        versions = SimpleLazyObject(lambda: _earlier_versions(page))
-    if version_id:
-        version = next((r for r in versions if str(r.pk) == version_id), None)
-        if version is None:
-            raise Http404
-        shown = version.as_object()
-    if compare_id:
-        other = next((r for r in versions if str(r.pk) == compare_id), None)
-        if other is None:
-            raise Http404
-        diff = difflib.HtmlDiff(wrapcolumn=40).make_table(
-            _lines(other.as_object()),
-            _lines(page),
-            fromdesc=_("%s 版") % (other.as_object().adopted_on or other.created_at.date()),
-            todesc=_("现行版（%s）") % (page.adopted_on or ""),
-        )
-    return TemplateResponse(
-        request,
-        "pages/rules_page.html",
-        {
-            "page": page,
-            "self": page,
-            "shown": shown,
-            "version": version,
-            "versions": versions,
-            "diff": diff,
-            "fragment_key": fragments.fragment_key(fragments.village_id_of(page), None),
-            "variant": f"{version_id}:{compare_id}",
-        },
-    )
-
-
-def _published_revision_ids(page) -> list[int]:
-    from wagtail.models import PageLogEntry
-
-    ids = PageLogEntry.objects.filter(page=page, action="wagtail.publish").values_list(
-        "revision_id", flat=True
-    )
-    return [i for i in ids if i]
-
-
-def _lines(rules: RulesPage) -> list[str]:
-    lines = [rules.preamble] if rules.preamble else []
-    for block in rules.chapters:
-        lines.append(block.value["title"])
-        lines.extend(str(a) for a in block.value["articles"])
-    return lines
 
 
 def search(request, village_code):

@@ -10,10 +10,12 @@ from wagtail.admin.widgets import Button
 
 from deliberation import worklist as matters_work
 from points import worklist as points_work
+from points.permissions import PointsAction
 from village import permissions
 
 from . import views, worklist
 from .models import NoticeIndexPage, NoticePage
+from .permissions import PagesAction
 
 
 class UnreadMenuItem(MenuItem):
@@ -45,7 +47,7 @@ def _print_button(page, user, priority):
     checks the notice's own village); no query per row of a listing."""
     if not issubclass(page.specific_class or object, NoticePage):
         return None
-    if not permissions.can(user, "notice.print"):
+    if not permissions.can(user, PagesAction.NOTICE_PRINT):
         return None
     return Button(
         _("打印到公告栏"),
@@ -89,7 +91,7 @@ class WorkPanel(Component):
         user = self.request.user
         week = timezone.now() + timedelta(days=7)
         review_ids = list(
-            permissions.visible_villages(user, "points.review").values_list("pk", flat=True)
+            permissions.visible_villages(user, PointsAction.REVIEW).values_list("pk", flat=True)
         )
         matter_objections, matter_total = matters_work.objections_to_answer(ids)
         points_objections, points_total = points_work.objections_to_answer(review_ids)

@@ -23,6 +23,7 @@ from village.models import (
 from village.naming import grid_key, natural_key
 
 from .models import Audience, NoticeIndexPage, NoticePage, NoticeRead, VillageHomePage
+from .permissions import PagesAction
 
 SHOWN = 8
 
@@ -53,7 +54,7 @@ def notice_targets(user) -> list[dict]:
     """For each village where the user may publish notices, its notice index and the URL of
     Wagtail's "add a notice" form under it."""
     village_ids = list(
-        permissions.visible_villages(user, "notice.print").values_list("pk", flat=True)
+        permissions.visible_villages(user, PagesAction.NOTICE_PRINT).values_list("pk", flat=True)
     )
     homes = _homes(village_ids)
     if not homes:

@@ -17,6 +17,7 @@ from village.models import Household
 
 from . import documents, selectors, services
 from .models import Entry, EntryStatus, StoreItem
+from .permissions import PointsAction
 
 router = Router(tags=["points"])
 
@@ -129,8 +130,9 @@ class RedemptionOut(Schema):
     stock: int
 
 
-def _household(request) -> Household:
-    household = selectors.household_of(request.user)
+def _own_household(request) -> Household:
+    villager = permissions.villager_of(request.user)
+    household = villager.household if villager is not None else None
     if household is None:
         raise PermissionDenied(_("只有本村在册村民才有户积分账户。"))
     return household
@@ -138,7 +140,7 @@ def _household(request) -> Household:
 
 @router.get("/balance", response={200: BalanceOut, 403: Message})
 def balance(request):
-    household = _household(request)
+    household = _own_household(request)
     account = selectors.account_of(household)
     year = timezone.localdate().year
     summary = selectors.year_summary(household, year)
@@ -148,7 +150,7 @@ def balance(request):
         "village": household.village.name,
         "balance": account.balance if account else 0,
         "year": year,
-        "year_score": services.year_scores_of(household, year),
+        "year_score": selectors.year_scores_of(household, year),
         "earned": summary["earned"],
         "deducted": summary["deducted"],
         "spent": -summary["spent"],
@@ -170,7 +172,7 @@ def balance(request):
 def statement_pdf(request, year: int | None = None):
     """The caller's own household's passbook of `year` (default: this year) as a sealed PDF;
     each download is registered as a new document."""
-    household = _household(request)
+    household = _own_household(request)
     year = documents.check_year(year if year is not None else timezone.localdate().year)
     return village_documents.response(documents.statement(request.user, household, year))
 
@@ -179,7 +181,7 @@ def statement_pdf(request, year: int | None = None):
 @paginate(PageNumberPagination, page_size=50)
 def entries(request, year: int | None = None):
     # A queryset: the paginator counts and slices it in the database, one page of rows read.
-    return selectors.entries_of(_household(request), year=year)
+    return selectors.entries_of(_own_household(request), year=year)
 
 
 @router.post("/entries", response={201: EntryOut, 400: Message, 403: Message, 404: Message})
@@ -187,13 +189,13 @@ def entry_create(request, payload: EntryIn):
     """A villager claims a rule for their own household; a grid officer or cadre records one
     for the household named by `household` (its number)."""
     if payload.household:
-        household = _household_by_number(request, payload.household, "points.record")
+        household = _household_by_number(request, payload.household, PointsAction.RECORD)
         claimed = False
     else:
-        household = _household(request)
+        household = _own_household(request)
         claimed = True
     day = payload.occurred_on or timezone.localdate()
-    rule = services.rules_on(household.village, day).filter(code=payload.rule).first()
+    rule = selectors.rules_on(household.village, day).filter(code=payload.rule).first()
     if rule is None:
         raise Http404
     entry = services.entry_record(
@@ -208,7 +210,7 @@ def entry_create(request, payload: EntryIn):
     return 201, entry
 
 
-def _household_by_number(request, number: str, action: str) -> Household:
+def _household_by_number(request, number: str, action: PointsAction) -> Household:
     """404 for a household the caller cannot see; 403 when they see it but may not `action`
     (an inspector, a villager naming another household)."""
     villages = permissions.visible_villages(request.user)
@@ -235,7 +237,7 @@ def objection(request, entry_id: int, payload: ObjectionIn):
 
 @router.get("/rules", response={200: list[RuleOut], 403: Message})
 def rules(request):
-    household = _household(request)
+    household = _own_household(request)
     return [
         {
             "code": r.code,
@@ -246,13 +248,13 @@ def rules(request):
             "evidence_required": r.evidence_required,
             "article": r.article,
         }
-        for r in services.rules_on(household.village, timezone.localdate())
+        for r in selectors.rules_on(household.village, timezone.localdate())
     ]
 
 
 @router.get("/store", response={200: list[ItemOut], 403: Message})
 def store(request):
-    household = _household(request)
+    household = _own_household(request)
     return list(
         selectors.store_items(household.village).values(
             "id", "name", "unit", "points_price", "stock"
@@ -265,7 +267,7 @@ def store(request):
 )
 def redeem(request, payload: RedeemIn):
     """The store counter: debit a household's points and the item's stock together."""
-    household = _household_by_number(request, payload.household, "store.serve")
+    household = _household_by_number(request, payload.household, PointsAction.STORE_SERVE)
     item = StoreItem.objects.filter(pk=payload.item, village=household.village).first()
     if item is None:
         raise Http404

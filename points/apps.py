@@ -7,37 +7,12 @@ class PointsConfig(AppConfig):
     verbose_name = _("积分制管理")
 
     def ready(self):
-        from village import extensions, log_actions, permissions, publications
+        from village import extensions, log_actions, publications
 
         from . import selectors
+        from .permissions import PointsAction, register_actions
 
-        cadres = ("secretary", "branch_committee", "village_committee")
-        township = ("inspector", "township_admin")
-        register = permissions.register
-        register(
-            "points.view",
-            village_roles=(*cadres, "grid_officer", "supervision", "store_keeper"),
-            township_roles=township,
-        )
-        register("points.record", village_roles=(*cadres, "grid_officer"), write=True)
-        register("points.claim", village_roles=("resident",), write=True)
-        register("points.review", village_roles=cadres, write=True)
-        register("points.publish", village_roles=cadres, write=True)
-        register("points.object", village_roles=("resident",), write=True)
-        register("points.answer", village_roles=cadres, write=True)
-        register("points.reverse", village_roles=("secretary",), write=True)
-        register("points.import", village_roles=cadres, write=True)
-        register("store.serve", village_roles=(*cadres, "store_keeper"), write=True)
-        register("store.manage", village_roles=(*cadres, "store_keeper"), write=True)
-        # Editing the catalogue in place: nobody (a new version is a new catalogue).
-        register("points.catalogue", write=True)
-        register("welfare.manage", village_roles=("secretary", "village_committee"), write=True)
-        # Drafting a new catalogue version and adopting it by a published resolution.
-        register(
-            "points.catalogue.draft",
-            village_roles=("secretary", "village_committee"),
-            write=True,
-        )
+        register_actions()
         # Only the summaries go to Wagtail's log; every entry is in the audit chain.
         for action, label in {
             "points.publication.create": _("发布积分公示"),
@@ -51,9 +26,9 @@ class PointsConfig(AppConfig):
             "points.stars.revoke": _("撤销星级"),
             "points.allocation.create": _("按积分分配福利"),
             "points.allocation.publish": _("公布福利分配"),
-            "points.import": _("导入积分登记表"),
+            PointsAction.IMPORT: _("导入积分登记表"),  # the event is named as the action
             "points.store.item": _("修改积分超市物品"),
-            "points.catalogue.draft": _("起草积分细则新版本"),
+            PointsAction.CATALOGUE_DRAFT: _("起草积分细则新版本"),  # named as the action
             "points.catalogue.rule": _("修改积分细则草案"),
             "points.catalogue.adopt": _("积分细则新版本通过生效"),
             "points.year.open": _("开启年度积分"),

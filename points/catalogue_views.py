@@ -21,15 +21,16 @@ from django.views.decorators.http import require_POST
 from village import permissions
 from village.extensions import resolutions
 
-from . import services
-from .admin_views import _fail, _villages
+from . import admin_common as common
+from . import selectors, services
 from .models import Catalogue, Category
+from .permissions import PointsAction
 from .views import parse_pk
 
 
 def catalogues(request):
     """Every version of the visible villages' catalogues; a secretary drafts a new one here."""
-    villages = _villages(request, services.VIEW)
+    villages = common.villages_for(request, PointsAction.VIEW)
     if request.method == "POST":
         village = villages.filter(pk=parse_pk(request.POST.get("village"))).first()
         try:
@@ -39,7 +40,7 @@ def catalogues(request):
                 actor=request.user, village=village, title=request.POST.get("title", "")
             )
         except (ValidationError, PermissionDenied) as exc:
-            _fail(request, exc)
+            common.fail(request, exc)
             return redirect("points_admin_catalogues")
         messages.success(request, _("已起草新版本，规则已从现行细则复制过来。"))
         return redirect("points_admin_catalogue", draft.pk)
@@ -63,7 +64,9 @@ def catalogues(request):
             c.state = _("待生效")
         else:
             c.state = _("已被取代")
-    drafting = [v for v in villages if permissions.can(request.user, services.DRAFT, v)]
+    drafting = [
+        v for v in villages if permissions.can(request.user, PointsAction.CATALOGUE_DRAFT, v)
+    ]
     return TemplateResponse(
         request,
         "points/admin/catalogues.html",
@@ -100,8 +103,60 @@ def _date(value) -> date:
         raise ValidationError({"effective_from": _("请填写生效日期。")}) from exc
 
 
+def _posted_rule(request, version: Catalogue):
+    rule = version.rules.filter(pk=parse_pk(request.POST.get("rule"))).first()
+    if rule is None:
+        raise Http404
+    return rule
+
+
+def _save_rule(request, version: Catalogue) -> str:
+    rule = _posted_rule(request, version) if request.POST.get("rule") else None
+    services.catalogue_rule_save(
+        actor=request.user, catalogue=version, rule=rule, data=_rule_data(request.POST)
+    )
+    return _("规则已保存。")
+
+
+def _remove_rule(request, version: Catalogue) -> str:
+    services.catalogue_rule_remove(actor=request.user, rule=_posted_rule(request, version))
+    return _("规则已从草案中删去。")
+
+
+def _adopt(request, version: Catalogue) -> str:
+    resolution = parse_pk(request.POST.get("resolution"))
+    services.catalogue_adopt(
+        actor=request.user,
+        catalogue=version,
+        resolution=resolution or 0,
+        effective_from=_date(request.POST.get("effective_from")),
+    )
+    return _("新版本已通过，自生效日期起适用。")
+
+
+# The catalogue page's forms post `action`: each names one step, which returns its message.
+CATALOGUE_ACTIONS = {"save_rule": _save_rule, "remove_rule": _remove_rule, "adopt": _adopt}
+
+
+def _catalogue_post(request, version: Catalogue):
+    action = request.POST.get("action")
+    step = CATALOGUE_ACTIONS.get(action)
+    try:
+        if step is None:
+            raise ValidationError(_("未知操作。"))
+        messages.success(request, step(request, version))
+    except (ValidationError, PermissionDenied) as exc:
+        common.fail(request, exc)
+        if action == "save_rule" and request.POST.get("rule"):
+            return redirect(
+                reverse("points_admin_catalogue", args=[version.pk])
+                + f"?edit={parse_pk(request.POST.get('rule')) or ''}"
+            )
+    return redirect("points_admin_catalogue", version.pk)
+
+
 def catalogue(request, catalogue_id):
-    villages = _villages(request, services.VIEW)
+    villages = common.villages_for(request, PointsAction.VIEW)
     version = (
         Catalogue.objects.filter(pk=catalogue_id, village__in=villages)
         .select_related("village")
@@ -109,48 +164,11 @@ def catalogue(request, catalogue_id):
     )
     if version is None:
         raise Http404
-    may_draft = version.is_draft and permissions.can(request.user, services.DRAFT, version.village)
+    may_draft = version.is_draft and permissions.can(
+        request.user, PointsAction.CATALOGUE_DRAFT, version.village
+    )
     if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "save_rule":
-                rule = None
-                if request.POST.get("rule"):
-                    rule = version.rules.filter(pk=parse_pk(request.POST.get("rule"))).first()
-                    if rule is None:
-                        raise Http404
-                services.catalogue_rule_save(
-                    actor=request.user,
-                    catalogue=version,
-                    rule=rule,
-                    data=_rule_data(request.POST),
-                )
-                messages.success(request, _("规则已保存。"))
-            elif action == "remove_rule":
-                rule = version.rules.filter(pk=parse_pk(request.POST.get("rule"))).first()
-                if rule is None:
-                    raise Http404
-                services.catalogue_rule_remove(actor=request.user, rule=rule)
-                messages.success(request, _("规则已从草案中删去。"))
-            elif action == "adopt":
-                resolution = parse_pk(request.POST.get("resolution"))
-                services.catalogue_adopt(
-                    actor=request.user,
-                    catalogue=version,
-                    resolution=resolution or 0,
-                    effective_from=_date(request.POST.get("effective_from")),
-                )
-                messages.success(request, _("新版本已通过，自生效日期起适用。"))
-            else:
-                raise ValidationError(_("未知操作。"))
-        except (ValidationError, PermissionDenied) as exc:
-            _fail(request, exc)
-            if action == "save_rule" and request.POST.get("rule"):
-                return redirect(
-                    reverse("points_admin_catalogue", args=[version.pk])
-                    + f"?edit={parse_pk(request.POST.get('rule')) or ''}"
-                )
-        return redirect("points_admin_catalogue", version.pk)
+        return _catalogue_post(request, version)
     rules = list(version.rules.select_related("category").order_by("category__order", "code"))
     editing = None
     if may_draft and request.GET.get("edit"):
@@ -170,7 +188,7 @@ def catalogue(request, catalogue_id):
             ),
             "resolutions": resolutions(version.village) if may_draft else [],
             "earliest": timezone.localdate(),
-            "fingerprint": None if version.is_draft else services.rules_fingerprint(version),
+            "fingerprint": None if version.is_draft else selectors.rules_fingerprint(version),
         },
     )
 
@@ -178,7 +196,7 @@ def catalogue(request, catalogue_id):
 @require_POST
 def year_open(request):
     """Give every registered household its base points for this year (idempotent)."""
-    villages = _villages(request, services.WELFARE)
+    villages = common.villages_for(request, PointsAction.WELFARE_MANAGE)
     village = villages.filter(pk=parse_pk(request.POST.get("village"))).first()
     try:
         if village is None:
@@ -186,7 +204,7 @@ def year_open(request):
         year = timezone.localdate().year
         opened = services.year_open(actor=request.user, village=village, year=year)
     except (ValidationError, PermissionDenied) as exc:
-        _fail(request, exc)
+        common.fail(request, exc)
     else:
         if opened:
             messages.success(

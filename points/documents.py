@@ -8,20 +8,16 @@ Who may print: a household's passbook — its own members, or someone who may vi
 points ("points.view"); everything else — "points.view" in the village.
 """
 
-import logging
-import threading
-import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from village import documents, permissions
+from village.documents import batch as batch_runner
 from village.models import (
     BatchStatus,
     Document,
@@ -34,6 +30,7 @@ from village.models import (
 from village.money import rmb_upper, yuan_figure
 
 from . import selectors
+from .cards import card_url
 from .models import (
     SCORE_KINDS,
     Account,
@@ -44,16 +41,9 @@ from .models import (
     ObjectionStatus,
     Publication,
 )
-from .tasks import statements_book
+from .permissions import PointsAction
 
-VIEW = "points.view"
 FIRST_YEAR = 2000
-# A run still queued or running after this long is taken as dead (e.g. the worker was stopped):
-# a new request starts a new run instead of waiting on it.
-STALE_AFTER = timedelta(hours=1)
-PROGRESS_EVERY = 0.5  # seconds between progress writes, so the database is not hammered
-
-logger = logging.getLogger(__name__)
 
 
 # --- permissions ---------------------------------------------------------------------------------
@@ -67,7 +57,9 @@ def is_member(actor, household: Household) -> bool:
 
 
 def may_print_statement(actor, household: Household) -> bool:
-    return is_member(actor, household) or permissions.can(actor, VIEW, household.village)
+    return is_member(actor, household) or permissions.can(
+        actor, PointsAction.VIEW, household.village
+    )
 
 
 def check_year(year) -> int:
@@ -207,7 +199,7 @@ def statement(actor, household: Household, year: int) -> Document:
 @documents.in_chinese
 def publication_list(actor, publication: Publication) -> Document:
     """积分公示表: the month's entries, household by household, with the objection window."""
-    permissions.require(actor, VIEW, publication.village)
+    permissions.require(actor, PointsAction.VIEW, publication.village)
     rows = list(selectors.publication_rows(publication))
     return documents.issue(
         actor=actor,
@@ -230,7 +222,7 @@ def publication_list(actor, publication: Publication) -> Document:
 @documents.in_chinese
 def allocation_list(actor, allocation: Allocation) -> Document:
     """福利分配表: every household's share in yuan, summing to the pool, with the rule used."""
-    permissions.require(actor, VIEW, allocation.village)
+    permissions.require(actor, PointsAction.VIEW, allocation.village)
     shares = list(allocation.shares.select_related("household__head").order_by("rank"))
     total = sum(s.amount_fen for s in shares)
     return documents.issue(
@@ -253,18 +245,11 @@ def allocation_list(actor, allocation: Allocation) -> Document:
     )
 
 
-def card_url(household: Household) -> str:
-    from .views import card_token
-
-    path = reverse("points:card", args=[card_token(household)])
-    return f"{settings.CUNZHI_PUBLIC_URL.rstrip('/')}{path}"
-
-
 @documents.in_chinese
 def household_card(actor, household: Household) -> Document:
     """户积分卡: the household number, the head, and a large QR for the store counter, the grid
     officer's recording form and the household's own points page."""
-    permissions.require(actor, VIEW, household.village)
+    permissions.require(actor, PointsAction.VIEW, household.village)
     household = _households().get(pk=household.pk)
     url = card_url(household)
     return documents.issue(
@@ -310,59 +295,9 @@ def batch_phase(batch: DocumentBatch) -> str:
     return _("正在生成 PDF 文件并登记")
 
 
-def _active_households(village: Village):
+def active_households(village: Village):
+    """The households of `village` in the register (one passbook each in the book)."""
     return Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE)
-
-
-def statements_batch_start(*, actor, village: Village, year: int) -> DocumentBatch:
-    """Queue the book of every active household's passbook of `year`; a run for the same
-    village and year still in progress is returned instead of starting a second one."""
-    permissions.require(actor, VIEW, village)
-    year = check_year(year)
-    running = (
-        DocumentBatch.objects.filter(
-            village=village,
-            kind=DocumentKind.STATEMENTS,
-            params__year=year,
-            status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING],
-            requested_at__gte=timezone.now() - STALE_AFTER,
-        )
-        .order_by("-requested_at")
-        .first()
-    )
-    if running is not None:
-        return running
-    n = _active_households(village).count()
-    if not n:
-        raise ValidationError(_("本村没有在册的户。"), code="empty")
-    batch = DocumentBatch.objects.create(
-        village=village,
-        kind=DocumentKind.STATEMENTS,
-        params={"year": year},
-        requested_by=actor,
-        total=2 * n + 1,
-    )
-    # The batch row is written before the task row (in the caller's transaction, if any), so a
-    # database worker never finds the task without its batch; the immediate backend runs it here.
-    statements_book.enqueue(batch.pk)
-    return batch
-
-
-class _Progress:
-    """Writes `done` at most every PROGRESS_EVERY seconds (and always when told to)."""
-
-    def __init__(self, batch_id: int):
-        self.batch_id = batch_id
-        self.done = 0
-        self.written = 0
-        self.at = 0.0
-
-    def set(self, done: int, *, force: bool = False) -> None:
-        self.done = max(self.done, done)
-        now = time.monotonic()
-        if self.done != self.written and (force or now - self.at >= PROGRESS_EVERY):
-            DocumentBatch.objects.filter(pk=self.batch_id).update(done=self.done)
-            self.written, self.at = self.done, now
 
 
 class _Statements:
@@ -370,7 +305,9 @@ class _Statements:
     iterates (Django's {% for %} takes len() and iterates lazily): one household's entries are in
     memory at a time, and each counts as one step of progress."""
 
-    def __init__(self, village: Village, year: int, households: list[int], progress: _Progress):
+    def __init__(
+        self, village: Village, year: int, households: list[int], progress: batch_runner.Progress
+    ):
         self.village, self.year, self.ids, self.progress = village, year, households, progress
 
     def __len__(self):
@@ -415,96 +352,31 @@ class _Statements:
         self.progress.set(len(self.ids), force=True)
 
 
-class _LayoutProgress(logging.Handler):
-    """Follows WeasyPrint's "weasyprint.progress" log in this thread: each page laid out, then
-    the start of the PDF writing."""
-
-    lock = threading.Lock()
-    users = 0
-
-    def __init__(self, *, on_page, on_write):
-        super().__init__(logging.INFO)
-        self.on_page, self.on_write = on_page, on_write
-        self.thread = threading.get_ident()
-
-    def emit(self, record):
-        if threading.get_ident() != self.thread:
-            return
-        message = str(record.msg)
-        try:
-            if message.startswith("Step 5 - Creating layout - Page") and record.args:
-                self.on_page(int(record.args[0]))
-            elif message.startswith("Step 6 - Creating PDF"):
-                self.on_write()
-        except Exception:  # progress is a nicety; the render must not fail because of it
-            logger.exception("batch progress")
-
-    def __enter__(self):
-        log = logging.getLogger("weasyprint.progress")
-        with self.lock:
-            type(self).users += 1
-            log.setLevel(logging.INFO)
-            log.propagate = False
-        log.addHandler(self)
-        return self
-
-    def __exit__(self, *exc):
-        log = logging.getLogger("weasyprint.progress")
-        log.removeHandler(self)
-        with self.lock:
-            type(self).users -= 1
-            if not type(self).users:
-                log.setLevel(logging.NOTSET)
-                log.propagate = True
+def _build_book(batch: DocumentBatch, progress: batch_runner.Progress) -> tuple[Document, int]:
+    year = int(batch.params["year"])
+    village = batch.village
+    ids = list(active_households(village).order_by("number", "pk").values_list("pk", flat=True))
+    n = len(ids)
+    if batch.total != 2 * n + 1:  # households came or went since the request
+        DocumentBatch.objects.filter(pk=batch.pk).update(total=2 * n + 1)
+    book = _Statements(village, year, ids, progress)
+    with batch_runner.LayoutProgress(
+        on_page=lambda page: progress.set(n + min(page, n - 1)),
+        on_write=lambda: progress.set(2 * n, force=True),
+    ):
+        document = documents.issue(
+            actor=batch.requested_by,
+            village=village,
+            kind=DocumentKind.STATEMENTS,
+            title=f"{village.name}{year}年度积分存折（全村合订本）",
+            subject=batch,
+            template="points/print/statements.html",
+            context={"statements": book, "year": year, "count": n},
+        )
+    return document, 2 * n + 1
 
 
 def statements_batch_run(batch_id: int) -> int | None:
     """The task's body: render every household's passbook into one book, issue it, link it to
     the batch. Returns the document's id; a failure is recorded on the batch (and re-raised)."""
-    claimed = DocumentBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(
-        status=BatchStatus.RUNNING, done=0, error=""
-    )
-    if not claimed:  # already run, or running elsewhere
-        return None
-    batch = DocumentBatch.objects.select_related("village__township", "requested_by").get(
-        pk=batch_id
-    )
-    progress = _Progress(batch.pk)
-    try:
-        year = int(batch.params["year"])
-        village = batch.village
-        ids = list(
-            _active_households(village).order_by("number", "pk").values_list("pk", flat=True)
-        )
-        n = len(ids)
-        if batch.total != 2 * n + 1:  # households came or went since the request
-            DocumentBatch.objects.filter(pk=batch.pk).update(total=2 * n + 1)
-        book = _Statements(village, year, ids, progress)
-        with _LayoutProgress(
-            on_page=lambda page: progress.set(n + min(page, n - 1)),
-            on_write=lambda: progress.set(2 * n, force=True),
-        ):
-            document = documents.issue(
-                actor=batch.requested_by,
-                village=village,
-                kind=DocumentKind.STATEMENTS,
-                title=f"{village.name}{year}年度积分存折（全村合订本）",
-                subject=batch,
-                template="points/print/statements.html",
-                context={"statements": book, "year": year, "count": n},
-            )
-    except Exception as exc:
-        DocumentBatch.objects.filter(pk=batch.pk).update(
-            status=BatchStatus.FAILED,
-            error=(str(exc) or type(exc).__name__)[:2000],
-            finished_at=timezone.now(),
-        )
-        raise
-    DocumentBatch.objects.filter(pk=batch.pk).update(
-        status=BatchStatus.DONE,
-        done=2 * n + 1,
-        total=2 * n + 1,
-        document=document,
-        finished_at=timezone.now(),
-    )
-    return document.pk
+    return batch_runner.batch_run(batch_id, _build_book)

@@ -6,6 +6,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,8 +21,9 @@ from village.models import Household
 from village.money import XLSX_FORMAT, yuan_decimal
 from village.roster import SheetFileError, cell_date, cell_text, read_rows
 
-from . import services
+from . import selectors, services
 from .models import Allocation, Entry, Publication
+from .permissions import PointsAction
 
 COLUMNS = ["户号", "规则编码", "日期", "说明"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,14 +63,8 @@ def _workbook(title: str, header: list[str], rows) -> bytes:
 
 def _response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
 
 
 def template_response() -> HttpResponse:
@@ -82,7 +78,7 @@ def template_response() -> HttpResponse:
 
 def import_sheet(*, actor, village, upload) -> list[Entry]:
     """Record every row of a paper sheet as entries awaiting review, or none of them."""
-    permissions.require(actor, "points.import", village)
+    permissions.require(actor, PointsAction.IMPORT, village)
     data = upload.read()
     try:
         rows = read_rows(data, COLUMNS)
@@ -109,7 +105,7 @@ def import_sheet(*, actor, village, upload) -> list[Entry]:
                 raise ValueError(_("户号“%(n)s”不是本村的户") % {"n": cell_text(row["户号"])})
             day = cell_date(row["日期"], _("日期")) or today
             code = cell_text(row["规则编码"])
-            rule = services.rules_on(village, day).filter(code=code).first()
+            rule = selectors.rules_on(village, day).filter(code=code).first()
             if rule is None:
                 raise ValueError(_("规则编码“%(c)s”在该日期的细则中不存在") % {"c": code})
             if rule.evidence_required:
@@ -140,7 +136,7 @@ def import_sheet(*, actor, village, upload) -> list[Entry]:
             raise SheetErrors(errors)
         audit.record(
             actor=actor,
-            action="points.import",
+            action=PointsAction.IMPORT,  # the audit event is named as the action
             obj=village,
             village=village,
             payload={"rows": len(created), "entries": [e.pk for e in created]},

@@ -1,58 +1,46 @@
 """Reads of the points ledger: what a household, a cadre or the village-affairs board sees."""
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+import hashlib
+import json
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from village import permissions
-from village.models import Household, HouseholdStatus, Membership, Village, Villager
+from village import officers, permissions
+from village.models import Household, HouseholdStatus, Village
 from village.money import yuan_figure
 from village.naming import natural_sorted
 from village.publications import PublishedItem
 
-from . import services
 from .models import (
+    SCORE_KINDS,
     Account,
     Allocation,
+    Catalogue,
     Entry,
     EntryStatus,
     Objection,
     ObjectionStatus,
     Publication,
+    Rule,
+    StarRating,
     StarRound,
     StoreItem,
 )
+from .permissions import PointsAction
 
 
-def household_of(user) -> Household | None:
-    villager = (
-        Villager.objects.filter(user=user).select_related("household__village", "household__head")
-    ).first()
-    return villager.household if villager else None
-
-
-def households_to_record(user):
+def households_to_record(user, *, villages=None):
     """The active households `user` may record points for: every one of a village where the
-    user is a cadre, the households of their own grid (large grid or area) for a grid officer."""
-    households = Household.objects.filter(
-        village__in=permissions.visible_villages(user, services.RECORD),
-        status=HouseholdStatus.ACTIVE,
-    )
-    if user.is_superuser:
-        return households
-    whole = [
-        village_id
-        for village_id, roles in permissions.roles_of(user).village_roles.items()
-        if roles & services.WHOLE_VILLAGE_RECORDERS
-    ]
-    in_grid = Membership.objects.valid_on(timezone.localdate()).filter(
-        Q(grid_id=OuterRef("area_id")) | Q(grid_id=OuterRef("area__parent_id")),
-        villager__user=user,
-        role="grid_officer",
-        village_id=OuterRef("village_id"),
-    )
-    return households.filter(Q(village_id__in=whole) | Exists(in_grid))
+    user is a cadre, the households of their own grid (large grid or area) for a grid officer.
+    `villages`: the user's recording villages when the caller has them already."""
+    if villages is None:
+        villages = permissions.visible_villages(user, PointsAction.RECORD)
+    households = Household.objects.filter(village__in=villages, status=HouseholdStatus.ACTIVE)
+    return officers.households_acted_for(user, households)
 
 
 def household_match(q: str) -> Q:
@@ -60,17 +48,17 @@ def household_match(q: str) -> Q:
     return Q(number__icontains=q) | Q(head__name__icontains=q)
 
 
-def areas_found_elsewhere(user, q: str) -> list[str]:
+def areas_found_elsewhere(user, q: str, *, villages=None) -> list[str]:
     """The areas of the village's households matching `q` that `user` may not record for.
 
     Only area names: the officer learns whom to ask, not who lives there."""
+    if villages is None:
+        villages = permissions.visible_villages(user, PointsAction.RECORD)
     names = (
         Household.objects.filter(
-            household_match(q),
-            village__in=permissions.visible_villages(user, services.RECORD),
-            status=HouseholdStatus.ACTIVE,
+            household_match(q), village__in=villages, status=HouseholdStatus.ACTIVE
         )
-        .exclude(pk__in=households_to_record(user).values("pk"))
+        .exclude(pk__in=households_to_record(user, villages=villages).values("pk"))
         .order_by()
         .values_list("area__name", flat=True)
         .distinct()
@@ -124,8 +112,8 @@ def publication_rows(publication: Publication):
 
 def may_see_publication(user, publication: Publication) -> bool:
     village = publication.village
-    return permissions.can(user, "points.view", village) or permissions.can(
-        user, "points.object", village
+    return permissions.can(user, PointsAction.VIEW, village) or permissions.can(
+        user, PointsAction.OBJECT, village
     )
 
 
@@ -187,3 +175,123 @@ def open_objections(village_ids):
         .select_related("entry__account__household", "entry__rule", "villager")
         .order_by("status", "-filed_at")
     )
+
+
+# --- catalogue, dates, scores and fingerprints (read by the services and the screens) --------
+
+
+def catalogue_on(village: Village, day: date) -> Catalogue | None:
+    """The adopted catalogue in effect on `day` (drafts never apply)."""
+    return (
+        Catalogue.objects.filter(village=village, effective_from__lte=day, adopted_at__isnull=False)
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+
+
+RULE_FIELDS = ("code", "text", "points", "cap_per_period", "evidence_required", "article")
+
+
+def rule_facts(rule: Rule) -> dict:
+    """A rule's facts as the audit chain and the fingerprint hold them."""
+    return {"category": rule.category.name, **{f: getattr(rule, f) for f in RULE_FIELDS}}
+
+
+def rules_fingerprint(catalogue: Catalogue) -> str:
+    """SHA-256 of the catalogue's rules in canonical form (recorded when it is adopted)."""
+    rules = catalogue.rules.select_related("category").order_by("code")
+    text = json.dumps(
+        [rule_facts(r) for r in rules], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def rules_on(village: Village, day: date):
+    """The rules of the catalogue in effect on `day`, by category and code."""
+    catalogue = catalogue_on(village, day)
+    if catalogue is None:
+        return Rule.objects.none()
+    return catalogue.rules.select_related("category").order_by("category__order", "code")
+
+
+def month_start(day: date) -> date:
+    """The first day of `day`'s month."""
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def publications_due(now=None):
+    """Publications not yet posted whose objection window has ended."""
+    now = now or timezone.now()
+    return Publication.objects.filter(closed_at__isnull=True, objection_ends_at__lte=now)
+
+
+def year_scores(village: Village, year: int) -> dict[int, int]:
+    """Household id → the year's conduct score (base points, additions, deductions and
+    reversals that are posted; redemptions do not lower it)."""
+    rows = (
+        Entry.objects.filter(
+            village=village,
+            year=year,
+            status=EntryStatus.POSTED,
+            kind__in=SCORE_KINDS,
+            account__villager__isnull=True,
+        )
+        .values("account__household_id")
+        .annotate(total=Sum("points"))
+    )
+    return {r["account__household_id"]: r["total"] for r in rows}
+
+
+def year_scores_of(household: Household, year: int) -> int:
+    """One household's conduct score of `year` (as in year_scores)."""
+    row = Entry.objects.filter(
+        account__household=household,
+        account__villager__isnull=True,
+        year=year,
+        status=EntryStatus.POSTED,
+        kind__in=SCORE_KINDS,
+    ).aggregate(total=Sum("points"))
+    return row["total"] or 0
+
+
+def shares_sha256(rows) -> str:
+    """SHA-256 of (household number, fen) rows, one per line."""
+    text = "\n".join(f"{number}\t{fen}" for number, fen in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def shares_fingerprint(allocation: Allocation) -> str:
+    """SHA-256 of the allocation's (household number, fen) rows in rank order, as stored; the
+    audit chain holds it from creation and publication, so a share changed later shows."""
+    return shares_sha256(
+        allocation.shares.order_by("rank").values_list("household__number", "amount_fen")
+    )
+
+
+def revoked_star_households(village: Village, year: int) -> dict[int, str]:
+    """Households whose star rating of `year` was revoked: the usual ineligibility list."""
+    return {
+        r.household_id: _("星级被撤销：%(reason)s") % {"reason": r.revoked_reason}
+        for r in StarRating.objects.filter(
+            round__village=village, round__year=year, revoked_at__isnull=False
+        )
+    }
+
+
+def balances_differing(village_ids=None) -> list[tuple[Account, int]]:
+    """Accounts whose materialised balance differs from the sum of their posted entries."""
+    qs = Account.objects.select_related("household", "village")
+    if village_ids is not None:
+        qs = qs.filter(village_id__in=village_ids)
+    posted = Sum("entries__points", filter=Q(entries__status=EntryStatus.POSTED))
+    out = []
+    for account in qs.annotate(posted=posted).order_by("pk").iterator(chunk_size=2000):
+        total = account.posted or 0
+        if total != account.balance:
+            out.append((account, total))
+    return out

@@ -6,7 +6,6 @@ import uuid
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,9 +21,10 @@ from village.models import Household, HouseholdStatus
 from village.money import yuan_figure
 
 from . import documents, selectors, services
+from .cards import card_household
 from .models import Allocation, Entry, Publication, StarRound
+from .permissions import PointsAction
 
-CARD_SALT = "points.household-card"
 # The largest key a BigAutoField holds; anything past it cannot name a row.
 MAX_PK = 2**63 - 1
 
@@ -39,47 +39,38 @@ def parse_pk(value) -> int | None:
     return pk if 0 < pk <= MAX_PK else None
 
 
-def card_token(household: Household) -> str:
-    """What the household card's QR carries: the household, signed so numbers can't be guessed
-    into someone else's page."""
-    return signing.dumps(household.pk, salt=CARD_SALT, compress=True)
-
-
-def card_household(token: str) -> Household:
-    try:
-        pk = signing.loads(token, salt=CARD_SALT)
-    except signing.BadSignature as exc:
-        raise Http404 from exc
-    return get_object_or_404(Household.objects.select_related("village", "head"), pk=pk)
-
-
 def _error_text(exc) -> str:
     if isinstance(exc, ValidationError):
         return "；".join(exc.messages)
     return str(exc) or _("您没有权限执行此操作。")
 
 
+def _own_household(user) -> Household | None:
+    villager = permissions.villager_of(user)
+    return villager.household if villager is not None else None
+
+
 @login_required
 def home(request):
-    household = selectors.household_of(request.user)
+    household = _own_household(request.user)
     year = timezone.localdate().year
     context = {
         "household": household,
         "year": year,
-        "may_record": permissions.can(request.user, services.RECORD),
+        "may_record": permissions.can(request.user, PointsAction.RECORD),
     }
     if household is not None:
         village = household.village
         account = selectors.account_of(household)
         entries = list(selectors.entries_of(household, year=year, objections=True)[:200])
-        rules = list(services.rules_on(village, timezone.localdate()))
+        rules = list(selectors.rules_on(village, timezone.localdate()))
         categories = {}
         for rule in rules:
             categories.setdefault(rule.category.name, []).append(rule)
         context.update(
             account=account,
             balance=account.balance if account else 0,
-            score=services.year_scores_of(household, year),
+            score=selectors.year_scores_of(household, year),
             summary=selectors.year_summary(household, year),
             entries=entries,
             categories=categories,
@@ -101,7 +92,7 @@ def publication(request, publication_id):
     if not selectors.may_see_publication(request.user, pub):
         raise Http404
     rows = list(selectors.publication_rows(pub))
-    may_object = permissions.can(request.user, services.OBJECT, pub.village) and pub.is_open
+    may_object = permissions.can(request.user, PointsAction.OBJECT, pub.village) and pub.is_open
     return render(
         request,
         "points/publication.html",
@@ -118,7 +109,7 @@ def publication(request, publication_id):
 @require_POST
 def objection(request, entry_id):
     entry = get_object_or_404(Entry.objects.select_related("village"), pk=entry_id)
-    if not permissions.can(request.user, services.OBJECT, entry.village):
+    if not permissions.can(request.user, PointsAction.OBJECT, entry.village):
         raise Http404
     try:
         services.objection_file(actor=request.user, entry=entry, text=request.POST.get("text", ""))
@@ -159,63 +150,64 @@ class RecordForm(forms.Form):
         self.fields["photo"].widget.attrs["capture"] = "environment"
 
 
-def _record_households(user):
-    villages = permissions.visible_villages(user, services.RECORD)
-    return Household.objects.filter(village__in=villages, status=HouseholdStatus.ACTIVE)
-
-
 @login_required
 def record(request):
     """The grid officer at the door: find the household, pick the rule, take a photo, submit."""
-    if not permissions.can(request.user, services.RECORD):
+    if not permissions.can(request.user, PointsAction.RECORD):
         raise PermissionDenied
-    households = _record_households(request.user).select_related("head", "village", "area__parent")
-    household = None
+    # Asked once for the request: the villages where the user records.
+    villages = permissions.visible_villages(request.user, PointsAction.RECORD)
     picked = request.POST.get("household") or request.GET.get("household")
-    if picked:
-        pk = parse_pk(picked)
-        household = households.filter(pk=pk).first() if pk else None
-        if household is None:
-            raise Http404
+    if not picked:
+        return _record_find(request, villages)
+    pk = parse_pk(picked)
+    household = (
+        Household.objects.filter(village__in=villages, status=HouseholdStatus.ACTIVE)
+        .select_related("head", "village", "area__parent")
+        .filter(pk=pk)
+        .first()
+        if pk
+        else None
+    )
     if household is None:
-        q = (request.GET.get("q") or "").strip()
-        found = []
-        if q:
-            # Only the households the officer may record for; a card scanned in another grid
-            # still opens the form, and the service says why it refuses.
-            found = list(
-                selectors.households_to_record(request.user)
-                .select_related("head", "area__parent")
-                .filter(selectors.household_match(q))
-                .order_by("number")[:30]
-            )
-        # Nothing in the officer's own areas: say where the household is, not who lives there.
-        elsewhere = selectors.areas_found_elsewhere(request.user, q) if q and not found else []
-        return render(
-            request,
-            "points/record_find.html",
-            {"q": q, "found": found, "elsewhere": "、".join(elsewhere)},
+        raise Http404
+    return _record_form(request, household)
+
+
+def _record_find(request, villages):
+    q = (request.GET.get("q") or "").strip()
+    found = []
+    if q:
+        # Only the households the officer may record for; a card scanned in another grid
+        # still opens the form, and the service says why it refuses.
+        found = list(
+            selectors.households_to_record(request.user, villages=villages)
+            .select_related("head", "area__parent")
+            .filter(selectors.household_match(q))
+            .order_by("number")[:30]
         )
-    rules = services.rules_on(household.village, timezone.localdate())
+    # Nothing in the officer's own areas: say where the household is, not who lives there.
+    elsewhere = (
+        selectors.areas_found_elsewhere(request.user, q, villages=villages)
+        if q and not found
+        else []
+    )
+    return render(
+        request,
+        "points/record_find.html",
+        {"q": q, "found": found, "elsewhere": "、".join(elsewhere)},
+    )
+
+
+def _record_form(request, household: Household):
+    rules = selectors.rules_on(household.village, timezone.localdate())
     initial = {"occurred_on": timezone.localdate(), "key": uuid.uuid4().hex}
     form = RecordForm(request.POST or None, request.FILES or None, rules=rules, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            data = form.cleaned_data
-            try:
-                entry = services.entry_record(
-                    actor=request.user,
-                    household=household,
-                    rule=data["rule"],
-                    occurred_on=data["occurred_on"],
-                    reason=data["reason"],
-                    photo=data.get("photo"),
-                    idempotency_key=f"web-{request.user.pk}-{data['key']}",
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                _form_errors(form, exc)
-            else:
+            entry = _record_posted(request, household, form)
+            if entry is not None:
                 messages.success(
                     request,
                     _("已登记：%(number)s 户 %(rule)s %(points)+d 分，待审核。")
@@ -240,13 +232,34 @@ def record(request):
     )
 
 
+def _record_posted(request, household: Household, form) -> Entry | None:
+    """The service records the valid form's entry (and checks the officer's grid); its refusal
+    goes onto the form."""
+    data = form.cleaned_data
+    try:
+        return services.entry_record(
+            actor=request.user,
+            household=household,
+            rule=data["rule"],
+            occurred_on=data["occurred_on"],
+            reason=data["reason"],
+            photo=data.get("photo"),
+            idempotency_key=f"web-{request.user.pk}-{data['key']}",
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _form_errors(form, exc)
+        return None
+
+
 @login_required
 def claim(request):
     """A villager claims a good deed for their own household (a photo helps the review)."""
-    household = selectors.household_of(request.user)
-    if household is None or not permissions.can(request.user, services.CLAIM, household.village):
+    household = _own_household(request.user)
+    if household is None or not permissions.can(
+        request.user, PointsAction.CLAIM, household.village
+    ):
         raise PermissionDenied
-    rules = services.rules_on(household.village, timezone.localdate()).filter(points__gt=0)
+    rules = selectors.rules_on(household.village, timezone.localdate()).filter(points__gt=0)
     initial = {"occurred_on": timezone.localdate(), "key": uuid.uuid4().hex}
     form = RecordForm(request.POST or None, request.FILES or None, rules=rules, initial=initial)
     if request.method == "POST":
@@ -284,11 +297,11 @@ def card(request, token):
     """Where the household card's QR leads: the counter for the store keeper, the recording form
     for the grid officer, the household's own page for its members."""
     household = card_household(token)
-    if permissions.can(request.user, services.SERVE, household.village):
+    if permissions.can(request.user, PointsAction.STORE_SERVE, household.village):
         return redirect(f"{reverse('points_admin_counter')}?household={household.number}")
-    if permissions.can(request.user, services.RECORD, household.village):
+    if permissions.can(request.user, PointsAction.RECORD, household.village):
         return redirect(f"{reverse('points:record')}?household={household.pk}")
-    mine = selectors.household_of(request.user)
+    mine = _own_household(request.user)
     if mine is not None and mine.pk == household.pk:
         return redirect("points:home")
     raise Http404
@@ -297,7 +310,7 @@ def card(request, token):
 @login_required
 def statement_pdf(request):
     """The "下载积分存折" link: the caller's own household — no other can be named here."""
-    household = selectors.household_of(request.user)
+    household = _own_household(request.user)
     if household is None:
         raise PermissionDenied
     try:
@@ -311,8 +324,8 @@ def statement_pdf(request):
 
 def _welfare_visible(request, village):
     if not (
-        permissions.can(request.user, "points.view", village)
-        or permissions.can(request.user, services.OBJECT, village)
+        permissions.can(request.user, PointsAction.VIEW, village)
+        or permissions.can(request.user, PointsAction.OBJECT, village)
     ):
         raise Http404
 
@@ -321,7 +334,9 @@ def _welfare_visible(request, village):
 def stars(request, round_id):
     rnd = get_object_or_404(StarRound.objects.select_related("village"), pk=round_id)
     _welfare_visible(request, rnd.village)
-    if rnd.published_at is None and not permissions.can(request.user, "points.view", rnd.village):
+    if rnd.published_at is None and not permissions.can(
+        request.user, PointsAction.VIEW, rnd.village
+    ):
         raise Http404
     ratings = rnd.ratings.select_related("household__head").order_by(
         "-stars", "-score", "household__number"
@@ -334,7 +349,7 @@ def allocation(request, allocation_id):
     alloc = get_object_or_404(Allocation.objects.select_related("village"), pk=allocation_id)
     _welfare_visible(request, alloc.village)
     if alloc.published_at is None and not permissions.can(
-        request.user, "points.view", alloc.village
+        request.user, PointsAction.VIEW, alloc.village
     ):
         raise Http404
     shares = alloc.shares.select_related("household__head").order_by("rank")

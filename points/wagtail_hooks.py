@@ -7,51 +7,28 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.permissions import register_permission_policy
 
-from village import audit, permissions
-from village.wagtail_hooks import (
+from village import permissions
+from village.admin_scoped import (
     ScopedViewSet,
     VillagePermissionPolicy,
-    _viewset_views,
+    service_update,
+    service_views,
 )
 
-from . import admin_views, catalogue_views
+from . import admin_views, catalogue_views, services, welfare_views
 from .models import Rule, StoreItem
+from .permissions import PointsAction
 
 register_permission_policy(
     StoreItem,
-    VillagePermissionPolicy(StoreItem, "points.view", "store.manage"),
+    VillagePermissionPolicy(StoreItem, PointsAction.VIEW, PointsAction.STORE_MANAGE),
     exact_class=True,
 )
 
 
-def _item_create(*, actor, **fields):
-    permissions.require(actor, "store.manage", fields["village"])
-    item = StoreItem.objects.create(**fields)
-    audit.record(
-        actor=actor,
-        action="points.store.item",
-        obj=item,
-        payload={"name": item.name, "points_price": item.points_price, "stock": item.stock},
-    )
-    return item
-
-
-def _item_update(actor, item, changes):
-    permissions.require(actor, "store.manage", item.village)
-    for name, (_old, new) in changes.items():
-        setattr(item, name, new)
-    item._history_user = actor
-    item.save()
-    audit.record(
-        actor=actor,
-        action="points.store.item",
-        obj=item,
-        payload={name: [old, new] for name, (old, new) in changes.items()},
-    )
-    return item
-
-
-ItemCreate, ItemEdit = _viewset_views(_item_create, _item_update)
+ItemCreate, ItemEdit = service_views(
+    services.store_item_create, service_update(services.store_item_update, "item")
+)
 
 
 class StoreItemViewSet(ScopedViewSet):
@@ -76,7 +53,9 @@ store_items = StoreItemViewSet("points_store_items", url_prefix="points/store-it
 # village role; see docs/points.md).
 register_permission_policy(
     Rule,
-    VillagePermissionPolicy(Rule, "points.view", "points.catalogue", "catalogue__village"),
+    VillagePermissionPolicy(
+        Rule, PointsAction.VIEW, PointsAction.CATALOGUE_EDIT, "catalogue__village"
+    ),
     exact_class=True,
 )
 
@@ -107,7 +86,7 @@ rules = RuleViewSet("points_rules", url_prefix="points/rules")
 
 
 class PointsMenuItem(MenuItem):
-    def __init__(self, *args, action="points.view", **kwargs):
+    def __init__(self, *args, action=PointsAction.VIEW, **kwargs):
         super().__init__(*args, **kwargs)
         self.action = action
 
@@ -129,7 +108,10 @@ def register_rules():
 def register_points_menu():
     items = [
         PointsMenuItem(
-            _("审核积分"), reverse("points_admin_review"), icon_name="tick", action="points.review"
+            _("审核积分"),
+            reverse("points_admin_review"),
+            icon_name="tick",
+            action=PointsAction.REVIEW,
         ),
         PointsMenuItem(_("积分公示"), reverse("points_admin_publications"), icon_name="list-ul"),
         PointsMenuItem(_("积分异议"), reverse("points_admin_objections"), icon_name="help"),
@@ -138,7 +120,7 @@ def register_points_menu():
             _("积分超市收银"),
             reverse("points_admin_counter"),
             icon_name="pick",
-            action="store.serve",
+            action=PointsAction.STORE_SERVE,
         ),
         PointsMenuItem(_("积分规则"), rules.menu_url, icon_name="list-ol"),
         PointsMenuItem(_("积分细则版本"), reverse("points_admin_catalogues"), icon_name="list-ol"),
@@ -148,7 +130,7 @@ def register_points_menu():
             _("导入积分登记表"),
             reverse("points_admin_import"),
             icon_name="upload",
-            action="points.import",
+            action=PointsAction.IMPORT,
         ),
     ]
     return PointsSubmenu(_("积分"), Menu(items=items), icon_name="pick", order=150)
@@ -156,12 +138,12 @@ def register_points_menu():
 
 class PointsSubmenu(SubmenuMenuItem):
     def is_shown(self, request):
-        return permissions.can(request.user, "points.view")
+        return permissions.can(request.user, PointsAction.VIEW)
 
 
 @hooks.register("register_admin_urls")
 def register_points_admin_urls():
-    v, c = admin_views, catalogue_views
+    v, c, w = admin_views, catalogue_views, welfare_views
     return [
         path("points/review/", v.review, name="points_admin_review"),
         path("points/publications/", v.publications, name="points_admin_publications"),
@@ -176,11 +158,11 @@ def register_points_admin_urls():
             "points/entries/<int:entry_id>/reverse/", v.reverse_entry, name="points_admin_reverse"
         ),
         path("points/counter/", v.counter, name="points_admin_counter"),
-        path("points/welfare/", v.welfare, name="points_admin_welfare"),
-        path("points/welfare/stars/<int:round_id>/", v.ratings, name="points_admin_ratings"),
+        path("points/welfare/", w.welfare, name="points_admin_welfare"),
+        path("points/welfare/stars/<int:round_id>/", w.ratings, name="points_admin_ratings"),
         path(
             "points/welfare/allocations/<int:allocation_id>/xlsx/",
-            v.export_allocation,
+            w.export_allocation,
             name="points_admin_allocation_xlsx",
         ),
         path("points/import/", v.import_sheet, name="points_admin_import"),
@@ -191,7 +173,7 @@ def register_points_admin_urls():
         ),
         path(
             "points/welfare/allocations/<int:allocation_id>/print/",
-            v.print_allocation,
+            w.print_allocation,
             name="points_admin_allocation_print",
         ),
         path(
@@ -207,7 +189,7 @@ def register_points_admin_urls():
         path("points/catalogues/", c.catalogues, name="points_admin_catalogues"),
         path("points/catalogues/<int:catalogue_id>/", c.catalogue, name="points_admin_catalogue"),
         path("points/welfare/year/", c.year_open, name="points_admin_year_open"),
-        path("points/batches/", v.batch_start, name="points_admin_batch_start"),
-        path("points/batches/<int:batch_id>/", v.batch, name="points_admin_batch"),
-        path("points/batches/<int:batch_id>/pdf/", v.batch_pdf, name="points_admin_batch_pdf"),
+        path("points/batches/", w.batch_start, name="points_admin_batch_start"),
+        path("points/batches/<int:batch_id>/", w.batch, name="points_admin_batch"),
+        path("points/batches/<int:batch_id>/pdf/", w.batch_pdf, name="points_admin_batch_pdf"),
     ]

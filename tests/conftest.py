@@ -7,6 +7,7 @@ from tests.factories import (
     VillageFactory,
     villager_with_role,
 )
+from tests.support.database import flush_past_audit_triggers
 
 
 @pytest.fixture
@@ -58,45 +59,6 @@ def _chinese_by_default():
     translation.activate("zh-hans")
 
 
-def _flush_past_audit_triggers(sql_flush):
-    """The audit chain (village migration 0002) and the points ledger (points migration 0002)
-    refuse DELETE and TRUNCATE, which also stops the flush that empties the database after a
-    transactional test. Let the flush through: triggers dropped (SQLite) or disabled
-    (PostgreSQL) inside the flush, restored after."""
-
-    def flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
-        statements = sql_flush(
-            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
-        )
-        if not statements:
-            return statements
-        with self.connection.cursor() as cursor:
-            if self.connection.vendor == "sqlite":
-                cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type='trigger'")
-                triggers = [(n, sql) for n, table, sql in cursor.fetchall() if table in tables]
-                return (
-                    [f'DROP TRIGGER "{name}"' for name, _sql in triggers]
-                    + statements
-                    + [sql for _name, sql in triggers]
-                )
-            if self.connection.vendor == "postgresql":
-                cursor.execute(
-                    "SELECT DISTINCT c.relname FROM pg_trigger t"
-                    " JOIN pg_class c ON c.oid = t.tgrelid"
-                    " WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
-                )
-                guarded = [name for (name,) in cursor.fetchall() if name in tables]
-                quote = self.quote_name
-                return (
-                    [f"ALTER TABLE {quote(t)} DISABLE TRIGGER USER" for t in guarded]
-                    + statements
-                    + [f"ALTER TABLE {quote(t)} ENABLE TRIGGER USER" for t in guarded]
-                )
-        return statements
-
-    return flush
-
-
 @pytest.fixture(scope="module")
 def flushable_audit_chain():
     """For transactional tests: the database can be emptied afterwards despite the triggers.
@@ -107,7 +69,7 @@ def flushable_audit_chain():
         for ops_class in {type(connections[alias].ops) for alias in connections}:
             if getattr(ops_class.sql_flush, "past_triggers", False):
                 continue  # already let through by an enclosing fixture: never drop twice
-            flush = _flush_past_audit_triggers(ops_class.sql_flush)
+            flush = flush_past_audit_triggers(ops_class.sql_flush)
             flush.past_triggers = True
             patch.setattr(ops_class, "sql_flush", flush)
         yield

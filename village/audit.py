@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from . import keys
 from .models import AuditEvent, AuditHead, Document, Township, Village
-from .permissions import user_of
+from .permissions import SYSTEM, user_of
 
 GENESIS = "0" * 64
 ANCHOR = "audit.anchor"
@@ -192,7 +192,7 @@ def head_seal_ok(head: AuditHead) -> bool:
 
 
 @transaction.atomic
-def anchor(*, village: Village, reason: str, actor=None) -> AuditEvent | None:
+def anchor(*, village: Village, reason: str, actor=SYSTEM) -> AuditEvent | None:
     """Write the village chain's head into the township's chain (a township-level anchor)."""
     key = chain_key(village=village)
     head = AuditHead.objects.select_for_update().filter(chain=key).first()
@@ -306,72 +306,111 @@ def witnesses(key: str | None = None) -> dict[str, list[Witness]]:
     return found
 
 
-def verify_chain(key: str, witnessed: list[Witness] | None = None) -> ChainProblem | None:
-    """Recompute one chain; return the first bad row, or None when intact. `witnessed` are
-    copies of its head held elsewhere (defaults to all of them)."""
-    if witnessed is None:
-        witnessed = witnesses(key).get(key, [])
-    by_seq: dict[int, list[Witness]] = {}
-    for witness in witnessed:
-        by_seq.setdefault(witness.seq, []).append(witness)
-    expected_seq, prev = 1, GENESIS
-    before_prev, prev_row = GENESIS, None
-    last_hash, last_seq = GENESIS, 0
-    for row in AuditEvent.objects.filter(chain=key).order_by("seq", "id").iterator():
-        if row.seq > expected_seq:
+@dataclass
+class _Walk:
+    """A walk along one chain: the seq it expects next, the hashes of the last two rows it
+    passed (`prev`, `before_prev`) and the last row itself."""
+
+    key: str
+    by_seq: dict[int, list[Witness]]
+    expected_seq: int = 1
+    prev: str = GENESIS
+    before_prev: str = GENESIS
+    prev_row: AuditEvent | None = None
+
+    @property
+    def last_seq(self) -> int:
+        return self.expected_seq - 1
+
+    def problem(self, row: AuditEvent) -> ChainProblem | None:
+        """The first thing wrong with `row`, the next row of the chain; None when it fits."""
+        return (
+            self._sequence_problem(row)
+            or self._link_problem(row)
+            or self._content_problem(row)
+            or self._witness_problem(row)
+        )
+
+    def advance(self, row: AuditEvent) -> None:
+        self.before_prev, self.prev, self.prev_row = self.prev, row.hash, row
+        self.expected_seq += 1
+
+    def _sequence_problem(self, row: AuditEvent) -> ChainProblem | None:
+        if row.seq > self.expected_seq:
             return ChainProblem(
-                key,
-                expected_seq,
+                self.key,
+                self.expected_seq,
                 None,
-                f"row seq {expected_seq} is missing (deleted); "
+                f"row seq {self.expected_seq} is missing (deleted); "
                 f"the chain resumes at row id={row.pk} seq={row.seq}",
             )
-        if row.seq != expected_seq:
+        if row.seq != self.expected_seq:
             return ChainProblem(
-                key, row.seq, row.pk, "duplicate or reordered sequence number (inserted/reordered)"
-            )
-        if row.prev_hash != prev:
-            if prev_row is not None and row.prev_hash == before_prev:
-                # The next row links past the one before it: that one was slipped in.
-                return ChainProblem(
-                    key, prev_row.seq, prev_row.pk, "inserted row: the next row links past it"
-                )
-            return ChainProblem(
-                key,
+                self.key,
                 row.seq,
                 row.pk,
-                "previous-hash link broken: this row or the one before it was inserted, "
-                "replaced or reordered",
+                "duplicate or reordered sequence number (inserted/reordered)",
             )
+        return None
+
+    def _link_problem(self, row: AuditEvent) -> ChainProblem | None:
+        if row.prev_hash == self.prev:
+            return None
+        if self.prev_row is not None and row.prev_hash == self.before_prev:
+            # The next row links past the one before it: that one was slipped in.
+            return ChainProblem(
+                self.key,
+                self.prev_row.seq,
+                self.prev_row.pk,
+                "inserted row: the next row links past it",
+            )
+        return ChainProblem(
+            self.key,
+            row.seq,
+            row.pk,
+            "previous-hash link broken: this row or the one before it was inserted, "
+            "replaced or reordered",
+        )
+
+    def _content_problem(self, row: AuditEvent) -> ChainProblem | None:
         if _row_hash(row) != row.hash:
-            return ChainProblem(key, row.seq, row.pk, "content does not match its hash (edited)")
-        for witness in by_seq.get(row.seq, ()):
+            return ChainProblem(
+                self.key, row.seq, row.pk, "content does not match its hash (edited)"
+            )
+        return None
+
+    def _witness_problem(self, row: AuditEvent) -> ChainProblem | None:
+        for witness in self.by_seq.get(row.seq, ()):
             if witness.hash != row.hash:
                 return ChainProblem(
-                    key,
+                    self.key,
                     row.seq,
                     row.pk,
                     f"differs from the copy of this row's hash held in the {witness.where} "
                     "(the chain was rewritten at or before this row, its hashes recomputed)",
                 )
-        before_prev, prev, prev_row = prev, row.hash, row
-        expected_seq += 1
-        last_hash, last_seq = row.hash, row.seq
-    beyond = [w for w in witnessed if w.seq > last_seq]
-    if beyond:
-        witness = max(beyond, key=lambda w: w.seq)
-        return ChainProblem(
-            key,
-            last_seq + 1,
-            None,
-            f"chain ends at seq {last_seq} but the {witness.where} holds seq {witness.seq}: "
-            "cut back (rows deleted)",
-        )
-    head = AuditHead.objects.filter(chain=key).first()
-    if head is None:
-        if last_seq:
-            return ChainProblem(key, last_seq, None, "the chain's head record is missing (deleted)")
         return None
+
+
+def _cut_back_problem(walk: _Walk, witnessed: list[Witness]) -> ChainProblem | None:
+    """A copy of the head held elsewhere is ahead of the chain: rows were cut off its end."""
+    last_seq = walk.last_seq
+    beyond = [w for w in witnessed if w.seq > last_seq]
+    if not beyond:
+        return None
+    witness = max(beyond, key=lambda w: w.seq)
+    return ChainProblem(
+        walk.key,
+        last_seq + 1,
+        None,
+        f"chain ends at seq {last_seq} but the {witness.where} holds seq {witness.seq}: "
+        "cut back (rows deleted)",
+    )
+
+
+def _head_position_problem(walk: _Walk, head: AuditHead) -> ChainProblem | None:
+    """The chain's head record disagrees with where the chain ends."""
+    key, last_seq = walk.key, walk.last_seq
     if head.seq > last_seq:
         return ChainProblem(
             key,
@@ -387,33 +426,67 @@ def verify_chain(key: str, witnessed: list[Witness] | None = None) -> ChainProbl
             extra.pk if extra else None,
             f"row beyond the chain head (head says seq {head.seq}): inserted",
         )
-    if head.hash != last_hash:
+    if head.hash != walk.prev:
         return ChainProblem(
             key,
             last_seq,
-            prev_row.pk if prev_row else None,
+            walk.prev_row.pk if walk.prev_row else None,
             "last row does not match the chain head (edited or replaced)",
         )
+    return None
+
+
+def _head_witness_problem(
+    walk: _Walk, head: AuditHead, witnessed: list[Witness]
+) -> ChainProblem | None:
+    """The head's anchor in the township chain, and its seal under the integrity key."""
     anchors = {w.seq for w in witnessed if w.where.startswith("township anchor")}
     if head.anchored_seq and head.anchored_seq not in anchors:
         return ChainProblem(
-            key,
+            walk.key,
             head.anchored_seq,
             None,
             f"the township chain no longer holds the anchor of seq {head.anchored_seq} "
             "(the township's chain was cut back or deleted)",
         )
-    if last_seq and not head_seal_ok(head):
+    if walk.last_seq and not head_seal_ok(head):
         return ChainProblem(
-            key,
-            last_seq,
-            prev_row.pk if prev_row else None,
+            walk.key,
+            walk.last_seq,
+            walk.prev_row.pk if walk.prev_row else None,
             "the head's seal does not match: the chain was cut back with its head rewound, or "
             "rewritten with its hashes recomputed, by someone without the integrity key"
             if head.seal
             else "the chain's head is not sealed",
         )
     return None
+
+
+def verify_chain(key: str, witnessed: list[Witness] | None = None) -> ChainProblem | None:
+    """Recompute one chain; return the first bad row, or None when intact. `witnessed` are
+    copies of its head held elsewhere (defaults to all of them)."""
+    if witnessed is None:
+        witnessed = witnesses(key).get(key, [])
+    by_seq: dict[int, list[Witness]] = {}
+    for witness in witnessed:
+        by_seq.setdefault(witness.seq, []).append(witness)
+    walk = _Walk(key, by_seq)
+    for row in AuditEvent.objects.filter(chain=key).order_by("seq", "id").iterator():
+        problem = walk.problem(row)
+        if problem is not None:
+            return problem
+        walk.advance(row)
+    problem = _cut_back_problem(walk, witnessed)
+    if problem is not None:
+        return problem
+    head = AuditHead.objects.filter(chain=key).first()
+    if head is None:
+        if walk.last_seq:
+            return ChainProblem(
+                key, walk.last_seq, None, "the chain's head record is missing (deleted)"
+            )
+        return None
+    return _head_position_problem(walk, head) or _head_witness_problem(walk, head, witnessed)
 
 
 def verify_all() -> list[ChainProblem]:

@@ -26,6 +26,7 @@ from .models import (
     PartyMembership,
     Village,
     Villager,
+    mask_id_number,
     validate_id_number,
 )
 from .permissions import Action
@@ -196,110 +197,159 @@ class _Planned:
     make_head: bool
 
 
+@dataclass
+class _PlanContext:
+    """What the rows are checked against: the village's areas, households and ID numbers, and
+    what earlier rows of the file already claimed."""
+
+    village: Village
+    areas: dict
+    households: dict
+    existing_ids: set
+    seen_ids: dict = field(default_factory=dict)
+    new_households: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, village: Village) -> "_PlanContext":
+        return cls(
+            village=village,
+            areas={g.name: g for g in Grid.objects.filter(village=village, level=GridLevel.AREA)},
+            households={h.number: h for h in Household.objects.filter(village=village)},
+            existing_ids=set(
+                Villager.objects.filter(village=village).values_list("id_number", flat=True)
+            ),
+        )
+
+
+def _required_problems(text: dict) -> list:
+    return [
+        _("“%s”不能为空") % column for column in COLUMNS if column in REQUIRED and not text[column]
+    ]
+
+
+def _id_problems(ctx: _PlanContext, id_number: str, number: int) -> list:
+    problems = []
+    try:
+        validate_id_number(id_number)
+    except ValidationError as exc:
+        problems.append(_("身份证号：%s") % exc.messages[0])
+    if id_number in ctx.existing_ids:
+        problems.append(_("身份证号 %s 已在本村花名册中") % mask_id_number(id_number))
+    elif id_number in ctx.seen_ids:
+        problems.append(_("身份证号与第 %d 行重复") % ctx.seen_ids[id_number])
+    ctx.seen_ids.setdefault(id_number, number)
+    return problems
+
+
+def _dates(raw: dict, id_number: str, problems: list) -> tuple:
+    """Birth date and representative term; the birth date falls back to the ID number's."""
+    try:
+        birth = cell_date(raw["出生日期"], "出生日期")
+        rep_from = cell_date(raw["代表任期起"], "代表任期起")
+        rep_to = cell_date(raw["代表任期止"], "代表任期止")
+    except ValueError as exc:
+        problems.append(str(exc))
+        birth = rep_from = rep_to = None
+    if birth is None and len(id_number) == 18 and id_number[6:14].isdigit():
+        try:
+            birth = datetime.strptime(id_number[6:14], "%Y%m%d").date()
+        except ValueError:
+            problems.append(_("无法从身份证号得出出生日期"))
+    return birth, rep_from, rep_to
+
+
+def _household_problems(ctx: _PlanContext, text: dict, area, number: int) -> list:
+    household = ctx.households.get(text["户号"])
+    if household is not None and area is not None and household.area_id != area.pk:
+        return [_("户号 %s 已属于其他片区") % text["户号"]]
+    if household is None and area is not None and text["户号"]:
+        # A new household takes the area of its first row; later rows must agree.
+        first_area, first_row = ctx.new_households.setdefault(text["户号"], (area, number))
+        if first_area.pk != area.pk:
+            return [
+                _("户号 %(number)s 在第 %(row)d 行填写的片区是“%(area)s”，与本行不一致")
+                % {"number": text["户号"], "row": first_row, "area": first_area.name}
+            ]
+    return []
+
+
+def _model_problems(ctx: _PlanContext, text: dict, area, fields: dict) -> list:
+    """Field-level checks of the model itself, against a stand-in household."""
+    village = ctx.village
+    household = ctx.households.get(text["户号"])
+    stand_in = household or Household(village=village, number=text["户号"], area=area)
+    try:
+        candidate = Villager(village=village, household=stand_in, **fields)
+        candidate.full_clean(exclude=["household"], validate_unique=False)
+    except ValidationError as exc:
+        problems = []
+        for name, messages in exc.message_dict.items():
+            label = Villager._meta.get_field(name).verbose_name if name != "__all__" else ""
+            problems.extend(f"{label}：{m}" if label else m for m in messages)
+        return problems
+    return []
+
+
+def _plan_row(ctx: _PlanContext, number: int, raw: dict) -> tuple[_Planned | None, list]:
+    """One row planned, or the problems that keep it out."""
+    text = {k: cell_text(v) for k, v in raw.items()}
+    problems = _required_problems(text)
+    area = ctx.areas.get(text["片区"])
+    if text["片区"] and area is None:
+        problems.append(_("片区“%s”不存在") % text["片区"])
+    id_number = text["身份证号"].upper()
+    if id_number:
+        problems += _id_problems(ctx, id_number, number)
+    gender = GENDERS.get(text["性别"])
+    if text["性别"] and gender is None:
+        problems.append(_("性别应为“男”或“女”"))
+    party = PARTY.get(text["政治面貌"])
+    if party is None:
+        problems.append(_("政治面貌应为 群众 / 预备党员 / 正式党员"))
+    birth, rep_from, rep_to = _dates(raw, id_number, problems)
+    problems += _household_problems(ctx, text, area, number)
+    fields = {
+        "name": text["姓名"],
+        "id_number": id_number,
+        "birth_date": birth,
+        "gender": gender or Gender.MALE,
+        "phone": text["手机号"],
+        "relation_to_head": text["与户主关系"],
+        "party_membership": party or PartyMembership.NONE,
+        "is_representative": text["村民代表"] in YES,
+        "representative_from": rep_from,
+        "representative_to": rep_to,
+    }
+    if not problems:
+        problems = _model_problems(ctx, text, area, fields)
+    if problems:
+        return None, problems
+    planned = _Planned(
+        row=number,
+        household_number=text["户号"],
+        area=area,
+        address=text["住址"],
+        fields=fields,
+        make_head=text["与户主关系"] == "户主",
+    )
+    return planned, []
+
+
 def _plan(village: Village, rows) -> tuple[list[_Planned], list[RowError]]:
-    areas = {g.name: g for g in Grid.objects.filter(village=village, level=GridLevel.AREA)}
-    households = {h.number: h for h in Household.objects.filter(village=village)}
-    existing_ids = set(Villager.objects.filter(village=village).values_list("id_number", flat=True))
-    seen_ids: dict[str, int] = {}
-    new_households: dict[str, tuple[Grid, int]] = {}
+    ctx = _PlanContext.load(village)
     planned, errors = [], []
     for number, raw in rows:
-        problems = []
-        text = {k: cell_text(v) for k, v in raw.items()}
-        for column in COLUMNS:
-            if column in REQUIRED and not text[column]:
-                problems.append(_("“%s”不能为空") % column)
-        area = areas.get(text["片区"])
-        if text["片区"] and area is None:
-            problems.append(_("片区“%s”不存在") % text["片区"])
-        id_number = text["身份证号"].upper()
-        if id_number:
-            try:
-                validate_id_number(id_number)
-            except ValidationError as exc:
-                problems.append(_("身份证号：%s") % exc.messages[0])
-            if id_number in existing_ids:
-                problems.append(_("身份证号 %s 已在本村花名册中") % _mask(id_number))
-            elif id_number in seen_ids:
-                problems.append(_("身份证号与第 %d 行重复") % seen_ids[id_number])
-            seen_ids.setdefault(id_number, number)
-        gender = GENDERS.get(text["性别"])
-        if text["性别"] and gender is None:
-            problems.append(_("性别应为“男”或“女”"))
-        party = PARTY.get(text["政治面貌"])
-        if party is None:
-            problems.append(_("政治面貌应为 群众 / 预备党员 / 正式党员"))
-        try:
-            birth = cell_date(raw["出生日期"], "出生日期")
-            rep_from = cell_date(raw["代表任期起"], "代表任期起")
-            rep_to = cell_date(raw["代表任期止"], "代表任期止")
-        except ValueError as exc:
-            problems.append(str(exc))
-            birth = rep_from = rep_to = None
-        if birth is None and len(id_number) == 18 and id_number[6:14].isdigit():
-            try:
-                birth = datetime.strptime(id_number[6:14], "%Y%m%d").date()
-            except ValueError:
-                problems.append(_("无法从身份证号得出出生日期"))
-        household = households.get(text["户号"])
-        if household is not None and area is not None and household.area_id != area.pk:
-            problems.append(_("户号 %s 已属于其他片区") % text["户号"])
-        elif household is None and area is not None and text["户号"]:
-            # A new household takes the area of its first row; later rows must agree.
-            first_area, first_row = new_households.setdefault(text["户号"], (area, number))
-            if first_area.pk != area.pk:
-                problems.append(
-                    _("户号 %(number)s 在第 %(row)d 行填写的片区是“%(area)s”，与本行不一致")
-                    % {"number": text["户号"], "row": first_row, "area": first_area.name}
-                )
-        fields = {
-            "name": text["姓名"],
-            "id_number": id_number,
-            "birth_date": birth,
-            "gender": gender or Gender.MALE,
-            "phone": text["手机号"],
-            "relation_to_head": text["与户主关系"],
-            "party_membership": party or PartyMembership.NONE,
-            "is_representative": text["村民代表"] in YES,
-            "representative_from": rep_from,
-            "representative_to": rep_to,
-        }
-        if not problems:
-            # Field-level checks of the model itself, against a stand-in household.
-            stand_in = household or Household(village=village, number=text["户号"], area=area)
-            try:
-                candidate = Villager(village=village, household=stand_in, **fields)
-                candidate.full_clean(exclude=["household"], validate_unique=False)
-            except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
-                    label = Villager._meta.get_field(name).verbose_name if name != "__all__" else ""
-                    problems.extend(f"{label}：{m}" if label else m for m in messages)
+        row, problems = _plan_row(ctx, number, raw)
         if problems:
             errors.append(RowError(number, "；".join(str(p) for p in problems)))
-            continue
-        planned.append(
-            _Planned(
-                row=number,
-                household_number=text["户号"],
-                area=area,
-                address=text["住址"],
-                fields=fields,
-                make_head=text["与户主关系"] == "户主",
-            )
-        )
+        else:
+            planned.append(row)
     return planned, errors
-
-
-def _mask(id_number: str) -> str:
-    from .models import mask_id_number
-
-    return mask_id_number(id_number)
 
 
 def roster_import(*, actor, village: Village, data: bytes) -> ImportResult:
     """Validate every row first; then save all rows in one transaction, or none."""
-    if actor is not None:
-        permissions.require(actor, Action.IMPORT_ROSTER, village)
+    permissions.require(actor, Action.IMPORT_ROSTER, village)
     rows = read_rows(data)
     planned, errors = _plan(village, rows)
     result = ImportResult(errors=errors)

@@ -1,10 +1,9 @@
-"""Admin screens of the village core. Every view asks `village.permissions`; objects of another
-village are 404 on every view (index, edit, inspect, history, usage, delete), not only the index.
+"""Admin screens of the village core, built on the scoped admin library (`village.admin_scoped`):
+every view asks `village.permissions`; objects of another village are 404 on every view
+(index, edit, inspect, history, usage, delete), not only the index.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import CharField, ModelChoiceField
-from django.http import Http404
+from django.forms import CharField
 from django.middleware.csrf import get_token
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -12,15 +11,25 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views import generic
-from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
-from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import admin_views, permissions, services
+from .admin_scoped import (
+    NoDeleteView,
+    ScopedFormMixin,
+    ScopedHistoryView,
+    ScopedIndexView,
+    ScopedInspectView,
+    ScopedObjectMixin,
+    ScopedUsageView,
+    ScopedViewSet,
+    ServiceErrorsMixin,
+    VillagePermissionPolicy,
+    service_update,
+    service_views,
+)
 from .log_actions import ACTIONS
 from .models import (
     Grid,
@@ -28,212 +37,17 @@ from .models import (
     Membership,
     PartyMembership,
     RuleSet,
-    Village,
     Villager,
     mask_id_number,
 )
-from .naming import sort_grid_choices
 from .permissions import Action
-
-# ---------------------------------------------------------------------------
-# Permission policy: Wagtail's questions answered by the one permission module
-# ---------------------------------------------------------------------------
-
-
-class VillagePermissionPolicy(BasePermissionPolicy):
-    def __init__(self, model, view_action: Action, change_action: Action, village_field="village"):
-        super().__init__(model)
-        self.view_action = view_action
-        self.change_action = change_action
-        self.village_field = village_field
-
-    def _action(self, action: str) -> Action | None:
-        if action in ("add", "change"):
-            return self.change_action
-        if action == "view":
-            return self.view_action
-        return None  # delete, publish, lock…: nothing here is ever deleted
-
-    def user_has_permission(self, user, action):
-        mapped = self._action(action)
-        return mapped is not None and permissions.can(user, mapped)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        mapped = self._action(action)
-        return mapped is not None and permissions.can(user, mapped, instance)
-
-    def instances_user_has_permission_for(self, user, action):
-        mapped = self._action(action)
-        if mapped is None:
-            return self.model.objects.none()
-        return permissions.scope(user, mapped, self.model.objects.all(), self.village_field)
-
-    def users_with_permission(self, action):
-        from django.contrib.auth import get_user_model
-
-        return get_user_model().objects.none()
-
-
-# ---------------------------------------------------------------------------
-# View mixins
-# ---------------------------------------------------------------------------
-
-
-class ScopedObjectMixin:
-    """Refuse objects of villages the user may not see, on views that load by primary key."""
-
-    object_action = "view"
-
-    def get_object(self, *args, **kwargs):
-        obj = super().get_object(*args, **kwargs)
-        policy = self.permission_policy
-        if not policy.user_has_permission_for_instance(self.request.user, "view", obj):
-            raise Http404
-        if not policy.user_has_permission_for_instance(self.request.user, self.object_action, obj):
-            raise PermissionDenied
-        return obj
-
-
-class ScopedFormMixin:
-    """Limit every choice in the form to villages where the user may write."""
-
-    def get_form(self, *args, **kwargs):
-        form = super().get_form(*args, **kwargs)
-        user = self.request.user
-        action = self.permission_policy.change_action
-        for field in form.fields.values():
-            if not isinstance(field, ModelChoiceField):
-                continue
-            model = field.queryset.model
-            if model is Village:
-                field.queryset = permissions.visible_villages(user, action)
-                if field.queryset.count() == 1:
-                    field.initial = field.queryset.first()
-            elif any(f.name == "village" for f in model._meta.fields):
-                field.queryset = permissions.scope(user, action, field.queryset)
-            if model is Grid:
-                field.queryset = field.queryset.select_related("parent")
-                sort_grid_choices(field)
-        return form
-
-    def changes(self) -> dict:
-        return {name: self.form.cleaned_data[name] for name in self.form.changed_data}
-
-
-class ScopedIndexView(generic.IndexView):
-    def get_base_queryset(self):
-        # Narrow the viewset's own queryset (keeping its select_related) to the villages the
-        # user may view; rebuilding it from the policy lost the joins, one query per row.
-        qs = super().get_base_queryset()
-        policy = self.permission_policy
-        return permissions.scope(self.request.user, policy.view_action, qs, policy.village_field)
-
-    @cached_property
-    def filters(self):
-        """Filter choices (village, area…) list only rows of villages the user may see."""
-        filterset = super().filters
-        if filterset is not None:
-            user = self.request.user
-            action = self.permission_policy.view_action
-            for field in filterset.form.fields.values():
-                if not isinstance(field, ModelChoiceField):
-                    continue
-                model = field.queryset.model
-                if model is Village:
-                    field.queryset = permissions.visible_villages(user, action)
-                elif any(f.name == "village" for f in model._meta.fields):
-                    field.queryset = permissions.scope(user, action, field.queryset)
-                if model is Grid:
-                    field.queryset = field.queryset.select_related("parent")
-                    sort_grid_choices(field)
-        return filterset
-
-
-class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
-    def get_field_display_value(self, field_name, field):
-        value = super().get_field_display_value(field_name, field)
-        if value is None or value == "":
-            return "—"
-        if isinstance(value, bool):
-            return _("是") if value else _("否")
-        return value
-
-
-class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
-    pass
-
-
-class ScopedUsageView(ScopedObjectMixin, usage.UsageView):
-    pass
-
-
-class NoDeleteView(ScopedObjectMixin, generic.DeleteView):
-    object_action = "delete"  # the policy grants no delete: always refused
-
-
-class ServiceErrorsMixin:
-    """A service's ValidationError (checks beyond the model's own) goes back to the form as a
-    message, instead of escaping as a server error."""
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for name, errors in exc.error_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
-
-
-def _viewset_views(create_service, update_service):
-    class CreateView(ServiceErrorsMixin, ScopedFormMixin, generic.CreateView):
-        def save_instance(self):
-            data = dict(self.form.cleaned_data)
-            return create_service(actor=self.request.user, **data)
-
-    class EditView(ServiceErrorsMixin, ScopedFormMixin, ScopedObjectMixin, generic.EditView):
-        object_action = "change"
-
-        def save_instance(self):
-            return update_service(self.request.user, self.object, self.changes())
-
-    return CreateView, EditView
-
-
-class ScopedViewSet(ModelViewSet):
-    icon = "group"
-    add_to_admin_menu = False
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    search_backend_name = None  # plain substring search: finds Chinese names
-    index_view_class = ScopedIndexView
-    inspect_view_class = ScopedInspectView
-    history_view_class = ScopedHistoryView
-    usage_view_class = ScopedUsageView
-    delete_view_class = NoDeleteView
-
-    def get_queryset(self, request):
-        return None
-
-    def get_index_view_kwargs(self, **kwargs):
-        # Unlike SnippetViewSet, ModelViewSet never calls get_queryset(request): hand the index
-        # view our queryset (with its select_related) or every listed row costs queries.
-        queryset = self.get_queryset(None)
-        if queryset is not None:
-            kwargs.setdefault("queryset", queryset)
-        return super().get_index_view_kwargs(**kwargs)
-
 
 # ---------------------------------------------------------------------------
 # The viewsets
 # ---------------------------------------------------------------------------
 
-GridCreate, GridEdit = _viewset_views(
-    services.grid_create,
-    lambda user, grid, changes: services.grid_update(actor=user, grid=grid, **changes),
+GridCreate, GridEdit = service_views(
+    services.grid_create, service_update(services.grid_update, "grid")
 )
 
 
@@ -252,17 +66,8 @@ class GridViewSet(ScopedViewSet):
         return Grid.objects.select_related("parent", "village")
 
 
-def _household_create(*, actor, village, number, area, address="", status=None, **_ignored):
-    return services.household_create(
-        actor=actor, village=village, number=number, area=area, address=address, status=status
-    )
-
-
-HouseholdCreateBase, HouseholdEditBase = _viewset_views(
-    _household_create,
-    lambda user, household, changes: services.household_update(
-        actor=user, household=household, **changes
-    ),
+HouseholdCreateBase, HouseholdEditBase = service_views(
+    services.household_create, service_update(services.household_update, "household")
 )
 
 
@@ -307,15 +112,8 @@ class HouseholdViewSet(ScopedViewSet):
         return Household.objects.select_related("head", "area__parent", "village").distinct()
 
 
-def _villager_create(*, actor, village, **fields):
-    return services.villager_create(actor=actor, village=village, **fields)
-
-
-VillagerCreateBase, VillagerEditBase = _viewset_views(
-    _villager_create,
-    lambda user, villager, changes: services.villager_update(
-        actor=user, villager=villager, **changes
-    ),
+VillagerCreateBase, VillagerEditBase = service_views(
+    services.villager_create, service_update(services.villager_update, "villager")
 )
 
 
@@ -460,11 +258,8 @@ class VillagerViewSet(ScopedViewSet):
         return Villager.objects.select_related("household", "village")
 
 
-MembershipCreate, MembershipEdit = _viewset_views(
-    services.membership_create,
-    lambda user, membership, changes: services.membership_update(
-        actor=user, membership=membership, **changes
-    ),
+MembershipCreate, MembershipEdit = service_views(
+    services.membership_create, service_update(services.membership_update, "membership")
 )
 
 
@@ -483,21 +278,16 @@ class MembershipViewSet(ScopedViewSet):
         return Membership.objects.select_related("villager", "grid__parent", "village")
 
 
-def _ruleset_create(**kwargs):
-    raise PermissionDenied  # a rule set is created with its village, never on its own
-
-
-RuleSetCreate, RuleSetEdit = _viewset_views(
-    _ruleset_create,
-    lambda user, ruleset, changes: services.ruleset_update(actor=user, ruleset=ruleset, **changes),
+RuleSetCreate, RuleSetEdit = service_views(
+    services.ruleset_create, service_update(services.ruleset_update, "ruleset")
 )
 
 
 class RuleSetPolicy(VillagePermissionPolicy):
-    def _action(self, action):
+    def mapped_action(self, action):
         if action == "add":
             return None  # a rule set comes with its village
-        return super()._action(action)
+        return super().mapped_action(action)
 
 
 class RuleSetViewSet(ScopedViewSet):
@@ -595,3 +385,20 @@ def register_village_log_actions(actions):
 def hide_wagtail_help_menu(request, menu_items):
     # Wagtail's help menu links to its guide on an outside host, unreachable from many villages.
     menu_items[:] = [item for item in menu_items if item.name != "help"]
+
+
+# re-exported for deliberation/points until they import village.admin_scoped
+_viewset_views = service_views
+__all__ = [
+    "NoDeleteView",
+    "ScopedFormMixin",
+    "ScopedHistoryView",
+    "ScopedIndexView",
+    "ScopedInspectView",
+    "ScopedObjectMixin",
+    "ScopedUsageView",
+    "ScopedViewSet",
+    "ServiceErrorsMixin",
+    "VillagePermissionPolicy",
+    "_viewset_views",
+]

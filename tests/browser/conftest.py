@@ -12,27 +12,17 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SHOTS = Path("/tmp/cunzhi-shots")
-HERE = Path(__file__).resolve().parent
-
-PHONE_UA = (
-    "Mozilla/5.0 (Linux; Android 13; V2254A) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Mobile Safari/537.36"
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DEVICES,
+    JOURNEY_SHOTS,
+    SHOTS,
+    save_screenshot,
 )
-DEVICES = {
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 2,
-        "is_mobile": True,
-        "has_touch": True,
-        "user_agent": PHONE_UA,
-    },
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-}
+from tests.support.site_world import build_notice_village
+
+HERE = Path(__file__).resolve().parent
 
 
 def pytest_configure(config):
@@ -148,39 +138,26 @@ def page(request, new_page):
 @pytest.fixture
 def screenshot(request):
     """Save the final state of a journey to /tmp/cunzhi-shots/<test name>[-<suffix>].png."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(page, suffix: str = ""):
-        name = request.node.name + (f"-{suffix}" if suffix else "")
-        path = SHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
-        return path
+        return save_screenshot(page, SHOTS, request.node.name + (f"-{suffix}" if suffix else ""))
 
     return take
 
 
-def assert_fits_phone(page, width: int = 390):
-    """The page does not scroll sideways on a phone. Measured once the page has loaded: after a
-    click the DOM can be there before the stylesheet."""
-    page.wait_for_load_state("load")
-    scroll = page.evaluate("document.scrollingElement.scrollWidth")
-    assert scroll <= width, f"{page.url} scrolls sideways on a {width}px phone: {scroll}px wide"
+@pytest.fixture
+def shot(request):
+    """Save what a page shows at a step of a journey to /tmp/cunzhi-shots2/."""
+
+    def take(page, suffix: str = ""):
+        name = request.node.name + (f"-{suffix}" if suffix else "")
+        return save_screenshot(page, JOURNEY_SHOTS, name)
+
+    return take
 
 
-def admin_login(page, username: str):
-    """Log in to the Wagtail admin; the login form is gone once the dashboard greets the user."""
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    expect(page.locator("input[name=password]")).to_have_count(0)
-
-
-def site_login(page, login: str, *, lands_on: str | None = "我的待办"):
-    """Log in on the village site by phone or username; a villager lands on 我的待办."""
-    page.goto("/login/")
-    page.get_by_label("手机号或用户名").fill(login)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    if lands_on:
-        expect(page.get_by_role("heading", level=1)).to_have_text(lands_on)
+@pytest.fixture
+def village_world(db):
+    """东毛铺村 of the notice journeys: a secretary, the grid officer of 三片区, a villager in
+    三片区 and one in 四片区, and the village's site (tests/support/site_world.py)."""
+    return build_notice_village()

@@ -13,13 +13,8 @@ from django.test import override_settings
 from playwright.sync_api import expect
 
 from pages.models import NoticePage
-from tests.browser.test_notice_journeys import (
-    admin_login,
-    footer_action,
-    village_world,  # noqa: F401 (fixture)
-    write_notice,
-)
 from tests.factories import PASSWORD
+from tests.support.browser import admin_login, footer_action, write_notice
 from tests.village._production import production_settings
 
 TITLE = "关于清理河道的通知"
@@ -55,7 +50,7 @@ def watch(page) -> list[str]:
 
 def test_admin_and_site_run_under_the_production_csp(
     new_page,
-    village_world,  # noqa: F811 (the fixture imported above)
+    village_world,
     production_csp,
 ):
     w = village_world

@@ -11,10 +11,7 @@
 import hashlib
 import json
 import re
-from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -35,148 +32,15 @@ from deliberation.models import (
     SealedBallot,
     Step,
 )
-from tests.browser.conftest import admin_login, assert_fits_phone, site_login
 from tests.factories import (
-    AreaFactory,
-    HouseholdFactory,
-    MembershipFactory,
     TownshipMembershipFactory,
     UserFactory,
-    VillageFactory,
-    VillagerFactory,
 )
-from village.models import PartyMembership
+from tests.support.browser import admin_login, assert_fits_phone, site_login
+from tests.support.clock import travel
+from tests.support.deliberation_world import BODY, small_village, to_vote
 
-SHOTS = Path("/tmp/cunzhi-shots2")
 TITLE = "2027年村集体土地流转方案"
-BODY = "东片区120亩集体土地流转给种植合作社，租期五年，每亩每年租金800元，租金归村集体所有。"
-
-
-@pytest.fixture
-def shot(request):
-    """Save what a page shows at the end of a journey to /tmp/cunzhi-shots2/."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-
-    def take(page, suffix: str = ""):
-        path = SHOTS / f"{request.node.name}{'-' + suffix if suffix else ''}.png"
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
-        return path
-
-    return take
-
-
-# --- the village ---------------------------------------------------------------------------
-
-
-def small_village(name="东毛铺村", code="dongmaopu", township=None):
-    """A village whose bodies are small enough to count by hand:
-
-    - branch committee (3): 李书记 (secretary, also on the village committee: 一肩挑), 王支委,
-      赵支委 — all full party members;
-    - village committee (3): 李书记, 孙村委, 周村委 → the two committees are 5 people;
-    - full party members (5): the branch committee and 钱党员, 吴党员;
-    - representatives (4): 郑代表 … 陈代表 → the representatives' meeting is them ∪ the
-      village committee: 7 people;
-    - 王大妈, an ordinary villager; everyone adult, registered and with a login.
-    """
-    village = VillageFactory(name=name, code=code, **({"township": township} if township else {}))
-    area = AreaFactory(parent__village=village, name="一片区")
-    homes = [
-        HouseholdFactory(village=village, area=area, number=f"{code[:3].upper()}-{i:04d}")
-        for i in range(1, 7)
-    ]
-    full = PartyMembership.FULL
-    term = timezone.localdate() - timedelta(days=400)
-    people = {}
-    for n, (label, person_name, party, representative) in enumerate(
-        [
-            ("s", "李书记", full, False),
-            ("b1", "王支委", full, False),
-            ("b2", "赵支委", full, False),
-            ("v1", "孙村委", None, False),
-            ("v2", "周村委", None, False),
-            ("p1", "钱党员", full, False),
-            ("p2", "吴党员", full, False),
-            ("r1", "郑代表", None, True),
-            ("r2", "冯代表", None, True),
-            ("r3", "褚代表", None, True),
-            ("r4", "陈代表", None, True),
-            ("x", "王大妈", None, False),
-        ]
-    ):
-        people[label] = VillagerFactory(
-            household=homes[n % len(homes)],
-            name=person_name,
-            party_membership=party or PartyMembership.NONE,
-            is_representative=representative,
-            representative_from=term if representative else None,
-            phone=f"139{village.pk % 100:02d}{n:06d}",
-            user=UserFactory(username=f"{code}-{label}", first_name=person_name),
-        )
-    MembershipFactory(villager=people["s"], role="secretary", start=term)
-    for label in ("s", "v1", "v2"):
-        MembershipFactory(villager=people[label], role="village_committee", start=term)
-    for label in ("b1", "b2"):
-        MembershipFactory(villager=people[label], role="branch_committee", start=term)
-    return village, people
-
-
-@contextmanager
-def travel(when):
-    """The services read django.utils.timezone.now; used only while no page is loading."""
-    with mock.patch("django.utils.timezone.now", return_value=when):
-        yield
-
-
-def to_vote(
-    village,
-    people,
-    *,
-    title,
-    deciding_body,
-    minutes="与会人员逐项讨论，一致同意。",
-    ballot_mode=BallotMode.OPEN,
-):
-    """A matter taken through steps 1–3 and opened for the vote by the services."""
-    actor = people["s"].user
-    matter = services.matter_create(
-        actor=actor,
-        village=village,
-        title=title,
-        body=BODY,
-        category=Category.LAND_CONTRACT,
-        origin=Origin.SUGGESTION,
-        deciding_body=deciding_body,
-        ballot_mode=ballot_mode,
-    )
-    for members in (
-        ["s", "b1", "b2"],
-        ["s", "b1", "b2", "v1", "v2"],
-        ["s", "b1", "b2", "p1", "p2"],
-    ):
-        ids = [people[label].pk for label in members]
-        services.meeting_record(
-            actor=actor,
-            matter=matter,
-            held_on=timezone.localdate(),
-            present=ids,
-            votes=dict.fromkeys(ids, "yes"),
-            minutes=minutes,
-            place="村委会议室",
-        )
-    now = timezone.now()
-    services.matter_open_vote(
-        actor=actor,
-        matter=matter,
-        held_on=timezone.localdate(),
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=2),
-        place="村委会议室",
-        chair=people["s"],
-        recorder=people["b1"],
-    )
-    matter.refresh_from_db()
-    return matter
 
 
 # --- what people do ------------------------------------------------------------------------

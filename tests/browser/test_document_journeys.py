@@ -8,19 +8,19 @@ opening the same address on a phone sees the same facts.
 """
 
 import hashlib
-import io
 import re
 from datetime import timedelta
 from pathlib import Path
 
 from django.utils import timezone
 from playwright.sync_api import expect
-from pypdf import PdfReader
 
 from deliberation import services
 from deliberation.models import DecidingBody, Meeting, Step
-from tests.browser.conftest import assert_fits_phone
-from tests.browser.test_deliberation_journeys import admin_login, small_village, to_vote, travel
+from tests.support.browser import admin_login, assert_fits_phone
+from tests.support.clock import travel
+from tests.support.deliberation_world import small_village, to_vote
+from tests.support.documents import pdf_text
 from village.models import Document, DocumentKind
 
 SHOTS = Path("/tmp/cunzhi-shots2")
@@ -67,10 +67,6 @@ def as_download(page, url_pattern) -> dict:
 
     page.route(url_pattern, handle)
     return served
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
 
 
 def test_secretary_prints_a_resolution_and_its_address_verifies_it(

@@ -5,7 +5,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import admin_login, assert_fits_phone
 from tests.factories import (
     PASSWORD,
     AreaFactory,
@@ -16,6 +15,7 @@ from tests.factories import (
     VillagerFactory,
     villager_with_role,
 )
+from tests.support.browser import admin_login, assert_fits_phone
 
 # Wagtail's own labels, as its Chinese catalogue (or ours, refining it) words them.
 FILTERS = re.compile(r"^显示(过滤器|筛选)")

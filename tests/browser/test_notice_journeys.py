@@ -10,103 +10,24 @@
 """
 
 import re
-from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
-from pages.models import Audience, NoticeIndexPage, NoticePage
-from pages.services import notice_mark_read, village_site_setup
-from tests.browser.conftest import admin_login, assert_fits_phone, site_login
-from tests.factories import (
-    AreaFactory,
-    HouseholdFactory,
-    LargeGridFactory,
-    MembershipFactory,
-    UserFactory,
-    VillageFactory,
-    VillagerFactory,
+from pages.models import Audience, NoticePage
+from pages.services import notice_mark_read
+from tests.support.browser import (
+    admin_login,
+    assert_fits_phone,
+    footer_action,
+    site_login,
+    write_notice,
 )
 
-SHOTS = Path("/tmp/cunzhi-shots2")
 NOTICE_TITLE = "三片区明日停水通知"
 DRAFT_TITLE = "三片区垃圾清运时间调整"
 
 
-@pytest.fixture
-def shot(request):
-    """Save what a page shows at the end of a journey to /tmp/cunzhi-shots2/."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-
-    def take(page, suffix: str = ""):
-        path = SHOTS / f"{request.node.name}{'-' + suffix if suffix else ''}.png"
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
-        return path
-
-    return take
-
-
 # --- the village ---------------------------------------------------------------------------
-
-
-def person(household, name, username, *, phone="", head=True):
-    villager = VillagerFactory(
-        household=household,
-        name=name,
-        phone=phone,
-        relation_to_head="户主" if head else "",
-        # Accounts carry the villager's name, as activation gives them (village.services).
-        user=UserFactory(username=username, first_name=name),
-    )
-    if head:
-        household.head = villager
-        household.save(update_fields=["head"])
-    return villager
-
-
-@pytest.fixture
-def village_world(db):
-    """东毛铺村: 第一网格 with 一片区 (where the cadres live), 三片区 and 四片区; a secretary, a
-    grid officer in charge of 三片区, one villager in 三片区 and one in 四片区; the site built by
-    the service that opens a village's site (groups, permissions, moderation workflow)."""
-    village = VillageFactory(name="东毛铺村", code="dongmaopu")
-    grid = LargeGridFactory(village=village, name="第一网格")
-    area1 = AreaFactory(parent=grid, name="一片区")
-    area3 = AreaFactory(parent=grid, name="三片区")
-    area4 = AreaFactory(parent=grid, name="四片区")
-    secretary = person(
-        HouseholdFactory(area=area1, number="DMP-0101"), "李书记", "secretary", phone="13700000001"
-    )
-    MembershipFactory(villager=secretary, role="secretary")
-    officer = person(
-        HouseholdFactory(area=area1, number="DMP-0102"), "张网格", "grid3", phone="13700000002"
-    )
-    MembershipFactory(villager=officer, role="grid_officer", grid=area3)
-    reader3 = person(
-        HouseholdFactory(area=area3, number="DMP-0301", address="前街3号"),
-        "王三喜",
-        "wangsanxi",
-        phone="13800000003",
-    )
-    reader4 = person(
-        HouseholdFactory(area=area4, number="DMP-0401", address="后街4号"),
-        "赵四海",
-        "zhaosihai",
-        phone="13800000004",
-    )
-    home = village_site_setup(actor=None, village=village)
-    notices = NoticeIndexPage.objects.child_of(home).get()
-    return {
-        "village": village,
-        "area3": area3,
-        "area4": area4,
-        "secretary": secretary,
-        "officer": officer,
-        "reader3": reader3,
-        "reader4": reader4,
-        "home": home,
-        "notices": notices,
-    }
 
 
 def publish_notice(index, title, *, user, audience=Audience.EVERYONE, grids=()):
@@ -121,29 +42,6 @@ def publish_notice(index, title, *, user, audience=Audience.EVERYONE, grids=()):
 
 
 # --- what people do ------------------------------------------------------------------------
-
-
-def write_notice(page, index, *, title, area_label, body):
-    """Fill in Wagtail's page editor for a new notice under `index` (the 通知公告 section)."""
-    page.goto(f"/admin/pages/{index.pk}/add_subpage/")
-    # A notice is the only kind of page the section allows: the editor opens at once.
-    expect(page).to_have_url(re.compile(r"/admin/pages/add/pages/noticepage/\d+/$"))
-    page.get_by_placeholder("页面标题*").fill(title)
-    page.get_by_role("combobox", name=re.compile("^发送范围")).select_option(label="指定网格或片区")
-    page.get_by_role("listbox", name=re.compile("^网格或片区")).select_option(label=area_label)
-    editor = page.get_by_role("textbox").and_(page.locator(".public-DraftEditor-content"))
-    editor.click()
-    editor.press_sequentially(body)
-    expect(editor).to_contain_text(body)
-    # Draftail stores what was typed in the form a moment later (debounced), as a person's
-    # pause before reaching for the menu would allow.
-    expect(page.locator("input[name=body]")).to_have_value(re.compile(re.escape(body)))
-
-
-def footer_action(page, name: str):
-    """Click an action in the editor's footer menu (the one beside "保存草稿")."""
-    page.locator("footer .w-dropdown__toggle").click()
-    page.get_by_role("button", name=name).click()
 
 
 def home_notices(page):

@@ -20,15 +20,15 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from points.models import Entry, EntryStatus, Objection, ObjectionStatus, Publication, Redemption
-from tests.browser.conftest import admin_login, assert_fits_phone, site_login
-from tests.points.conftest import (
+from tests.support.browser import admin_login, assert_fits_phone, site_login
+from tests.support.clock import travel
+from tests.support.points_world import (
     Ledger,
     balance,
     build_world,
     photo,
     published_resolution,
     reload,
-    travel,
 )
 
 OBJECTION = "柴草是临时放的，当天就搬走了，没有占道。"

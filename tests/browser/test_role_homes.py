@@ -9,22 +9,23 @@ from playwright.sync_api import expect
 
 from pages import services as pages_services
 from points import services as points_services
-from tests.browser.conftest import admin_login, assert_fits_phone, site_login
-from tests.deliberation.conftest import Procedure
 from tests.factories import (
     MembershipFactory,
     UserFactory,
     VillagerFactory,
     deliberation_village,
 )
-from tests.pages._role_world import role_world
+from tests.support.browser import admin_login, assert_fits_phone, site_login
+from tests.support.deliberation_world import Procedure
+from tests.support.role_world import build_role_world
+from tests.support.site_world import open_site
 
 DESKTOP = 1280
 
 
 @pytest.mark.device("phone")
 def test_villager_lands_on_my_todo_and_opens_an_unread_notice(page, screenshot):
-    w = role_world()
+    w = build_role_world()
     entries, _publication = w.ledger.published((w.h[1], "HJ01"))
 
     site_login(page, w.resident.username, lands_on=None)
@@ -52,7 +53,7 @@ def test_villager_lands_on_my_todo_and_opens_an_unread_notice(page, screenshot):
 @pytest.mark.device("phone")
 def test_villager_on_the_voter_list_goes_from_my_todo_to_the_open_vote(page, screenshot):
     world = deliberation_village(name="东毛铺村")
-    pages_services.village_site_setup(actor=None, village=world.village)
+    open_site(world.village)
     matter = Procedure(world).to_vote("村道硬化工程")
     voter = world.people["r1"]
 
@@ -69,7 +70,7 @@ def test_villager_on_the_voter_list_goes_from_my_todo_to_the_open_vote(page, scr
 
 @pytest.mark.device("phone")
 def test_grid_officer_goes_from_my_todo_to_a_household_to_visit(page, screenshot):
-    w = role_world()
+    w = build_role_world()
     w.ledger.record(w.h[2], "HJ01")
     pages_services.notice_mark_read(actor=w.resident, notice=w.fire)
 
@@ -91,7 +92,7 @@ def test_grid_officer_goes_from_my_todo_to_a_household_to_visit(page, screenshot
 
 
 def test_secretary_opens_the_notice_form_from_the_admin_home(page, screenshot):
-    w = role_world()
+    w = build_role_world()
     w.ledger.record(w.h[2], "HJ01")
 
     admin_login(page, w.secretary.username)
@@ -110,7 +111,7 @@ def test_secretary_opens_the_notice_form_from_the_admin_home(page, screenshot):
 
 
 def test_supervision_member_sees_open_objections_and_opens_one(page, screenshot):
-    w = role_world()
+    w = build_role_world()
     entries, _publication = w.ledger.published((w.h[1], "HJ01"))
     points_services.objection_file(actor=w.resident, entry=entries[0], text="当天不在家。")
     villager = VillagerFactory(household=w.h[5], user=UserFactory(username="supervisor"))
@@ -129,7 +130,7 @@ def test_supervision_member_sees_open_objections_and_opens_one(page, screenshot)
 
 
 def test_inspector_lands_on_the_inspection_dashboard(page, screenshot):
-    w = role_world()
+    w = build_role_world()
 
     site_login(page, w.inspector.username, lands_on=None)
     expect(page).to_have_url(re.compile(r"/admin/matters/dashboard/$"))

@@ -1,199 +1,54 @@
-"""A small village with known bodies, and a driver that runs a matter through the procedure.
+"""Fixtures of the deliberation tests: the village of ``tests.factories.deliberation_village``
+and the driver that runs a matter through the procedure (tests/support/deliberation_world.py)."""
 
-The village (see ``tests.factories.deliberation_village``): branch committee 7 (secretary
-一肩挑 on the village committee), village committee 6 (3 shared), two committees 10, full
-party members 12 (+2 probationary), representatives' meeting 12, adults 28 in 12 households,
-a minor and a villager who moved out.
-"""
-
-from contextlib import contextmanager
-from datetime import date, timedelta
-from unittest import mock
+from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from deliberation import services
-from deliberation.models import BallotMode, Category, DecidingBody, Meeting, Origin
-from tests.factories import (
-    PASSWORD,
-    TownshipMembershipFactory,
-    UserFactory,
-    deliberation_village,
-    make_id_number,
+from tests.factories import TownshipMembershipFactory, UserFactory, deliberation_village
+from tests.support.clock import travel  # noqa: F401  (still imported from here by some tests)
+from tests.support.deliberation_world import (  # noqa: F401  (still imported from here)
+    Procedure,
+    ids,
+    many_villagers,
 )
-from village.models import Villager
-
-
-@contextmanager
-def travel(when):
-    """Pretend the clock shows `when` (services read django.utils.timezone.now)."""
-    with mock.patch("django.utils.timezone.now", return_value=when):
-        yield
-
-
-def ids(people):
-    return [p.pk for p in people]
-
-
-class Procedure:
-    """Drives one village's matters through the services, the way the secretary would."""
-
-    def __init__(self, world):
-        self.w = world
-        self.actor = world.secretary.user
-
-    def create(self, title="2027年村集体土地流转方案", **fields):
-        defaults = {
-            "body": "东片区120亩集体土地流转给合作社，租期五年，租金归集体。",
-            "category": Category.LAND_CONTRACT,
-            "origin": Origin.SUGGESTION,
-            "deciding_body": DecidingBody.REPRESENTATIVES_MEETING,
-            "ballot_mode": BallotMode.OPEN,
-        }
-        defaults.update(fields)
-        return services.matter_create(
-            actor=self.actor, village=self.w.village, title=title, **defaults
-        )
-
-    def record(
-        self,
-        matter,
-        members,
-        *,
-        present=None,
-        yes=None,
-        no=(),
-        minutes="会议纪要：与会人员逐项讨论，形成意见。",
-        held_on=None,
-        **kwargs,
-    ):
-        """Record the current step: `present` (default all `members`) vote yes unless listed in
-        `no`; `yes` limits the yes votes to those people."""
-        present = members if present is None else present
-        votes = {}
-        for person in present:
-            if person in no:
-                votes[person.pk] = "no"
-            elif yes is None or person in yes:
-                votes[person.pk] = "yes"
-            else:
-                votes[person.pk] = "abstain"
-        return services.meeting_record(
-            actor=self.actor,
-            matter=matter,
-            held_on=held_on or timezone.localdate(),
-            present=ids(present),
-            votes=votes,
-            minutes=minutes,
-            **kwargs,
-        )
-
-    def record_without_minutes(self, matter, members, **kwargs):
-        """A meeting whose minutes are missing: recorded before minutes were required at save,
-        or blanked behind the code's back — what the `minutes_missing` check still catches."""
-        meeting = self.record(matter, members, **kwargs)
-        Meeting.objects.filter(pk=meeting.pk).update(minutes="")
-        return meeting
-
-    def steps_1_to_3(self, matter, **kwargs):
-        self.record(matter, self.w.branch, **kwargs)
-        self.record(matter, self.w.two_committees, **kwargs)
-        self.record(matter, self.w.party_full, **kwargs)
-        matter.refresh_from_db()
-        return matter
-
-    def open_vote(self, matter, *, opens_at=None, closes_at=None, **kwargs):
-        now = timezone.now()
-        return services.matter_open_vote(
-            actor=self.actor,
-            matter=matter,
-            held_on=timezone.localdate(),
-            opens_at=opens_at or now - timedelta(hours=1),
-            closes_at=closes_at or now + timedelta(days=2),
-            place="村委会议室",
-            chair=self.w.secretary,
-            recorder=self.w.people["b1"],
-            **kwargs,
-        )
-
-    def to_vote(self, title="2027年村集体土地流转方案", **fields):
-        matter = self.steps_1_to_3(self.create(title, **fields))
-        self.open_vote(matter)
-        matter.refresh_from_db()
-        return matter
-
-    def vote(self, matter, person, choice="yes"):
-        return services.vote_cast(actor=person.user, matter=matter, choice=choice)
-
-    def hall(self, matter, present, *, votes=None, tally=None, households=None):
-        return services.hall_votes_enter(
-            actor=self.actor,
-            matter=matter,
-            present=ids(present),
-            votes=votes,
-            tally=tally,
-            households=households,
-        )
-
-    def after_window(self, matter):
-        meeting = services.vote_meeting(matter)
-        return travel(meeting.vote_closes_at + timedelta(minutes=1))
-
-    def close_vote(self, matter, minutes="计票结果当场宣布，会议纪要附后。"):
-        with self.after_window(matter):
-            meeting = services.matter_close_vote(actor=self.actor, matter=matter, minutes=minutes)
-        matter.refresh_from_db()
-        return meeting
-
-    def resolve(self, matter, voters=None):
-        """Everyone of the representatives' meeting votes yes in the hall, then the tally."""
-        voters = self.w.representatives_body if voters is None else voters
-        self.hall(matter, voters, votes={p.pk: "yes" for p in voters})
-        return self.close_vote(matter)
-
-    def publish(self, matter, text="决议：同意土地流转方案。公开期内可提出异议。"):
-        publication = services.matter_publish(actor=self.actor, matter=matter, text=text)
-        matter.refresh_from_db()
-        return publication
-
-    def close_publication(self, matter):
-        publication = services.open_publication(matter)
-        with travel(publication.ends_at + timedelta(minutes=1)):
-            services.publication_close(actor=self.actor, matter=matter)
-        matter.refresh_from_db()
-        return matter
-
-    def archive(self, matter):
-        services.implementation_add(actor=self.actor, matter=matter, text="合同已签订，租金到账。")
-        services.result_publish(
-            actor=self.actor, matter=matter, text="实施结果：租金12万元已入账。"
-        )
-        matter.refresh_from_db()
-        return self.close_publication(matter)
 
 
 @pytest.fixture
-def world(db):
+def deliberation_world(db):
+    """东毛铺村 with known bodies (see ``tests.factories.deliberation_village``)."""
     return deliberation_village(name="东毛铺村")
 
 
 @pytest.fixture
-def people(world):
-    return world.people
+def world(deliberation_world):  # alias until the rename script runs
+    return deliberation_world
 
 
 @pytest.fixture
-def proc(world):
-    return Procedure(world)
+def people(deliberation_world):
+    """The villagers of the deliberation world by label ("b1", "r1" …)."""
+    return deliberation_world.people
 
 
 @pytest.fixture
-def neighbour(world):
+def procedure(deliberation_world):
+    """Drives the deliberation world's matters through the services, as the secretary would."""
+    return Procedure(deliberation_world)
+
+
+@pytest.fixture
+def proc(procedure):  # alias until the rename script runs
+    return procedure
+
+
+@pytest.fixture
+def neighbour(deliberation_world):
     """Another village of the same township."""
-    return deliberation_village(township=world.village.township, name="西河村", households=3)
+    return deliberation_village(
+        township=deliberation_world.village.township, name="西河村", households=3
+    )
 
 
 @pytest.fixture
@@ -203,9 +58,10 @@ def foreign(db):
 
 
 @pytest.fixture
-def inspector(world):
+def inspector(deliberation_world):
+    """The inspector of the deliberation world's township."""
     return TownshipMembershipFactory(
-        township=world.village.township,
+        township=deliberation_world.village.township,
         role="inspector",
         user=UserFactory(username="inspector"),
         start=timezone.localdate() - timedelta(days=30),
@@ -214,33 +70,10 @@ def inspector(world):
 
 @pytest.fixture
 def foreign_inspector(foreign):
+    """The inspector of the foreign village's township."""
     return TownshipMembershipFactory(
         township=foreign.village.township,
         role="inspector",
         user=UserFactory(username="foreign-inspector"),
         start=timezone.localdate() - timedelta(days=30),
     ).user
-
-
-def many_villagers(world, n):
-    """`n` more adult villagers with logins, spread over the village's households."""
-    User = get_user_model()
-    password = make_password(PASSWORD)
-    users = User.objects.bulk_create(
-        [User(username=f"voter{i:03d}", password=password) for i in range(n)]
-    )
-    villagers = []
-    for i, user in enumerate(users):
-        birth = date(1950 + i % 50, 1 + i % 12, 1 + i % 28)
-        villagers.append(
-            Villager(
-                village=world.village,
-                household=world.households[i % len(world.households)],
-                name=f"投票人{i:03d}",
-                id_number=make_id_number(birth, male=i % 2 == 0),
-                birth_date=birth,
-                gender="m" if i % 2 == 0 else "f",
-                user=user,
-            )
-        )
-    return Villager.objects.bulk_create(villagers)

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from deliberation import services
+from deliberation import selectors, services
 from village.models import RuleSet
 
 # --- objections: seen by everyone who may view the matter, answered by the cadres -------------
@@ -134,7 +134,7 @@ def test_the_attendance_list_counts_online_voters_while_the_vote_is_open(
 ):
     matter = proc.to_vote()
     services.vote_cast(actor=people["r1"].user, matter=matter, choice="no")
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     _html, rows = attendance(client, world.secretary.user, meeting)
     assert rows[people["r1"].name].startswith("出席")
     assert rows[people["r2"].name] == "缺席"

@@ -390,8 +390,9 @@ def _public_matters(proc, world, n):
 
 # token, matters, meetings, versions, the voted and listed sets, villager, roles (3)
 LIST_QUERIES = 10
-# token, matter, meetings, publications, versions, updates, roles, voted, listed
-DETAIL_QUERIES = 12
+# token, matter, meetings, publications, versions, updates, roles, voted, listed (the villager
+# comes with the roles: village.permissions.villager_of)
+DETAIL_QUERIES = 11
 
 
 @pytest.mark.parametrize("n", [2, 10])

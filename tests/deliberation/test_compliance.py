@@ -109,7 +109,7 @@ def test_a_publication_window_shorter_than_required_is_flagged(world, proc):
 def test_a_ballot_whose_text_hash_differs_from_the_frozen_one_is_flagged(world, proc, people):
     matter = proc.to_vote()
     proc.vote(matter, people["r1"])
-    Ballot.objects.filter(meeting=services.vote_meeting(matter)).update(text_hash="0" * 64)
+    Ballot.objects.filter(meeting=selectors.current_vote_meeting(matter)).update(text_hash="0" * 64)
     flags = [f for f in red(matter) if f.code == "text_changed"]
     assert len(flags) == 1
     assert flags[0].step == 4
@@ -125,7 +125,7 @@ def test_text_edited_behind_the_procedures_back_after_freezing_is_flagged(world,
 def test_an_online_vote_outside_the_window_is_flagged(world, proc, people):
     matter = proc.to_vote()
     proc.vote(matter, people["r1"])
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     Participation.objects.filter(meeting=meeting).update(
         cast_at=meeting.vote_closes_at + timedelta(hours=1)
     )
@@ -137,7 +137,7 @@ def test_an_online_vote_outside_the_window_is_flagged(world, proc, people):
 def test_hall_votes_are_not_subject_to_the_online_window(world, proc, people):
     matter = proc.to_vote()
     proc.hall(matter, [people["r1"]], votes={people["r1"].pk: "yes"})
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     Participation.objects.filter(meeting=meeting).update(
         cast_at=meeting.vote_closes_at + timedelta(hours=1)
     )

@@ -2,19 +2,17 @@
 once, every ballot counted and the audit chain intact."""
 
 import json
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
-from deliberation import services
+from deliberation import selectors, services
 from deliberation.models import Ballot, BallotMode, DecidingBody, MatterStatus, Participation
 from tests.deliberation.conftest import many_villagers
 from tests.factories import PASSWORD
+from tests.support.concurrency import in_threads, skip_unless_postgresql
 from village import audit
 from village.models import AuditEvent
 
@@ -27,39 +25,12 @@ pytestmark = [
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency tests need PostgreSQL (row locks and real parallel writers)")
+    skip_unless_postgresql()
 
 
 def votes_audited(world):
     chain = audit.chain_key(village=world.village)
     return AuditEvent.objects.filter(chain=chain, action="deliberation.vote.cast").count()
-
-
-def in_threads(tasks, *, threads):
-    """Run the callables in `tasks` on `threads` threads that start together; each thread
-    closes its database connection at the end. Returns (outcome, value) per task, in order."""
-    chunks = [tasks[i::threads] for i in range(threads)]
-    start = threading.Barrier(threads)
-    results = {}
-
-    def worker(chunk_index):
-        try:
-            start.wait(timeout=60)
-            for offset, task in enumerate(chunks[chunk_index]):
-                index = chunk_index + offset * threads
-                try:
-                    results[index] = ("ok", task())
-                except ValidationError as exc:
-                    results[index] = ("invalid", exc)
-                except Exception as exc:
-                    results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(worker, range(threads)))
-    return [results[i] for i in range(len(tasks))]
 
 
 def test_fifty_concurrent_votes_of_one_villager_make_exactly_one_ballot(world, proc, people):
@@ -77,7 +48,7 @@ def test_fifty_concurrent_votes_of_one_villager_make_exactly_one_ballot(world, p
     refused = [value for kind, value in outcomes if kind == "invalid"]
     assert len(refused) == 49
     assert all("已经投过票" in exc.messages[0] for exc in refused)
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     assert Participation.objects.filter(meeting=meeting, voter=voter).count() == 1
     assert Ballot.objects.filter(meeting=meeting).count() == 1
     assert votes_audited(world) == 1
@@ -111,7 +82,7 @@ def test_fifty_concurrent_api_votes_of_one_villager_give_one_200_and_no_500(worl
     assert all(kind == "ok" for kind, _v in outcomes), outcomes
     statuses = Counter(value for _k, value in outcomes)
     assert statuses == {200: 1, 400: 49}
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     assert list(meeting.ballots.values_list("choice", flat=True)) == ["no"]
 
 
@@ -120,7 +91,7 @@ def test_three_hundred_villagers_voting_at_once_are_all_counted(world, proc):
     matter = proc.to_vote(
         "2027年集体经济收益分配方案", deciding_body=DecidingBody.VILLAGERS_MEETING
     )
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     assert meeting.should_attend == 328
     choices = ["yes", "yes", "no", "abstain", "yes"]
     expected = Counter(choices[i % 5] for i in range(300))

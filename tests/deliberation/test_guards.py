@@ -7,7 +7,7 @@ changes nor goes before the count (migration 0005)."""
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from deliberation import services
+from deliberation import selectors, services
 from deliberation.models import (
     Attendance,
     Ballot,
@@ -78,7 +78,7 @@ def test_a_sealed_ballot_can_neither_change_nor_go_before_the_count(world, proc)
     matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
     for person in world.representatives_body[:3]:
         proc.vote(matter, person, "yes")
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     table = SealedBallot._meta.db_table
     one = SealedBallot.objects.filter(meeting=meeting).first()
     refused(f"UPDATE {table} SET sealed = sealed WHERE id = %s", [one.pk.hex])

@@ -40,7 +40,7 @@ def actions(matter):
 
 
 def nothing_voted(matter):
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     return not Participation.objects.filter(meeting=meeting).exists() and not (
         Ballot.objects.filter(meeting=meeting).exists()
     )
@@ -276,7 +276,7 @@ def test_a_revision_needs_a_reason(world, proc):
 
 def test_opening_the_vote_freezes_the_text_hash_and_snapshots_the_voters(world, proc):
     matter = proc.to_vote()
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     expected = text_sha256(matter.title, matter.body)
     assert matter.status == MatterStatus.VOTING
     assert matter.frozen_hash == meeting.frozen_hash == expected
@@ -327,7 +327,7 @@ def test_a_new_version_after_a_failed_vote_means_a_new_vote(world, proc, people)
     proc.steps_1_to_3(matter)
     proc.open_vote(matter)
     matter.refresh_from_db()
-    second_vote = services.vote_meeting(matter)
+    second_vote = selectors.current_vote_meeting(matter)
     assert second_vote.pk != first_vote.pk
     assert second_vote.frozen_hash == text_sha256(matter.title, "修改后的方案：租期三年。")
     assert second_vote.frozen_hash != first_vote.frozen_hash
@@ -362,7 +362,7 @@ def test_an_online_vote_returns_a_receipt_with_the_frozen_fingerprint(world, pro
     assert len(receipt["receipt"]) == 10
     assert receipt["sha256"] == matter.frozen_hash
     assert receipt["secret"] is False
-    ballot = Ballot.objects.get(meeting=services.vote_meeting(matter))
+    ballot = Ballot.objects.get(meeting=selectors.current_vote_meeting(matter))
     assert ballot.voter == people["r1"]
     assert (ballot.choice, ballot.receipt) == ("yes", receipt["receipt"])
     assert selectors.has_voted(selectors.matter_detail(matter.pk), people["r1"])
@@ -399,7 +399,7 @@ def test_the_online_window_includes_its_opening_and_excludes_its_closing_instant
     world, proc, people
 ):
     matter = proc.to_vote()
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     with travel(meeting.vote_opens_at):
         assert proc.vote(matter, people["r1"])["receipt"]
     with travel(meeting.vote_closes_at), pytest.raises(ValidationError, match="不在网上投票时间内"):
@@ -417,7 +417,7 @@ def test_a_second_online_vote_is_refused(world, proc, people):
     with pytest.raises(ValidationError) as exc:
         proc.vote(matter, people["r1"], "no")
     assert "已经投过票" in exc.value.messages[0]
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     assert meeting.participations.count() == 1
     assert list(meeting.ballots.values_list("choice", flat=True)) == ["yes"]
 
@@ -430,7 +430,7 @@ def test_a_hall_vote_after_an_online_vote_is_refused(world, proc, people):
         proc.hall(matter, hall, votes={p.pk: "no" for p in hall})
     assert "已经投过票" in exc.value.messages[0]
     assert people["r1"].name in exc.value.messages[0]
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     assert meeting.participations.count() == 1
     assert meeting.ballots.count() == 1
     assert not meeting.attendance.filter(present=True).exists()
@@ -442,7 +442,7 @@ def test_an_online_vote_after_a_hall_vote_is_refused(world, proc, people):
     with pytest.raises(ValidationError) as exc:
         proc.vote(matter, people["r1"], "yes")
     assert "已经投过票" in exc.value.messages[0]
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     assert list(meeting.ballots.values_list("choice", flat=True)) == ["no"]
     assert meeting.participations.get().channel == "hall"
 
@@ -470,7 +470,7 @@ def test_a_minor_is_refused_in_a_villagers_meeting_too(world, proc, people):
         proc.vote(matter, people["minor"])
     # An adult who is no representative may vote in the villagers' meeting.
     assert proc.vote(matter, people["x3"])["receipt"]
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     assert meeting.participations.count() == 1
 
 
@@ -581,7 +581,7 @@ def test_a_secret_ballot_does_not_name_the_voter(world, proc, people):
     matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
     receipt = proc.vote(matter, people["r1"], "no")
     assert receipt["secret"] is True
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     # While the vote is on, the choice is sealed: no ballot anyone can read.
     assert not Ballot.cast.filter(meeting=meeting).exists()
     assert SealedBallot.objects.filter(meeting=meeting).count() == 1
@@ -602,7 +602,7 @@ def test_secret_receipts_are_listed_without_voters_once_counted(world, proc, peo
         proc.vote(matter, people[label], choice)["receipt"]: choice
         for label, choice in [("r1", "yes"), ("r2", "no"), ("r3", "yes")]
     }
-    assert selectors.receipts(services.vote_meeting(matter)) == []  # nothing readable yet
+    assert selectors.receipts(selectors.current_vote_meeting(matter)) == []  # nothing readable yet
     meeting = proc.close_vote(matter)
     listed = selectors.receipts(meeting)
     assert {row["receipt"]: row["choice"] for row in listed} == receipts
@@ -612,7 +612,7 @@ def test_secret_receipts_are_listed_without_voters_once_counted(world, proc, peo
 
 def test_a_secret_vote_is_sealed_until_the_count_and_the_box_is_emptied_by_it(world, proc, people):
     matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     assert not meeting.ballots.exists()  # no box of blanks any more
     for label in ("r1", "r2"):
         proc.vote(matter, people[label], "yes")
@@ -646,7 +646,7 @@ def test_an_open_ballot_names_the_voter(world, proc, people):
     matter = proc.to_vote(ballot_mode=BallotMode.OPEN)
     proc.vote(matter, people["r2"], "abstain")
     proc.hall(matter, [people["r3"]], votes={people["r3"].pk: "no"})
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     assert dict(meeting.ballots.values_list("voter_id", "choice")) == {
         people["r2"].pk: "abstain",
         people["r3"].pk: "no",

@@ -13,7 +13,7 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from deliberation import services
+from deliberation import selectors, services
 from deliberation.models import Category, DecidingBody, MatterStatus
 from tests.factories import PASSWORD, VillagerFactory
 from village import audit
@@ -27,7 +27,8 @@ MATTER_LIST = 11
 API_MATTERS = 10  # + the voter-list set (may_vote)
 # + the matter with its meetings, publications, objections (and who filed them), versions and
 # updates; the vote meeting's list; the open publication; their own open ballot, shown again.
-MATTER_PAGE = 19
+# (The villager comes with the roles: village.permissions.villager_of.)
+MATTER_PAGE = 18
 SUGGESTIONS = 4
 API_SUGGESTIONS = 3
 ADMIN_SUGGESTIONS = 12
@@ -94,7 +95,7 @@ def published(proc):
 
 def object_(world, people, matter, labels, *, answer=True):
     """One objection by each of `labels`, answered by the secretary unless `answer` is False."""
-    publication = services.open_publication(matter)
+    publication = selectors.open_publication(matter)
     for label in labels:
         objection = services.objection_file(
             actor=people[label].user, publication=publication, text=f"{label}的异议：租金偏低。"
@@ -135,7 +136,7 @@ def crowd_vote(proc, world, people, extra):
         proc.vote(matter, people[label])
     hall = [people[label] for label in ("b1", "b2", "p1", "p2")]
     proc.hall(matter, hall, votes={p.pk: "yes" for p in hall})
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     assert meeting.should_attend == 28 + extra
     return matter, meeting
 

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from deliberation import recount, services
+from deliberation import recount, selectors
 from deliberation.models import (
     Attendance,
     Ballot,
@@ -88,8 +88,8 @@ def counted(world, proc, people):
     proc.hall(secret, world.representatives_body[3:9], tally={"yes": 4, "no": 1, "abstain": 1})
     proc.close_vote(secret)
     return (
-        services.vote_meeting(open_matter),
-        services.vote_meeting(secret),
+        selectors.current_vote_meeting(open_matter),
+        selectors.current_vote_meeting(secret),
     )
 
 
@@ -168,7 +168,7 @@ def test_a_deleted_participation_is_refused_then_named(counted):
 def test_a_sealed_ballot_stuffed_while_voting_is_named_and_stops_the_count(world, proc, people):
     matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
     proc.vote(matter, people["r1"], "yes")
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     # A copy of a genuine sealed ballot opens fine: only the counts can tell.
     sql(
         f"INSERT INTO {SealedBallot._meta.db_table} (id, meeting_id, key_id, sealed)"
@@ -212,7 +212,7 @@ def test_presence_marked_behind_the_code_before_the_count_is_named(world, proc, 
     matter = proc.to_vote()
     for label in ("r1", "r2", "r3", "r4", "r5"):
         proc.vote(matter, people[label], "yes")
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     absent = [
         p.pk for p in world.representatives_body if p.pk not in ids_of(people, "r1 r2 r3 r4 r5")
     ]
@@ -230,7 +230,7 @@ def test_presence_marked_behind_the_code_before_the_count_is_named(world, proc, 
 def test_a_hall_paper_tally_changed_before_the_count_is_named(world, proc, people):
     matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
     proc.hall(matter, world.representatives_body[:10], tally={"yes": 2, "no": 8})
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     with guards_off(Ballot):
         for ballot in Ballot.cast.filter(meeting=meeting, choice="no")[:7]:
             sql(f"UPDATE {Ballot._meta.db_table} SET choice = 'yes' WHERE id = %s", [ballot.pk.hex])
@@ -242,7 +242,7 @@ def test_a_hall_paper_tally_changed_before_the_count_is_named(world, proc, peopl
 def test_an_open_online_ballot_changed_before_the_count_is_named(world, proc, people):
     matter = proc.to_vote()
     proc.vote(matter, people["r1"], "no")
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     with guards_off(Ballot):
         sql(
             f"UPDATE {Ballot._meta.db_table} SET choice = 'yes' WHERE meeting_id = %s",
@@ -254,7 +254,7 @@ def test_an_open_online_ballot_changed_before_the_count_is_named(world, proc, pe
 
 def test_someone_slipped_onto_the_voter_list_is_named(world, proc, people):
     matter = proc.to_vote()  # representatives' meeting: x3 is not on its list
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     sql(
         f"INSERT INTO {Attendance._meta.db_table}"
         " (meeting_id, villager_id, present, exempted, exemption_reason, household_id)"
@@ -288,7 +288,7 @@ def test_a_copied_sealed_ballot_is_named_and_refused_by_the_count(world, proc, p
     matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
     proc.vote(matter, people["r1"], "yes")
     proc.vote(matter, people["r2"], "no")
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     table = SealedBallot._meta.db_table
     victim, source = list(SealedBallot.objects.filter(meeting=meeting).order_by("pk"))
     with guards_off(SealedBallot):

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import override_settings
 from wagtail.models import ModelLogEntry
 
-from deliberation import ballot_box, selectors, services
+from deliberation import ballot_box, selectors
 from deliberation.models import Ballot, BallotMode, DecidingBody, SealedBallot
 from tests.deliberation.conftest import many_villagers
 from village import audit
@@ -66,7 +66,7 @@ def secret_vote(world, proc, caplog):
         for person, choice in zip(voters, TRUTH, strict=True)
     ]
     # The truth as the database knows it: who voted, in this order.
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     order = list(
         meeting.participations.order_by("cast_at", "id").values_list("voter_id", flat=True)
     )

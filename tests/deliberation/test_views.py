@@ -6,7 +6,7 @@ import re
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
-from deliberation import services
+from deliberation import selectors, services
 from deliberation.models import Ballot, BallotMode, SealedBallot
 from tests.deliberation.test_api import Api
 
@@ -77,7 +77,7 @@ def test_an_open_web_vote_shows_its_receipt_after_the_redirect(client, proc, peo
 
 def test_the_vote_list_invites_only_those_on_the_voter_list(client, proc, people):
     matter = proc.to_vote(ballot_mode=BallotMode.OPEN)
-    meeting = services.vote_meeting(matter)
+    meeting = selectors.current_vote_meeting(matter)
     listed = set(meeting.attendance.values_list("villager_id", flat=True))
     outsider = next(v for v in people.values() if v.pk not in listed and v.user_id)
     url = reverse("deliberation:list")

@@ -1,26 +1,21 @@
 """Documents are rendered with the bundled font only: the tests check the text extracted from
 each PDF (pypdf), so they would fail on a machine where Chinese came out blank."""
 
-import io
-
 import pytest
-from pypdf import PdfReader
 
 from tests.deliberation.conftest import (  # noqa: F401  (fixtures shared with deliberation)
-    Procedure,
+    deliberation_world,
     foreign,
     inspector,
     people,
-    proc,
-    world,
+    proc,  # alias until the rename script runs
+    procedure,
+    world,  # alias until the rename script runs
 )
-
-
-def pdf_text(data: bytes) -> str:
-    reader = PdfReader(io.BytesIO(data))
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
+from tests.support.documents import pdf_text
 
 
 @pytest.fixture
 def text_of():
+    """`pdf_text`, for tests that take it as a fixture."""
     return pdf_text

@@ -14,11 +14,14 @@ from django_tasks import task_backends
 from pypdf import PdfReader
 
 from points import documents as print_
+from points import selectors as points_selectors
 from points import services
-from points.views import card_household
+from points import tasks as points_tasks
+from points.cards import card_household, card_url
 from tests.points.conftest import Ledger, balance, build_world
 from tests.points.test_api import Api
 from village.documents import FONT
+from village.documents import batch as batch_runner
 from village.models import BatchStatus, Document, DocumentBatch, DocumentKind
 
 
@@ -123,7 +126,7 @@ def test_statement_running_balance_ends_at_the_balance(pw, year_of_h1):
     assert s.closing == s.balance == balance(pw.h[1]) == 92
     assert s.score == 102  # the store does not lower the year's score
     assert (s.earned, s.deducted, s.spent) == (105, 3, 10)
-    assert s.score == services.year_scores_of(pw.h[1], year_of_h1)
+    assert s.score == points_selectors.year_scores_of(pw.h[1], year_of_h1)
 
 
 def test_statement_carries_last_year_and_a_reset(pw, ledger, year):
@@ -245,7 +248,7 @@ def test_household_card(pw):
     assert pw.h[1].number in text and head(pw.h[1]) in text
     assert f"/verify/{doc.code}/" in text
     assert doc.size < FONT.stat().st_size * 0.05, doc.size
-    url = print_.card_url(pw.h[1])
+    url = card_url(pw.h[1])
     assert url.startswith("http") and "/points/card/" in url
     assert card_household(url.rstrip("/").rsplit("/", 1)[1]) == pw.h[1]
     with pytest.raises(PermissionDenied):
@@ -320,7 +323,9 @@ def test_admin_print_buttons_refuse_villagers_and_other_villages(pw, ledger, as_
 
 
 def test_batch_builds_one_book_of_every_household(pw, year_of_h1, django_assert_max_num_queries):
-    batch = print_.statements_batch_start(actor=pw.secretary, village=pw.village, year=year_of_h1)
+    batch = points_tasks.statements_batch_start(
+        actor=pw.secretary, village=pw.village, year=year_of_h1
+    )
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE, batch.error
     assert batch.done == batch.total == 2 * 5 + 1 and batch.percent == 100
@@ -344,14 +349,14 @@ def test_batch_builds_one_book_of_every_household(pw, year_of_h1, django_assert_
 
 def test_batch_reports_layout_progress_as_it_goes(pw, year_of_h1):
     seen = []
-    real = print_._Progress.set
+    real = batch_runner.Progress.set
 
     def spy(self, done, *, force=False):
         seen.append(done)
         return real(self, done, force=force)
 
-    with mock.patch.object(print_._Progress, "set", spy):
-        batch = print_.statements_batch_start(
+    with mock.patch.object(batch_runner.Progress, "set", spy):
+        batch = points_tasks.statements_batch_start(
             actor=pw.secretary, village=pw.village, year=year_of_h1
         )
     batch.refresh_from_db()
@@ -365,7 +370,7 @@ def test_batch_reports_layout_progress_as_it_goes(pw, year_of_h1):
 
 def test_batch_failure_is_recorded_and_shown(pw, year_of_h1, as_user):
     with mock.patch("village.documents.render", side_effect=RuntimeError("字体缺失")):
-        batch = print_.statements_batch_start(
+        batch = points_tasks.statements_batch_start(
             actor=pw.secretary, village=pw.village, year=year_of_h1
         )
     batch.refresh_from_db()
@@ -379,17 +384,17 @@ def test_batch_failure_is_recorded_and_shown(pw, year_of_h1, as_user):
 def test_batch_is_refused_without_points_view(pw, year):
     for user in (pw.resident, pw.foreign.secretary, pw.outsider):
         with pytest.raises(PermissionDenied):
-            print_.statements_batch_start(actor=user, village=pw.village, year=year)
+            points_tasks.statements_batch_start(actor=user, village=pw.village, year=year)
     with pytest.raises(ValidationError):
-        print_.statements_batch_start(actor=pw.secretary, village=pw.village, year=1999)
+        points_tasks.statements_batch_start(actor=pw.secretary, village=pw.village, year=1999)
     assert not DocumentBatch.objects.exists()
 
 
 def test_a_run_in_progress_is_not_started_twice(pw, year, settings):
     # A backend that only queues, like the database backend before the worker picks it up.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    first = print_.statements_batch_start(actor=pw.secretary, village=pw.village, year=year)
-    again = print_.statements_batch_start(actor=pw.committee, village=pw.village, year=year)
+    first = points_tasks.statements_batch_start(actor=pw.secretary, village=pw.village, year=year)
+    again = points_tasks.statements_batch_start(actor=pw.committee, village=pw.village, year=year)
     queued = task_backends["default"].results
     assert again.pk == first.pk and len(queued) == 1
     assert queued[0].args == [first.pk] or queued[0].args == (first.pk,)
@@ -467,7 +472,7 @@ def test_progress_page_refreshes_while_running(pw, as_user, year, django_assert_
     )
     page = as_user(pw.secretary).get(url).content.decode()
     assert 'data-testid="batch-stale"' in page and 'http-equiv="refresh"' not in page
-    again = print_.statements_batch_start(actor=pw.secretary, village=pw.village, year=year)
+    again = points_tasks.statements_batch_start(actor=pw.secretary, village=pw.village, year=year)
     again.refresh_from_db()
     assert again.pk != batch.pk and again.status == BatchStatus.DONE
 

@@ -1,29 +1,4 @@
-"""The world of the role-home tests: the points world (tests/points/conftest.py: the resident in
-h1, the neighbour in h2, the officer of 第一网格 in h3 — h1..h3 in 东片, h4 and h5 in 西片 —
-the secretary, the committee member, the inspector) with a village site and two notices."""
+"""Moved to tests/support/role_world.py: this name stays only until the rename script has
+rewritten the imports of tests/pages/test_admin_home.py and tests/pages/test_todo.py."""
 
-from datetime import timedelta
-
-from django.utils import timezone
-
-from pages import services as pages_services
-from pages.models import Audience
-from tests.pages.conftest import notice_index_of, publish_notice
-from tests.points.conftest import Ledger, build_world
-
-
-def role_world():
-    world = build_world()
-    world.home = pages_services.village_site_setup(actor=None, village=world.village)
-    world.index = notice_index_of(world.home)
-    today = timezone.localdate()
-    world.fire = publish_notice(world.index, "春季防火通知", publish_on=today - timedelta(days=2))
-    world.west = publish_notice(
-        world.index,
-        "西片自来水停水通知",
-        audience=Audience.GRIDS,
-        grids=[world.area2],
-        publish_on=today - timedelta(days=1),
-    )
-    world.ledger = Ledger(world)
-    return world
+from tests.support.role_world import build_role_world as role_world  # noqa: F401

@@ -6,6 +6,7 @@ from wagtail.models import Site
 
 from pages import services
 from tests.factories import TownshipFactory, VillageFactory
+from village.permissions import SYSTEM
 
 
 def test_default_site_is_named_for_the_township_not_localhost(site_world):
@@ -17,19 +18,19 @@ def test_default_site_is_named_for_the_township_not_localhost(site_world):
 def test_one_village_names_the_site_with_township_and_village():
     Site.objects.filter(is_default_site=True).update(site_name="")
     village = VillageFactory(name="东毛铺村", township=TownshipFactory(name="东镇"))
-    services.village_site_setup(actor=None, village=village)
+    services.village_site_setup(actor=SYSTEM, village=village)
     assert Site.objects.get(is_default_site=True).site_name == "村治 · 东镇东毛铺村"
 
 
 def test_villages_of_two_townships_name_the_site_only_cunzhi(site_world):
     far = VillageFactory(name="远方村", township=TownshipFactory(name="西镇"))
-    services.village_site_setup(actor=None, village=far)
+    services.village_site_setup(actor=SYSTEM, village=far)
     assert Site.objects.get(is_default_site=True).site_name == "村治"
 
 
 def test_a_name_chosen_in_the_admin_is_kept(site_world):
     Site.objects.filter(is_default_site=True).update(site_name="东镇村务公开网")
-    services.village_site_setup(actor=None, village=site_world.other)
+    services.village_site_setup(actor=SYSTEM, village=site_world.other)
     assert Site.objects.get(is_default_site=True).site_name == "东镇村务公开网"
 
 

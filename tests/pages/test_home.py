@@ -13,6 +13,7 @@ from deliberation.models import Category, Origin
 from pages import services
 from pages.models import VillageHomePage
 from tests.factories import deliberation_village
+from village.permissions import SYSTEM
 
 SECTIONS = [
     ("party", "党建引领", "支部书记带头，党员户挂牌亮身份。", "notices"),
@@ -126,7 +127,7 @@ def voting_village(db):
     )
     matter.refresh_from_db()
     world.matter = matter
-    world.home = services.village_site_setup(actor=None, village=world.village)
+    world.home = services.village_site_setup(actor=SYSTEM, village=world.village)
     return world
 
 

@@ -29,6 +29,7 @@ from pages.models import (
 )
 from village import services as village_services
 from village.models import Membership
+from village.permissions import SYSTEM
 
 SECTIONS = [NoticeIndexPage, RulesPage, MoralModelIndexPage, TransparencyPage, PowerListPage]
 
@@ -102,7 +103,7 @@ def test_site_setup_is_idempotent(site_world):
         )
 
     before = snapshot()
-    again = services.village_site_setup(actor=None, village=w.village)
+    again = services.village_site_setup(actor=SYSTEM, village=w.village)
     assert again.pk == w.home.pk
     assert snapshot() == before
 

@@ -6,6 +6,7 @@ from wagtail.models import Collection, Locale, Page, Site
 from pages import services
 from pages.models import NoticeIndexPage, VillageHomePage
 from tests.factories import VillageFactory
+from village.permissions import SYSTEM
 
 
 def test_site_setup_recreates_the_page_tree_after_a_flush(db):
@@ -15,7 +16,7 @@ def test_site_setup_recreates_the_page_tree_after_a_flush(db):
     Locale.objects.all().delete()
     village = VillageFactory()
 
-    home = services.village_site_setup(actor=None, village=village)
+    home = services.village_site_setup(actor=SYSTEM, village=village)
 
     assert VillageHomePage.objects.get(village=village).pk == home.pk
     assert NoticeIndexPage.objects.child_of(home).live().exists()

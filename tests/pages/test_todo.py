@@ -13,6 +13,7 @@ from tests.deliberation.conftest import Procedure
 from tests.factories import PASSWORD, deliberation_village
 from tests.pages._role_world import role_world
 from tests.pages.conftest import publish_notice
+from village.permissions import SYSTEM
 
 
 @pytest.fixture
@@ -146,7 +147,7 @@ def test_answers_to_the_villagers_objection_and_suggestion(w, client):
 @pytest.fixture
 def vote_world(db):
     world = deliberation_village(name="东毛铺村")
-    pages_services.village_site_setup(actor=None, village=world.village)
+    pages_services.village_site_setup(actor=SYSTEM, village=world.village)
     return world
 
 
@@ -227,9 +228,10 @@ def test_todo_queries_do_not_grow_with_the_lists(w, client, django_assert_num_qu
     client.force_login(w.resident)
     w.ledger.published((w.h[1], "HJ01"))
     client.get("/me/todo/")  # the session's mark is set on the first visit
-    # session, user, villager, home, notices, votes, points, three kinds of answers, the
-    # visit's mark, then the page frame (roles, the header's links, the site).
-    with django_assert_num_queries(16) as first:
+    # session, user, villager (read once with the roles), home, notices, votes, points, three
+    # kinds of answers, the visit's mark, then the page frame (roles, the header's links, the
+    # site).
+    with django_assert_num_queries(15) as first:
         client.get("/me/todo/")
     today = timezone.localdate()
     for n in range(4):
@@ -243,7 +245,7 @@ def test_todo_queries_do_not_grow_with_the_lists(w, client, django_assert_num_qu
 def test_officer_todo_queries_do_not_grow_with_households(w, client, django_assert_num_queries):
     client.force_login(w.officer)
     client.get("/me/todo/")
-    with django_assert_num_queries(22) as first:
+    with django_assert_num_queries(21) as first:
         client.get("/me/todo/")
     for n in range(3):
         publish_notice(w.index, f"第{n}号通知")

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deliberation.models import MatterStatus
+from points import selectors as points_selectors
 from points import services
 from points.models import Catalogue, Category, Entry, EntryKind, Rule
 from tests.points.conftest import actions, published_resolution, travel
@@ -63,8 +64,10 @@ def test_a_draft_copies_the_rules_in_effect_and_applies_to_nothing(pw, draft):
     new = {r.code: (r.text, r.points, r.category_id) for r in draft.rules.all()}
     assert new == old and len(new) == 5
     # The draft is not in effect: today's rules are still version 1's.
-    assert services.catalogue_on(pw.village, timezone.localdate()) == pw.catalogue
-    assert set(services.rules_on(pw.village, timezone.localdate())) == set(pw.rules.values())
+    assert points_selectors.catalogue_on(pw.village, timezone.localdate()) == pw.catalogue
+    assert set(points_selectors.rules_on(pw.village, timezone.localdate())) == set(
+        pw.rules.values()
+    )
     event = AuditEvent.objects.get(action="points.catalogue.draft")
     assert event.payload == {"version": 2, "title": draft.title, "based_on": 1, "rules": 5}
     assert event.actor == pw.secretary
@@ -192,12 +195,12 @@ def test_adopted_by_a_resolution_the_new_rules_apply_from_the_day_chosen(pw, led
     event = AuditEvent.objects.get(action="points.catalogue.adopt")
     assert event.payload["resolution"] == matter.pk
     assert event.payload["rules"] == 6
-    assert event.payload["rules_sha256"] == services.rules_fingerprint(adopted)
+    assert event.payload["rules_sha256"] == points_selectors.rules_fingerprint(adopted)
     # Until the day it takes effect, version 1 applies; the entry made before keeps its rule.
-    assert services.catalogue_on(pw.village, timezone.localdate()) == pw.catalogue
+    assert points_selectors.catalogue_on(pw.village, timezone.localdate()) == pw.catalogue
     effective = adopted.effective_from
     with travel(datetime(effective.year, effective.month, effective.day, 9, tzinfo=SHANGHAI)):
-        assert services.catalogue_on(pw.village, effective) == adopted
+        assert points_selectors.catalogue_on(pw.village, effective) == adopted
         new_hj09 = adopted.rules.get(code="HJ09")
         entry = services.entry_record(
             actor=pw.officer, household=pw.h[1], rule=new_hj09, occurred_on=effective

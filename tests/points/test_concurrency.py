@@ -4,23 +4,21 @@ reversals racing on the same households leave every balance equal to its entries
 
 import io
 import json
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from wagtail.models import APIToken
 
+from points import selectors as points_selectors
 from points import services
 from points.models import Account, Entry, EntryKind, EntryStatus, Publication, Redemption
 from tests.points.conftest import actions, balance, posted_sum, reload
+from tests.support.concurrency import in_threads, outcome_kinds, skip_unless_postgresql
 from village import audit
 
 pytestmark = [
@@ -32,42 +30,11 @@ pytestmark = [
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency tests need PostgreSQL (row locks and real parallel writers)")
-
-
-def in_threads(tasks, *, threads):
-    """Run the callables on `threads` threads that start together; each thread closes its
-    connection at the end. Returns (outcome, value) per task, in order."""
-    chunks = [tasks[i::threads] for i in range(threads)]
-    start = threading.Barrier(threads)
-    results = {}
-
-    def worker(chunk_index):
-        try:
-            start.wait(timeout=60)
-            for offset, task in enumerate(chunks[chunk_index]):
-                index = chunk_index + offset * threads
-                try:
-                    results[index] = ("ok", task())
-                except ValidationError as exc:
-                    results[index] = ("invalid", exc)
-                except Exception as exc:
-                    results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(worker, range(threads)))
-    return [results[i] for i in range(len(tasks))]
-
-
-def kinds(outcomes):
-    return Counter(kind for kind, _value in outcomes)
+    skip_unless_postgresql()
 
 
 def ledger_consistent():
-    assert services.balances_differing() == []
+    assert points_selectors.balances_differing() == []
     assert all(a.balance >= 0 for a in Account.objects.all())
     out = io.StringIO()
     call_command("check_ledger", stdout=out)
@@ -90,7 +57,7 @@ def test_twenty_redemptions_at_once_against_a_balance_for_five(pw, ledger):
 
     outcomes = in_threads([redeem(i) for i in range(20)], threads=20)
 
-    assert kinds(outcomes) == {"ok": 5, "invalid": 15}, outcomes
+    assert outcome_kinds(outcomes) == {"ok": 5, "invalid": 15}, outcomes
     refused = [value for kind, value in outcomes if kind == "invalid"]
     assert all(exc.code == "insufficient" for exc in refused)
     assert all("积分不足" in exc.messages[0] for exc in refused)
@@ -146,7 +113,7 @@ def test_the_last_two_bags_go_to_two_of_twenty_households_at_once(pw, ledger):
 
     outcomes = in_threads([redeem(i) for i in range(20)], threads=20)
 
-    assert kinds(outcomes) == {"ok": 2, "invalid": 18}, outcomes
+    assert outcome_kinds(outcomes) == {"ok": 2, "invalid": 18}, outcomes
     assert reload(rice).stock == 0
     assert sum(500 - balance(h) for h in households) == 100
     assert ledger_consistent()
@@ -193,7 +160,7 @@ def test_the_same_recording_key_twenty_times_at_once_records_once(pw, ledger, co
 
     outcomes = in_threads([record] * 20, threads=20)
 
-    assert kinds(outcomes) == {"ok": 20}, [v for k, v in outcomes if k != "ok"]
+    assert outcome_kinds(outcomes) == {"ok": 20}, [v for k, v in outcomes if k != "ok"]
     assert len({value.pk for _k, value in outcomes}) == 1
     assert Entry.objects.filter(idempotency_key="sheet-3-row-9").count() == 1
     assert Entry.objects.filter(account__household=pw.h[1], rule__code=code).count() == (
@@ -244,7 +211,7 @@ def test_ten_closes_of_one_publication_at_once_post_once(pw, ledger):
 
     outcomes = in_threads([close] * 10, threads=10)
 
-    assert kinds(outcomes) == {"ok": 1, "invalid": 9}
+    assert outcome_kinds(outcomes) == {"ok": 1, "invalid": 9}
     assert all(v.code == "closed" for k, v in outcomes if k == "invalid")
     assert balance(pw.h[1]) == balance(pw.h[2]) == 5
     assert actions(pw.village).count("points.entry.post") == 2

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from points import selectors as points_selectors
 from points import services
 from points.models import Account, Allocation, Entry, EntryStatus, PostedEntryError, Share
 from tests.points.conftest import Ledger, balance, build_world, posted_sum, reload
@@ -144,7 +145,7 @@ def test_check_ledger_names_the_account_edited_behind_the_codes_back(pw, ledger)
         with pytest.raises(CommandError) as failed:
             check_ledger()
         assert "1 account(s) differ" in str(failed.value)
-        assert services.balances_differing() == [(account, 5)]
+        assert points_selectors.balances_differing() == [(account, 5)]
         err = io.StringIO()
         with pytest.raises(CommandError):
             call_command("check_ledger", stderr=err)
@@ -290,7 +291,7 @@ def test_the_chain_holds_the_shares_fingerprint_from_creation_and_publication(pw
     created = AuditEvent.objects.get(action="points.allocation.create").payload
     published = AuditEvent.objects.get(action="points.allocation.publish").payload
     assert created["shares_sha256"] == published["shares_sha256"]
-    assert created["shares_sha256"] == services.shares_fingerprint(allocation)
+    assert created["shares_sha256"] == points_selectors.shares_fingerprint(allocation)
     # A share changed behind the code's back (triggers off, as an attacker with the database
     # could) no longer matches what the chain recorded.
     if connection.vendor == "sqlite":
@@ -302,7 +303,7 @@ def test_the_chain_holds_the_shares_fingerprint_from_creation_and_publication(pw
     raw(move, [-1, allocation.pk, 1])  # one fen from the first household to the second:
     raw(move, [1, allocation.pk, 2])  # the pool still sums
     assert sum(allocation.shares.values_list("amount_fen", flat=True)) == 50_000_00
-    assert services.shares_fingerprint(allocation) != published["shares_sha256"]
+    assert points_selectors.shares_fingerprint(allocation) != published["shares_sha256"]
 
 
 def test_the_same_allocation_form_submitted_twice_makes_one(pw):

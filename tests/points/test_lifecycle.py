@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from points import selectors as points_selectors
 from points import services
 from points.models import (
     Account,
@@ -926,7 +927,7 @@ def scored(pw, ledger):
 
 def test_star_rating_by_thresholds_then_published_and_revoked(pw, scored):
     year = pw.day.year
-    assert services.year_scores(pw.village, year) == {h.pk: s for h, s in scored.items()}
+    assert points_selectors.year_scores(pw.village, year) == {h.pk: s for h, s in scored.items()}
     rnd = services.star_round_rate(
         actor=pw.secretary, village=pw.village, year=year, thresholds={"5": 120, "3": 105, "1": 98}
     )
@@ -954,7 +955,7 @@ def test_star_rating_by_thresholds_then_published_and_revoked(pw, scored):
     assert rating.revoked_at is not None and rating.revoked_by == pw.secretary
     with pytest.raises(ValidationError):
         services.star_rating_revoke(actor=pw.secretary, rating=rating, reason="再撤一次")
-    assert services.revoked_star_households(pw.village, year) == {
+    assert points_selectors.revoked_star_households(pw.village, year) == {
         pw.h[1].pk: "星级被撤销：违规燃放烟花爆竹"
     }
     assert count("points.stars.publish", pw.village) == 1
@@ -1098,7 +1099,7 @@ def test_a_whole_year_leaves_an_intact_chain_and_a_history_per_entry(pw, ledger,
     } <= seen
     for e in Entry.objects.all():
         assert Entry.history.filter(id=e.pk).exists(), e
-    assert services.balances_differing() == []
+    assert points_selectors.balances_differing() == []
     for account in Account.objects.all():
         assert account.balance >= 0
     assert chain_ok()
@@ -1112,13 +1113,13 @@ def test_a_whole_year_leaves_an_intact_chain_and_a_history_per_entry(pw, ledger,
 def test_two_secretaries_rating_the_same_year_at_once_get_a_clear_refusal(pw, scored, monkeypatch):
     """The other request commits its round between this one's check and its insert."""
     year = pw.day.year
-    real_scores = services.year_scores
+    real_scores = points_selectors.year_scores
 
     def scores_while_another_rates(village, year_):
         StarRound.objects.create(village=village, year=year_, thresholds={"1": 1})
         return real_scores(village, year_)
 
-    monkeypatch.setattr(services, "year_scores", scores_while_another_rates)
+    monkeypatch.setattr(points_selectors, "year_scores", scores_while_another_rates)
     with pytest.raises(ValidationError) as refused:
         services.star_round_rate(
             actor=pw.secretary, village=pw.village, year=year, thresholds={"1": 2}

@@ -11,6 +11,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from points import selectors as points_selectors
 from points import services
 from points.allocation import allocate
 from points.models import Account, Entry, EntryKind, EntryStatus, Redemption
@@ -51,7 +52,7 @@ class Model:
             assert balance(h) >= 0
         for key, item in self.w.items.items():
             assert reload(item).stock == self.stock[key] >= 0
-        assert services.balances_differing() == []
+        assert points_selectors.balances_differing() == []
 
     def post(self, index, code, objection):
         h = self.w.h[index]

@@ -12,8 +12,8 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from points import services
+from points.cards import card_token
 from points.models import Allocation, Entry, EntryStatus, Objection, Redemption, StarRound
-from points.views import card_token
 from tests.points.conftest import actions, balance, photo, reload
 
 

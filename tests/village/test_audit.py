@@ -23,6 +23,7 @@ from tests.factories import AreaFactory
 from tests.village import _world
 from village import audit, services
 from village.models import AuditEvent, AuditHead
+from village.permissions import SYSTEM
 
 
 @pytest.fixture(autouse=True)
@@ -175,7 +176,7 @@ def test_event_names_actor_action_and_object(chain, w):
 
 
 def test_system_events_are_recorded_as_system(w):
-    row = audit.record(actor=None, action="village.grid.update", obj=w["area"])
+    row = audit.record(actor=SYSTEM, action="village.grid.update", obj=w["area"])
     assert row.actor is None and row.actor_name == "system"
 
 
@@ -263,7 +264,7 @@ def test_deleted_last_row_and_head_is_detected(chain):
     assert "head record is missing" in verify_fails()
 
 
-def _insert_copy(source: AuditEvent, *, seq: int, prev_hash: str, action: str) -> int:
+def insert_copy(source: AuditEvent, *, seq: int, prev_hash: str, action: str) -> int:
     """Insert a forged row — a copy of `source` with a new action — whose own hash is right."""
     forged = expected_hash(source, seq=seq, prev_hash=prev_hash, action=action)
     columns = [f.column for f in AuditEvent._meta.concrete_fields if f.column not in {"id", "seq"}]
@@ -281,7 +282,7 @@ def test_inserted_row_in_the_middle_is_detected_and_named(chain):
     with triggers_off():
         for row in reversed(chain[2:]):  # make room at seq 3
             sql(f"UPDATE {TABLE} SET seq = seq + 1 WHERE id = %s", [row.pk])
-        forged = _insert_copy(
+        forged = insert_copy(
             chain[1], seq=3, prev_hash=chain[1].hash, action="village.household.forged"
         )
     stderr = verify_fails()
@@ -289,7 +290,7 @@ def test_inserted_row_in_the_middle_is_detected_and_named(chain):
 
 
 def test_inserted_row_at_the_end_is_caught_by_the_head(chain):
-    forged = _insert_copy(
+    forged = insert_copy(
         chain[-1], seq=6, prev_hash=chain[-1].hash, action="village.household.forged"
     )
     stderr = verify_fails()
@@ -323,7 +324,7 @@ def test_replaced_last_row_is_caught_by_the_head(chain):
 def test_only_the_broken_chain_is_reported(chain, w):
     neighbour = w["neighbour"]
     area = AreaFactory(parent__village=neighbour)
-    services.household_create(actor=None, village=neighbour, number="B-1", area=area)
+    services.household_create(actor=SYSTEM, village=neighbour, number="B-1", area=area)
     assert AuditEvent.objects.filter(chain=f"v{neighbour.pk}").count() == 1
     with triggers_off():
         sql(f"UPDATE {TABLE} SET actor_name = %s WHERE id = %s", ["mallory", chain[0].pk])

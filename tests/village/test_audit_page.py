@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests.village import _world
-from tests.village.test_audit import TABLE, _insert_copy, expected_hash, sql, triggers_off
+from tests.village.test_audit import TABLE, expected_hash, insert_copy, sql, triggers_off
 from village import audit, services
 from village.models import AuditEvent, AuditHead
 
@@ -104,14 +104,14 @@ def _insert_middle(chain):
     with triggers_off():
         for row in reversed(chain[2:]):
             sql(f"UPDATE {TABLE} SET seq = seq + 1 WHERE id = %s", [row.pk])
-        forged = _insert_copy(
+        forged = insert_copy(
             chain[1], seq=3, prev_hash=chain[1].hash, action="village.household.forged"
         )
     return f"第 3 条（id={forged}）：插入的记录：下一条越过它链接。"
 
 
 def _insert_end(chain):
-    forged = _insert_copy(
+    forged = insert_copy(
         chain[-1], seq=6, prev_hash=chain[-1].hash, action="village.household.forged"
     )
     return f"第 6 条（id={forged}）：超出链头的记录（链头记为第 5 条）：被插入。"

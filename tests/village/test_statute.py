@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from tests.factories import VillageFactory
-from tests.village.test_web_admin import _form_data
+from tests.village.test_web_admin import form_data
 from village import checks, services, statute
 from village.models import (
     RULE_SOURCES,
@@ -26,6 +26,7 @@ from village.models import (
     Threshold,
     Village,
 )
+from village.permissions import SYSTEM
 
 FLOOR_KEYS = list(statute.FLOORS)
 
@@ -266,7 +267,7 @@ def test_ruleset_update_accepts_a_stricter_rule(township_world):
 def test_village_create_refuses_a_looser_rule_set_and_creates_no_village(township_world):
     with pytest.raises(ValidationError) as excinfo:
         services.village_create(
-            actor=None,
+            actor=SYSTEM,
             township=township_world["own"].township,
             name="南山村",
             code="nanshan",
@@ -282,7 +283,7 @@ def test_village_create_refuses_a_looser_rule_set_and_creates_no_village(townshi
 def _admin_form_data(client, rules) -> dict:
     response = client.get(f"/admin/ruleset/edit/{rules.pk}/")
     assert response.status_code == 200
-    return _form_data(response.context["form"])
+    return form_data(response.context["form"])
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ def _refused(response) -> bool:
     return response.status_code == 302 and response["Location"].rstrip("/") == "/admin"
 
 
-def _form_data(form) -> dict:
+def form_data(form) -> dict:
     """POST data reproducing the form's current values, as a browser would submit it."""
     data = {}
     for name in form.fields:
@@ -247,7 +247,7 @@ def test_secretary_edits_a_household_and_the_change_is_audited(world, client):
     client.force_login(world["users"]["secretary"])
     household = world["objects"]["own"]["household"]
     form = client.get(f"/admin/household/edit/{household.pk}/").context["form"]
-    data = _form_data(form)
+    data = form_data(form)
     data["address"] = "幸福路18号"
     response = client.post(f"/admin/household/edit/{household.pk}/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -316,7 +316,7 @@ def test_secretary_edits_a_villager_and_the_change_is_audited(world, client):
     client.force_login(world["users"]["secretary"])
     villager = world["objects"]["own"]["villager"]
     form = client.get(f"/admin/villager/edit/{villager.pk}/").context["form"]
-    data = _form_data(form)
+    data = form_data(form)
     data["name"] = "王秀兰"
     data["phone"] = "13700001111"
     response = client.post(f"/admin/villager/edit/{villager.pk}/", data)
@@ -360,7 +360,7 @@ def test_saving_the_untouched_edit_form_keeps_the_id_number(world, client, sent)
     client.force_login(world["users"]["secretary"])
     villager = world["objects"]["own"]["villager"]
     stored = villager.id_number
-    data = _form_data(_edit(client, villager).context["form"])
+    data = form_data(_edit(client, villager).context["form"])
     assert data["id_number"] == villager.masked_id_number
     if sent == "empty":
         data["id_number"] = ""
@@ -380,7 +380,7 @@ def test_saving_the_edit_form_with_a_corrected_whole_number_changes_it(world, cl
     villager = world["objects"]["own"]["villager"]
     old = villager.masked_id_number
     corrected = make_id_number(villager.birth_date, male=villager.gender == "m")
-    data = _form_data(_edit(client, villager).context["form"])
+    data = form_data(_edit(client, villager).context["form"])
     data["id_number"] = corrected.lower()  # a trailing x is taken as X
     response = client.post(f"/admin/villager/edit/{villager.pk}/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -401,7 +401,7 @@ def test_a_bad_id_number_on_the_edit_form_is_refused_and_nothing_written(
     client.force_login(world["users"]["secretary"])
     villager = world["objects"]["own"]["villager"]
     stored, name = villager.id_number, villager.name
-    data = _form_data(_edit(client, villager).context["form"])
+    data = form_data(_edit(client, villager).context["form"])
     data["id_number"] = bad
     data["name"] = "新名字"
     response = client.post(f"/admin/villager/edit/{villager.pk}/", data)
@@ -802,7 +802,7 @@ def test_secretary_cannot_issue_a_code_for_another_villages_villager(world, clie
 def test_audit_screen_shows_the_chain_intact_after_admin_edits(world, client):
     client.force_login(world["users"]["secretary"])
     household = world["objects"]["own"]["household"]
-    data = _form_data(client.get(f"/admin/household/edit/{household.pk}/").context["form"])
+    data = form_data(client.get(f"/admin/household/edit/{household.pk}/").context["form"])
     data["address"] = "审计路1号"
     assert client.post(f"/admin/household/edit/{household.pk}/", data).status_code == 302
     response = client.get("/admin/audit/")
@@ -835,7 +835,7 @@ def test_grid_admin_edit_limits_parent_choices_to_own_village(world, client):
     assert set(form.fields["parent"].queryset.values_list("village_id", flat=True)) == {
         world["own"].pk
     }
-    data = _form_data(form)
+    data = form_data(form)
     data["name"] = "改名片区"
     response = client.post(f"/admin/grid/edit/{grid.pk}/", data)
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -13,7 +13,7 @@ MASKED = re.compile(r"\d{4}\*{10}[\dX]{4}")
 
 # Pinned query counts (steady state: after one warm-up request of the same page).
 QUERIES_ME = 8  # /me/ for a villager, whatever the size of the household
-QUERIES_HOME_VILLAGER = 11  # / for a logged-in villager (own-site lookup, sites list, household)
+QUERIES_HOME_VILLAGER = 10  # / for a logged-in villager (own-site lookup, sites list, household)
 QUERIES_HOME_ANONYMOUS = 1  # / for a visitor (the list of village sites)
 QUERIES_ADMIN_VILLAGERS = 15  # /admin/villager/ for the secretary, 5 or 30 villagers
 # /admin/household/ for the secretary, 5 or 30 households (17: the area filter joins each

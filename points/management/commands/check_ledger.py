@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from points.models import Account
-from points.services import balances_differing
+from points.selectors import balances_differing
 
 
 class Command(BaseCommand):

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from points import services
 from village.models import Village
+from village.permissions import SYSTEM
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         failed = 0
         for v in villages:
             try:
-                opened = services.year_open(actor=None, village=v, year=year)
+                opened = services.year_open(actor=SYSTEM, village=v, year=year)
             except ValidationError as exc:
                 failed += 1
                 self.stderr.write(f"{v.name}: {'；'.join(exc.messages)}")

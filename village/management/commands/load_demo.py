@@ -3,7 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from village.demo import MAIN, PASSWORD, DemoBuilder, one_password_hash
+from village.demo import MAIN, PASSWORD, one_password_hash
+from village.demo.builder import DemoBuilder
 from village.models import Village
 
 ADDRESS = "http://127.0.0.1:8000/"

@@ -4,124 +4,20 @@ record, publication window and audit event carries the date it would have had.
 The story was written for 27 November 2026 (STORY_TODAY); every date moves with the day the demo
 is loaded, so the same matters are archived, returned, published and open to vote on any day."""
 
-from contextlib import contextmanager
-from datetime import date, datetime, timedelta
-from unittest import mock
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from village.demo import clock
 from village.models import Village
 from village.selectors import Body as CoreBody
-from village.selectors import body_members
 
-from . import services
-from .models import Matter
+from .. import services
+from ..models import Matter
+from .meetings import TZ, at, members, steps_1_to_3, vote
 
-TZ = ZoneInfo("Asia/Shanghai")
 STORY_TODAY = date(2026, 11, 27)
-
-
-@contextmanager
-def clock(at: datetime):
-    """Run services as if it were `at` (the demo's events happened in the past)."""
-    with mock.patch("django.utils.timezone.now", return_value=at):
-        yield
-
-
-def _at(day: str, hour: int = 9) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=TZ)
-
-
-def _members(village, body, day):
-    return list(body_members(village=village, body=body, on=datetime.fromisoformat(day).date()))
-
-
-def _steps_1_to_3(sec, matter, village, days, *, minutes=("", "", ""), fail_party=False):
-    """Record steps 1–3 on the given days; all present vote yes unless told otherwise."""
-    branch = _members(village, CoreBody.BRANCH_COMMITTEE, days[0])
-    with clock(_at(days[0], 20)):
-        services.meeting_record(
-            actor=sec,
-            matter=matter,
-            held_on=_at(days[0]).date(),
-            place="村党群服务中心",
-            present=[p.pk for p in branch],
-            votes={p.pk: "yes" for p in branch},
-            minutes=minutes[0],
-            chair=branch[0],
-            recorder=branch[1],
-        )
-    two = _members(village, CoreBody.TWO_COMMITTEES, days[1])
-    came = two[:-1]
-    with clock(_at(days[1], 20)):
-        services.meeting_record(
-            actor=sec,
-            matter=matter,
-            held_on=_at(days[1]).date(),
-            place="村两委会议室",
-            present=[p.pk for p in came],
-            votes={p.pk: ("yes" if i else "abstain") for i, p in enumerate(came)},
-            minutes=minutes[1],
-            chair=two[0],
-            recorder=two[1],
-            observers=[("乡贤 王德顺", "乡贤参事会"), ("镇包村干部", "云岭镇")],
-        )
-    party = _members(village, CoreBody.PARTY_MEMBERS, days[2])
-    present = party[: len(party) // 3] if fail_party else party[: len(party) * 4 // 5]
-    exempt = {party[-1].pk: "外出务工，书记批准"}
-    with clock(_at(days[2], 20)):
-        services.meeting_record(
-            actor=sec,
-            matter=matter,
-            held_on=_at(days[2]).date(),
-            place="村党群服务中心",
-            present=[p.pk for p in present],
-            votes={p.pk: "yes" for p in present},
-            exemptions=exempt,
-            minutes=minutes[2],
-            chair=party[0],
-            recorder=branch[1],
-        )
-
-
-def _vote(sec, matter, village, day, closes, *, online_users=(), hall_yes=0, hall_no=0):
-    with clock(_at(day, 8)):
-        meeting = services.matter_open_vote(
-            actor=sec,
-            matter=matter,
-            held_on=_at(day).date(),
-            place="村文化广场",
-            opens_at=_at(day, 8),
-            closes_at=closes,
-        )
-    for i, user in enumerate(online_users):
-        with clock(_at(day, 9) + timedelta(minutes=7 * i)):
-            services.vote_cast(actor=user, matter=matter, choice="yes" if i % 5 else "no")
-    if hall_yes or hall_no:
-        voted = set(meeting.participations.values_list("voter_id", flat=True))
-        rows = [a for a in meeting.attendance.all() if a.villager_id not in voted]
-        chosen = rows[: hall_yes + hall_no]
-        with clock(_at(day, 11)):
-            if matter.ballot_mode == "secret":
-                services.hall_votes_enter(
-                    actor=sec,
-                    matter=matter,
-                    present=[a.villager_id for a in chosen],
-                    tally={"yes": hall_yes, "no": hall_no, "abstain": 0},
-                )
-            else:
-                services.hall_votes_enter(
-                    actor=sec,
-                    matter=matter,
-                    present=[a.villager_id for a in chosen],
-                    votes={
-                        a.villager_id: ("yes" if i < hall_yes else "no")
-                        for i, a in enumerate(chosen)
-                    },
-                )
-    return meeting
 
 
 def build_demo(township, stdout=None):
@@ -142,7 +38,7 @@ def build_demo(township, stdout=None):
         return (today - timedelta(days=days)).isoformat()
 
     # 1. Archived with its result: the main street and lights (secret ballot, representatives).
-    with clock(_at(d("2026-03-02"))):
+    with clock(at(d("2026-03-02"))):
         road = services.matter_create(
             actor=sec,
             village=village,
@@ -154,52 +50,52 @@ def build_demo(township, stdout=None):
             ballot_mode="secret",
             estimated_amount_fen=86_000_000,
         )
-    _steps_1_to_3(
+    steps_1_to_3(
         sec,
         road,
         village,
         [d("2026-03-03"), d("2026-03-05"), d("2026-03-09")],
         minutes=("一致同意提议。", "两委商议，同意提交党员大会。", "党员大会审议通过。"),
     )
-    reps = _members(village, CoreBody.REPRESENTATIVES, d("2026-03-12"))
-    _vote(
+    reps = members(village, CoreBody.REPRESENTATIVES, d("2026-03-12"))
+    vote(
         sec,
         road,
         village,
         d("2026-03-12"),
-        _at(d("2026-03-12"), 17),
+        at(d("2026-03-12"), 17),
         hall_yes=len(reps) - 3,
         hall_no=1,
     )
-    with clock(_at(d("2026-03-12"), 18)):
+    with clock(at(d("2026-03-12"), 18)):
         services.matter_close_vote(
             actor=sec, matter=road, minutes="村民代表会议无记名投票表决，当场计票。"
         )
-    with clock(_at(d("2026-03-13"))):
+    with clock(at(d("2026-03-13"))):
         services.matter_publish(
             actor=sec,
             matter=road,
             text="村民代表会议表决通过《村内主干道硬化及路灯安装工程》方案，现予公开。",
         )
-    with clock(_at(d("2026-03-21"))):
+    with clock(at(d("2026-03-21"))):
         services.publication_close(actor=sec, matter=road)
     for day, text in [
         (d("2026-05-10"), "路基平整完成，开始浇筑。"),
         (d("2026-07-02"), "道路硬化完工，60盏路灯安装完毕。"),
     ]:
-        with clock(_at(day)):
+        with clock(at(day)):
             services.implementation_add(actor=sec, matter=road, text=text)
-    with clock(_at(d("2026-07-05"))):
+    with clock(at(d("2026-07-05"))):
         services.result_publish(
             actor=sec,
             matter=road,
             text="工程已完工并通过镇村联合验收，决算金额82.4万元，明细见村务公开栏。",
         )
-    with clock(_at(d("2026-07-09"))):
+    with clock(at(d("2026-07-09"))):
         services.publication_close(actor=sec, matter=road)
 
     # 2. Returned after the party members' review lacked a quorum.
-    with clock(_at(d("2026-09-01"))):
+    with clock(at(d("2026-09-01"))):
         rent = services.matter_create(
             actor=sec,
             village=village,
@@ -208,7 +104,7 @@ def build_demo(township, stdout=None):
             category="disposal_of_property",
             origin="cadre",
         )
-    _steps_1_to_3(
+    steps_1_to_3(
         sec,
         rent,
         village,
@@ -220,7 +116,7 @@ def build_demo(township, stdout=None):
     # 3. Resolved by the representatives four days ago and published two days ago: the board
     # shows a resolution open for objections now. (Minutes are required when a meeting is
     # recorded, so no demo matter lacks them any more.)
-    with clock(_at(ago(12))):
+    with clock(at(ago(12))):
         allowance = services.matter_create(
             actor=sec,
             village=village,
@@ -229,26 +125,26 @@ def build_demo(township, stdout=None):
             category="allowance",
             origin="higher",
         )
-    _steps_1_to_3(
+    steps_1_to_3(
         sec,
         allowance,
         village,
         [ago(11), ago(10), ago(7)],
         minutes=("同意提议。", "两委商议，同意按上级标准执行。", "审议通过。"),
     )
-    reps = _members(village, CoreBody.REPRESENTATIVES, ago(4))
-    _vote(
+    reps = members(village, CoreBody.REPRESENTATIVES, ago(4))
+    vote(
         sec,
         allowance,
         village,
         ago(4),
-        _at(ago(4), 17),
+        at(ago(4), 17),
         hall_yes=len(reps) - 4,
         hall_no=2,
     )
-    with clock(_at(ago(4), 18)):
+    with clock(at(ago(4), 18)):
         services.matter_close_vote(actor=sec, matter=allowance, minutes="村民代表会议举手表决。")
-    with clock(_at(ago(2))):
+    with clock(at(ago(2))):
         services.matter_publish(
             actor=sec, matter=allowance, text="误工补贴标准经村民代表会议表决通过，现予公开。"
         )
@@ -273,7 +169,7 @@ def build_demo(township, stdout=None):
             deciding_body="villagers_meeting",
         )
     days = [(start + timedelta(days=d)).date().isoformat() for d in (1, 3, 6)]
-    _steps_1_to_3(
+    steps_1_to_3(
         sec,
         land,
         village,
@@ -281,17 +177,17 @@ def build_demo(township, stdout=None):
         minutes=("支委会一致同意提议。", "两委商议同意。", "党员大会审议通过，交村民会议表决。"),
     )
     open_day = (now - timedelta(days=1)).date().isoformat()
-    with clock(_at(open_day, 8)):
+    with clock(at(open_day, 8)):
         services.matter_open_vote(
             actor=sec,
             matter=land,
-            held_on=_at(open_day).date(),
+            held_on=at(open_day).date(),
             place="村文化广场",
-            opens_at=_at(open_day, 8),
+            opens_at=at(open_day, 8),
             closes_at=now + timedelta(days=5),
         )
     for i, user in enumerate(voters[:12]):
-        with clock(_at(open_day, 9) + timedelta(minutes=13 * i)):
+        with clock(at(open_day, 9) + timedelta(minutes=13 * i)):
             services.vote_cast(actor=user, matter=land, choice="no" if i == 4 else "yes")
 
     # 4b. Open for an online secret vote of the villagers' meeting: the year-end distribution
@@ -311,14 +207,14 @@ def build_demo(township, stdout=None):
             estimated_amount_fen=5_000_000,
         )
     days = [(start + timedelta(days=d)).date().isoformat() for d in (2, 4, 7)]
-    _steps_1_to_3(
+    steps_1_to_3(
         sec,
         dividend,
         village,
         days,
         minutes=("支委会提议。", "两委商议同意。", "党员大会审议通过，交村民会议无记名投票表决。"),
     )
-    _vote(sec, dividend, village, open_day, now + timedelta(days=6), online_users=voters[12:18])
+    vote(sec, dividend, village, open_day, now + timedelta(days=6), online_users=voters[12:18])
 
     # 5. A draft the committee is still preparing.
     services.matter_create(

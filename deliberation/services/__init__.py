@@ -1,0 +1,57 @@
+"""Every write of the procedure. Each service checks the guard and the permission, validates,
+locks the matter row, writes, and records the event in the audit chain (and Wagtail's log).
+
+Order: matter_create → meeting_record (steps 1–3, or a joint 1+2) → matter_open_vote (step 4,
+text frozen) → vote_cast / hall_votes_enter → matter_close_vote → matter_publish (step 5) →
+objection_file / objection_answer → publication_close → implementation_add → result_publish
+(step 6) → publication_close → archived. A failed step returns the matter; matter_revise makes
+a new version and restarts at step 1; matter_withdraw ends it. Nothing is deleted.
+
+Modules: `matters` (the text), `meetings` (steps 1–3; checks in `attendance`, the tally in
+`counting`), `votes` and `hall` (step 4), `publications` (steps 5 and 6), `suggestions`
+(村民说事); shared helpers in `common`.
+"""
+
+from ..selectors import ballots_sha256, open_publication
+from ..selectors import current_vote_meeting as vote_meeting
+from .hall import hall_votes_enter
+from .matters import matter_create, matter_revise, matter_withdraw
+from .meetings import meeting_record
+from .publications import (
+    implementation_add,
+    matter_publish,
+    objection_answer,
+    objection_file,
+    publication_close,
+    result_publish,
+)
+from .suggestions import suggestion_adopt, suggestion_answer, suggestion_submit
+from .votes import ballot_box_open, matter_close_vote, matter_open_vote, vote_cast
+
+# TEMPORARY: reads re-exported for callers outside the app's own code (tests/deliberation/
+# conftest.py, tests/pages/test_todo.py, bench/votes.py); they live in deliberation.selectors
+# (`vote_meeting` is `selectors.current_vote_meeting`): the last three names of __all__.
+
+__all__ = [
+    "ballot_box_open",
+    "ballots_sha256",
+    "hall_votes_enter",
+    "implementation_add",
+    "matter_close_vote",
+    "matter_create",
+    "matter_open_vote",
+    "matter_publish",
+    "matter_revise",
+    "matter_withdraw",
+    "meeting_record",
+    "objection_answer",
+    "objection_file",
+    "open_publication",
+    "publication_close",
+    "result_publish",
+    "suggestion_adopt",
+    "suggestion_answer",
+    "suggestion_submit",
+    "vote_cast",
+    "vote_meeting",
+]

@@ -1,0 +1,215 @@
+"""Steps 5 and 6: the resolution published, objections filed and answered, the publication
+closed, implementation recorded, the result published."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from village import audit, permissions
+from village.permissions import user_of
+from village.uploads import validate_image_upload
+
+from .. import selectors
+from ..models import (
+    ImplementationUpdate,
+    Matter,
+    MatterStatus,
+    Objection,
+    Publication,
+    PublicationKind,
+    Step,
+)
+from ..permissions import DeliberationAction
+from .common import lock_matter, record, registered_villager
+
+
+def publication_open(*, actor, matter: Matter, kind: str, text: str, days_key: str) -> Publication:
+    """Publish `text` for the rule set's number of days (`days_key`); the caller holds the
+    matter's lock and has checked the guard."""
+    if not (text or "").strip():
+        raise ValidationError(_("请填写公开内容。"))
+    ruleset = matter.village.rules
+    days = getattr(ruleset, days_key)
+    now = timezone.now()
+    publication = Publication.objects.create(
+        matter=matter,
+        kind=kind,
+        text=text.strip(),
+        starts_at=now,
+        ends_at=now + timedelta(days=days),
+        required_days=days,
+        rule_source=ruleset.source(days_key),
+        published_by=user_of(actor),
+    )
+    record(
+        actor=actor,
+        action=f"deliberation.publication.{kind}",
+        obj=publication,
+        payload={"matter": matter.pk, "days": days, "ends_at": publication.ends_at},
+        matter=matter,
+    )
+    return publication
+
+
+@transaction.atomic
+def matter_publish(*, actor, matter: Matter, text: str) -> Publication:
+    """Step 5: publish the resolution for the rule set's number of days; objections open."""
+    permissions.require(actor, DeliberationAction.MATTER_MANAGE, matter.village)
+    matter = lock_matter(matter=matter)
+    if not matter.can_publish_resolution():
+        raise ValidationError(_("只有已通过表决的议题才能公开决议。"))
+    publication = publication_open(
+        actor=actor,
+        matter=matter,
+        kind=PublicationKind.RESOLUTION,
+        text=text,
+        days_key="resolution_publication_days",
+    )
+    matter.status = MatterStatus.PUBLISHING
+    matter.current_step = Step.PUBLICATION
+    matter.save()
+    # Every published resolution writes the village's head into the township's chain.
+    audit.anchor(village=matter.village, reason="resolution", actor=actor)
+    return publication
+
+
+@transaction.atomic
+def objection_file(*, actor, publication: Publication, text: str) -> Objection:
+    matter = publication.matter
+    permissions.require(actor, DeliberationAction.OBJECTION_FILE, matter.village)
+    villager = registered_villager(user=actor, village=matter.village)
+    publication = Publication.objects.select_for_update().get(pk=publication.pk)
+    now = timezone.now()
+    if publication.closed_at or now >= publication.ends_at:
+        raise ValidationError(_("公开期已结束，不能再提出异议。"))
+    if not (text or "").strip():
+        raise ValidationError(_("请写明异议的内容和理由。"))
+    if len(text) > 2000:
+        raise ValidationError(_("异议内容不能超过 2000 字。"))
+    objection = Objection.objects.create(
+        publication=publication, villager=villager, text=text.strip()
+    )
+    record(
+        actor=actor,
+        action="deliberation.objection.file",
+        obj=objection,
+        payload={"publication": publication.pk, "matter": matter.pk, "villager": villager.pk},
+        matter=matter,
+    )
+    return objection
+
+
+@transaction.atomic
+def objection_answer(*, actor, objection: Objection, answer: str) -> Objection:
+    matter = objection.publication.matter
+    permissions.require(actor, DeliberationAction.OBJECTION_ANSWER, matter.village)
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    if objection.answered:
+        raise ValidationError(_("该异议已经答复过。"))
+    if not (answer or "").strip():
+        raise ValidationError(_("请填写答复内容。"))
+    objection.answer = answer.strip()
+    objection.answered_by = user_of(actor)
+    objection.answered_at = timezone.now()
+    objection.save()
+    record(
+        actor=actor,
+        action="deliberation.objection.answer",
+        obj=objection,
+        payload={"matter": matter.pk, "answer": objection.answer[:500]},
+        matter=matter,
+    )
+    return objection
+
+
+@transaction.atomic
+def publication_close(*, actor, matter: Matter) -> Matter:
+    """End a publication when its days are over and every objection is answered."""
+    permissions.require(actor, DeliberationAction.MATTER_MANAGE, matter.village)
+    matter = lock_matter(matter=matter)
+    publication = selectors.open_publication(matter)
+    if publication is None or matter.status not in (
+        MatterStatus.PUBLISHING,
+        MatterStatus.RESULT_PUBLISHING,
+    ):
+        raise ValidationError(_("没有正在进行的公开。"))
+    now = timezone.now()
+    if now < publication.ends_at:
+        raise ValidationError(
+            _("公开期未满（%(d)d 天，至 %(end)s），不能提前结束。")
+            % {
+                "d": publication.required_days,
+                "end": timezone.localtime(publication.ends_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    unanswered = publication.objections.filter(answered_at__isnull=True).count()
+    if unanswered:
+        raise ValidationError(_("还有 %d 条异议未答复，答复后才能进入下一步。") % unanswered)
+    publication.closed_at = now
+    publication.save()
+    if publication.kind == PublicationKind.RESOLUTION:
+        matter.status = MatterStatus.IMPLEMENTING
+        matter.current_step = Step.RESULT
+    else:
+        matter.status = MatterStatus.ARCHIVED
+    matter.save()
+    record(
+        actor=actor,
+        action="deliberation.publication.close",
+        obj=publication,
+        payload={
+            "matter": matter.pk,
+            "kind": publication.kind,
+            "objections": publication.objections.count(),
+        },
+        matter=matter,
+    )
+    return matter
+
+
+@transaction.atomic
+def implementation_add(*, actor, matter: Matter, text: str, photo=None) -> ImplementationUpdate:
+    permissions.require(actor, DeliberationAction.MATTER_MANAGE, matter.village)
+    matter = lock_matter(matter=matter)
+    if not matter.can_add_implementation():
+        raise ValidationError(_("决议公开结束后才能登记实施进展。"))
+    if not (text or "").strip():
+        raise ValidationError(_("请填写实施进展。"))
+    if photo:
+        validate_image_upload(photo)
+    update = ImplementationUpdate(matter=matter, text=text.strip(), created_by=user_of(actor))
+    if photo:
+        update.photo = photo
+    update.save()
+    record(
+        actor=actor,
+        action="deliberation.implementation.add",
+        obj=update,
+        payload={"matter": matter.pk, "photo": bool(photo)},
+        matter=matter,
+    )
+    return update
+
+
+@transaction.atomic
+def result_publish(*, actor, matter: Matter, text: str) -> Publication:
+    """Step 6: publish the implementation result for the rule set's number of days."""
+    permissions.require(actor, DeliberationAction.MATTER_MANAGE, matter.village)
+    matter = lock_matter(matter=matter)
+    if not matter.can_add_implementation():
+        raise ValidationError(_("只有实施中的议题才能公开实施结果。"))
+    if not matter.updates.exists():
+        raise ValidationError(_("请先登记至少一条实施进展。"))
+    publication = publication_open(
+        actor=actor,
+        matter=matter,
+        kind=PublicationKind.RESULT,
+        text=text,
+        days_key="result_publication_days",
+    )
+    matter.status = MatterStatus.RESULT_PUBLISHING
+    matter.save()
+    return publication

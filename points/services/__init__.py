@@ -1,0 +1,54 @@
+"""Every write of the points ledger, one module per sub-domain. Each service checks the
+permission and the guard, validates, locks what it changes (accounts always in ascending id
+order), writes, and records the event in the village's audit chain.
+
+Lifecycle: entry_record (grid officer) / entry_claim (villager) → entries_review (committee)
+→ publication_create (monthly list, objection window) → objection_file / objection_answer →
+publication_close (posts what has no open objection) → posted. Corrections: entry_reverse.
+Welfare: redeem (store counter), year_open (base points), star_round_rate / _publish /
+star_rating_revoke, allocation_create / allocation_publish.
+"""
+
+# moved to selectors; re-exported for callers outside points until they switch
+from ..selectors import month_start, next_month
+from .catalogue import catalogue_adopt, catalogue_draft, catalogue_rule_remove, catalogue_rule_save
+from .entries import entries_review, entry_claim, entry_record
+from .ledger import account_for, entry_reverse, year_open
+from .publications import objection_answer, objection_file, publication_close, publication_create
+from .store import redeem, store_item_create, store_item_update
+from .welfare import (
+    allocation_create,
+    allocation_publish,
+    star_rating_revoke,
+    star_round_publish,
+    star_round_rate,
+)
+
+__all__ = [
+    "account_for",
+    "allocation_create",
+    "allocation_publish",
+    "balances_differing",
+    "catalogue_adopt",
+    "catalogue_draft",
+    "catalogue_rule_remove",
+    "catalogue_rule_save",
+    "entries_review",
+    "entry_claim",
+    "entry_record",
+    "entry_reverse",
+    "month_start",
+    "next_month",
+    "objection_answer",
+    "objection_file",
+    "publication_close",
+    "publication_create",
+    "redeem",
+    "revoked_star_households",
+    "star_rating_revoke",
+    "star_round_publish",
+    "star_round_rate",
+    "store_item_create",
+    "store_item_update",
+    "year_open",
+]

@@ -1,0 +1,260 @@
+"""Star households (rate, publish, revoke) and allocations of a welfare pool by score."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from village import audit, permissions
+from village.models import Household, HouseholdStatus, Village
+from village.permissions import user_of
+
+from .. import selectors
+from ..allocation import allocate
+from ..models import (
+    Allocation,
+    Share,
+    StarRating,
+    StarRound,
+)
+from ..permissions import PointsAction
+
+MAX_STARS = 5
+
+
+def _clean_thresholds(thresholds: dict) -> dict[int, int]:
+    try:
+        clean = {int(k): int(v) for k, v in thresholds.items()}
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(_("星级门槛须为整数。")) from exc
+    if not clean or any(not 1 <= k <= MAX_STARS for k in clean):
+        raise ValidationError(_("星级须在 1 到 5 之间。"))
+    ordered = [clean[k] for k in sorted(clean)]
+    if ordered != sorted(ordered) or len(set(ordered)) != len(ordered):
+        raise ValidationError(_("星级越高，门槛分数必须越高。"))
+    return clean
+
+
+def star_round_rate(*, actor, village: Village, year: int, thresholds: dict) -> StarRound:
+    permissions.require(actor, PointsAction.WELFARE_MANAGE, village)
+    clean = _clean_thresholds(thresholds)
+    if StarRound.objects.filter(village=village, year=year).exists():
+        raise ValidationError(_("%(year)s年度已经评定过星级。") % {"year": year}, code="exists")
+    scores = selectors.year_scores(village, year)
+    try:
+        with transaction.atomic():
+            return _rate(actor, village, year, clean, scores)
+    except IntegrityError as exc:  # another request rated the same year in the meantime
+        raise ValidationError(
+            _("%(year)s年度已经评定过星级。") % {"year": year}, code="exists"
+        ) from exc
+
+
+def _rate(actor, village: Village, year: int, clean: dict, scores: dict) -> StarRound:
+    """The round and its ratings from the year's scores (inside the caller's transaction)."""
+    rnd = StarRound.objects.create(
+        village=village, year=year, thresholds={str(k): v for k, v in clean.items()}
+    )
+    ratings = []
+    for household_id, score in scores.items():
+        stars = max((k for k, v in clean.items() if score >= v), default=0)
+        if stars:
+            ratings.append(
+                StarRating(round=rnd, household_id=household_id, score=score, stars=stars)
+            )
+    bulk_create_with_history(ratings, StarRating, default_user=user_of(actor))
+    audit.record(
+        actor=actor,
+        action="points.stars.rate",
+        obj=rnd,
+        village=village,
+        payload={
+            "year": year,
+            "thresholds": rnd.thresholds,
+            "rated": {str(k): sum(1 for r in ratings if r.stars == k) for k in clean},
+        },
+    )
+    return rnd
+
+
+@transaction.atomic
+def star_round_publish(*, actor, star_round: StarRound) -> StarRound:
+    permissions.require(actor, PointsAction.WELFARE_MANAGE, star_round.village)
+    rnd = StarRound.objects.select_for_update().get(pk=star_round.pk)
+    if rnd.published_at:
+        raise ValidationError(_("已经公布过了。"), code="published")
+    rnd.published_at = timezone.now()
+    rnd.published_by = user_of(actor)
+    rnd._history_user = user_of(actor)
+    rnd.save()
+    audit.record(
+        actor=actor, action="points.stars.publish", obj=rnd, village=rnd.village, payload={}
+    )
+    return rnd
+
+
+@transaction.atomic
+def star_rating_revoke(*, actor, rating: StarRating, reason: str) -> StarRating:
+    permissions.require(actor, PointsAction.WELFARE_MANAGE, rating.round.village)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请写明撤销原因（如严重违反村规民约的事实）。")})
+    rating = StarRating.objects.select_for_update().select_related("round").get(pk=rating.pk)
+    if rating.revoked_at:
+        raise ValidationError(_("该星级已经撤销。"), code="revoked")
+    rating.revoked_at = timezone.now()
+    rating.revoked_reason = reason[:200]
+    rating.revoked_by = user_of(actor)
+    rating._history_user = user_of(actor)
+    rating.save()
+    audit.record(
+        actor=actor,
+        action="points.stars.revoke",
+        obj=rating,
+        village=rating.round.village,
+        payload={"household": rating.household_id, "stars": rating.stars, "reason": reason},
+    )
+    return rating
+
+
+TIE_RULE = _(
+    "按超过起算分的积分比例分配，金额以分为单位取整；余下的分按小数部分从大到小逐户补 1 分，"
+    "小数部分相同时积分高者优先，再相同时户号小者优先。"
+)
+
+
+def _allocation_by_key(key: str | None, village: Village) -> Allocation | None:
+    """The allocation already made under `key` (a double click), refused if it is another
+    village's."""
+    if key is None:
+        return None
+    if len(key) > 80:
+        raise ValidationError(_("幂等键不能超过 80 个字符。"), code="invalid_key")
+    existing = Allocation.objects.filter(idempotency_key=key).first()
+    if existing is not None and existing.village_id != village.pk:
+        raise ValidationError(_("幂等键已被使用。"), code="invalid_key")
+    return existing
+
+
+def _check_allocation_terms(title: str, pool_fen, cap_fen) -> None:
+    if not title:
+        raise ValidationError({"title": _("请填写名称。")})
+    if not isinstance(pool_fen, int) or pool_fen <= 0:
+        raise ValidationError({"pool_fen": _("总额须为正数。")})
+    if cap_fen is not None and cap_fen <= 0:
+        raise ValidationError({"cap_fen": _("每户上限须为正数。")})
+
+
+def allocation_create(
+    *,
+    actor,
+    village: Village,
+    year: int,
+    title: str,
+    pool_fen: int,
+    floor: int = 0,
+    cap_fen: int | None = None,
+    ineligible: dict[int, str] | None = None,
+    idempotency_key: str | None = None,
+) -> Allocation:
+    """Split `pool_fen` among the village's households by the year's score above `floor`.
+    `ineligible`: household id → reason (e.g. a revoked star rating). The same key twice
+    (a double click) makes one allocation."""
+    permissions.require(actor, PointsAction.WELFARE_MANAGE, village)
+    key = (idempotency_key or "").strip() or None
+    existing = _allocation_by_key(key, village)
+    if existing is not None:
+        return existing
+    title = (title or "").strip()
+    _check_allocation_terms(title, pool_fen, cap_fen)
+    ineligible = dict(ineligible or {})
+    households = list(
+        Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE)
+        .select_related("head")
+        .order_by("number")
+    )
+    scores = selectors.year_scores(village, year)
+    weights = {}
+    for h in households:
+        score = scores.get(h.pk, 0)
+        weights[h.number] = 0 if h.pk in ineligible else max(score - floor, 0)
+    parts = allocate(pool_fen, weights, cap_fen)
+    ranked = sorted(
+        households, key=lambda h: (-parts[h.number].amount, -weights[h.number], h.number)
+    )
+    try:
+        with transaction.atomic():
+            allocation = Allocation.objects.create(
+                village=village,
+                year=year,
+                title=title,
+                pool_fen=pool_fen,
+                floor=floor,
+                cap_fen=cap_fen,
+                rule_text=TIE_RULE,
+                created_by=user_of(actor),
+                idempotency_key=key,
+            )
+            Share.objects.bulk_create(
+                [
+                    Share(
+                        allocation=allocation,
+                        household=h,
+                        score=scores.get(h.pk, 0),
+                        weight=weights[h.number],
+                        eligible=h.pk not in ineligible,
+                        reason=ineligible.get(h.pk, "")[:100],
+                        amount_fen=parts[h.number].amount,
+                        rank=rank,
+                    )
+                    for rank, h in enumerate(ranked, start=1)
+                ],
+                batch_size=2000,
+            )
+            audit.record(
+                actor=actor,
+                action="points.allocation.create",
+                obj=allocation,
+                village=village,
+                payload={
+                    "year": year,
+                    "pool_fen": pool_fen,
+                    "floor": floor,
+                    "cap_fen": cap_fen,
+                    "households": len(households),
+                    "ineligible": {str(k): v for k, v in ineligible.items()},
+                    "sum_fen": sum(p.amount for p in parts.values()),
+                    "shares_sha256": selectors.shares_sha256(
+                        (h.number, parts[h.number].amount) for h in ranked
+                    ),
+                },
+            )
+    except IntegrityError:
+        existing = Allocation.objects.filter(idempotency_key=key).first() if key else None
+        if existing is None:
+            raise
+        return existing  # the same form, submitted twice at once
+    return allocation
+
+
+@transaction.atomic
+def allocation_publish(*, actor, allocation: Allocation) -> Allocation:
+    permissions.require(actor, PointsAction.WELFARE_MANAGE, allocation.village)
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    if allocation.published_at:
+        raise ValidationError(_("已经公布过了。"), code="published")
+    allocation.published_at = timezone.now()
+    allocation._history_user = user_of(actor)
+    allocation.save()
+    audit.record(
+        actor=actor,
+        action="points.allocation.publish",
+        obj=allocation,
+        village=allocation.village,
+        payload={
+            "pool_fen": allocation.pool_fen,
+            "shares_sha256": selectors.shares_fingerprint(allocation),
+        },
+    )
+    return allocation

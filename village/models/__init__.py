@@ -1,0 +1,89 @@
+"""The village core: townships, villages and their rule sets, grids, households, villagers,
+dated role memberships, activation codes, the append-only audit chain and issued documents.
+
+One module per subject; everything is re-exported here so `village.models.X` keeps working
+(migrations reference `validate_threshold`, `validate_id_number`, `document_path`, `_now`)."""
+
+from .audit import AuditEvent, AuditHead
+from .documents import (
+    BatchStatus,
+    Document,
+    DocumentBatch,
+    DocumentKind,
+    document_path,
+    requested_now,
+)
+from .roles import (
+    ActivationCode,
+    DatedQuerySet,
+    Membership,
+    TownshipMembership,
+    TownshipRole,
+    VillageRole,
+)
+from .roster import (
+    ID_NUMBER_RE,
+    PHONE_RE,
+    Gender,
+    Grid,
+    GridLevel,
+    Household,
+    HouseholdStatus,
+    PartyMembership,
+    Villager,
+    VillagerStatus,
+    add_years,
+    mask_id_number,
+    validate_id_number,
+)
+from .tenancy import (
+    RULE_SOURCES,
+    THRESHOLD_RE,
+    CarryOver,
+    RuleSet,
+    Threshold,
+    Township,
+    Village,
+    validate_threshold,
+)
+
+# The name migration 0004 gives `DocumentBatch.requested_at`'s default.
+_now = requested_now
+
+__all__ = [
+    "ID_NUMBER_RE",
+    "PHONE_RE",
+    "RULE_SOURCES",
+    "THRESHOLD_RE",
+    "ActivationCode",
+    "AuditEvent",
+    "AuditHead",
+    "BatchStatus",
+    "CarryOver",
+    "DatedQuerySet",
+    "Document",
+    "DocumentBatch",
+    "DocumentKind",
+    "Gender",
+    "Grid",
+    "GridLevel",
+    "Household",
+    "HouseholdStatus",
+    "Membership",
+    "PartyMembership",
+    "RuleSet",
+    "Threshold",
+    "Township",
+    "TownshipMembership",
+    "TownshipRole",
+    "Village",
+    "VillageRole",
+    "Villager",
+    "VillagerStatus",
+    "add_years",
+    "document_path",
+    "mask_id_number",
+    "requested_now",
+    "validate_id_number",
+    "validate_threshold",
+]

@@ -1,0 +1,228 @@
+"""Tenancy: townships, villages and each village's rule set with its thresholds."""
+
+import re
+from fractions import Fraction
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .. import statute
+
+# ---------------------------------------------------------------------------
+# Township and village
+# ---------------------------------------------------------------------------
+
+
+class Township(models.Model):
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.SlugField(_("代码"), max_length=50, unique=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("乡镇")
+        verbose_name_plural = _("乡镇")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Village(models.Model):
+    township = models.ForeignKey(
+        Township, on_delete=models.PROTECT, related_name="villages", verbose_name=_("乡镇")
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.SlugField(_("代码"), max_length=50, unique=True)
+    seal_number = models.CharField(_("印章编号"), max_length=40, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("村")
+        verbose_name_plural = _("村")
+        ordering = ["township__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["township", "name"], name="village_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+THRESHOLD_RE = re.compile(r"^\s*(>=|≥|>)\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+def validate_threshold(value: str) -> None:
+    match = THRESHOLD_RE.match(value or "")
+    if not match or int(match.group(3)) == 0 or int(match.group(2)) > int(match.group(3)):
+        raise ValidationError(
+            _("阈值格式应为“>1/2”（超过半数）或“>=2/3”（三分之二以上）。"), code="threshold"
+        )
+
+
+class Threshold:
+    """A share rule such as "> 1/2" or "≥ 2/3", compared in integers only.
+
+    民法典 Art. 1259: "以上" includes the number, "过半数/超过" does not.
+    """
+
+    def __init__(self, text: str):
+        validate_threshold(text)
+        op, num, den = THRESHOLD_RE.match(text).groups()
+        self.inclusive = op in (">=", "≥")
+        self.fraction = Fraction(int(num), int(den))
+        self.text = text
+
+    def met(self, count: int, total: int) -> bool:
+        """Whether `count` out of `total` reaches the share. An empty body never passes."""
+        if total <= 0:
+            return False
+        lhs = count * self.fraction.denominator
+        rhs = self.fraction.numerator * total
+        return lhs >= rhs if self.inclusive else lhs > rhs
+
+    def minimum(self, total: int) -> int:
+        """The smallest count that meets the share of `total`."""
+        for count in range(total + 1):
+            if self.met(count, total):
+                return count
+        return total + 1
+
+    def __str__(self):
+        sign = "≥" if self.inclusive else ">"
+        return f"{sign} {self.fraction.numerator}/{self.fraction.denominator}"
+
+
+class CarryOver(models.TextChoices):
+    RESET = "reset", _("每年清零，重新发放基础分")
+    CARRY = "carry", _("结余结转下一年")
+
+
+# The legal or customary source of every default in the rule set; shown as help text and
+# stored with each verdict by the apps that apply the rules.
+RULE_SOURCES = {
+    "branch_quorum": "《中国共产党支部工作条例（试行）》第十二条",
+    "branch_pass": "《中国共产党支部工作条例（试行）》第十二条",
+    "committees_quorum": "两委联席会议议事规则（地方惯例）",
+    "committees_pass": "两委联席会议议事规则（地方惯例）",
+    "party_quorum": "《中国共产党支部工作条例（试行）》第十一条（地方常定为三分之二以上）",
+    "party_pass": "《中国共产党支部工作条例（试行）》第十一条",
+    "villagers_quorum_people": "《村民委员会组织法》第二十二条",
+    "villagers_quorum_households": "《村民委员会组织法》第二十二条",
+    "villagers_pass": "《村民委员会组织法》第二十二条",
+    "representatives_quorum": "《村民委员会组织法》第二十六条",
+    "representatives_pass": "《村民委员会组织法》第二十六条",
+    "online_voter_counts_present": "村民自治章程（本平台默认）",
+    "allow_joint_branch_committees": "“一肩挑”村两委联席会议惯例",
+    "resolution_publication_days": "《村民委员会组织法》第三十条",
+    "result_publication_days": "《村民委员会组织法》第三十条",
+    "adult_age": "《村民委员会组织法》第十三条（年满十八周岁）",
+    "points_base": "村规民约·积分制管理办法",
+    "points_carry_over": "村规民约·积分制管理办法",
+    "points_objection_days": "村规民约·积分制管理办法（公示期）",
+}
+
+
+def _threshold_field(label, default, key):
+    return models.CharField(
+        label,
+        max_length=12,
+        default=default,
+        validators=[validate_threshold],
+        help_text=RULE_SOURCES[key],
+    )
+
+
+class RuleSet(models.Model):
+    """A village's thresholds and periods. Defaults follow the statute; a township admin edits."""
+
+    village = models.OneToOneField(
+        Village, on_delete=models.PROTECT, related_name="rules", verbose_name=_("村")
+    )
+    branch_quorum = _threshold_field(_("党支部提议：到会比例"), ">=1/2", "branch_quorum")
+    branch_pass = _threshold_field(_("党支部提议：赞成占支委总数"), ">1/2", "branch_pass")
+    committees_quorum = _threshold_field(_("两委商议：到会比例"), ">1/2", "committees_quorum")
+    committees_pass = _threshold_field(_("两委商议：赞成占到会"), ">1/2", "committees_pass")
+    party_quorum = _threshold_field(_("党员大会：到会比例"), ">=1/2", "party_quorum")
+    party_pass = _threshold_field(_("党员大会：赞成占应到"), ">1/2", "party_pass")
+    villagers_quorum_people = _threshold_field(
+        _("村民会议：到会成年村民比例"), ">1/2", "villagers_quorum_people"
+    )
+    villagers_quorum_households = _threshold_field(
+        _("村民会议：到会户代表比例"), ">=2/3", "villagers_quorum_households"
+    )
+    villagers_pass = _threshold_field(_("村民会议：赞成占到会"), ">1/2", "villagers_pass")
+    representatives_quorum = _threshold_field(
+        _("村民代表会议：到会比例"), ">=2/3", "representatives_quorum"
+    )
+    representatives_pass = _threshold_field(
+        _("村民代表会议：赞成占到会"), ">1/2", "representatives_pass"
+    )
+    online_voter_counts_present = models.BooleanField(
+        _("网上投票者计入到会"),
+        default=True,
+        help_text=RULE_SOURCES["online_voter_counts_present"],
+    )
+    allow_joint_branch_committees = models.BooleanField(
+        _("一肩挑时党支部提议与两委商议可合并召开"),
+        default=True,
+        help_text=RULE_SOURCES["allow_joint_branch_committees"],
+    )
+    resolution_publication_days = models.PositiveSmallIntegerField(
+        _("决议公开天数"), default=7, help_text=RULE_SOURCES["resolution_publication_days"]
+    )
+    result_publication_days = models.PositiveSmallIntegerField(
+        _("实施结果公开天数"), default=3, help_text=RULE_SOURCES["result_publication_days"]
+    )
+    adult_age = models.PositiveSmallIntegerField(
+        _("成年年龄"), default=18, help_text=RULE_SOURCES["adult_age"]
+    )
+    points_base = models.PositiveIntegerField(
+        _("每户年度基础分"), default=100, help_text=RULE_SOURCES["points_base"]
+    )
+    points_carry_over = models.CharField(
+        _("年度积分结转"),
+        max_length=10,
+        choices=CarryOver.choices,
+        default=CarryOver.RESET,
+        help_text=RULE_SOURCES["points_carry_over"],
+    )
+    points_objection_days = models.PositiveSmallIntegerField(
+        _("积分公示异议期（天）"), default=5, help_text=RULE_SOURCES["points_objection_days"]
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("议事规则")
+        verbose_name_plural = _("议事规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(adult_age__gte=18) & Q(adult_age__lte=21), name="ruleset_adult_age"
+            ),
+            models.CheckConstraint(
+                condition=Q(resolution_publication_days__gte=1)
+                & Q(result_publication_days__gte=1)
+                & Q(points_objection_days__gte=1),
+                name="ruleset_days_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.village} · {self._meta.verbose_name}"
+
+    def clean(self):
+        # Stricter than the statute is allowed, looser never (village/statute.py).
+        errors = statute.violations(self)
+        if errors:
+            raise ValidationError(
+                {key: ValidationError(text, code="below_statute") for key, text in errors.items()}
+            )
+
+    def threshold(self, key: str) -> Threshold:
+        return Threshold(getattr(self, key))
+
+    @staticmethod
+    def source(key: str) -> str:
+        return RULE_SOURCES[key]

@@ -1,0 +1,59 @@
+"""Every write of the village core. Each service checks permission, validates, saves
+atomically and records the event in the audit chain (and so in Wagtail's log).
+
+One module per subject; the public functions are re-exported here, so
+`from village import services; services.grid_create(...)` keeps working."""
+
+from .accounts import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    account_activate,
+    account_create,
+    activation_code_issue,
+    format_code,
+)
+from .roles import (
+    membership_create,
+    membership_end,
+    membership_update,
+    township_membership_create,
+)
+from .roster import (
+    HOUSEHOLD_FIELDS,
+    VILLAGER_FIELDS,
+    grid_create,
+    grid_update,
+    household_create,
+    household_update,
+    villager_build,
+    villager_create,
+    villager_id_number_reveal,
+    villager_update,
+)
+from .tenancy import ruleset_create, ruleset_update, village_create
+
+__all__ = [
+    "CODE_ALPHABET",
+    "CODE_LENGTH",
+    "HOUSEHOLD_FIELDS",
+    "VILLAGER_FIELDS",
+    "account_activate",
+    "account_create",
+    "activation_code_issue",
+    "format_code",
+    "grid_create",
+    "grid_update",
+    "household_create",
+    "household_update",
+    "membership_create",
+    "membership_end",
+    "membership_update",
+    "ruleset_create",
+    "ruleset_update",
+    "township_membership_create",
+    "village_create",
+    "villager_build",
+    "villager_create",
+    "villager_id_number_reveal",
+    "villager_update",
+]

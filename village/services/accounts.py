@@ -1,0 +1,136 @@
+"""Accounts: one-time activation codes, and logins given or activated."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import audit, extensions
+from ..models import (
+    ActivationCode,
+    Villager,
+    VillagerStatus,
+)
+from ..permissions import Action, require, user_of
+
+# --- accounts -------------------------------------------------------------------
+
+# No 0/O, 1/I/L: the code is typed by hand from a printed slip.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+
+
+def _code_digest(code: str) -> str:
+    normalised = code.replace("-", "").replace(" ", "").upper()
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{normalised}".encode()).hexdigest()
+
+
+def format_code(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}"
+
+
+@transaction.atomic
+def activation_code_issue(*, actor, villager: Villager) -> tuple[ActivationCode, str]:
+    """Issue a one-time code; earlier unused codes of the villager are revoked.
+
+    Returns the stored row and the plaintext, which exists only on the printed slip.
+    """
+    require(actor, Action.ISSUE_ACTIVATION, villager.village)
+    if villager.status != VillagerStatus.REGISTERED:
+        raise ValidationError(_("只能为在册村民签发激活码。"))
+    if not villager.phone:
+        raise ValidationError(_("请先为该村民登记手机号，激活后用手机号登录。"))
+    now = timezone.now()
+    ActivationCode.objects.filter(
+        villager=villager, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    row = ActivationCode.objects.create(
+        villager=villager,
+        code_hash=_code_digest(code),
+        issued_by=user_of(actor),
+        issued_at=now,
+        expires_at=now + timedelta(days=settings.CUNZHI_ACTIVATION_CODE_DAYS),
+    )
+    audit.record(
+        actor=actor,
+        action="village.activation.issue",
+        obj=villager,
+        payload={"activation_code_id": row.pk, "expires_at": row.expires_at},
+    )
+    return row, format_code(code)
+
+
+@transaction.atomic
+def account_create(*, actor, villager: Villager, username: str, password: str):
+    """Give a villager a login directly (demo data, or a cadre at the counter)."""
+    require(actor, Action.ISSUE_ACTIVATION, villager.village)
+    if villager.user_id:
+        raise ValidationError(_("该村民已有账号。"))
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(_("用户名已被使用。"))
+    user = User(username=username, first_name=villager.name)
+    user.set_password(password)
+    user.save()
+    villager.user = user
+    villager.save(update_fields=["user"])
+    audit.record(
+        actor=actor, action="village.account.create", obj=villager, payload={"username": username}
+    )
+    extensions.roles_changed(user)
+    return user
+
+
+@transaction.atomic
+def account_activate(*, phone: str, code: str, password: str):
+    """A villager turns a printed code into an account (username = phone)."""
+    error = ValidationError(_("手机号或激活码不正确，或激活码已失效。"))
+    row = (
+        ActivationCode.objects.select_for_update()
+        .select_related("villager__village")
+        .filter(code_hash=_code_digest(code or ""))
+        .first()
+    )
+    now = timezone.now()
+    if (
+        row is None
+        or row.used_at
+        or row.revoked_at
+        or row.expires_at < now
+        or row.villager.phone != (phone or "").strip()
+    ):
+        raise error
+    villager = row.villager
+    if villager.status != VillagerStatus.REGISTERED:
+        raise error
+    User = get_user_model()
+    user = villager.user
+    if user is None:
+        if User.objects.filter(username=villager.phone).exists():
+            raise ValidationError(_("该手机号已被其他账号使用，请联系村委会。"))
+        user = User(username=villager.phone, first_name=villager.name)
+    validate_password(password, user)
+    user.set_password(password)
+    user.is_active = True
+    user.save()
+    if villager.user_id is None:
+        villager.user = user
+        villager.save(update_fields=["user"])
+    row.used_at = now
+    row.save(update_fields=["used_at"])
+    audit.record(
+        actor=user,
+        action="village.activation.use",
+        obj=villager,
+        payload={"activation_code_id": row.pk},
+    )
+    extensions.roles_changed(user)
+    return user
