@@ -11,14 +11,14 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from village import permissions
-from village.money import XLSX_FORMAT, YuanField, yuan, yuan_decimal, yuan_figure
-from village.wagtail_hooks import (
+from village.admin_scoped import (
     ScopedIndexView,
     ScopedInspectView,
     ScopedObjectMixin,
     ScopedViewSet,
     VillagePermissionPolicy,
 )
+from village.money import XLSX_FORMAT, YuanField, yuan, yuan_decimal, yuan_figure
 
 from . import admin_actions, admin_views, selectors, services
 from .models import BallotMode, DecidingBody, Matter

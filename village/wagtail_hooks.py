@@ -17,15 +17,8 @@ from wagtail.permissions import register_permission_policy
 
 from . import admin_views, permissions, services
 from .admin_scoped import (
-    NoDeleteView,
-    ScopedFormMixin,
-    ScopedHistoryView,
-    ScopedIndexView,
     ScopedInspectView,
-    ScopedObjectMixin,
-    ScopedUsageView,
     ScopedViewSet,
-    ServiceErrorsMixin,
     VillagePermissionPolicy,
     service_update,
     service_views,
@@ -385,20 +378,3 @@ def register_village_log_actions(actions):
 def hide_wagtail_help_menu(request, menu_items):
     # Wagtail's help menu links to its guide on an outside host, unreachable from many villages.
     menu_items[:] = [item for item in menu_items if item.name != "help"]
-
-
-# re-exported for deliberation/points until they import village.admin_scoped
-_viewset_views = service_views
-__all__ = [
-    "NoDeleteView",
-    "ScopedFormMixin",
-    "ScopedHistoryView",
-    "ScopedIndexView",
-    "ScopedInspectView",
-    "ScopedObjectMixin",
-    "ScopedUsageView",
-    "ScopedViewSet",
-    "ServiceErrorsMixin",
-    "VillagePermissionPolicy",
-    "_viewset_views",
-]

@@ -12,8 +12,6 @@ Modules: `matters` (the text), `meetings` (steps 1–3; checks in `attendance`, 
 (村民说事); shared helpers in `common`.
 """
 
-from ..selectors import ballots_sha256, open_publication
-from ..selectors import current_vote_meeting as vote_meeting
 from .hall import hall_votes_enter
 from .matters import matter_create, matter_revise, matter_withdraw
 from .meetings import meeting_record
@@ -28,13 +26,8 @@ from .publications import (
 from .suggestions import suggestion_adopt, suggestion_answer, suggestion_submit
 from .votes import ballot_box_open, matter_close_vote, matter_open_vote, vote_cast
 
-# TEMPORARY: reads re-exported for callers outside the app's own code (tests/deliberation/
-# conftest.py, tests/pages/test_todo.py, bench/votes.py); they live in deliberation.selectors
-# (`vote_meeting` is `selectors.current_vote_meeting`): the last three names of __all__.
-
 __all__ = [
     "ballot_box_open",
-    "ballots_sha256",
     "hall_votes_enter",
     "implementation_add",
     "matter_close_vote",
@@ -46,12 +39,10 @@ __all__ = [
     "meeting_record",
     "objection_answer",
     "objection_file",
-    "open_publication",
     "publication_close",
     "result_publish",
     "suggestion_adopt",
     "suggestion_answer",
     "suggestion_submit",
     "vote_cast",
-    "vote_meeting",
 ]

@@ -9,8 +9,6 @@ Welfare: redeem (store counter), year_open (base points), star_round_rate / _pub
 star_rating_revoke, allocation_create / allocation_publish.
 """
 
-# moved to selectors; re-exported for callers outside points until they switch
-from ..selectors import month_start, next_month
 from .catalogue import catalogue_adopt, catalogue_draft, catalogue_rule_remove, catalogue_rule_save
 from .entries import entries_review, entry_claim, entry_record
 from .ledger import account_for, entry_reverse, year_open
@@ -28,7 +26,6 @@ __all__ = [
     "account_for",
     "allocation_create",
     "allocation_publish",
-    "balances_differing",
     "catalogue_adopt",
     "catalogue_draft",
     "catalogue_rule_remove",
@@ -37,14 +34,11 @@ __all__ = [
     "entry_claim",
     "entry_record",
     "entry_reverse",
-    "month_start",
-    "next_month",
     "objection_answer",
     "objection_file",
     "publication_close",
     "publication_create",
     "redeem",
-    "revoked_star_households",
     "star_rating_revoke",
     "star_round_publish",
     "star_round_rate",

@@ -25,10 +25,10 @@ DESKTOP = 1280
 
 @pytest.mark.device("phone")
 def test_villager_lands_on_my_todo_and_opens_an_unread_notice(page, screenshot):
-    w = build_role_world()
-    entries, _publication = w.ledger.published((w.h[1], "HJ01"))
+    world = build_role_world()
+    entries, _publication = world.ledger.published((world.h[1], "HJ01"))
 
-    site_login(page, w.resident.username, lands_on=None)
+    site_login(page, world.resident.username, lands_on=None)
     expect(page).to_have_url(re.compile(r"/me/todo/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("我的待办")
     notices = page.get_by_test_id("todo-notices")
@@ -70,32 +70,32 @@ def test_villager_on_the_voter_list_goes_from_my_todo_to_the_open_vote(page, scr
 
 @pytest.mark.device("phone")
 def test_grid_officer_goes_from_my_todo_to_a_household_to_visit(page, screenshot):
-    w = build_role_world()
-    w.ledger.record(w.h[2], "HJ01")
-    pages_services.notice_mark_read(actor=w.resident, notice=w.fire)
+    world = build_role_world()
+    world.ledger.record(world.h[2], "HJ01")
+    pages_services.notice_mark_read(actor=world.resident, notice=world.fire)
 
-    site_login(page, w.officer.username, lands_on=None)
+    site_login(page, world.officer.username, lands_on=None)
     visits = page.get_by_test_id("todo-visits")
-    expect(visits).to_contain_text(w.h[2].number)
-    expect(visits).not_to_contain_text(w.h[4].number)  # another grid's household
+    expect(visits).to_contain_text(world.h[2].number)
+    expect(visits).not_to_contain_text(world.h[4].number)  # another grid's household
     assert_fits_phone(page)
     screenshot(page, "todo")
 
-    visits.get_by_role("link", name=re.compile(re.escape(w.h[2].number))).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(w.h[2].number)
+    visits.get_by_role("link", name=re.compile(re.escape(world.h[2].number))).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(world.h[2].number)
     expect(page.get_by_test_id("visit-unread")).to_contain_text("春季防火通知")
     expect(page.get_by_role("link", name="为本户登记积分")).to_have_attribute(
-        "href", f"/points/record/?household={w.h[2].pk}"
+        "href", f"/points/record/?household={world.h[2].pk}"
     )
     assert_fits_phone(page)
     screenshot(page)
 
 
 def test_secretary_opens_the_notice_form_from_the_admin_home(page, screenshot):
-    w = build_role_world()
-    w.ledger.record(w.h[2], "HJ01")
+    world = build_role_world()
+    world.ledger.record(world.h[2], "HJ01")
 
-    admin_login(page, w.secretary.username)
+    admin_login(page, world.secretary.username)
     work = page.get_by_test_id("work-panel")
     expect(work).to_contain_text("今日工作")
     expect(work).to_contain_text("积分待审核 1 条")
@@ -104,17 +104,17 @@ def test_secretary_opens_the_notice_form_from_the_admin_home(page, screenshot):
     screenshot(page, "home")
 
     work.get_by_role("link", name="发通知").click()
-    expect(page).to_have_url(re.compile(rf"/admin/pages/add/pages/noticepage/{w.index.pk}/$"))
+    expect(page).to_have_url(re.compile(rf"/admin/pages/add/pages/noticepage/{world.index.pk}/$"))
     expect(page.get_by_role("combobox", name=re.compile("^发送范围"))).to_be_visible()
     assert_fits_phone(page, DESKTOP)
     screenshot(page)
 
 
 def test_supervision_member_sees_open_objections_and_opens_one(page, screenshot):
-    w = build_role_world()
-    entries, _publication = w.ledger.published((w.h[1], "HJ01"))
-    points_services.objection_file(actor=w.resident, entry=entries[0], text="当天不在家。")
-    villager = VillagerFactory(household=w.h[5], user=UserFactory(username="supervisor"))
+    world = build_role_world()
+    entries, _publication = world.ledger.published((world.h[1], "HJ01"))
+    points_services.objection_file(actor=world.resident, entry=entries[0], text="当天不在家。")
+    villager = VillagerFactory(household=world.h[5], user=UserFactory(username="supervisor"))
     MembershipFactory(villager=villager, role="supervision")
 
     admin_login(page, "supervisor")
@@ -130,11 +130,11 @@ def test_supervision_member_sees_open_objections_and_opens_one(page, screenshot)
 
 
 def test_inspector_lands_on_the_inspection_dashboard(page, screenshot):
-    w = build_role_world()
+    world = build_role_world()
 
-    site_login(page, w.inspector.username, lands_on=None)
+    site_login(page, world.inspector.username, lands_on=None)
     expect(page).to_have_url(re.compile(r"/admin/matters/dashboard/$"))
-    expect(page.locator("main")).to_contain_text(w.village.name)
+    expect(page.locator("main")).to_contain_text(world.village.name)
     assert_fits_phone(page, DESKTOP)
     screenshot(page, "dashboard")
 
@@ -142,7 +142,7 @@ def test_inspector_lands_on_the_inspection_dashboard(page, screenshot):
     expect(page.get_by_test_id("inspection-panel")).to_be_visible()
     for testid in ("work-panel", "send-notice", "review-entries"):
         expect(page.get_by_test_id(testid)).to_have_count(0)
-    page.goto(f"/admin/pages/{w.index.pk}/")
+    page.goto(f"/admin/pages/{world.index.pk}/")
     expect(page.get_by_text("发通知")).to_have_count(0)
     assert_fits_phone(page, DESKTOP)
     screenshot(page)

@@ -7,11 +7,8 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import TownshipMembershipFactory, UserFactory, deliberation_village
-from tests.support.clock import travel  # noqa: F401  (still imported from here by some tests)
-from tests.support.deliberation_world import (  # noqa: F401  (still imported from here)
+from tests.support.deliberation_world import (
     Procedure,
-    ids,
-    many_villagers,
 )
 
 
@@ -19,11 +16,6 @@ from tests.support.deliberation_world import (  # noqa: F401  (still imported fr
 def deliberation_world(db):
     """东毛铺村 with known bodies (see ``tests.factories.deliberation_village``)."""
     return deliberation_village(name="东毛铺村")
-
-
-@pytest.fixture
-def world(deliberation_world):  # alias until the rename script runs
-    return deliberation_world
 
 
 @pytest.fixture
@@ -36,11 +28,6 @@ def people(deliberation_world):
 def procedure(deliberation_world):
     """Drives the deliberation world's matters through the services, as the secretary would."""
     return Procedure(deliberation_world)
-
-
-@pytest.fixture
-def proc(procedure):  # alias until the rename script runs
-    return procedure
 
 
 @pytest.fixture

@@ -15,16 +15,16 @@ from village.models import RuleSet
 
 
 @pytest.fixture
-def objected(world, proc, people):
+def objected(deliberation_world, procedure, people):
     """A published resolution with one answered and one unanswered objection."""
-    matter = proc.to_vote()
-    proc.resolve(matter)
-    publication = proc.publish(matter)
+    matter = procedure.to_vote()
+    procedure.resolve(matter)
+    publication = procedure.publish(matter)
     answered = services.objection_file(
         actor=people["x4"].user, publication=publication, text="租金偏低，建议重新评估。"
     )
     services.objection_answer(
-        actor=proc.actor, objection=answered, answer="租金经第三方评估，高于周边水平。"
+        actor=procedure.actor, objection=answered, answer="租金经第三方评估，高于周边水平。"
     )
     unanswered = services.objection_file(
         actor=people["x5"].user, publication=publication, text="流转合同期限太长，请说明理由。"
@@ -56,26 +56,28 @@ def test_supervision_and_inspector_read_objections_and_answers_without_answering
 
 
 def test_the_secretary_answers_the_open_objection_and_sees_each_objection_once(
-    client, world, objected
+    client, deliberation_world, objected
 ):
     matter, _answered, unanswered = objected
-    page = matter_page(client, world.secretary.user, matter)
+    page = matter_page(client, deliberation_world.secretary.user, matter)
     assert reverse("deliberation_admin_answer", args=[matter.pk, unanswered.pk]) in page
     assert page.count('name="answer"') == 1
     assert page.count("流转合同期限太长，请说明理由。") == 1
     assert page.count("租金偏低，建议重新评估。") == 1
 
 
-def test_objections_stay_readable_after_the_publication_closed(client, world, proc, people):
-    matter = proc.to_vote()
-    proc.resolve(matter)
-    publication = proc.publish(matter)
+def test_objections_stay_readable_after_the_publication_closed(
+    client, deliberation_world, procedure, people
+):
+    matter = procedure.to_vote()
+    procedure.resolve(matter)
+    publication = procedure.publish(matter)
     objection = services.objection_file(
         actor=people["x4"].user, publication=publication, text="租金偏低，建议重新评估。"
     )
-    services.objection_answer(actor=proc.actor, objection=objection, answer="已按市场价评估。")
-    proc.close_publication(matter)
-    for user in (world.secretary.user, people["x1"].user):
+    services.objection_answer(actor=procedure.actor, objection=objection, answer="已按市场价评估。")
+    procedure.close_publication(matter)
+    for user in (deliberation_world.secretary.user, people["x1"].user):
         page = matter_page(client, user, matter)
         assert "租金偏低，建议重新评估。" in page and "已按市场价评估。" in page
 
@@ -95,19 +97,21 @@ def attendance(client, user, meeting) -> tuple[str, dict[str, str]]:
     return html, rows
 
 
-def vote_online_and_in_the_hall(world, proc, people):
-    matter = proc.to_vote()
+def vote_online_and_in_the_hall(deliberation_world, procedure, people):
+    matter = procedure.to_vote()
     for label in ("r1", "r2"):
         services.vote_cast(actor=people[label].user, matter=matter, choice="yes")
-    hall = world.representatives_body[2:9]  # r3..r6, s, b1, b2
-    proc.hall(matter, hall, votes={p.pk: "yes" for p in hall})
-    return proc.close_vote(matter)
+    hall = deliberation_world.representatives_body[2:9]  # r3..r6, s, b1, b2
+    procedure.hall(matter, hall, votes={p.pk: "yes" for p in hall})
+    return procedure.close_vote(matter)
 
 
-def test_online_voters_are_listed_present_and_match_the_count(client, world, proc, people):
-    meeting = vote_online_and_in_the_hall(world, proc, people)
+def test_online_voters_are_listed_present_and_match_the_count(
+    client, deliberation_world, procedure, people
+):
+    meeting = vote_online_and_in_the_hall(deliberation_world, procedure, people)
     assert (meeting.present, meeting.should_attend) == (9, 12)
-    html, rows = attendance(client, world.secretary.user, meeting)
+    html, rows = attendance(client, deliberation_world.secretary.user, meeting)
     assert len(rows) == 12
     assert rows[people["r1"].name].startswith("出席")
     assert rows[people["r2"].name].startswith("出席")
@@ -119,23 +123,25 @@ def test_online_voters_are_listed_present_and_match_the_count(client, world, pro
 
 
 def test_online_voters_are_absent_when_the_rule_set_does_not_count_them(
-    client, world, proc, people
+    client, deliberation_world, procedure, people
 ):
-    RuleSet.objects.filter(village=world.village).update(online_voter_counts_present=False)
-    meeting = vote_online_and_in_the_hall(world, proc, people)
+    RuleSet.objects.filter(village=deliberation_world.village).update(
+        online_voter_counts_present=False
+    )
+    meeting = vote_online_and_in_the_hall(deliberation_world, procedure, people)
     assert meeting.present == 7
-    _html, rows = attendance(client, world.secretary.user, meeting)
+    _html, rows = attendance(client, deliberation_world.secretary.user, meeting)
     assert rows[people["r1"].name].startswith("缺席")
     assert sum(status.startswith("出席") for status in rows.values()) == meeting.present
 
 
 def test_the_attendance_list_counts_online_voters_while_the_vote_is_open(
-    client, world, proc, people
+    client, deliberation_world, procedure, people
 ):
-    matter = proc.to_vote()
+    matter = procedure.to_vote()
     services.vote_cast(actor=people["r1"].user, matter=matter, choice="no")
     meeting = selectors.current_vote_meeting(matter)
-    _html, rows = attendance(client, world.secretary.user, meeting)
+    _html, rows = attendance(client, deliberation_world.secretary.user, meeting)
     assert rows[people["r1"].name].startswith("出席")
     assert rows[people["r2"].name] == "缺席"
 
@@ -155,11 +161,13 @@ CHECK_CODES = (
 )
 
 
-def test_the_trail_names_checks_and_events_in_chinese(client, world, proc, people, inspector):
-    matter = proc.to_vote()
+def test_the_trail_names_checks_and_events_in_chinese(
+    client, deliberation_world, procedure, people, inspector
+):
+    matter = procedure.to_vote()
     services.vote_cast(actor=people["r1"].user, matter=matter, choice="yes")
-    proc.resolve(matter, world.representatives_body[1:])
-    publication = proc.publish(matter)
+    procedure.resolve(matter, deliberation_world.representatives_body[1:])
+    publication = procedure.publish(matter)
     services.objection_file(actor=people["x4"].user, publication=publication, text="有疑问")
     client.force_login(inspector)
     html = client.get(reverse("deliberation_admin_trail", args=[matter.pk])).content.decode()
@@ -189,9 +197,9 @@ def test_the_trail_names_checks_and_events_in_chinese(client, world, proc, peopl
 # --- states that tell the truth (issue 14) ------------------------------------------------------
 
 
-def test_a_new_draft_reads_not_started_not_passed(client, world, proc, inspector):
-    matter = proc.create()
-    page = matter_page(client, world.secretary.user, matter)
+def test_a_new_draft_reads_not_started_not_passed(client, deliberation_world, procedure, inspector):
+    matter = procedure.create()
+    page = matter_page(client, deliberation_world.secretary.user, matter)
     assert "合规检查尚未开始" in page
     assert "合规检查全部通过" not in page
     client.force_login(inspector)
@@ -202,16 +210,16 @@ def test_a_new_draft_reads_not_started_not_passed(client, world, proc, inspector
 
 
 def test_step_one_without_minutes_is_refused_with_the_message_and_nothing_written(
-    client, world, proc
+    client, deliberation_world, procedure
 ):
     from deliberation.models import Meeting
     from village.models import AuditEvent
 
-    matter = proc.create()
+    matter = procedure.create()
     events = AuditEvent.objects.count()
-    client.force_login(world.secretary.user)
+    client.force_login(deliberation_world.secretary.user)
     data = {"held_on": timezone.localdate().isoformat(), "minutes": "  "}
-    for person in world.branch:
+    for person in deliberation_world.branch:
         data[f"present_{person.pk}"] = "on"
         data[f"vote_{person.pk}"] = "yes"
     response = client.post(
@@ -224,18 +232,18 @@ def test_step_one_without_minutes_is_refused_with_the_message_and_nothing_writte
     matter.refresh_from_db()
     assert (matter.status, matter.current_step) == ("draft", 1)
     # The form asks for them before sending.
-    page = matter_page(client, world.secretary.user, matter)
+    page = matter_page(client, deliberation_world.secretary.user, matter)
     assert re.search(r'<textarea name="minutes"[^>]*required', page)
 
 
-def test_the_roster_follows_the_date_with_no_extra_click(client, world, proc):
-    matter = proc.create()
-    proc.record(matter, world.branch)  # now step 2: the two committees
-    page = matter_page(client, world.secretary.user, matter)
+def test_the_roster_follows_the_date_with_no_extra_click(client, deliberation_world, procedure):
+    matter = procedure.create()
+    procedure.record(matter, deliberation_world.branch)  # now step 2: the two committees
+    page = matter_page(client, deliberation_world.secretary.user, matter)
     assert "按此日期生成应到名单" not in page
     # The date is a field of the meeting form itself, and the list for today is shown with it.
     assert re.search(r'<input type="date" name="held_on"[^>]*data-roster-date', page)
-    for person in world.two_committees:
+    for person in deliberation_world.two_committees:
         assert f'name="present_{person.pk}"' in page
     url = reverse("deliberation_admin_matter", args=[matter.pk])
     # Set to a day before anyone held office: the list the page loads for it is empty ...
@@ -245,36 +253,40 @@ def test_the_roster_follows_the_date_with_no_extra_click(client, world, proc):
     # ... and for a day in office, the two committees — the same people the service snapshots.
     today = timezone.localdate().isoformat()
     fragment = client.get(url, {"fragment": "roster", "held_on": today}).content.decode()
-    assert fragment.count('name="present_') == len(world.two_committees)
-    assert f"{today} 应到 {len(world.two_committees)} 人" in fragment
+    assert fragment.count('name="present_') == len(deliberation_world.two_committees)
+    assert f"{today} 应到 {len(deliberation_world.two_committees)} 人" in fragment
 
 
-def test_only_the_villages_cadres_get_the_roster_fragment(client, world, proc, inspector):
-    matter = proc.create()
+def test_only_the_villages_cadres_get_the_roster_fragment(
+    client, deliberation_world, procedure, inspector
+):
+    matter = procedure.create()
     client.force_login(inspector)
     url = reverse("deliberation_admin_matter", args=[matter.pk])
     assert client.get(url, {"fragment": "roster"}).status_code == 404
 
 
-def test_matter_pages_area_filter_lists_areas_by_number(client, world, proc):
+def test_matter_pages_area_filter_lists_areas_by_number(client, deliberation_world, procedure):
     from tests.factories import AreaFactory, LargeGridFactory
 
-    grid = LargeGridFactory(village=world.village, name="第九网格")
+    grid = LargeGridFactory(village=deliberation_world.village, name="第九网格")
     for name in ("二十片区", "十片区", "二片区", "十一片区"):
         AreaFactory(parent=grid, name=name)
-    page = matter_page(client, world.secretary.user, proc.create())
+    page = matter_page(client, deliberation_world.secretary.user, procedure.create())
     picker = page.split("<select data-area>", 1)[1].split("</select>", 1)[0]
     mine = re.findall(r"第九网格 · (\S+?)<", picker)
     assert mine == ["二片区", "十片区", "十一片区", "二十片区"]
 
 
-def test_adopting_a_suggestion_with_the_untouched_category_writes_no_matter(client, world, people):
+def test_adopting_a_suggestion_with_the_untouched_category_writes_no_matter(
+    client, deliberation_world, people
+):
     from deliberation.models import Matter, Suggestion
 
     suggestion = services.suggestion_submit(
-        actor=people["x2"].user, village=world.village, text="村口路灯坏了。"
+        actor=people["x2"].user, village=deliberation_world.village, text="村口路灯坏了。"
     )
-    client.force_login(world.secretary.user)
+    client.force_login(deliberation_world.secretary.user)
     page = client.get(reverse("deliberation_admin_suggestions")).content.decode()
     select = re.search(r'<select name="category" required>(.*?)</select>', page, re.S).group(1)
     # The category starts on "请选择": what a browser sends untouched is an empty value.

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 
 from deliberation import services
 from deliberation.models import BallotMode, MatterStatus, Participation, Suggestion
-from tests.deliberation.conftest import Procedure
 from tests.factories import PASSWORD
+from tests.support.deliberation_world import Procedure
 
 pytestmark = pytest.mark.django_db
 
@@ -50,13 +50,13 @@ def api(client):
 
 
 @pytest.fixture
-def voting(proc):
-    return proc.to_vote("2027年村集体土地流转方案")
+def voting(procedure):
+    return procedure.to_vote("2027年村集体土地流转方案")
 
 
 @pytest.fixture
-def draft(proc):
-    return proc.create("村道硬化筹资方案（草拟）")
+def draft(procedure):
+    return procedure.create("村道硬化筹资方案（草拟）")
 
 
 def titles(response):
@@ -114,10 +114,10 @@ def test_a_villager_reads_the_frozen_text_and_its_fingerprint(api, people, votin
     assert body["receipts"] is None
 
 
-def test_the_secretary_sees_drafts_of_their_own_village(api, world, voting, draft):
-    response = api.get("/matters", world.secretary.user)
+def test_the_secretary_sees_drafts_of_their_own_village(api, deliberation_world, voting, draft):
+    response = api.get("/matters", deliberation_world.secretary.user)
     assert titles(response) == {voting.title, draft.title}
-    assert api.get(f"/matters/{draft.pk}", world.secretary.user).status_code == 200
+    assert api.get(f"/matters/{draft.pk}", deliberation_world.secretary.user).status_code == 200
 
 
 def test_the_inspector_sees_every_matter_of_the_township_and_nothing_beyond(
@@ -128,8 +128,8 @@ def test_the_inspector_sees_every_matter_of_the_township_and_nothing_beyond(
     assert api.get(f"/matters/{voting.pk}", foreign_inspector).status_code == 404
 
 
-def test_the_list_filters_by_status(api, world, voting, draft):
-    response = api.get("/matters?status=draft", world.secretary.user)
+def test_the_list_filters_by_status(api, deliberation_world, voting, draft):
+    response = api.get("/matters?status=draft", deliberation_world.secretary.user)
     assert titles(response) == {draft.title}
 
 
@@ -155,7 +155,7 @@ def test_a_vote_returns_a_receipt_bound_to_the_frozen_fingerprint(api, people, v
 
 
 def test_may_vote_only_on_the_list_while_the_window_is_open_and_not_yet_voted(
-    api, people, voting, proc
+    api, people, voting, procedure
 ):
     def may_vote(label):
         listed = {m["id"]: m for m in api.get("/matters", people[label].user).json()}
@@ -173,7 +173,7 @@ def test_may_vote_only_on_the_list_while_the_window_is_open_and_not_yet_voted(
     assert voted.status_code == 200
     assert may_vote("r1") is False  # voted
     assert may_vote("r2") is True
-    with proc.after_window(voting):
+    with procedure.after_window(voting):
         assert may_vote("r2") is False  # the window is over
 
 
@@ -194,15 +194,15 @@ def test_a_bad_choice_gets_a_json_4xx_and_no_vote(api, people, voting, payload):
     assert not Participation.objects.filter(meeting__step=4).exists()
 
 
-def test_a_vote_on_a_closed_matter_gets_400(api, world, proc, people, voting):
-    proc.resolve(voting, voters=world.representatives_body[1:])
+def test_a_vote_on_a_closed_matter_gets_400(api, deliberation_world, procedure, people, voting):
+    procedure.resolve(voting, voters=deliberation_world.representatives_body[1:])
     response = api.post(f"/matters/{voting.pk}/vote", people["r1"].user, {"choice": "yes"})
     assert response.status_code == 400
     assert "不在表决期" in response.json()["message"]
 
 
-def test_a_vote_outside_the_window_gets_400(api, proc, people, voting):
-    with proc.after_window(voting):
+def test_a_vote_outside_the_window_gets_400(api, procedure, people, voting):
+    with procedure.after_window(voting):
         response = api.post(f"/matters/{voting.pk}/vote", people["r1"].user, {"choice": "yes"})
     assert response.status_code == 400
     assert "不在网上投票时间内" in response.json()["message"]
@@ -235,16 +235,18 @@ def test_an_inspector_cannot_vote(api, inspector, voting):
     assert not Participation.objects.filter(meeting__step=4).exists()
 
 
-def test_a_secret_vote_lists_the_receipt_after_the_tally(api, world, proc, people):
-    matter = proc.to_vote("村干部误工补贴标准", ballot_mode=BallotMode.SECRET)
+def test_a_secret_vote_lists_the_receipt_after_the_tally(
+    api, deliberation_world, procedure, people
+):
+    matter = procedure.to_vote("村干部误工补贴标准", ballot_mode=BallotMode.SECRET)
     receipt = api.post(f"/matters/{matter.pk}/vote", people["r1"].user, {"choice": "no"}).json()
     assert receipt["secret"] is True
     detail = api.get(f"/matters/{matter.pk}", people["r1"].user).json()
     assert detail["receipts"] is None
     # A secret vote's receipt is shown once: nothing stored pairs it with its voter.
     assert detail["has_voted"] is True and detail["my_receipt"] is None
-    proc.hall(matter, world.representatives_body[1:], tally={"yes": 11})
-    proc.close_vote(matter)
+    procedure.hall(matter, deliberation_world.representatives_body[1:], tally={"yes": 11})
+    procedure.close_vote(matter)
     assert matter.status == MatterStatus.RESOLVED
     detail = api.get(f"/matters/{matter.pk}", people["r1"].user).json()
     # Only online ballots carry a receipt; the paper ones in the hall do not.
@@ -254,9 +256,11 @@ def test_a_secret_vote_lists_the_receipt_after_the_tally(api, world, proc, peopl
 # --- objection ---------------------------------------------------------------------------------
 
 
-def test_a_villager_objects_during_the_publication(api, world, proc, people, voting):
-    proc.resolve(voting)
-    proc.publish(voting)
+def test_a_villager_objects_during_the_publication(
+    api, deliberation_world, procedure, people, voting
+):
+    procedure.resolve(voting)
+    procedure.publish(voting)
     response = api.post(
         f"/matters/{voting.pk}/objection", people["x4"].user, {"text": "租金偏低，请重新评估。"}
     )
@@ -265,7 +269,7 @@ def test_a_villager_objects_during_the_publication(api, world, proc, people, vot
     detail = api.get(f"/matters/{voting.pk}", people["x4"].user).json()
     assert detail["publications"][0]["objections"] == 1
     with pytest.raises(ValidationError, match="异议未答复"):
-        proc.close_publication(voting)
+        procedure.close_publication(voting)
 
 
 def test_an_objection_without_an_open_publication_gets_400(api, people, voting):
@@ -274,9 +278,9 @@ def test_an_objection_without_an_open_publication_gets_400(api, people, voting):
     assert "没有正在公开" in response.json()["message"]
 
 
-def test_an_empty_objection_gets_400(api, proc, people, voting):
-    proc.resolve(voting)
-    proc.publish(voting)
+def test_an_empty_objection_gets_400(api, procedure, people, voting):
+    procedure.resolve(voting)
+    procedure.publish(voting)
     response = api.post(f"/matters/{voting.pk}/objection", people["x4"].user, {"text": " "})
     assert response.status_code == 400
 
@@ -284,9 +288,11 @@ def test_an_empty_objection_gets_400(api, proc, people, voting):
 # --- audit -------------------------------------------------------------------------------------
 
 
-def test_the_inspector_reads_the_audit_trail(api, world, proc, people, inspector, voting):
+def test_the_inspector_reads_the_audit_trail(
+    api, deliberation_world, procedure, people, inspector, voting
+):
     api.post(f"/matters/{voting.pk}/vote", people["r1"].user, {"choice": "yes"})
-    proc.resolve(voting, voters=world.representatives_body[1:])
+    procedure.resolve(voting, voters=deliberation_world.representatives_body[1:])
     response = api.get(f"/matters/{voting.pk}/audit", inspector)
     assert response.status_code == 200, response.content
     trail = response.json()
@@ -304,21 +310,23 @@ def test_the_inspector_reads_the_audit_trail(api, world, proc, people, inspector
     assert actions[0] == "deliberation.matter.create"
     assert "deliberation.vote.cast" in actions
     assert actions[-1] == "deliberation.vote.close"
-    assert trail["events"][0]["actor"] == world.secretary.user.username
+    assert trail["events"][0]["actor"] == deliberation_world.secretary.user.username
     assert all(len(e["hash"]) == 64 for e in trail["events"])
 
 
-def test_the_audit_trail_shows_a_red_flag_with_its_reason(api, world, proc, inspector):
-    matter = proc.create()
-    proc.record_without_minutes(matter, world.branch)
+def test_the_audit_trail_shows_a_red_flag_with_its_reason(
+    api, deliberation_world, procedure, inspector
+):
+    matter = procedure.create()
+    procedure.record_without_minutes(matter, deliberation_world.branch)
     trail = api.get(f"/matters/{matter.pk}/audit", inspector).json()
     assert [(f["code"], f["step"]) for f in trail["red_flags"]] == [("minutes_missing", 1)]
     assert "党支部提议缺少会议纪要" in trail["red_flags"][0]["reason"]
     assert trail["compliance"] == "failed"
 
 
-def test_the_audit_trail_of_a_new_draft_is_not_started(api, proc, inspector):
-    matter = proc.create()
+def test_the_audit_trail_of_a_new_draft_is_not_started(api, procedure, inspector):
+    matter = procedure.create()
     trail = api.get(f"/matters/{matter.pk}/audit", inspector).json()
     assert trail["compliance"] == "not_started"
     assert trail["flags"] == [] and trail["red_flags"] == []
@@ -346,14 +354,14 @@ def test_another_townships_inspector_gets_404_for_the_audit_trail(api, foreign_i
 # --- suggestions (村民说事) --------------------------------------------------------------------
 
 
-def test_a_villager_submits_and_follows_a_suggestion(api, proc, people):
+def test_a_villager_submits_and_follows_a_suggestion(api, procedure, people):
     response = api.post("/suggestions", people["x2"].user, {"text": "村东头路灯坏了。"})
     assert response.status_code == 201, response.content
     created = response.json()
     assert (created["status"], created["matter_id"]) == ("open", None)
     suggestion = Suggestion.objects.get(pk=created["id"])
     matter = services.suggestion_adopt(
-        actor=proc.actor,
+        actor=procedure.actor,
         suggestion=suggestion,
         title="路灯维修",
         body="维修路灯",
@@ -381,11 +389,11 @@ def test_an_inspector_cannot_submit_a_suggestion(api, inspector):
 # --- query counts ----------------------------------------------------------------------------
 
 
-def _public_matters(proc, world, n):
+def _public_matters(procedure, deliberation_world, n):
     for i in range(n):
-        matter = proc.to_vote(f"议题{i}")
+        matter = procedure.to_vote(f"议题{i}")
         if i % 2:
-            proc.vote(matter, world.people["r1"])
+            procedure.vote(matter, deliberation_world.people["r1"])
 
 
 # token, matters, meetings, versions, the voted and listed sets, villager, roles (3)
@@ -397,10 +405,10 @@ DETAIL_QUERIES = 11
 
 @pytest.mark.parametrize("n", [2, 10])
 def test_the_matter_list_takes_the_same_number_of_queries_for_2_and_10_matters(
-    api, proc, world, django_assert_num_queries, n
+    api, procedure, deliberation_world, django_assert_num_queries, n
 ):
-    _public_matters(proc, world, n)
-    user = world.people["r1"].user
+    _public_matters(procedure, deliberation_world, n)
+    user = deliberation_world.people["r1"].user
     api.get("/matters", user)  # warm-up: the token's last use is touched once
     with django_assert_num_queries(LIST_QUERIES):
         response = api.get("/matters", user)
@@ -409,9 +417,11 @@ def test_the_matter_list_takes_the_same_number_of_queries_for_2_and_10_matters(
     assert sum(1 for m in listed if m["has_voted"]) == n // 2
 
 
-def test_the_matter_detail_query_count_is_pinned(api, proc, world, django_assert_num_queries):
-    matter = proc.to_vote()
-    user = world.people["r1"].user
+def test_the_matter_detail_query_count_is_pinned(
+    api, procedure, deliberation_world, django_assert_num_queries
+):
+    matter = procedure.to_vote()
+    user = deliberation_world.people["r1"].user
     api.get(f"/matters/{matter.pk}", user)
     with django_assert_num_queries(DETAIL_QUERIES):
         response = api.get(f"/matters/{matter.pk}", user)
@@ -425,10 +435,10 @@ VOTE_QUERIES = 14
 
 
 def test_a_secret_vote_costs_a_pinned_number_of_queries(
-    api, proc, people, django_assert_num_queries
+    api, procedure, people, django_assert_num_queries
 ):
-    matter = proc.to_vote("2027年道路硬化筹资方案", ballot_mode=BallotMode.SECRET)
-    proc.vote(matter, people["r1"], "yes")  # the chain's head exists, as on a vote day
+    matter = procedure.to_vote("2027年道路硬化筹资方案", ballot_mode=BallotMode.SECRET)
+    procedure.vote(matter, people["r1"], "yes")  # the chain's head exists, as on a vote day
     api.get("/me", people["r2"].user)  # the token was used before
     with django_assert_num_queries(VOTE_QUERIES):
         response = api.post(f"/matters/{matter.pk}/vote", people["r2"].user, {"choice": "no"})

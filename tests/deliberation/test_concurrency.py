@@ -10,9 +10,9 @@ from django.test import Client
 
 from deliberation import selectors, services
 from deliberation.models import Ballot, BallotMode, DecidingBody, MatterStatus, Participation
-from tests.deliberation.conftest import many_villagers
 from tests.factories import PASSWORD
 from tests.support.concurrency import in_threads, skip_unless_postgresql
+from tests.support.deliberation_world import many_villagers
 from village import audit
 from village.models import AuditEvent
 
@@ -28,13 +28,15 @@ def _postgresql_only():
     skip_unless_postgresql()
 
 
-def votes_audited(world):
-    chain = audit.chain_key(village=world.village)
+def votes_audited(deliberation_world):
+    chain = audit.chain_key(village=deliberation_world.village)
     return AuditEvent.objects.filter(chain=chain, action="deliberation.vote.cast").count()
 
 
-def test_fifty_concurrent_votes_of_one_villager_make_exactly_one_ballot(world, proc, people):
-    matter = proc.to_vote()
+def test_fifty_concurrent_votes_of_one_villager_make_exactly_one_ballot(
+    deliberation_world, procedure, people
+):
+    matter = procedure.to_vote()
     voter = people["r1"]
 
     def vote():
@@ -51,12 +53,14 @@ def test_fifty_concurrent_votes_of_one_villager_make_exactly_one_ballot(world, p
     meeting = selectors.current_vote_meeting(matter)
     assert Participation.objects.filter(meeting=meeting, voter=voter).count() == 1
     assert Ballot.objects.filter(meeting=meeting).count() == 1
-    assert votes_audited(world) == 1
+    assert votes_audited(deliberation_world) == 1
     assert audit.verify_all() == []
 
 
-def test_fifty_concurrent_api_votes_of_one_villager_give_one_200_and_no_500(world, proc, people):
-    matter = proc.to_vote()
+def test_fifty_concurrent_api_votes_of_one_villager_give_one_200_and_no_500(
+    deliberation_world, procedure, people
+):
+    matter = procedure.to_vote()
     voter = people["r1"]
     response = Client().post(
         "/api/v1/auth/token",
@@ -86,9 +90,9 @@ def test_fifty_concurrent_api_votes_of_one_villager_give_one_200_and_no_500(worl
     assert list(meeting.ballots.values_list("choice", flat=True)) == ["no"]
 
 
-def test_three_hundred_villagers_voting_at_once_are_all_counted(world, proc):
-    voters = many_villagers(world, 300)
-    matter = proc.to_vote(
+def test_three_hundred_villagers_voting_at_once_are_all_counted(deliberation_world, procedure):
+    voters = many_villagers(deliberation_world, 300)
+    matter = procedure.to_vote(
         "2027年集体经济收益分配方案", deciding_body=DecidingBody.VILLAGERS_MEETING
     )
     meeting = selectors.current_vote_meeting(matter)
@@ -110,10 +114,10 @@ def test_three_hundred_villagers_voting_at_once_are_all_counted(world, proc):
     assert Participation.objects.filter(meeting=meeting).count() == 300
     assert Ballot.objects.filter(meeting=meeting).count() == 300
     assert Counter(meeting.ballots.values_list("choice", flat=True)) == expected
-    assert votes_audited(world) == 300
+    assert votes_audited(deliberation_world) == 300
     assert audit.verify_all() == []
 
-    closed = proc.close_vote(matter)
+    closed = procedure.close_vote(matter)
     assert (closed.yes, closed.no, closed.abstain) == (180, 60, 60)
     assert closed.present == 300
     assert closed.quorum_met is True and closed.passed is True
@@ -121,15 +125,17 @@ def test_three_hundred_villagers_voting_at_once_are_all_counted(world, proc):
     assert audit.verify_all() == []
 
 
-def test_committed_secret_votes_cannot_be_joined_to_their_voters_by_xmin(world, proc, people):
+def test_committed_secret_votes_cannot_be_joined_to_their_voters_by_xmin(
+    deliberation_world, procedure, people
+):
     """Each vote commits on its own here (a transactional test), as in production: no counted
     ballot carries the transaction id of a participation (they are written by the count, in
     one statement), and the sealed ballots that did are gone."""
-    matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
+    matter = procedure.to_vote(ballot_mode=BallotMode.SECRET)
     order = [("r1", "yes"), ("r2", "no"), ("r3", "abstain")]
     for label, choice in order:
-        proc.vote(matter, people[label], choice)
-    meeting = proc.close_vote(matter)
+        procedure.vote(matter, people[label], choice)
+    meeting = procedure.close_vote(matter)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT p.voter_id, b.choice FROM deliberation_participation p"
@@ -150,20 +156,22 @@ def test_committed_secret_votes_cannot_be_joined_to_their_voters_by_xmin(world, 
     }
 
 
-def test_eight_simultaneous_prints_of_one_meeting_record_issue_one_document(world, proc):
+def test_eight_simultaneous_prints_of_one_meeting_record_issue_one_document(
+    deliberation_world, procedure
+):
     from deliberation import documents as print_
     from village.models import Document
 
-    matter = proc.create()
-    meeting = proc.record(matter, world.branch)
+    matter = procedure.create()
+    meeting = procedure.record(matter, deliberation_world.branch)
 
     def print_record():
-        return print_.meeting_record(actor=world.secretary.user, meeting=meeting).code
+        return print_.meeting_record(actor=deliberation_world.secretary.user, meeting=meeting).code
 
     outcomes = in_threads([print_record] * 8, threads=8)
     assert [kind for kind, _v in outcomes] == ["ok"] * 8, outcomes
     assert len({code for _k, code in outcomes}) == 1  # one code for every click
     assert Document.objects.filter(kind="meeting_record").count() == 1
-    chain = audit.chain_key(village=world.village)
+    chain = audit.chain_key(village=deliberation_world.village)
     assert AuditEvent.objects.filter(chain=chain, action="village.document.issue").count() == 1
     assert audit.verify_chain(chain) is None

@@ -35,10 +35,10 @@ def refused(sql, params=()):
 
 
 @pytest.fixture
-def objected(world, proc, people):
-    matter = proc.to_vote()
-    proc.resolve(matter)
-    publication = proc.publish(matter)
+def objected(deliberation_world, procedure, people):
+    matter = procedure.to_vote()
+    procedure.resolve(matter)
+    publication = procedure.publish(matter)
     objection = services.objection_file(
         actor=people["x4"].user, publication=publication, text="租金偏低，建议重新评估。"
     )
@@ -74,17 +74,17 @@ def test_a_cast_ballot_cannot_be_changed(objected):
     assert Ballot.objects.get(pk=ballot.pk).choice == ballot.choice
 
 
-def test_a_sealed_ballot_can_neither_change_nor_go_before_the_count(world, proc):
-    matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
-    for person in world.representatives_body[:3]:
-        proc.vote(matter, person, "yes")
+def test_a_sealed_ballot_can_neither_change_nor_go_before_the_count(deliberation_world, procedure):
+    matter = procedure.to_vote(ballot_mode=BallotMode.SECRET)
+    for person in deliberation_world.representatives_body[:3]:
+        procedure.vote(matter, person, "yes")
     meeting = selectors.current_vote_meeting(matter)
     table = SealedBallot._meta.db_table
     one = SealedBallot.objects.filter(meeting=meeting).first()
     refused(f"UPDATE {table} SET sealed = sealed WHERE id = %s", [one.pk.hex])
     refused(f"DELETE FROM {table} WHERE id = %s", [one.pk.hex])
     assert SealedBallot.objects.filter(meeting=meeting).count() == 3
-    proc.close_vote(matter)  # the count opens the box, then empties it
+    procedure.close_vote(matter)  # the count opens the box, then empties it
     assert not SealedBallot.objects.filter(meeting=meeting).exists()
     cast = Ballot.cast.filter(meeting=meeting)
     assert cast.count() == 3
@@ -127,12 +127,12 @@ def test_a_participation_cannot_move_to_someone_else(objected, people):
     assert Participation.objects.get(pk=participation.pk).voter_id == participation.voter_id
 
 
-def test_an_objection_and_its_answer_cannot_be_rewritten(objected, proc):
+def test_an_objection_and_its_answer_cannot_be_rewritten(objected, procedure):
     _matter, _publication, objection = objected
     table = Objection._meta.db_table
     refused(f"UPDATE {table} SET text = '没有意见' WHERE id = %s", [objection.pk])
     answer = "已重新评估，租金合理。"
-    services.objection_answer(actor=proc.actor, objection=objection, answer=answer)
+    services.objection_answer(actor=procedure.actor, objection=objection, answer=answer)
     refused(f"UPDATE {table} SET answer = '不予理睬' WHERE id = %s", [objection.pk])
     fresh = Objection.objects.get(pk=objection.pk)
     assert (fresh.text, fresh.answer) == ("租金偏低，建议重新评估。", answer)

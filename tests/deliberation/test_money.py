@@ -20,9 +20,9 @@ AMOUNTS = [
 ]
 
 
-def form_data(world, amount):
+def form_data(deliberation_world, amount):
     return {
-        "village": world.village.pk,
+        "village": deliberation_world.village.pk,
         "title": "村道硬化工程",
         "body": "硬化东片区村道1.2公里。",
         "category": Category.choices[0][0],
@@ -34,8 +34,8 @@ def form_data(world, amount):
 
 
 @pytest.fixture
-def secretary(client, world):
-    client.force_login(world.secretary.user)
+def secretary(client, deliberation_world):
+    client.force_login(deliberation_world.secretary.user)
     return client
 
 
@@ -47,9 +47,9 @@ def test_the_form_asks_for_yuan(secretary):
 
 @pytest.mark.parametrize(("typed", "fen", "shown"), AMOUNTS)
 def test_an_amount_typed_in_yuan_is_stored_in_fen_and_shown_in_yuan(
-    secretary, world, typed, fen, shown
+    secretary, deliberation_world, typed, fen, shown
 ):
-    response = secretary.post(reverse("matter:add"), form_data(world, typed))
+    response = secretary.post(reverse("matter:add"), form_data(deliberation_world, typed))
     assert response.status_code == 302, response.content.decode()[:2000]
     matter = Matter.objects.get()
     assert matter.estimated_amount_fen == fen
@@ -58,14 +58,14 @@ def test_an_amount_typed_in_yuan_is_stored_in_fen_and_shown_in_yuan(
     assert "分</" not in page.split('data-testid="amount">', 1)[1][:40]
 
 
-def test_the_inspect_view_shows_yuan(secretary, proc):
-    matter = proc.create(estimated_amount_fen=8_000_000)
+def test_the_inspect_view_shows_yuan(secretary, procedure):
+    matter = procedure.create(estimated_amount_fen=8_000_000)
     page = secretary.get(reverse("matter:inspect", args=[matter.pk])).content.decode()
     assert "80,000.00 元" in page and "8000000" not in page and "预计金额（分）" not in page
 
 
-def test_the_amount_may_be_left_empty(secretary, world):
-    response = secretary.post(reverse("matter:add"), form_data(world, ""))
+def test_the_amount_may_be_left_empty(secretary, deliberation_world):
+    response = secretary.post(reverse("matter:add"), form_data(deliberation_world, ""))
     assert response.status_code == 302
     assert Matter.objects.get().estimated_amount_fen is None
 
@@ -78,8 +78,10 @@ def test_the_amount_may_be_left_empty(secretary, world):
         ("八万元", "请填写以元为单位的金额"),
     ],
 )
-def test_a_wrong_amount_is_refused_and_nothing_written(secretary, world, typed, message):
-    response = secretary.post(reverse("matter:add"), form_data(world, typed))
+def test_a_wrong_amount_is_refused_and_nothing_written(
+    secretary, deliberation_world, typed, message
+):
+    response = secretary.post(reverse("matter:add"), form_data(deliberation_world, typed))
     assert response.status_code == 200
     page = response.content.decode()
     assert message in page
@@ -88,8 +90,8 @@ def test_a_wrong_amount_is_refused_and_nothing_written(secretary, world, typed, 
 
 
 @pytest.mark.parametrize(("typed", "fen", "shown"), AMOUNTS)
-def test_villagers_see_the_amount_in_yuan(client, proc, people, typed, fen, shown):
-    matter = proc.to_vote(estimated_amount_fen=fen)
+def test_villagers_see_the_amount_in_yuan(client, procedure, people, typed, fen, shown):
+    matter = procedure.to_vote(estimated_amount_fen=fen)
     client.force_login(people["r1"].user)
     page = client.get(reverse("deliberation:matter", args=[matter.pk])).content.decode()
     assert f'data-testid="amount">{shown}<' in page
@@ -97,11 +99,11 @@ def test_villagers_see_the_amount_in_yuan(client, proc, people, typed, fen, show
 
 @pytest.mark.parametrize(("typed", "fen", "shown"), AMOUNTS)
 def test_the_resolution_pdf_gives_the_amount_in_yuan_and_in_capitals(
-    world, proc, typed, fen, shown
+    deliberation_world, procedure, typed, fen, shown
 ):
-    matter = proc.to_vote(estimated_amount_fen=fen)
-    proc.resolve(matter)
-    doc = print_.resolution(actor=world.secretary.user, matter=matter)
+    matter = procedure.to_vote(estimated_amount_fen=fen)
+    procedure.resolve(matter)
+    doc = print_.resolution(actor=deliberation_world.secretary.user, matter=matter)
     with doc.file.open("rb") as f:
         reader = PdfReader(io.BytesIO(f.read()))
     text = "".join(page.extract_text() or "" for page in reader.pages).replace("\n", "")
@@ -109,10 +111,10 @@ def test_the_resolution_pdf_gives_the_amount_in_yuan_and_in_capitals(
     assert f"预计金额：{shown}" in text and capitals in text
 
 
-def test_the_listing_exports_amounts_in_yuan_to_excel(secretary, proc):
+def test_the_listing_exports_amounts_in_yuan_to_excel(secretary, procedure):
     for _typed, fen, _shown in AMOUNTS:
-        proc.create(title=f"事项{fen}", estimated_amount_fen=fen)
-    proc.create(title="无金额事项")
+        procedure.create(title=f"事项{fen}", estimated_amount_fen=fen)
+    procedure.create(title="无金额事项")
     response = secretary.get(reverse("matter:index"), {"export": "xlsx"})
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
@@ -127,9 +129,9 @@ def test_the_listing_exports_amounts_in_yuan_to_excel(secretary, proc):
     assert cells["无金额事项"].value in (None, "")
 
 
-def test_the_api_gives_fen_and_yuan(client, proc, people):
-    matter = proc.to_vote(estimated_amount_fen=123_450)
-    other = proc.to_vote(title="无金额事项")
+def test_the_api_gives_fen_and_yuan(client, procedure, people):
+    matter = procedure.to_vote(estimated_amount_fen=123_450)
+    other = procedure.to_vote(title="无金额事项")
     token = client.post(
         "/api/v1/auth/token",
         {"username": people["r1"].user.username, "password": PASSWORD},

@@ -75,25 +75,25 @@ def pinned(client, django_assert_num_queries):
 # --- scenarios ---------------------------------------------------------------------------------
 
 
-def voting_matters(proc, people, count, start=0):
+def voting_matters(procedure, people, count, start=0):
     """`count` matters put to the vote; r1 votes on every second one."""
     matters = []
     for i in range(start, start + count):
-        matter = proc.to_vote(f"第{i}号议题")
+        matter = procedure.to_vote(f"第{i}号议题")
         if i % 2 == 0:
-            proc.vote(matter, people["r1"])
+            procedure.vote(matter, people["r1"])
         matters.append(matter)
     return matters
 
 
-def published(proc):
-    matter = proc.to_vote()
-    proc.resolve(matter)
-    proc.publish(matter)
+def published(procedure):
+    matter = procedure.to_vote()
+    procedure.resolve(matter)
+    procedure.publish(matter)
     return matter
 
 
-def object_(world, people, matter, labels, *, answer=True):
+def object_(deliberation_world, people, matter, labels, *, answer=True):
     """One objection by each of `labels`, answered by the secretary unless `answer` is False."""
     publication = selectors.open_publication(matter)
     for label in labels:
@@ -102,40 +102,43 @@ def object_(world, people, matter, labels, *, answer=True):
         )
         if answer:
             services.objection_answer(
-                actor=world.secretary.user, objection=objection, answer="已重新评估。"
+                actor=deliberation_world.secretary.user, objection=objection, answer="已重新评估。"
             )
 
 
 OBSERVERS = [("乡贤甲", "乡贤"), ("镇干部乙", "包村干部")]
 
 
-def rejected(proc, world, at_step):
+def rejected(procedure, deliberation_world, at_step):
     """A matter returned at step 1 (one meeting) or by the vote (four meetings), with two
     observers at each meeting of steps 1–3."""
-    matter = proc.create()
+    matter = procedure.create()
     if at_step == 1:
-        proc.record(matter, world.branch, yes=[], observers=OBSERVERS)
+        procedure.record(matter, deliberation_world.branch, yes=[], observers=OBSERVERS)
     else:
-        proc.steps_1_to_3(matter, observers=OBSERVERS)
-        proc.open_vote(matter)
-        proc.hall(matter, world.representatives_body, votes={})
-        proc.close_vote(matter, minutes="到会人员均未表态，未获通过。")
+        procedure.steps_1_to_3(matter, observers=OBSERVERS)
+        procedure.open_vote(matter)
+        procedure.hall(matter, deliberation_world.representatives_body, votes={})
+        procedure.close_vote(matter, minutes="到会人员均未表态，未获通过。")
     matter.refresh_from_db()
     assert matter.status == MatterStatus.RETURNED
     assert matter.meetings.count() == at_step
     return matter
 
 
-def crowd_vote(proc, world, people, extra):
+def crowd_vote(procedure, deliberation_world, people, extra):
     """A villagers' meeting vote in a village with `extra` adults more than the world's 28: three
     vote online, four are entered present in the hall."""
     for i in range(extra):
-        VillagerFactory(household=world.households[i % len(world.households)], name=f"新户{i}")
-    matter = proc.to_vote(deciding_body=DecidingBody.VILLAGERS_MEETING)
+        VillagerFactory(
+            household=deliberation_world.households[i % len(deliberation_world.households)],
+            name=f"新户{i}",
+        )
+    matter = procedure.to_vote(deciding_body=DecidingBody.VILLAGERS_MEETING)
     for label in ("r1", "r2", "x3"):
-        proc.vote(matter, people[label])
+        procedure.vote(matter, people[label])
     hall = [people[label] for label in ("b1", "b2", "p1", "p2")]
-    proc.hall(matter, hall, votes={p.pk: "yes" for p in hall})
+    procedure.hall(matter, hall, votes={p.pk: "yes" for p in hall})
     meeting = selectors.current_vote_meeting(matter)
     assert meeting.should_attend == 28 + extra
     return matter, meeting
@@ -144,47 +147,51 @@ def crowd_vote(proc, world, people, extra):
 # --- villagers' pages and endpoints ------------------------------------------------------------
 
 
-def test_the_matter_list_costs_the_same_for_2_and_6_matters(client, proc, people, pinned):
-    voting_matters(proc, people, 2)
+def test_the_matter_list_costs_the_same_for_2_and_6_matters(client, procedure, people, pinned):
+    voting_matters(procedure, people, 2)
     client.force_login(people["r1"].user)
     page = pinned(reverse("deliberation:list"), MATTER_LIST).content.decode()
     assert page.count("您已投票") == 1 and page.count("去投票") == 1
 
-    voting_matters(proc, people, 4, start=2)
+    voting_matters(procedure, people, 4, start=2)
     page = pinned(reverse("deliberation:list"), MATTER_LIST).content.decode()
     assert page.count("您已投票") == 3 and page.count("去投票") == 3
 
 
-def test_the_matters_endpoint_costs_the_same_for_2_and_6_matters(client, proc, people, pinned):
-    voting_matters(proc, people, 2)
+def test_the_matters_endpoint_costs_the_same_for_2_and_6_matters(client, procedure, people, pinned):
+    voting_matters(procedure, people, 2)
     headers = token(client, people["r1"].user)
     items = pinned("/api/v1/matters", API_MATTERS, **headers).json()
     assert sorted(i["has_voted"] for i in items) == [False, True]
 
-    voting_matters(proc, people, 4, start=2)
+    voting_matters(procedure, people, 4, start=2)
     items = pinned("/api/v1/matters", API_MATTERS, **headers).json()
     assert sorted(i["has_voted"] for i in items) == [False] * 3 + [True] * 3
 
 
-def test_the_matter_page_costs_the_same_for_1_and_4_objections(client, world, proc, people, pinned):
-    matter = published(proc)
-    object_(world, people, matter, ["x2"])
+def test_the_matter_page_costs_the_same_for_1_and_4_objections(
+    client, deliberation_world, procedure, people, pinned
+):
+    matter = published(procedure)
+    object_(deliberation_world, people, matter, ["x2"])
     client.force_login(people["r1"].user)
     url = reverse("deliberation:matter", args=[matter.pk])
     assert pinned(url, MATTER_PAGE).content.decode().count("答复：已重新评估。") == 1
 
-    object_(world, people, matter, ["x3", "x4", "x5"])
+    object_(deliberation_world, people, matter, ["x3", "x4", "x5"])
     assert pinned(url, MATTER_PAGE).content.decode().count("答复：已重新评估。") == 4
 
 
-def suggest(world, people, labels_and_adopt):
+def suggest(deliberation_world, people, labels_and_adopt):
     for i, (label, adopt) in enumerate(labels_and_adopt):
         suggestion = services.suggestion_submit(
-            actor=people[label].user, village=world.village, text=f"第{i}件事：路灯坏了。"
+            actor=people[label].user,
+            village=deliberation_world.village,
+            text=f"第{i}件事：路灯坏了。",
         )
         if adopt:
             services.suggestion_adopt(
-                actor=world.secretary.user,
+                actor=deliberation_world.secretary.user,
                 suggestion=suggestion,
                 title=f"修路灯{i}",
                 body=suggestion.text,
@@ -193,12 +200,12 @@ def suggest(world, people, labels_and_adopt):
 
 
 @pytest.fixture
-def suggesting(world, people):
+def suggesting(deliberation_world, people):
     """x2 said one thing (adopted as a matter); `more()` adds three more, one adopted."""
-    suggest(world, people, [("x2", True)])
+    suggest(deliberation_world, people, [("x2", True)])
 
     def more():
-        suggest(world, people, [("x2", False), ("x2", True), ("x3", False)])
+        suggest(deliberation_world, people, [("x2", False), ("x2", True), ("x3", False)])
 
     return more
 
@@ -230,9 +237,9 @@ def test_the_suggestions_endpoint_costs_the_same_for_1_and_3_suggestions(
 
 
 def test_the_admin_suggestions_page_costs_the_same_for_1_and_4_suggestions(
-    client, world, suggesting, pinned
+    client, deliberation_world, suggesting, pinned
 ):
-    client.force_login(world.secretary.user)
+    client.force_login(deliberation_world.secretary.user)
     page = pinned(reverse("deliberation_admin_suggestions"), ADMIN_SUGGESTIONS).content.decode()
     assert page.count("路灯坏了") == 1
 
@@ -243,44 +250,44 @@ def test_the_admin_suggestions_page_costs_the_same_for_1_and_4_suggestions(
 
 @pytest.mark.parametrize("at_step", [1, 4])
 def test_the_admin_matter_page_costs_the_same_for_1_and_4_meetings(
-    client, world, proc, pinned, at_step
+    client, deliberation_world, procedure, pinned, at_step
 ):
-    matter = rejected(proc, world, at_step)
-    client.force_login(world.secretary.user)
+    matter = rejected(procedure, deliberation_world, at_step)
+    client.force_login(deliberation_world.secretary.user)
     url = reverse("deliberation_admin_matter", args=[matter.pk])
     page = pinned(url, ADMIN_MATTER_RETURNED).content.decode()
     assert page.count("乡贤甲（乡贤）") == min(at_step, 3)
 
 
 def test_the_admin_matter_page_costs_the_same_for_1_and_4_objections(
-    client, world, proc, people, pinned
+    client, deliberation_world, procedure, people, pinned
 ):
-    matter = published(proc)
-    object_(world, people, matter, ["x2"], answer=False)
-    client.force_login(world.secretary.user)
+    matter = published(procedure)
+    object_(deliberation_world, people, matter, ["x2"], answer=False)
+    client.force_login(deliberation_world.secretary.user)
     url = reverse("deliberation_admin_matter", args=[matter.pk])
     assert pinned(url, ADMIN_MATTER_PUBLISHING).content.decode().count("租金偏低") == 1
 
-    object_(world, people, matter, ["x3", "x4", "x5"], answer=False)
+    object_(deliberation_world, people, matter, ["x3", "x4", "x5"], answer=False)
     assert pinned(url, ADMIN_MATTER_PUBLISHING).content.decode().count("租金偏低") == 4
 
 
 @pytest.mark.parametrize("extra", [0, 40])
 def test_the_admin_matter_page_of_a_vote_costs_the_same_for_28_and_68_attendees(
-    client, world, proc, people, pinned, extra
+    client, deliberation_world, procedure, people, pinned, extra
 ):
-    matter, _meeting = crowd_vote(proc, world, people, extra)
-    client.force_login(world.secretary.user)
+    matter, _meeting = crowd_vote(procedure, deliberation_world, people, extra)
+    client.force_login(deliberation_world.secretary.user)
     page = pinned(reverse("deliberation_admin_matter", args=[matter.pk]), ADMIN_MATTER_VOTING)
     assert page.content.decode().count('name="household_') == 28 + extra
 
 
 @pytest.mark.parametrize("extra", [0, 40])
 def test_the_attendance_page_costs_the_same_for_28_and_68_attendees(
-    client, world, proc, people, pinned, extra
+    client, deliberation_world, procedure, people, pinned, extra
 ):
-    _matter, meeting = crowd_vote(proc, world, people, extra)
-    client.force_login(world.secretary.user)
+    _matter, meeting = crowd_vote(procedure, deliberation_world, people, extra)
+    client.force_login(deliberation_world.secretary.user)
     page = pinned(reverse("deliberation_admin_attendance", args=[meeting.pk]), ATTENDANCE)
     html = page.content.decode()
     assert html.count("<tr><td>") == 28 + extra
@@ -289,9 +296,9 @@ def test_the_attendance_page_costs_the_same_for_28_and_68_attendees(
 
 @pytest.mark.parametrize("at_step", [1, 4])
 def test_the_trail_page_costs_the_same_for_1_and_4_meetings(
-    client, world, proc, inspector, pinned, at_step
+    client, deliberation_world, procedure, inspector, pinned, at_step
 ):
-    matter = rejected(proc, world, at_step)
+    matter = rejected(procedure, deliberation_world, at_step)
     client.force_login(inspector)
     html = pinned(reverse("deliberation_admin_trail", args=[matter.pk]), TRAIL).content.decode()
     assert "本村审计链校验完整" in html
@@ -300,9 +307,9 @@ def test_the_trail_page_costs_the_same_for_1_and_4_meetings(
 
 @pytest.mark.parametrize("at_step", [1, 4])
 def test_the_audit_endpoint_costs_the_same_for_1_and_4_meetings(
-    client, world, proc, inspector, pinned, at_step
+    client, deliberation_world, procedure, inspector, pinned, at_step
 ):
-    matter = rejected(proc, world, at_step)
+    matter = rejected(procedure, deliberation_world, at_step)
     headers = token(client, inspector)
     trail = pinned(f"/api/v1/matters/{matter.pk}/audit", API_AUDIT, **headers).json()
     assert trail["chain_ok"] is True
@@ -311,28 +318,28 @@ def test_the_audit_endpoint_costs_the_same_for_1_and_4_meetings(
 
 
 def test_the_dashboard_costs_the_same_for_2_and_6_matters(
-    client, world, proc, people, inspector, pinned
+    client, deliberation_world, procedure, people, inspector, pinned
 ):
-    voting_matters(proc, people, 2)
+    voting_matters(procedure, people, 2)
     client.force_login(inspector)
     url = reverse("deliberation_admin_dashboard")
     html = pinned(url, DASHBOARD).content.decode()
     assert all(f"第{i}号议题" in html for i in range(2))
 
-    voting_matters(proc, people, 4, start=2)
+    voting_matters(procedure, people, 4, start=2)
     html = pinned(url, DASHBOARD).content.decode()
     assert all(f"第{i}号议题" in html for i in range(6))
 
 
 def test_only_the_inspectors_screens_check_the_whole_audit_chain(
-    client, world, proc, people, inspector
+    client, deliberation_world, procedure, people, inspector
 ):
     """Checking the chain reads every event of the village (every app's); the matter's page
     and a printed resolution show nothing of it, the trail page and the audit API do."""
-    matter = proc.to_vote()
-    proc.resolve(matter)
+    matter = procedure.to_vote()
+    procedure.resolve(matter)
     with mock.patch("village.audit.verify_chain", wraps=audit.verify_chain) as check:
-        client.force_login(world.secretary.user)
+        client.force_login(deliberation_world.secretary.user)
         assert client.get(reverse("deliberation_admin_matter", args=[matter.pk])).status_code == 200
         printed = client.post(reverse("deliberation_admin_print_resolution", args=[matter.pk]))
         assert printed["Content-Type"] == "application/pdf"

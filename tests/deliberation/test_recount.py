@@ -72,21 +72,25 @@ def verify_fails() -> str:
 
 
 @pytest.fixture
-def counted(world, proc, people):
+def counted(deliberation_world, procedure, people):
     """An open-ballot matter counted (online and hall votes), and a secret one counted."""
-    open_matter = proc.to_vote()
-    proc.vote(open_matter, people["r1"], "no")
-    proc.hall(
+    open_matter = procedure.to_vote()
+    procedure.vote(open_matter, people["r1"], "no")
+    procedure.hall(
         open_matter,
-        world.representatives_body[1:10],
-        votes={p.pk: "yes" for p in world.representatives_body[1:10]},
+        deliberation_world.representatives_body[1:10],
+        votes={p.pk: "yes" for p in deliberation_world.representatives_body[1:10]},
     )
-    proc.close_vote(open_matter)
-    secret = proc.to_vote("2027年道路硬化筹资方案", ballot_mode=BallotMode.SECRET)
+    procedure.close_vote(open_matter)
+    secret = procedure.to_vote("2027年道路硬化筹资方案", ballot_mode=BallotMode.SECRET)
     for label, choice in (("r1", "yes"), ("r2", "no"), ("r3", "yes")):
-        proc.vote(secret, people[label], choice)
-    proc.hall(secret, world.representatives_body[3:9], tally={"yes": 4, "no": 1, "abstain": 1})
-    proc.close_vote(secret)
+        procedure.vote(secret, people[label], choice)
+    procedure.hall(
+        secret,
+        deliberation_world.representatives_body[3:9],
+        tally={"yes": 4, "no": 1, "abstain": 1},
+    )
+    procedure.close_vote(secret)
     return (
         selectors.current_vote_meeting(open_matter),
         selectors.current_vote_meeting(secret),
@@ -165,9 +169,11 @@ def test_a_deleted_participation_is_refused_then_named(counted):
     assert f"meeting {open_meeting.pk}" in stderr
 
 
-def test_a_sealed_ballot_stuffed_while_voting_is_named_and_stops_the_count(world, proc, people):
-    matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
-    proc.vote(matter, people["r1"], "yes")
+def test_a_sealed_ballot_stuffed_while_voting_is_named_and_stops_the_count(
+    deliberation_world, procedure, people
+):
+    matter = procedure.to_vote(ballot_mode=BallotMode.SECRET)
+    procedure.vote(matter, people["r1"], "yes")
     meeting = selectors.current_vote_meeting(matter)
     # A copy of a genuine sealed ballot opens fine: only the counts can tell.
     sql(
@@ -179,7 +185,7 @@ def test_a_sealed_ballot_stuffed_while_voting_is_named_and_stops_the_count(world
     stderr = verify_fails()
     assert f"meeting {meeting.pk}" in stderr and "密封选票（2 张）" in stderr
     with pytest.raises(Exception, match="不符，不能计票"):
-        proc.close_vote(matter)
+        procedure.close_vote(matter)
     assert Meeting.objects.get(pk=meeting.pk).status == "open"
 
 
@@ -206,54 +212,62 @@ def test_the_trail_page_and_the_audit_api_show_the_recount(counted, client, insp
 # --- tampering before the count: the count would bake it in, the chain's earlier events don't --
 
 
-def test_presence_marked_behind_the_code_before_the_count_is_named(world, proc, people):
+def test_presence_marked_behind_the_code_before_the_count_is_named(
+    deliberation_world, procedure, people
+):
     """5 of 12 representatives vote yes online: short of the two-thirds quorum. Three absent
     ones are marked present in the database; the count would then say quorum met, passed."""
-    matter = proc.to_vote()
+    matter = procedure.to_vote()
     for label in ("r1", "r2", "r3", "r4", "r5"):
-        proc.vote(matter, people[label], "yes")
+        procedure.vote(matter, people[label], "yes")
     meeting = selectors.current_vote_meeting(matter)
     absent = [
-        p.pk for p in world.representatives_body if p.pk not in ids_of(people, "r1 r2 r3 r4 r5")
+        p.pk
+        for p in deliberation_world.representatives_body
+        if p.pk not in ids_of(people, "r1 r2 r3 r4 r5")
     ]
     sql(
         f"UPDATE {Attendance._meta.db_table} SET present = %s"
         f" WHERE meeting_id = %s AND villager_id IN ({', '.join(['%s'] * 3)})",
         [True, meeting.pk, *absent[:3]],
     )
-    meeting = proc.close_vote(matter)
+    meeting = procedure.close_vote(matter)
     assert meeting.passed is True  # what the tampering bought
     stderr = verify_fails()
     assert f"meeting {meeting.pk}" in stderr and "出席记录被改动" in stderr
 
 
-def test_a_hall_paper_tally_changed_before_the_count_is_named(world, proc, people):
-    matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
-    proc.hall(matter, world.representatives_body[:10], tally={"yes": 2, "no": 8})
+def test_a_hall_paper_tally_changed_before_the_count_is_named(
+    deliberation_world, procedure, people
+):
+    matter = procedure.to_vote(ballot_mode=BallotMode.SECRET)
+    procedure.hall(matter, deliberation_world.representatives_body[:10], tally={"yes": 2, "no": 8})
     meeting = selectors.current_vote_meeting(matter)
     with guards_off(Ballot):
         for ballot in Ballot.cast.filter(meeting=meeting, choice="no")[:7]:
             sql(f"UPDATE {Ballot._meta.db_table} SET choice = 'yes' WHERE id = %s", [ballot.pk.hex])
-    meeting = proc.close_vote(matter)
+    meeting = procedure.close_vote(matter)
     assert (meeting.yes, meeting.no) == (9, 1)
     assert "会场选票与审计链登记的会场投票不符" in verify_fails()
 
 
-def test_an_open_online_ballot_changed_before_the_count_is_named(world, proc, people):
-    matter = proc.to_vote()
-    proc.vote(matter, people["r1"], "no")
+def test_an_open_online_ballot_changed_before_the_count_is_named(
+    deliberation_world, procedure, people
+):
+    matter = procedure.to_vote()
+    procedure.vote(matter, people["r1"], "no")
     meeting = selectors.current_vote_meeting(matter)
     with guards_off(Ballot):
         sql(
             f"UPDATE {Ballot._meta.db_table} SET choice = 'yes' WHERE meeting_id = %s",
             [meeting.pk],
         )
-    proc.close_vote(matter)
+    procedure.close_vote(matter)
     assert "记名网上选票与审计链中记录的表决意见不符" in verify_fails()
 
 
-def test_someone_slipped_onto_the_voter_list_is_named(world, proc, people):
-    matter = proc.to_vote()  # representatives' meeting: x3 is not on its list
+def test_someone_slipped_onto_the_voter_list_is_named(deliberation_world, procedure, people):
+    matter = procedure.to_vote()  # representatives' meeting: x3 is not on its list
     meeting = selectors.current_vote_meeting(matter)
     sql(
         f"INSERT INTO {Attendance._meta.db_table}"
@@ -261,7 +275,7 @@ def test_someone_slipped_onto_the_voter_list_is_named(world, proc, people):
         " VALUES (%s, %s, %s, %s, '', %s)",
         [meeting.pk, people["x3"].pk, False, False, people["x3"].household_id],
     )
-    proc.vote(matter, people["x3"], "yes")  # the list now lets x3 vote
+    procedure.vote(matter, people["x3"], "yes")  # the list now lets x3 vote
     assert "应到名单与开始表决时审计链记录的名单不符" in verify_fails()
 
 
@@ -284,10 +298,12 @@ def test_a_closed_meeting_cannot_reopen_nor_its_attendance_change(counted, peopl
     assert "every vote recounts" in verify()
 
 
-def test_a_copied_sealed_ballot_is_named_and_refused_by_the_count(world, proc, people):
-    matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
-    proc.vote(matter, people["r1"], "yes")
-    proc.vote(matter, people["r2"], "no")
+def test_a_copied_sealed_ballot_is_named_and_refused_by_the_count(
+    deliberation_world, procedure, people
+):
+    matter = procedure.to_vote(ballot_mode=BallotMode.SECRET)
+    procedure.vote(matter, people["r1"], "yes")
+    procedure.vote(matter, people["r2"], "no")
     meeting = selectors.current_vote_meeting(matter)
     table = SealedBallot._meta.db_table
     victim, source = list(SealedBallot.objects.filter(meeting=meeting).order_by("pk"))
@@ -300,5 +316,5 @@ def test_a_copied_sealed_ballot_is_named_and_refused_by_the_count(world, proc, p
         )
     assert "票箱中有重复的密封选票" in verify_fails()
     with pytest.raises(ValidationError, match="重复的选票"):
-        proc.close_vote(matter)
+        procedure.close_vote(matter)
     assert Meeting.objects.get(pk=meeting.pk).status == "open"

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from deliberation import rules
 from deliberation.models import Body, DecidingBody, MatterStatus
-from tests.deliberation.conftest import ids
+from tests.support.deliberation_world import ids
 from village.models import RuleSet
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +28,8 @@ def count(should, present, yes, *, households_total=0, households_present=0, no=
 
 
 @pytest.fixture
-def ruleset(world):
-    return world.village.rules
+def ruleset(deliberation_world):
+    return deliberation_world.village.rules
 
 
 # --- the rule functions, on plain numbers ------------------------------------------------
@@ -138,55 +138,76 @@ def test_verdict_keeps_the_numbers_the_rule_text_and_its_source(ruleset):
 # --- through the meetings: should-attend from the bodies, stored verdicts ---------------------
 
 
-def test_branch_meeting_with_four_of_seven_present_and_voting_yes_passes(world, proc):
-    matter = proc.create()
-    meeting = proc.record(matter, world.branch, present=world.branch[:4])
+def test_branch_meeting_with_four_of_seven_present_and_voting_yes_passes(
+    deliberation_world, procedure
+):
+    matter = procedure.create()
+    meeting = procedure.record(
+        matter, deliberation_world.branch, present=deliberation_world.branch[:4]
+    )
     matter.refresh_from_db()
     assert (meeting.should_attend, meeting.present, meeting.yes) == (7, 4, 4)
     assert meeting.quorum_met and meeting.passed
     assert matter.current_step == 2
 
 
-def test_branch_meeting_with_three_of_seven_present_lacks_quorum_and_returns(world, proc):
-    matter = proc.create()
-    meeting = proc.record(matter, world.branch, present=world.branch[:3])
+def test_branch_meeting_with_three_of_seven_present_lacks_quorum_and_returns(
+    deliberation_world, procedure
+):
+    matter = procedure.create()
+    meeting = procedure.record(
+        matter, deliberation_world.branch, present=deliberation_world.branch[:3]
+    )
     matter.refresh_from_db()
     assert meeting.quorum_met is False and meeting.passed is False
     assert matter.status == MatterStatus.RETURNED
     assert meeting.verdict["quorum"]["minimum"] == 4
 
 
-def test_branch_pass_counts_yes_against_the_whole_committee_not_the_attendees(world, proc):
+def test_branch_pass_counts_yes_against_the_whole_committee_not_the_attendees(
+    deliberation_world, procedure
+):
     # 4 of 7 present, 3 yes: a majority of those present but not of the committee.
-    matter = proc.create()
-    meeting = proc.record(matter, world.branch, present=world.branch[:4], yes=world.branch[:3])
+    matter = procedure.create()
+    meeting = procedure.record(
+        matter,
+        deliberation_world.branch,
+        present=deliberation_world.branch[:4],
+        yes=deliberation_world.branch[:3],
+    )
     assert meeting.quorum_met is True
     assert meeting.passed is False
     assert meeting.verdict["pass"]["total"] == 7
 
 
-def test_two_committees_with_exactly_half_present_lack_quorum(world, proc):
-    matter = proc.create()
-    proc.record(matter, world.branch)
-    meeting = proc.record(matter, world.two_committees, present=world.two_committees[:5])
+def test_two_committees_with_exactly_half_present_lack_quorum(deliberation_world, procedure):
+    matter = procedure.create()
+    procedure.record(matter, deliberation_world.branch)
+    meeting = procedure.record(
+        matter, deliberation_world.two_committees, present=deliberation_world.two_committees[:5]
+    )
     assert (meeting.should_attend, meeting.present) == (10, 5)
     assert meeting.quorum_met is False
     assert meeting.passed is False
 
 
-def test_two_committees_with_one_more_than_half_present_have_quorum(world, proc):
-    matter = proc.create()
-    proc.record(matter, world.branch)
-    meeting = proc.record(matter, world.two_committees, present=world.two_committees[:6])
+def test_two_committees_with_one_more_than_half_present_have_quorum(deliberation_world, procedure):
+    matter = procedure.create()
+    procedure.record(matter, deliberation_world.branch)
+    meeting = procedure.record(
+        matter, deliberation_world.two_committees, present=deliberation_world.two_committees[:6]
+    )
     assert meeting.quorum_met is True
     assert meeting.passed is True
 
 
-def test_two_committees_pass_with_exactly_half_of_attendees_fails(world, proc):
-    matter = proc.create()
-    proc.record(matter, world.branch)
-    present = world.two_committees[:6]
-    meeting = proc.record(matter, world.two_committees, present=present, yes=present[:3])
+def test_two_committees_pass_with_exactly_half_of_attendees_fails(deliberation_world, procedure):
+    matter = procedure.create()
+    procedure.record(matter, deliberation_world.branch)
+    present = deliberation_world.two_committees[:6]
+    meeting = procedure.record(
+        matter, deliberation_world.two_committees, present=present, yes=present[:3]
+    )
     assert meeting.quorum_met is True
     assert (meeting.yes, meeting.abstain) == (3, 3)
     assert meeting.passed is False
@@ -194,61 +215,73 @@ def test_two_committees_pass_with_exactly_half_of_attendees_fails(world, proc):
     assert matter.status == MatterStatus.RETURNED
 
 
-def _to_party_step(world, proc):
-    matter = proc.create()
-    proc.record(matter, world.branch)
-    proc.record(matter, world.two_committees)
+def _to_party_step(deliberation_world, procedure):
+    matter = procedure.create()
+    procedure.record(matter, deliberation_world.branch)
+    procedure.record(matter, deliberation_world.two_committees)
     return matter
 
 
-def test_party_meeting_with_exactly_half_present_has_quorum(world, proc):
-    matter = _to_party_step(world, proc)
-    meeting = proc.record(matter, world.party_full, present=world.party_full[:6])
+def test_party_meeting_with_exactly_half_present_has_quorum(deliberation_world, procedure):
+    matter = _to_party_step(deliberation_world, procedure)
+    meeting = procedure.record(
+        matter, deliberation_world.party_full, present=deliberation_world.party_full[:6]
+    )
     assert (meeting.should_attend, meeting.present) == (12, 6)
     assert meeting.quorum_met is True
     # 6 yes of 12 members is exactly half: not passed.
     assert meeting.passed is False
 
 
-def test_party_meeting_with_one_fewer_than_half_lacks_quorum(world, proc):
-    matter = _to_party_step(world, proc)
-    meeting = proc.record(matter, world.party_full, present=world.party_full[:5])
+def test_party_meeting_with_one_fewer_than_half_lacks_quorum(deliberation_world, procedure):
+    matter = _to_party_step(deliberation_world, procedure)
+    meeting = procedure.record(
+        matter, deliberation_world.party_full, present=deliberation_world.party_full[:5]
+    )
     assert meeting.quorum_met is False
 
 
-def test_party_meeting_passes_with_one_more_than_half_of_members_voting_yes(world, proc):
-    matter = _to_party_step(world, proc)
-    meeting = proc.record(matter, world.party_full, present=world.party_full[:7])
+def test_party_meeting_passes_with_one_more_than_half_of_members_voting_yes(
+    deliberation_world, procedure
+):
+    matter = _to_party_step(deliberation_world, procedure)
+    meeting = procedure.record(
+        matter, deliberation_world.party_full, present=deliberation_world.party_full[:7]
+    )
     assert meeting.passed is True
     matter.refresh_from_db()
     assert matter.current_step == 4
 
 
-def test_probationary_members_are_not_on_the_party_meeting_list(world, proc):
-    matter = _to_party_step(world, proc)
-    meeting = proc.record(matter, world.party_full)
+def test_probationary_members_are_not_on_the_party_meeting_list(deliberation_world, procedure):
+    matter = _to_party_step(deliberation_world, procedure)
+    meeting = procedure.record(matter, deliberation_world.party_full)
     listed = set(meeting.attendance.values_list("villager_id", flat=True))
-    assert listed == set(ids(world.party_full))
-    assert not listed & set(ids(world.probationary))
+    assert listed == set(ids(deliberation_world.party_full))
+    assert not listed & set(ids(deliberation_world.probationary))
     assert meeting.should_attend == 12
 
 
-def test_probationary_members_cannot_vote_or_be_counted_present(world, proc):
-    matter = _to_party_step(world, proc)
+def test_probationary_members_cannot_vote_or_be_counted_present(deliberation_world, procedure):
+    matter = _to_party_step(deliberation_world, procedure)
     with pytest.raises(ValidationError) as exc:
-        proc.record(matter, world.party_full, present=world.party_full[:6] + world.probationary)
+        procedure.record(
+            matter,
+            deliberation_world.party_full,
+            present=deliberation_world.party_full[:6] + deliberation_world.probationary,
+        )
     assert "不在应到名单中" in exc.value.messages[0]
-    assert world.probationary[0].name in exc.value.messages[0]
+    assert deliberation_world.probationary[0].name in exc.value.messages[0]
     assert not matter.meetings.filter(step=3).exists()
 
 
-def test_approved_exemptions_leave_the_should_attend_count(world, proc):
-    matter = _to_party_step(world, proc)
-    excused = world.party_full[-2:]
-    present = world.party_full[:6]
-    meeting = proc.record(
+def test_approved_exemptions_leave_the_should_attend_count(deliberation_world, procedure):
+    matter = _to_party_step(deliberation_world, procedure)
+    excused = deliberation_world.party_full[-2:]
+    present = deliberation_world.party_full[:6]
+    meeting = procedure.record(
         matter,
-        world.party_full,
+        deliberation_world.party_full,
         present=present,
         exemptions={p.pk: "外出务工，经支部书记批准请假" for p in excused},
     )
@@ -262,39 +295,43 @@ def test_approved_exemptions_leave_the_should_attend_count(world, proc):
     assert rows.first().exemption_reason.startswith("外出务工")
 
 
-def test_without_the_exemptions_the_same_attendance_fails(world, proc):
-    matter = _to_party_step(world, proc)
-    meeting = proc.record(matter, world.party_full, present=world.party_full[:6])
+def test_without_the_exemptions_the_same_attendance_fails(deliberation_world, procedure):
+    matter = _to_party_step(deliberation_world, procedure)
+    meeting = procedure.record(
+        matter, deliberation_world.party_full, present=deliberation_world.party_full[:6]
+    )
     assert meeting.should_attend == 12
     assert meeting.passed is False
 
 
-def test_an_exemption_without_a_reason_is_refused(world, proc):
-    matter = _to_party_step(world, proc)
+def test_an_exemption_without_a_reason_is_refused(deliberation_world, procedure):
+    matter = _to_party_step(deliberation_world, procedure)
     with pytest.raises(ValidationError, match="事由"):
-        proc.record(
+        procedure.record(
             matter,
-            world.party_full,
-            present=world.party_full[:6],
-            exemptions={world.party_full[-1].pk: ""},
+            deliberation_world.party_full,
+            present=deliberation_world.party_full[:6],
+            exemptions={deliberation_world.party_full[-1].pk: ""},
         )
 
 
-def test_exemptions_are_only_for_the_party_meeting(world, proc):
-    matter = proc.create()
+def test_exemptions_are_only_for_the_party_meeting(deliberation_world, procedure):
+    matter = procedure.create()
     with pytest.raises(ValidationError, match="党员大会"):
-        proc.record(
+        procedure.record(
             matter,
-            world.branch,
-            present=world.branch[:5],
-            exemptions={world.branch[-1].pk: "住院，经批准"},
+            deliberation_world.branch,
+            present=deliberation_world.branch[:5],
+            exemptions={deliberation_world.branch[-1].pk: "住院，经批准"},
         )
 
 
-def test_a_stricter_party_quorum_in_the_rule_set_changes_the_outcome(world, proc):
-    RuleSet.objects.filter(village=world.village).update(party_quorum=">=2/3")
-    matter = _to_party_step(world, proc)
-    meeting = proc.record(matter, world.party_full, present=world.party_full[:7])
+def test_a_stricter_party_quorum_in_the_rule_set_changes_the_outcome(deliberation_world, procedure):
+    RuleSet.objects.filter(village=deliberation_world.village).update(party_quorum=">=2/3")
+    matter = _to_party_step(deliberation_world, procedure)
+    meeting = procedure.record(
+        matter, deliberation_world.party_full, present=deliberation_world.party_full[:7]
+    )
     # 7 of 12 met "≥ 1/2" but not "≥ 2/3" (needs 8).
     assert meeting.quorum_met is False
     assert meeting.verdict["quorum"]["rule"] == "≥ 2/3"
@@ -303,17 +340,21 @@ def test_a_stricter_party_quorum_in_the_rule_set_changes_the_outcome(world, proc
     assert matter.status == MatterStatus.RETURNED
 
 
-def test_with_the_stricter_party_quorum_two_thirds_exactly_is_enough(world, proc):
-    RuleSet.objects.filter(village=world.village).update(party_quorum=">=2/3")
-    matter = _to_party_step(world, proc)
-    meeting = proc.record(matter, world.party_full, present=world.party_full[:8])
+def test_with_the_stricter_party_quorum_two_thirds_exactly_is_enough(deliberation_world, procedure):
+    RuleSet.objects.filter(village=deliberation_world.village).update(party_quorum=">=2/3")
+    matter = _to_party_step(deliberation_world, procedure)
+    meeting = procedure.record(
+        matter, deliberation_world.party_full, present=deliberation_world.party_full[:8]
+    )
     assert meeting.quorum_met is True
     assert meeting.passed is True
 
 
-def test_stored_verdict_of_a_meeting_names_rule_source_and_numbers(world, proc):
-    matter = proc.create()
-    meeting = proc.record(matter, world.branch, present=world.branch[:5])
+def test_stored_verdict_of_a_meeting_names_rule_source_and_numbers(deliberation_world, procedure):
+    matter = procedure.create()
+    meeting = procedure.record(
+        matter, deliberation_world.branch, present=deliberation_world.branch[:5]
+    )
     verdict = meeting.verdict
     assert verdict["body"] == "branch_committee"
     assert verdict["quorum"]["rule"] == "≥ 1/2"
@@ -329,136 +370,170 @@ def test_stored_verdict_of_a_meeting_names_rule_source_and_numbers(world, proc):
 # --- step 4 through the vote -----------------------------------------------------------------
 
 
-def _hall_close(world, proc, matter, present, *, yes=None, households=None):
+def _hall_close(deliberation_world, procedure, matter, present, *, yes=None, households=None):
     votes = {p.pk: ("yes" if yes is None or p in yes else "no") for p in present}
-    proc.hall(matter, present, votes=votes, households=households)
-    return proc.close_vote(matter)
+    procedure.hall(matter, present, votes=votes, households=households)
+    return procedure.close_vote(matter)
 
 
-def test_representatives_meeting_with_exactly_two_thirds_present_has_quorum(world, proc):
-    matter = proc.to_vote()
-    meeting = _hall_close(world, proc, matter, world.representatives_body[:8])
+def test_representatives_meeting_with_exactly_two_thirds_present_has_quorum(
+    deliberation_world, procedure
+):
+    matter = procedure.to_vote()
+    meeting = _hall_close(
+        deliberation_world, procedure, matter, deliberation_world.representatives_body[:8]
+    )
     assert (meeting.should_attend, meeting.present) == (12, 8)
     assert meeting.quorum_met is True and meeting.passed is True
     assert matter.status == MatterStatus.RESOLVED
 
 
-def test_representatives_meeting_with_one_fewer_than_two_thirds_lacks_quorum(world, proc):
-    matter = proc.to_vote()
-    meeting = _hall_close(world, proc, matter, world.representatives_body[:7])
+def test_representatives_meeting_with_one_fewer_than_two_thirds_lacks_quorum(
+    deliberation_world, procedure
+):
+    matter = procedure.to_vote()
+    meeting = _hall_close(
+        deliberation_world, procedure, matter, deliberation_world.representatives_body[:7]
+    )
     assert meeting.quorum_met is False and meeting.passed is False
     assert matter.status == MatterStatus.RETURNED
 
 
-def test_representatives_vote_with_exactly_half_yes_fails(world, proc):
-    matter = proc.to_vote()
-    present = world.representatives_body[:8]
-    meeting = _hall_close(world, proc, matter, present, yes=present[:4])
+def test_representatives_vote_with_exactly_half_yes_fails(deliberation_world, procedure):
+    matter = procedure.to_vote()
+    present = deliberation_world.representatives_body[:8]
+    meeting = _hall_close(deliberation_world, procedure, matter, present, yes=present[:4])
     assert (meeting.yes, meeting.no) == (4, 4)
     assert meeting.passed is False
     assert matter.status == MatterStatus.RETURNED
 
 
-def _villagers_vote(proc):
-    return proc.to_vote(deciding_body=DecidingBody.VILLAGERS_MEETING)
+def _villagers_vote(procedure):
+    return procedure.to_vote(deciding_body=DecidingBody.VILLAGERS_MEETING)
 
 
-def _one_per_household(world, n):
+def _one_per_household(deliberation_world, n):
     chosen, seen = [], set()
-    for person in world.adults:
+    for person in deliberation_world.adults:
         if person.household_id not in seen:
             seen.add(person.household_id)
             chosen.append(person)
     return chosen[:n]
 
 
-def test_villagers_meeting_list_is_adult_registered_villagers_only(world, proc):
-    matter = _villagers_vote(proc)
+def test_villagers_meeting_list_is_adult_registered_villagers_only(deliberation_world, procedure):
+    matter = _villagers_vote(procedure)
     meeting = matter.meetings.get(step=4)
     listed = set(meeting.attendance.values_list("villager_id", flat=True))
-    assert listed == set(ids(world.adults))
-    assert world.people["minor"].pk not in listed
-    assert world.people["moved"].pk not in listed
+    assert listed == set(ids(deliberation_world.adults))
+    assert deliberation_world.people["minor"].pk not in listed
+    assert deliberation_world.people["moved"].pk not in listed
     assert meeting.should_attend == 28
 
 
-def test_villagers_meeting_with_exactly_half_of_adults_and_too_few_households_fails(world, proc):
-    matter = _villagers_vote(proc)
+def test_villagers_meeting_with_exactly_half_of_adults_and_too_few_households_fails(
+    deliberation_world, procedure
+):
+    matter = _villagers_vote(procedure)
     # 14 of 28 adults, all from the same 7 households.
-    in_seven = [p for p in world.adults if world.households.index(p.household) < 7][:14]
-    meeting = _hall_close(world, proc, matter, in_seven)
+    in_seven = [
+        p for p in deliberation_world.adults if deliberation_world.households.index(p.household) < 7
+    ][:14]
+    meeting = _hall_close(deliberation_world, procedure, matter, in_seven)
     assert (meeting.present, meeting.households_present, meeting.households_total) == (14, 7, 12)
     assert meeting.quorum_met is False
 
 
-def test_villagers_meeting_with_one_more_than_half_of_adults_has_quorum(world, proc):
-    matter = _villagers_vote(proc)
-    in_seven = [p for p in world.adults if world.households.index(p.household) < 7]
-    meeting = _hall_close(world, proc, matter, in_seven[:15])
+def test_villagers_meeting_with_one_more_than_half_of_adults_has_quorum(
+    deliberation_world, procedure
+):
+    matter = _villagers_vote(procedure)
+    in_seven = [
+        p for p in deliberation_world.adults if deliberation_world.households.index(p.household) < 7
+    ]
+    meeting = _hall_close(deliberation_world, procedure, matter, in_seven[:15])
     assert meeting.households_present <= 7
     assert meeting.present == 15
     assert meeting.quorum_met is True and meeting.passed is True
 
 
-def test_villagers_meeting_with_exactly_two_thirds_of_households_has_quorum(world, proc):
-    matter = _villagers_vote(proc)
-    meeting = _hall_close(world, proc, matter, _one_per_household(world, 8))
+def test_villagers_meeting_with_exactly_two_thirds_of_households_has_quorum(
+    deliberation_world, procedure
+):
+    matter = _villagers_vote(procedure)
+    meeting = _hall_close(
+        deliberation_world, procedure, matter, _one_per_household(deliberation_world, 8)
+    )
     assert (meeting.present, meeting.households_present, meeting.households_total) == (8, 8, 12)
     assert meeting.verdict["quorum"]["met"] is False
     assert meeting.verdict["quorum_households"]["met"] is True
     assert meeting.quorum_met is True and meeting.passed is True
 
 
-def test_villagers_meeting_with_one_household_fewer_than_two_thirds_fails(world, proc):
-    matter = _villagers_vote(proc)
-    meeting = _hall_close(world, proc, matter, _one_per_household(world, 7))
+def test_villagers_meeting_with_one_household_fewer_than_two_thirds_fails(
+    deliberation_world, procedure
+):
+    matter = _villagers_vote(procedure)
+    meeting = _hall_close(
+        deliberation_world, procedure, matter, _one_per_household(deliberation_world, 7)
+    )
     assert meeting.households_present == 7
     assert meeting.quorum_met is False
     assert matter.status == MatterStatus.RETURNED
 
 
-def test_an_attendee_representing_another_household_counts_for_that_household(world, proc):
-    matter = _villagers_vote(proc)
-    seven = _one_per_household(world, 7)
-    eighth_household = world.households[7]
+def test_an_attendee_representing_another_household_counts_for_that_household(
+    deliberation_world, procedure
+):
+    matter = _villagers_vote(procedure)
+    seven = _one_per_household(deliberation_world, 7)
+    eighth_household = deliberation_world.households[7]
     # A second person of household 0 attends on behalf of household 7 (委托).
     proxy = next(
-        p for p in world.adults if p.household_id == seven[0].household_id and p != seven[0]
+        p
+        for p in deliberation_world.adults
+        if p.household_id == seven[0].household_id and p != seven[0]
     )
     present = [*seven, proxy]
-    meeting = _hall_close(world, proc, matter, present, households={proxy.pk: eighth_household.pk})
+    meeting = _hall_close(
+        deliberation_world, procedure, matter, present, households={proxy.pk: eighth_household.pk}
+    )
     assert meeting.households_present == 8
     assert meeting.quorum_met is True
 
 
-def test_villagers_pass_with_exactly_half_of_attendees_fails(world, proc):
-    matter = _villagers_vote(proc)
-    present = world.adults[:16]
-    meeting = _hall_close(world, proc, matter, present, yes=present[:8])
+def test_villagers_pass_with_exactly_half_of_attendees_fails(deliberation_world, procedure):
+    matter = _villagers_vote(procedure)
+    present = deliberation_world.adults[:16]
+    meeting = _hall_close(deliberation_world, procedure, matter, present, yes=present[:8])
     assert meeting.quorum_met is True
     assert meeting.passed is False
 
 
-def test_online_voters_count_as_present_by_default(world, proc):
-    matter = proc.to_vote()
-    online = world.representatives_body[:3]
+def test_online_voters_count_as_present_by_default(deliberation_world, procedure):
+    matter = procedure.to_vote()
+    online = deliberation_world.representatives_body[:3]
     for person in online:
-        proc.vote(matter, person)
-    hall = world.representatives_body[3:8]
-    proc.hall(matter, hall, votes={p.pk: "yes" for p in hall})
-    meeting = proc.close_vote(matter)
+        procedure.vote(matter, person)
+    hall = deliberation_world.representatives_body[3:8]
+    procedure.hall(matter, hall, votes={p.pk: "yes" for p in hall})
+    meeting = procedure.close_vote(matter)
     assert meeting.present == 8
     assert meeting.yes == 8
     assert meeting.quorum_met is True
 
 
-def test_online_voters_do_not_count_as_present_when_the_rule_set_says_so(world, proc):
-    RuleSet.objects.filter(village=world.village).update(online_voter_counts_present=False)
-    matter = proc.to_vote()
-    for person in world.representatives_body[:3]:
-        proc.vote(matter, person)
-    hall = world.representatives_body[3:8]
-    proc.hall(matter, hall, votes={p.pk: "yes" for p in hall})
-    meeting = proc.close_vote(matter)
+def test_online_voters_do_not_count_as_present_when_the_rule_set_says_so(
+    deliberation_world, procedure
+):
+    RuleSet.objects.filter(village=deliberation_world.village).update(
+        online_voter_counts_present=False
+    )
+    matter = procedure.to_vote()
+    for person in deliberation_world.representatives_body[:3]:
+        procedure.vote(matter, person)
+    hall = deliberation_world.representatives_body[3:8]
+    procedure.hall(matter, hall, votes={p.pk: "yes" for p in hall})
+    meeting = procedure.close_vote(matter)
     assert meeting.present == 5
     assert meeting.quorum_met is False

@@ -19,7 +19,7 @@ from wagtail.models import ModelLogEntry
 
 from deliberation import ballot_box, selectors
 from deliberation.models import Ballot, BallotMode, DecidingBody, SealedBallot
-from tests.deliberation.conftest import many_villagers
+from tests.support.deliberation_world import many_villagers
 from village import audit
 from village.models import AuditEvent
 
@@ -53,16 +53,16 @@ def rows(sql: str, params=()) -> list:
 
 
 @pytest.fixture
-def secret_vote(world, proc, caplog):
+def secret_vote(deliberation_world, procedure, caplog):
     caplog.set_level(logging.DEBUG)
-    voters = many_villagers(world, VOTES)
-    matter = proc.to_vote(
+    voters = many_villagers(deliberation_world, VOTES)
+    matter = procedure.to_vote(
         "2027年集体经济收益分配方案",
         deciding_body=DecidingBody.VILLAGERS_MEETING,
         ballot_mode=BallotMode.SECRET,
     )
     receipts = [
-        proc.vote(matter, person, choice)["receipt"]
+        procedure.vote(matter, person, choice)["receipt"]
         for person, choice in zip(voters, TRUTH, strict=True)
     ]
     # The truth as the database knows it: who voted, in this order.
@@ -104,9 +104,9 @@ def test_while_the_vote_is_on_nothing_stored_reads_as_a_choice(secret_vote):
     assert selectors.receipts(meeting) == []
 
 
-def test_after_the_count_no_stored_order_pairs_voters_with_choices(secret_vote, proc):
+def test_after_the_count_no_stored_order_pairs_voters_with_choices(secret_vote, procedure):
     matter, meeting, receipts, _caplog = secret_vote
-    meeting = proc.close_vote(matter)
+    meeting = procedure.close_vote(matter)
     assert (meeting.yes, meeting.no, meeting.abstain) == (VOTES // 2, VOTES // 2, 0)
     # The sealed ballots, whose places and transaction ids followed the votes, are gone.
     assert not SealedBallot.objects.filter(meeting=meeting).exists()
@@ -142,9 +142,9 @@ def test_after_the_count_no_stored_order_pairs_voters_with_choices(secret_vote, 
     assert not Ballot.objects.filter(meeting=meeting, voter__isnull=False).exists()
 
 
-def test_the_chain_and_the_logs_say_who_voted_never_what(secret_vote, proc):
+def test_the_chain_and_the_logs_say_who_voted_never_what(secret_vote, procedure):
     matter, _meeting, receipts, caplog = secret_vote
-    proc.close_vote(matter)
+    procedure.close_vote(matter)
     cast = AuditEvent.objects.filter(action="deliberation.vote.cast").order_by("seq")
     assert cast.count() == VOTES
     for event in cast:

@@ -15,13 +15,13 @@ DRAFT = "村东头路灯改为太阳能路灯，预算三万元，从集体收�
 
 
 @pytest.fixture
-def adopted(world, people):
+def adopted(deliberation_world, people):
     """x2 says the street lamps are broken; the secretary turns it into a matter (a draft)."""
     suggestion = services.suggestion_submit(
-        actor=people["x2"].user, village=world.village, text="村东头的路灯坏了半年了。"
+        actor=people["x2"].user, village=deliberation_world.village, text="村东头的路灯坏了半年了。"
     )
     return services.suggestion_adopt(
-        actor=world.secretary.user,
+        actor=deliberation_world.secretary.user,
         suggestion=suggestion,
         title="村东头路灯改造",
         body=DRAFT,
@@ -41,7 +41,7 @@ def steps(page: str) -> list[str]:
 
 
 def test_the_author_follows_the_adopted_matter_before_the_vote(
-    client, world, proc, people, adopted
+    client, deliberation_world, procedure, people, adopted
 ):
     url = follow_link(client, people["x2"].user)
     assert url == reverse("deliberation:matter", args=[adopted.pk])
@@ -55,25 +55,27 @@ def test_the_author_follows_the_adopted_matter_before_the_vote(
     assert DRAFT not in page
     assert 'data-testid="following"' in page
 
-    proc.record(adopted, world.branch)
+    procedure.record(adopted, deliberation_world.branch)
     page = client.get(url).content.decode()
     assert "审议中" in page
     assert steps(page)[:2] == ["党支部提议 · 已完成", "两委商议 · 进行中"]
     assert DRAFT not in page
 
 
-def test_another_villager_still_gets_404_before_the_vote(client, world, proc, people, adopted):
-    proc.record(adopted, world.branch)
+def test_another_villager_still_gets_404_before_the_vote(
+    client, deliberation_world, procedure, people, adopted
+):
+    procedure.record(adopted, deliberation_world.branch)
     client.force_login(people["x3"].user)
     response = client.get(reverse("deliberation:matter", args=[adopted.pk]))
     assert response.status_code == 404
 
 
 def test_from_the_vote_on_the_author_reads_the_matter_like_every_villager(
-    client, world, proc, people, adopted
+    client, deliberation_world, procedure, people, adopted
 ):
-    proc.steps_1_to_3(adopted)
-    proc.open_vote(adopted)
+    procedure.steps_1_to_3(adopted)
+    procedure.open_vote(adopted)
     url = follow_link(client, people["x2"].user)
     page = client.get(url).content.decode()
     assert DRAFT in page and 'data-testid="following"' not in page

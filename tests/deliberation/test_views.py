@@ -16,8 +16,8 @@ def sessions_text() -> str:
     return "\n".join(json.dumps(s.get_decoded(), ensure_ascii=False) for s in Session.objects.all())
 
 
-def test_a_secret_web_vote_keeps_nothing_of_the_choice_in_the_sessions(client, proc, people):
-    matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
+def test_a_secret_web_vote_keeps_nothing_of_the_choice_in_the_sessions(client, procedure, people):
+    matter = procedure.to_vote(ballot_mode=BallotMode.SECRET)
     voter = people["r1"]
     client.force_login(voter.user)
     response = client.post(reverse("deliberation:vote", args=[matter.pk]), {"choice": "abstain"})
@@ -46,13 +46,13 @@ def test_a_secret_web_vote_keeps_nothing_of_the_choice_in_the_sessions(client, p
 
     # The vote is sealed until the count; then it is an anonymous ballot with that receipt.
     assert SealedBallot.objects.filter(meeting__matter=matter).count() == 1
-    proc.close_vote(matter)
+    procedure.close_vote(matter)
     ballot = Ballot.cast.get(meeting__matter=matter, voter__isnull=True)
     assert (ballot.choice, ballot.receipt) == ("abstain", code)
 
 
-def test_an_open_web_vote_shows_its_receipt_after_the_redirect(client, proc, people):
-    matter = proc.to_vote(ballot_mode=BallotMode.OPEN)
+def test_an_open_web_vote_shows_its_receipt_after_the_redirect(client, procedure, people):
+    matter = procedure.to_vote(ballot_mode=BallotMode.OPEN)
     client.force_login(people["r2"].user)
     response = client.post(reverse("deliberation:vote", args=[matter.pk]), {"choice": "no"})
     assert response.status_code == 302
@@ -75,8 +75,8 @@ def test_an_open_web_vote_shows_its_receipt_after_the_redirect(client, proc, peo
     assert mine.receipt in page and ballot.receipt not in page
 
 
-def test_the_vote_list_invites_only_those_on_the_voter_list(client, proc, people):
-    matter = proc.to_vote(ballot_mode=BallotMode.OPEN)
+def test_the_vote_list_invites_only_those_on_the_voter_list(client, procedure, people):
+    matter = procedure.to_vote(ballot_mode=BallotMode.OPEN)
     meeting = selectors.current_vote_meeting(matter)
     listed = set(meeting.attendance.values_list("villager_id", flat=True))
     outsider = next(v for v in people.values() if v.pk not in listed and v.user_id)
@@ -101,8 +101,8 @@ def test_the_vote_list_invites_only_those_on_the_voter_list(client, proc, people
     assert state == "voted" and "去投票" not in page and "您已投票" in page
 
 
-def test_a_refused_secret_vote_is_an_error_message_and_no_receipt(client, proc, people):
-    matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
+def test_a_refused_secret_vote_is_an_error_message_and_no_receipt(client, procedure, people):
+    matter = procedure.to_vote(ballot_mode=BallotMode.SECRET)
     client.force_login(people["r1"].user)
     url = reverse("deliberation:vote", args=[matter.pk])
     client.post(url, {"choice": "yes"})
@@ -113,11 +113,11 @@ def test_a_refused_secret_vote_is_an_error_message_and_no_receipt(client, proc, 
     assert SealedBallot.objects.filter(meeting__matter=matter).count() == 1
 
 
-def test_the_receipt_list_names_each_choice_in_chinese(client, proc, people):
-    matter = proc.to_vote(ballot_mode=BallotMode.SECRET)
+def test_the_receipt_list_names_each_choice_in_chinese(client, procedure, people):
+    matter = procedure.to_vote(ballot_mode=BallotMode.SECRET)
     for label, choice in (("r1", "yes"), ("r2", "no"), ("r3", "abstain")):
         services.vote_cast(actor=people[label].user, matter=matter, choice=choice)
-    proc.close_vote(matter)
+    procedure.close_vote(matter)
     client.force_login(people["r4"].user)
     page = client.get(reverse("deliberation:matter", args=[matter.pk])).content.decode()
     listing = re.search(r'<ul class="receipts">(.*?)</ul>', page, re.S).group(1)

@@ -8,9 +8,7 @@ from tests.deliberation.conftest import (  # noqa: F401  (fixtures shared with d
     foreign,
     inspector,
     people,
-    proc,  # alias until the rename script runs
     procedure,
-    world,  # alias until the rename script runs
 )
 from tests.support.documents import pdf_text
 

@@ -14,18 +14,18 @@ from pages import documents as notice_print
 from tests.deliberation import conftest as deliberation_fixtures
 from tests.factories import PASSWORD, deliberation_village
 from tests.pages import conftest as pages_fixtures
-from tests.pages.conftest import publish_notice
+from tests.support.site_world import publish_notice
 from village.documents import find
 from village.models import AuditEvent, Document, DocumentKind
 
-# Fixtures of the other folders used here (tests/documents/conftest.py brings world and proc).
+# Fixtures of the other folders used here (tests/documents/conftest.py brings the rest).
 foreign_inspector = deliberation_fixtures.foreign_inspector
 site_world = pages_fixtures.site_world
 
 
-def resolved(proc):
-    matter = proc.to_vote()
-    proc.resolve(matter)
+def resolved(procedure):
+    matter = procedure.to_vote()
+    procedure.resolve(matter)
     return matter
 
 
@@ -48,26 +48,30 @@ def refused(response) -> bool:
 # --- the documents -------------------------------------------------------------------------
 
 
-def test_meeting_record_names_village_matter_attendance_and_verification(world, proc, text_of):
-    matter = resolved(proc)
+def test_meeting_record_names_village_matter_attendance_and_verification(
+    deliberation_world, procedure, text_of
+):
+    matter = resolved(procedure)
     meeting = matter.meetings.get(step=1)
-    doc = print_.meeting_record(actor=world.secretary.user, meeting=meeting)
+    doc = print_.meeting_record(actor=deliberation_world.secretary.user, meeting=meeting)
     text = text_of(stored(doc))
     assert doc.kind == DocumentKind.MEETING_RECORD
-    assert world.village.name in text
+    assert deliberation_world.village.name in text
     assert matter.title in text
     assert "会议记录" in text
     assert f"/verify/{doc.code}/" in text
-    assert world.people["b1"].name in text  # the attendance list
+    assert deliberation_world.people["b1"].name in text  # the attendance list
     assert "会议纪要：与会人员逐项讨论" in text
 
 
-def test_audit_trail_names_village_matter_events_and_verification(world, proc, text_of):
-    matter = resolved(proc)
-    doc = print_.audit_trail(actor=world.secretary.user, matter=matter)
+def test_audit_trail_names_village_matter_events_and_verification(
+    deliberation_world, procedure, text_of
+):
+    matter = resolved(procedure)
+    doc = print_.audit_trail(actor=deliberation_world.secretary.user, matter=matter)
     text = text_of(stored(doc))
     assert doc.kind == DocumentKind.AUDIT_TRAIL
-    assert world.village.name in text
+    assert deliberation_world.village.name in text
     assert matter.title in text
     assert "审计记录" in text and "合规检查" in text
     assert f"/verify/{doc.code}/" in text
@@ -78,42 +82,52 @@ def test_audit_trail_names_village_matter_events_and_verification(world, proc, t
     assert "step_missing" not in text and "minutes_missing" not in text
 
 
-def test_the_audit_trail_printed_from_the_english_screens_is_still_chinese(world, proc, text_of):
-    matter = resolved(proc)
+def test_the_audit_trail_printed_from_the_english_screens_is_still_chinese(
+    deliberation_world, procedure, text_of
+):
+    matter = resolved(procedure)
     with translation.override("en"):
-        doc = print_.audit_trail(actor=world.secretary.user, matter=matter)
+        doc = print_.audit_trail(actor=deliberation_world.secretary.user, matter=matter)
     text = text_of(stored(doc))
     assert "审计记录" in text and "合规检查" in text
     assert "计票" in text and "步骤齐全" in text and "法定人数" in text
     assert "Vote counted" not in text and "All steps present" not in text and "Quorum" not in text
 
 
-def test_meeting_record_lists_online_voters_as_present(world, proc, people, text_of):
-    matter = proc.to_vote()
+def test_meeting_record_lists_online_voters_as_present(
+    deliberation_world, procedure, people, text_of
+):
+    matter = procedure.to_vote()
     for label in ("r1", "r2"):
         services.vote_cast(actor=people[label].user, matter=matter, choice="yes")
-    hall = world.representatives_body[2:9]
-    proc.hall(matter, hall, votes={p.pk: "yes" for p in hall})
-    meeting = proc.close_vote(matter)
+    hall = deliberation_world.representatives_body[2:9]
+    procedure.hall(matter, hall, votes={p.pk: "yes" for p in hall})
+    meeting = procedure.close_vote(matter)
     assert (meeting.should_attend, meeting.present) == (12, 9)
-    text = text_of(stored(print_.meeting_record(actor=world.secretary.user, meeting=meeting)))
+    text = text_of(
+        stored(print_.meeting_record(actor=deliberation_world.secretary.user, meeting=meeting))
+    )
     line = next(line for line in text.splitlines() if people["r1"].name in line)
     assert "未到" not in line and "到" in line
     assert text.count("未到") == meeting.should_attend - meeting.present
 
 
-def test_meeting_record_prints_approved_absence_as_leave(world, proc, people, text_of):
-    matter = proc.create()
-    proc.record(matter, world.branch)
-    proc.record(matter, world.two_committees)
+def test_meeting_record_prints_approved_absence_as_leave(
+    deliberation_world, procedure, people, text_of
+):
+    matter = procedure.create()
+    procedure.record(matter, deliberation_world.branch)
+    procedure.record(matter, deliberation_world.two_committees)
     away = people["p5"]
-    meeting = proc.record(
+    meeting = procedure.record(
         matter,
-        world.party_full,
-        present=[p for p in world.party_full if p not in (away, people["p4"])],
+        deliberation_world.party_full,
+        present=[p for p in deliberation_world.party_full if p not in (away, people["p4"])],
         exemptions={away.pk: "外出务工，书记批准"},
     )
-    text = text_of(stored(print_.meeting_record(actor=world.secretary.user, meeting=meeting)))
+    text = text_of(
+        stored(print_.meeting_record(actor=deliberation_world.secretary.user, meeting=meeting))
+    )
     leave = next(line for line in text.splitlines() if away.name in line)
     absent = next(line for line in text.splitlines() if people["p4"].name in line)
     assert "请假" in leave and "未到" not in leave
@@ -144,8 +158,10 @@ def api(client):
     return Api(client)
 
 
-def test_inspector_downloads_the_audit_trail_pdf(api, world, proc, inspector, text_of):
-    matter = resolved(proc)
+def test_inspector_downloads_the_audit_trail_pdf(
+    api, deliberation_world, procedure, inspector, text_of
+):
+    matter = resolved(procedure)
     response = api.get(f"/matters/{matter.pk}/audit.pdf", inspector)
     assert response.status_code == 200, response.content[:300]
     assert is_pdf(response)
@@ -155,28 +171,30 @@ def test_inspector_downloads_the_audit_trail_pdf(api, world, proc, inspector, te
     assert doc.subject_id == str(matter.pk)
     assert response.content == stored(doc)
     text = text_of(response.content)
-    assert world.village.name in text and matter.title in text
+    assert deliberation_world.village.name in text and matter.title in text
     assert f"/verify/{doc.code}/" in text
 
 
-def test_the_villages_cadre_downloads_the_audit_trail_pdf(api, world, proc):
-    matter = resolved(proc)
-    response = api.get(f"/matters/{matter.pk}/audit.pdf", world.people["b1"].user)
+def test_the_villages_cadre_downloads_the_audit_trail_pdf(api, deliberation_world, procedure):
+    matter = resolved(procedure)
+    response = api.get(f"/matters/{matter.pk}/audit.pdf", deliberation_world.people["b1"].user)
     assert response.status_code == 200 and is_pdf(response)
 
 
-def test_a_villager_gets_403_json_for_the_audit_trail_pdf(api, world, proc):
-    matter = resolved(proc)
-    proc.publish(matter)  # public now: the villager sees the matter, not its audit trail
-    response = api.get(f"/matters/{matter.pk}/audit.pdf", world.people["x3"].user)
+def test_a_villager_gets_403_json_for_the_audit_trail_pdf(api, deliberation_world, procedure):
+    matter = resolved(procedure)
+    procedure.publish(matter)  # public now: the villager sees the matter, not its audit trail
+    response = api.get(f"/matters/{matter.pk}/audit.pdf", deliberation_world.people["x3"].user)
     assert response.status_code == 403
     assert response["Content-Type"].startswith("application/json")
     assert "审计" in response.json()["message"]
     assert not Document.objects.exists()
 
 
-def test_another_townships_inspector_gets_404_for_the_audit_trail_pdf(api, proc, foreign_inspector):
-    matter = resolved(proc)
+def test_another_townships_inspector_gets_404_for_the_audit_trail_pdf(
+    api, procedure, foreign_inspector
+):
+    matter = resolved(procedure)
     response = api.get(f"/matters/{matter.pk}/audit.pdf", foreign_inspector)
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
@@ -193,10 +211,10 @@ def test_the_audit_trail_pdf_is_in_the_openapi_schema(client, db):
 
 
 def test_secretary_prints_resolution_meeting_record_and_trail_from_the_admin(
-    world, proc, client, text_of
+    deliberation_world, procedure, client, text_of
 ):
-    matter = resolved(proc)
-    client.force_login(world.secretary.user)
+    matter = resolved(procedure)
+    client.force_login(deliberation_world.secretary.user)
     page = client.get(reverse("deliberation_admin_matter", args=[matter.pk])).content.decode()
     assert "打印决议" in page and "打印会议记录" in page and "下载审计记录 PDF" in page
     assert page.count('data-testid="print-meeting"') == 4  # every recorded meeting
@@ -205,7 +223,9 @@ def test_secretary_prints_resolution_meeting_record_and_trail_from_the_admin(
     assert response.status_code == 200 and is_pdf(response)
     assert response["Content-Disposition"].startswith("inline;")
     doc = find(response["X-Document-Code"])
-    assert doc.kind == DocumentKind.RESOLUTION and doc.issued_by == world.secretary.user
+    assert (
+        doc.kind == DocumentKind.RESOLUTION and doc.issued_by == deliberation_world.secretary.user
+    )
     assert matter.title in text_of(response.content)
 
     meeting = matter.meetings.get(step=2)
@@ -224,9 +244,9 @@ def test_secretary_prints_resolution_meeting_record_and_trail_from_the_admin(
     assert AuditEvent.objects.filter(action="village.document.issue").count() == 3
 
 
-def test_no_resolution_to_print_before_the_tally(world, proc, client):
-    matter = proc.to_vote()
-    client.force_login(world.secretary.user)
+def test_no_resolution_to_print_before_the_tally(deliberation_world, procedure, client):
+    matter = procedure.to_vote()
+    client.force_login(deliberation_world.secretary.user)
     page = client.get(reverse("deliberation_admin_matter", args=[matter.pk])).content.decode()
     assert "打印决议" not in page
     assert page.count('data-testid="print-meeting"') == 3  # the vote meeting is still open
@@ -242,18 +262,18 @@ def test_no_resolution_to_print_before_the_tally(world, proc, client):
     assert not Document.objects.exists()
 
 
-def test_the_villages_printing_buttons_are_post_only(world, proc, client):
-    matter = resolved(proc)
-    client.force_login(world.secretary.user)
+def test_the_villages_printing_buttons_are_post_only(deliberation_world, procedure, client):
+    matter = resolved(procedure)
+    client.force_login(deliberation_world.secretary.user)
     url = reverse("deliberation_admin_print_resolution", args=[matter.pk])
     assert client.get(url).status_code == 405
     assert not Document.objects.exists()
 
 
-def test_a_villager_cannot_print_from_the_admin(world, proc, client):
-    matter = resolved(proc)
+def test_a_villager_cannot_print_from_the_admin(deliberation_world, procedure, client):
+    matter = resolved(procedure)
     meeting = matter.meetings.get(step=1)
-    client.force_login(world.people["x3"].user)
+    client.force_login(deliberation_world.people["x3"].user)
     for url in (
         reverse("deliberation_admin_print_resolution", args=[matter.pk]),
         reverse("deliberation_admin_print_meeting", args=[matter.pk, meeting.pk]),
@@ -264,9 +284,9 @@ def test_a_villager_cannot_print_from_the_admin(world, proc, client):
 
 
 def test_inspector_downloads_the_trail_but_does_not_issue_the_villages_resolution(
-    world, proc, client, inspector
+    deliberation_world, procedure, client, inspector
 ):
-    matter = resolved(proc)
+    matter = resolved(procedure)
     client.force_login(inspector)
     page = client.get(reverse("deliberation_admin_matter", args=[matter.pk])).content.decode()
     assert "打印决议" not in page and "打印会议记录" not in page
@@ -279,17 +299,21 @@ def test_inspector_downloads_the_trail_but_does_not_issue_the_villages_resolutio
     assert Document.objects.filter(kind=DocumentKind.RESOLUTION).count() == 0
 
 
-def test_the_supervision_committee_downloads_the_trail(world, proc, client):
-    matter = resolved(proc)
-    client.force_login(world.people["x1"].user)  # x1 sits on the supervision committee
+def test_the_supervision_committee_downloads_the_trail(deliberation_world, procedure, client):
+    matter = resolved(procedure)
+    client.force_login(deliberation_world.people["x1"].user)  # x1 sits on the supervision committee
     response = client.get(reverse("deliberation_admin_print_trail", args=[matter.pk]))
     assert response.status_code == 200 and is_pdf(response)
 
 
-def test_another_villages_cadres_and_inspector_get_404(world, proc, client, foreign_inspector):
-    matter = resolved(proc)
+def test_another_villages_cadres_and_inspector_get_404(
+    deliberation_world, procedure, client, foreign_inspector
+):
+    matter = resolved(procedure)
     meeting = matter.meetings.get(step=1)
-    neighbour = deliberation_village(township=world.village.township, name="西河村", households=3)
+    neighbour = deliberation_village(
+        township=deliberation_world.village.township, name="西河村", households=3
+    )
     urls = (
         reverse("deliberation_admin_print_resolution", args=[matter.pk]),
         reverse("deliberation_admin_print_meeting", args=[matter.pk, meeting.pk]),

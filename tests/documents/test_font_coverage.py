@@ -6,7 +6,7 @@ from fontTools.ttLib import TTFont
 
 from points import documents as print_
 from tests.documents.test_points_documents import data_of, flat, text_of
-from tests.points.conftest import build_world
+from tests.support.points_world import build_world
 from village.documents import FONT
 
 # Common in given names, outside GB 2312 (so missing from a GB 2312 subset).
@@ -52,16 +52,18 @@ def test_font_has_the_cjk_unified_ideographs(cmap):
 
 
 @pytest.fixture
-def pw(db):
+def points_world(db):
     return build_world()
 
 
-def test_a_head_named_with_rare_hanzi_prints_on_the_card_and_the_passbook(pw):
-    household = pw.h[1]
+def test_a_head_named_with_rare_hanzi_prints_on_the_card_and_the_passbook(points_world):
+    household = points_world.h[1]
     head = household.head
     head.name = "王喆堃"
     head.save(update_fields=["name"])
-    card = text_of(data_of(print_.household_card(pw.keeper, household)))
+    card = text_of(data_of(print_.household_card(points_world.keeper, household)))
     assert "王喆堃" in flat(card), card
-    passbook = text_of(data_of(print_.statement(pw.resident, household, pw.day.year)))
+    passbook = text_of(
+        data_of(print_.statement(points_world.resident, household, points_world.day.year))
+    )
     assert "王喆堃" in flat(passbook), passbook

@@ -13,10 +13,10 @@ from village import audit
 from village.models import AuditEvent, Document
 
 
-def resolved(proc):
-    matter = proc.to_vote()
-    proc.resolve(matter)
-    proc.publish(matter)
+def resolved(procedure):
+    matter = procedure.to_vote()
+    procedure.resolve(matter)
+    procedure.publish(matter)
     return matter
 
 
@@ -24,43 +24,45 @@ def issue_events():
     return AuditEvent.objects.filter(action="village.document.issue")
 
 
-def test_printing_a_meeting_record_twice_returns_the_same_document(world, proc):
-    matter = proc.create()
-    meeting = proc.record(matter, world.branch)
-    first = print_.meeting_record(actor=world.secretary.user, meeting=meeting)
+def test_printing_a_meeting_record_twice_returns_the_same_document(deliberation_world, procedure):
+    matter = procedure.create()
+    meeting = procedure.record(matter, deliberation_world.branch)
+    first = print_.meeting_record(actor=deliberation_world.secretary.user, meeting=meeting)
     events = issue_events().count()
-    second = print_.meeting_record(actor=world.secretary.user, meeting=meeting)
-    third = print_.meeting_record(actor=world.secretary.user, meeting=meeting)
+    second = print_.meeting_record(actor=deliberation_world.secretary.user, meeting=meeting)
+    third = print_.meeting_record(actor=deliberation_world.secretary.user, meeting=meeting)
     assert second.pk == third.pk == first.pk and second.code == first.code
     assert Document.objects.count() == 1
     assert issue_events().count() == events == 1
     assert first.content_sha256 and len(first.content_sha256) == 64
 
 
-def test_the_audit_trail_downloaded_twice_is_one_document(world, proc, inspector):
+def test_the_audit_trail_downloaded_twice_is_one_document(deliberation_world, procedure, inspector):
     """Its own issue moves the chain's head; the head is printed in the issue block only, so
     the content — and the document — stay the same."""
-    matter = resolved(proc)
+    matter = resolved(procedure)
     first = print_.audit_trail(actor=inspector, matter=matter)
     again = print_.audit_trail(actor=inspector, matter=matter)
     assert again.code == first.code and Document.objects.count() == 1
 
 
-def test_new_content_is_a_new_document(world, proc):
-    matter = proc.to_vote()
-    proc.resolve(matter)
-    before = print_.resolution(actor=world.secretary.user, matter=matter)
-    proc.publish(matter)  # the resolution now says it is published
-    after = print_.resolution(actor=world.secretary.user, matter=matter)
+def test_new_content_is_a_new_document(deliberation_world, procedure):
+    matter = procedure.to_vote()
+    procedure.resolve(matter)
+    before = print_.resolution(actor=deliberation_world.secretary.user, matter=matter)
+    procedure.publish(matter)  # the resolution now says it is published
+    after = print_.resolution(actor=deliberation_world.secretary.user, matter=matter)
     assert after.code != before.code
     assert not after.supersedes_id and not after.reissue_reason
 
 
-def test_reissue_with_a_reason_replaces_the_old_code_on_the_verify_page(world, proc, client):
-    matter = resolved(proc)
-    old = print_.resolution(actor=world.secretary.user, matter=matter)
+def test_reissue_with_a_reason_replaces_the_old_code_on_the_verify_page(
+    deliberation_world, procedure, client
+):
+    matter = resolved(procedure)
+    old = print_.resolution(actor=deliberation_world.secretary.user, matter=matter)
     new = print_.resolution(
-        actor=world.secretary.user, matter=matter, reissue_reason="原件盖章处被污损"
+        actor=deliberation_world.secretary.user, matter=matter, reissue_reason="原件盖章处被污损"
     )
     assert new.code != old.code and new.supersedes_id == old.pk
     assert new.reissue_reason == "原件盖章处被污损"
@@ -70,7 +72,9 @@ def test_reissue_with_a_reason_replaces_the_old_code_on_the_verify_page(world, p
     assert event.payload["supersedes"] == old.code
     assert event.payload["reason"] == "原件盖章处被污损"
     # Printing again now returns the new document.
-    assert print_.resolution(actor=world.secretary.user, matter=matter).code == new.code
+    assert (
+        print_.resolution(actor=deliberation_world.secretary.user, matter=matter).code == new.code
+    )
 
     page = client.get(reverse("village:verify", args=[old.code]))
     html = page.content.decode()
@@ -81,29 +85,35 @@ def test_reissue_with_a_reason_replaces_the_old_code_on_the_verify_page(world, p
     html = client.get(reverse("village:verify", args=[new.code])).content.decode()
     assert f"取代验证码 {old.code} 的文书" in html and "有效" in html
     assert "此文书已被重新签发" not in html
-    assert audit.verify_chain(audit.chain_key(village=world.village)) is None
+    assert audit.verify_chain(audit.chain_key(village=deliberation_world.village)) is None
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
-def test_reissue_without_a_reason_is_refused(world, proc, reason):
-    matter = resolved(proc)
-    print_.resolution(actor=world.secretary.user, matter=matter)
+def test_reissue_without_a_reason_is_refused(deliberation_world, procedure, reason):
+    matter = resolved(procedure)
+    print_.resolution(actor=deliberation_world.secretary.user, matter=matter)
     with pytest.raises(ValidationError, match="重新签发须写明原因"):
-        print_.resolution(actor=world.secretary.user, matter=matter, reissue_reason=reason)
+        print_.resolution(
+            actor=deliberation_world.secretary.user, matter=matter, reissue_reason=reason
+        )
     assert Document.objects.count() == 1 and issue_events().count() == 1
 
 
-def test_nothing_to_reissue_before_a_first_print(world, proc):
-    matter = resolved(proc)
+def test_nothing_to_reissue_before_a_first_print(deliberation_world, procedure):
+    matter = resolved(procedure)
     with pytest.raises(ValidationError, match="还没有签发过"):
-        print_.resolution(actor=world.secretary.user, matter=matter, reissue_reason="重印")
+        print_.resolution(
+            actor=deliberation_world.secretary.user, matter=matter, reissue_reason="重印"
+        )
     assert not Document.objects.exists()
 
 
-def test_a_document_is_replaced_at_most_once_even_in_the_database(world, proc):
-    matter = resolved(proc)
-    old = print_.resolution(actor=world.secretary.user, matter=matter)
-    new = print_.resolution(actor=world.secretary.user, matter=matter, reissue_reason="污损")
+def test_a_document_is_replaced_at_most_once_even_in_the_database(deliberation_world, procedure):
+    matter = resolved(procedure)
+    old = print_.resolution(actor=deliberation_world.secretary.user, matter=matter)
+    new = print_.resolution(
+        actor=deliberation_world.secretary.user, matter=matter, reissue_reason="污损"
+    )
     with pytest.raises(DatabaseError), transaction.atomic():
         Document.objects.filter(pk=new.pk).update(reissue_reason="改过的原因")
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -112,10 +122,12 @@ def test_a_document_is_replaced_at_most_once_even_in_the_database(world, proc):
     assert Document.objects.get(pk=new.pk).supersedes_id == old.pk
 
 
-def test_the_secretary_prints_twice_then_reissues_from_the_admin(world, proc, client):
-    matter = proc.create()
-    meeting = proc.record(matter, world.branch)
-    client.force_login(world.secretary.user)
+def test_the_secretary_prints_twice_then_reissues_from_the_admin(
+    deliberation_world, procedure, client
+):
+    matter = procedure.create()
+    meeting = procedure.record(matter, deliberation_world.branch)
+    client.force_login(deliberation_world.secretary.user)
     url = reverse("deliberation_admin_print_meeting", args=[matter.pk, meeting.pk])
     codes = {client.post(url)["X-Document-Code"] for _ in range(4)}
     assert len(codes) == 1 and Document.objects.count() == 1
@@ -135,19 +147,21 @@ def test_the_secretary_prints_twice_then_reissues_from_the_admin(world, proc, cl
     assert Document.objects.get(code=new).supersedes.code == code
     html = client.get(reverse("village:verify", args=[code])).content.decode()
     assert new in html and "出席人数抄录有误，重新打印" in html
-    assert audit.verify_chain(audit.chain_key(village=world.village)) is None
+    assert audit.verify_chain(audit.chain_key(village=deliberation_world.village)) is None
     assert Step(meeting.step) == Step.BRANCH
 
 
-def test_two_first_prints_racing_give_one_document_on_either_database(world, proc, monkeypatch):
+def test_two_first_prints_racing_give_one_document_on_either_database(
+    deliberation_world, procedure, monkeypatch
+):
     """The race, made certain: the second print's lookup runs before the first one's row is
     there (as when both start together), so it renders and tries to insert the same content;
     the database's unique constraint refuses it and the print returns the first document."""
     from village import documents
 
-    matter = proc.create()
-    meeting = proc.record(matter, world.branch)
-    first = print_.meeting_record(actor=world.secretary.user, meeting=meeting)
+    matter = procedure.create()
+    meeting = procedure.record(matter, deliberation_world.branch)
+    first = print_.meeting_record(actor=deliberation_world.secretary.user, meeting=meeting)
     real_current, calls = documents.current, []
 
     def current_missing_the_first_row(**kwargs):
@@ -155,9 +169,9 @@ def test_two_first_prints_racing_give_one_document_on_either_database(world, pro
         return None if len(calls) == 1 else real_current(**kwargs)
 
     monkeypatch.setattr(documents, "current", current_missing_the_first_row)
-    second = print_.meeting_record(actor=world.secretary.user, meeting=meeting)
+    second = print_.meeting_record(actor=deliberation_world.secretary.user, meeting=meeting)
     assert len(calls) == 2  # the lookup missed, the insert lost, the winner was read
     assert second.pk == first.pk and second.code == first.code
     assert Document.objects.count() == 1
     assert issue_events().count() == 1
-    assert audit.verify_chain(audit.chain_key(village=world.village)) is None
+    assert audit.verify_chain(audit.chain_key(village=deliberation_world.village)) is None

@@ -15,20 +15,22 @@ from village.documents import FONT, find, normalise
 from village.models import AuditEvent, Document
 
 
-def resolved(proc):
-    matter = proc.to_vote()
-    proc.resolve(matter)
-    proc.publish(matter)
+def resolved(procedure):
+    matter = procedure.to_vote()
+    procedure.resolve(matter)
+    procedure.publish(matter)
     return matter
 
 
-def test_resolution_has_chinese_text_seal_and_verification_address(world, proc, text_of):
-    matter = resolved(proc)
-    doc = print_.resolution(actor=world.secretary.user, matter=matter)
+def test_resolution_has_chinese_text_seal_and_verification_address(
+    deliberation_world, procedure, text_of
+):
+    matter = resolved(procedure)
+    doc = print_.resolution(actor=deliberation_world.secretary.user, matter=matter)
     data = doc.file.open("rb").read()
     assert hashlib.sha256(data).hexdigest() == doc.sha256
     text = text_of(data)
-    assert world.village.name in text
+    assert deliberation_world.village.name in text
     assert matter.title in text
     assert f"/verify/{doc.code}/" in text
     assert "第 1 页 共" in text
@@ -41,9 +43,9 @@ def test_resolution_has_chinese_text_seal_and_verification_address(world, proc, 
     assert AuditEvent.objects.filter(action="village.document.issue", object_id=str(doc.pk))
 
 
-def test_verification_page_tells_genuine_from_altered(world, proc, client):
-    matter = resolved(proc)
-    doc = print_.resolution(actor=world.secretary.user, matter=matter)
+def test_verification_page_tells_genuine_from_altered(deliberation_world, procedure, client):
+    matter = resolved(procedure)
+    doc = print_.resolution(actor=deliberation_world.secretary.user, matter=matter)
     data = doc.file.open("rb").read()
     url = reverse("village:verify", args=[doc.code.lower()])
     page = client.get(url)
@@ -67,10 +69,12 @@ def test_unknown_code_is_a_clear_404(client, db):
     assert client.get("/verify/0O1I/").status_code == 404
 
 
-def test_issued_document_is_never_changed(world, proc):
-    matter = resolved(proc)
-    doc = print_.resolution(actor=world.secretary.user, matter=matter)
-    again = print_.resolution(actor=world.secretary.user, matter=matter, reissue_reason="换纸")
+def test_issued_document_is_never_changed(deliberation_world, procedure):
+    matter = resolved(procedure)
+    doc = print_.resolution(actor=deliberation_world.secretary.user, matter=matter)
+    again = print_.resolution(
+        actor=deliberation_world.secretary.user, matter=matter, reissue_reason="换纸"
+    )
     assert again.code != doc.code and Document.objects.count() == 2
     assert find(normalise(f" {doc.code[:4].lower()}-{doc.code[4:]} ")).pk == doc.pk
     doc.title = "改过的标题"

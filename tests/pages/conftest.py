@@ -3,10 +3,8 @@
 import pytest
 
 from tests.support.role_world import build_role_world
-from tests.support.site_world import (  # noqa: F401  (still imported from here by some tests)
+from tests.support.site_world import (
     build_site_world,
-    notice_index_of,
-    publish_notice,
 )
 
 

@@ -14,15 +14,14 @@ from pages import services as pages_services
 from pages import worklist
 from points import services as points_services
 from points import worklist as points_work
-from tests.deliberation.conftest import Procedure
 from tests.factories import (
     MembershipFactory,
     UserFactory,
     VillagerFactory,
     deliberation_village,
 )
-from tests.pages._role_world import role_world
-from tests.pages.conftest import publish_notice
+from tests.support.deliberation_world import Procedure
+from tests.support.site_world import publish_notice
 
 
 def admin_home(client, user) -> str:
@@ -38,13 +37,8 @@ def panel(html: str, testid: str) -> str:
 
 
 @pytest.fixture
-def w(db):
-    return role_world()
-
-
-@pytest.fixture
-def supervisor(w):
-    villager = VillagerFactory(household=w.h[5], user=UserFactory(username="supervisor"))
+def supervisor(role_world):
+    villager = VillagerFactory(household=role_world.h[5], user=UserFactory(username="supervisor"))
     MembershipFactory(villager=villager, role="supervision")
     return villager.user
 
@@ -52,18 +46,18 @@ def supervisor(w):
 # --- the secretary and the committee -------------------------------------------------------
 
 
-def test_secretary_home_shows_todays_work_and_send_notice(w, client):
-    entries, _publication = w.ledger.published((w.h[1], "HJ01"))
-    points_services.objection_file(actor=w.resident, entry=entries[0], text="当天不在家。")
-    w.ledger.record(w.h[2], "HJ01")  # waiting for review
-    pages_services.notice_mark_read(actor=w.resident, notice=w.fire)
+def test_secretary_home_shows_todays_work_and_send_notice(role_world, client):
+    entries, _publication = role_world.ledger.published((role_world.h[1], "HJ01"))
+    points_services.objection_file(actor=role_world.resident, entry=entries[0], text="当天不在家。")
+    role_world.ledger.record(role_world.h[2], "HJ01")  # waiting for review
+    pages_services.notice_mark_read(actor=role_world.resident, notice=role_world.fire)
 
-    html = admin_home(client, w.secretary)
+    html = admin_home(client, role_world.secretary)
     work = panel(html, "work-panel")
-    assert f'href="/admin/pages/add/pages/noticepage/{w.index.pk}/"' in work
+    assert f'href="/admin/pages/add/pages/noticepage/{role_world.index.pk}/"' in work
     assert "发通知" in work
     assert "积分待审核 1 条" in work
-    assert "待答复的异议（1）" in work and w.resident.villager.name in work
+    assert "待答复的异议（1）" in work and role_world.resident.villager.name in work
     assert "本周到期的公示" in work and "积分公示" in work
     # Reach: 东毛铺村 has 5 households; one confirmed the notice to everyone; the notice to
     # 西片 addresses its 2 households.
@@ -72,24 +66,24 @@ def test_secretary_home_shows_todays_work_and_send_notice(w, client):
     assert "远方村" not in work
 
 
-def test_send_notice_opens_the_notice_form_under_the_villages_index(w, client):
-    client.force_login(w.secretary)
-    response = client.get(f"/admin/pages/add/pages/noticepage/{w.index.pk}/")
+def test_send_notice_opens_the_notice_form_under_the_villages_index(role_world, client):
+    client.force_login(role_world.secretary)
+    response = client.get(f"/admin/pages/add/pages/noticepage/{role_world.index.pk}/")
     assert response.status_code == 200
     html = response.content.decode()
     assert 'name="audience"' in html and 'name="grids"' in html
 
 
-def test_wagtails_page_counts_are_gone(w, client):
-    assert 'class="w-summary"' not in admin_home(client, w.secretary)
-    assert 'class="w-summary"' not in admin_home(client, w.inspector)
+def test_wagtails_page_counts_are_gone(role_world, client):
+    assert 'class="w-summary"' not in admin_home(client, role_world.secretary)
+    assert 'class="w-summary"' not in admin_home(client, role_world.inspector)
 
 
 def test_matters_waiting_say_what_is_missing(db, client):
     world = deliberation_village(name="东毛铺村")
-    proc = Procedure(world)
-    matter = proc.create("村道硬化工程")
-    meeting = proc.record(matter, world.branch)
+    procedure = Procedure(world)
+    matter = procedure.create("村道硬化工程")
+    meeting = procedure.record(matter, world.branch)
     # Minutes are required at save now; a meeting recorded before that rule may lack them.
     Meeting.objects.filter(pk=meeting.pk).update(minutes="")
     rows, total = matters_work.matters_waiting([world.village.pk])
@@ -103,36 +97,36 @@ def test_matters_waiting_say_what_is_missing(db, client):
 
 def test_matters_in_their_vote_window_wait_for_time_not_for_a_cadre(db):
     world = deliberation_village(name="东毛铺村")
-    proc = Procedure(world)
-    matter = proc.to_vote("村道硬化工程")
+    procedure = Procedure(world)
+    matter = procedure.to_vote("村道硬化工程")
     assert matters_work.matters_waiting([world.village.pk])[1] == 0
-    with proc.after_window(matter):
+    with procedure.after_window(matter):
         rows, total = matters_work.matters_waiting([world.village.pk], now=timezone.now())
     assert total == 1 and rows[0]["next"] == "投票已截止，待计票"
 
 
-def test_publications_closing_this_week(w):
-    _entries, publication = w.ledger.published((w.h[1], "HJ01"))
+def test_publications_closing_this_week(role_world):
+    _entries, publication = role_world.ledger.published((role_world.h[1], "HJ01"))
     week = timezone.now() + timedelta(days=7)
-    assert points_work.publications_closing([w.village.pk], week) == [publication]
-    assert points_work.publications_closing([w.village.pk], timezone.now()) == []
+    assert points_work.publications_closing([role_world.village.pk], week) == [publication]
+    assert points_work.publications_closing([role_world.village.pk], timezone.now()) == []
 
 
 # --- the grid officer, the supervision committee, the inspector ----------------------------
 
 
-def test_grid_officer_home_lists_households_to_visit(w, client):
-    w.ledger.record(w.h[2], "HJ01")
-    html = admin_home(client, w.officer)
+def test_grid_officer_home_lists_households_to_visit(role_world, client):
+    role_world.ledger.record(role_world.h[2], "HJ01")
+    html = admin_home(client, role_world.officer)
     visits = panel(html, "visits-panel")
-    assert f"/me/todo/households/{w.h[2].pk}/" in visits
-    assert f"/me/todo/households/{w.h[4].pk}/" not in visits  # another grid
+    assert f"/me/todo/households/{role_world.h[2].pk}/" in visits
+    assert f"/me/todo/households/{role_world.h[4].pk}/" not in visits  # another grid
     assert 'data-testid="work-panel"' not in html
 
 
-def test_supervision_home_shows_what_to_watch_without_write_buttons(w, client, supervisor):
-    entries, _publication = w.ledger.published((w.h[1], "HJ01"))
-    points_services.objection_file(actor=w.resident, entry=entries[0], text="当天不在家。")
+def test_supervision_home_shows_what_to_watch_without_write_buttons(role_world, client, supervisor):
+    entries, _publication = role_world.ledger.published((role_world.h[1], "HJ01"))
+    points_services.objection_file(actor=role_world.resident, entry=entries[0], text="当天不在家。")
     html = admin_home(client, supervisor)
     watch = panel(html, "supervision-panel")
     assert "未答复的异议（1）" in watch and "积分公示" in watch
@@ -140,71 +134,77 @@ def test_supervision_home_shows_what_to_watch_without_write_buttons(w, client, s
     assert 'data-testid="send-notice"' not in html
 
 
-def test_inspector_home_has_the_inspection_panel_and_no_write_buttons(w, client):
-    html = admin_home(client, w.inspector)
+def test_inspector_home_has_the_inspection_panel_and_no_write_buttons(role_world, client):
+    html = admin_home(client, role_world.inspector)
     assert 'data-testid="inspection-panel"' in html
     assert "/admin/matters/dashboard/" in html
     for testid in ("work-panel", "send-notice", "review-entries", "visits-panel"):
         assert f'data-testid="{testid}"' not in html
 
 
-def test_send_notice_on_the_notice_index_for_cadres_only(w, client):
-    client.force_login(w.secretary)
-    html = client.get(f"/admin/pages/{w.index.pk}/").content.decode()
-    assert f"/admin/pages/add/pages/noticepage/{w.index.pk}/" in html
+def test_send_notice_on_the_notice_index_for_cadres_only(role_world, client):
+    client.force_login(role_world.secretary)
+    html = client.get(f"/admin/pages/{role_world.index.pk}/").content.decode()
+    assert f"/admin/pages/add/pages/noticepage/{role_world.index.pk}/" in html
     assert "发通知" in html
-    client.force_login(w.inspector)
-    html = client.get(f"/admin/pages/{w.index.pk}/").content.decode()
+    client.force_login(role_world.inspector)
+    html = client.get(f"/admin/pages/{role_world.index.pk}/").content.decode()
     assert "发通知" not in html
 
 
-def test_notice_reach_counts_households_once(w):
-    pages_services.notice_mark_read(actor=w.resident, notice=w.fire)
-    reach = {r.notice.pk: r for r in worklist.notices_reach([w.village.pk])}
-    assert (reach[w.fire.pk].read, reach[w.fire.pk].total) == (1, 5)
-    assert (reach[w.west.pk].read, reach[w.west.pk].total) == (0, 2)
+def test_notice_reach_counts_households_once(role_world):
+    pages_services.notice_mark_read(actor=role_world.resident, notice=role_world.fire)
+    reach = {r.notice.pk: r for r in worklist.notices_reach([role_world.village.pk])}
+    assert (reach[role_world.fire.pk].read, reach[role_world.fire.pk].total) == (1, 5)
+    assert (reach[role_world.west.pk].read, reach[role_world.west.pk].total) == (0, 2)
 
 
 # --- queries -------------------------------------------------------------------------------
 
 
-def test_secretary_home_queries_do_not_grow(w, client, django_assert_num_queries):
-    w.ledger.published((w.h[1], "HJ01"))
-    client.force_login(w.secretary)
+def test_secretary_home_queries_do_not_grow(role_world, client, django_assert_num_queries):
+    role_world.ledger.published((role_world.h[1], "HJ01"))
+    client.force_login(role_world.secretary)
     client.get("/admin/")
     with django_assert_num_queries(40) as first:
         client.get("/admin/")
-    entries, _publication = w.ledger.published((w.h[2], "HJ01"), (w.h[3], "HJ01"))
+    entries, _publication = role_world.ledger.published(
+        (role_world.h[2], "HJ01"), (role_world.h[3], "HJ01")
+    )
     for entry in entries:
-        points_services.objection_file(actor=w.neighbour, entry=entry, text="有出入。")
+        points_services.objection_file(actor=role_world.neighbour, entry=entry, text="有出入。")
     for n in range(3):
-        publish_notice(w.index, f"第{n}号通知")
-        w.ledger.record(w.h[n + 1], "HJ01")
+        publish_notice(role_world.index, f"第{n}号通知")
+        role_world.ledger.record(role_world.h[n + 1], "HJ01")
     with django_assert_num_queries(len(first.captured_queries)):
         client.get("/admin/")
 
 
-def test_grid_officer_home_queries_do_not_grow(w, client, django_assert_num_queries):
-    client.force_login(w.officer)
+def test_grid_officer_home_queries_do_not_grow(role_world, client, django_assert_num_queries):
+    client.force_login(role_world.officer)
     client.get("/admin/")
     with django_assert_num_queries(28) as first:
         client.get("/admin/")
     for n in range(3):
-        publish_notice(w.index, f"第{n}号通知")
-        w.ledger.record(w.h[n + 1], "HJ01")
+        publish_notice(role_world.index, f"第{n}号通知")
+        role_world.ledger.record(role_world.h[n + 1], "HJ01")
     with django_assert_num_queries(len(first.captured_queries)):
         client.get("/admin/")
 
 
-def test_supervision_home_queries_do_not_grow(w, client, supervisor, django_assert_num_queries):
-    entries, _publication = w.ledger.published((w.h[1], "HJ01"))
-    points_services.objection_file(actor=w.resident, entry=entries[0], text="当天不在家。")
+def test_supervision_home_queries_do_not_grow(
+    role_world, client, supervisor, django_assert_num_queries
+):
+    entries, _publication = role_world.ledger.published((role_world.h[1], "HJ01"))
+    points_services.objection_file(actor=role_world.resident, entry=entries[0], text="当天不在家。")
     client.force_login(supervisor)
     client.get("/admin/")
     with django_assert_num_queries(24) as first:
         client.get("/admin/")
-    entries, _publication = w.ledger.published((w.h[2], "HJ01"), (w.h[3], "HJ01"))
+    entries, _publication = role_world.ledger.published(
+        (role_world.h[2], "HJ01"), (role_world.h[3], "HJ01")
+    )
     for entry in entries:
-        points_services.objection_file(actor=w.neighbour, entry=entry, text="有出入。")
+        points_services.objection_file(actor=role_world.neighbour, entry=entry, text="有出入。")
     with django_assert_num_queries(len(first.captured_queries)):
         client.get("/admin/")

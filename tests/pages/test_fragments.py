@@ -10,8 +10,8 @@ from wagtail.models import APIToken
 from deliberation.models import Matter
 from pages.models import MoralModelIndexPage, MoralModelPage, RulesPage
 from tests.factories import VillagerFactory
+from tests.support.site_world import publish_notice
 
-from .conftest import publish_notice
 from .test_home import voting_village  # noqa: F401  (fixture)
 
 

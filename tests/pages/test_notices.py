@@ -9,9 +9,8 @@ from openpyxl import load_workbook
 from wagtail.models import APIToken
 
 from pages.models import NoticeRead
+from tests.support.site_world import publish_notice
 from village.models import AuditEvent, VillagerStatus
-
-from .conftest import publish_notice
 
 
 def _read_url(notice):

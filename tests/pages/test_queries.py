@@ -26,8 +26,7 @@ from pages.models import (
     RulesPage,
     TransparencyPage,
 )
-
-from .conftest import publish_notice
+from tests.support.site_world import publish_notice
 
 # Anonymous visitor: site + page route (by depth) + view restrictions, then the page's own.
 HOME_ANONYMOUS = 8

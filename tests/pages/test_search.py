@@ -6,8 +6,7 @@ from wagtail.rich_text import RichText
 
 from pages.models import Audience, StandardPage
 from pages.search import bigrams, search_pages
-
-from .conftest import publish_notice
+from tests.support.site_world import publish_notice
 
 
 def _standard_page(parent, title, text, slug):

@@ -2,21 +2,9 @@
 
 import pytest
 
-from tests.support.clock import travel  # noqa: F401  (still imported from here by some tests)
-from tests.support.points_world import (  # noqa: F401  (still imported from here by some tests)
-    RULES,
+from tests.support.points_world import (
     Ledger,
-    actions,
-    balance,
-    build_catalogue,
-    build_store,
     build_world,
-    history_statuses,
-    last_month_day,
-    photo,
-    posted_sum,
-    published_resolution,
-    reload,
 )
 
 
@@ -24,11 +12,6 @@ from tests.support.points_world import (  # noqa: F401  (still imported from her
 def points_world(db):
     """The points world (tests/support/points_world.py): 东毛铺村, catalogue, store, people."""
     return build_world()
-
-
-@pytest.fixture
-def pw(points_world):  # alias until the rename script runs
-    return points_world
 
 
 @pytest.fixture

@@ -35,22 +35,29 @@ def as_user(client):
 
 
 @pytest.fixture
-def scene(pw, ledger):
+def busy_points_world(points_world, ledger):
     """Something for every id to miss: posted entries, an unpublished star round and
     allocation, an open publication with an open objection, an entry awaiting review."""
-    ledger.open_year(year=pw.day.year)
-    ledger.post((pw.h[1], "HJ01"), (pw.h[2], "HJ02"))
+    ledger.open_year(year=points_world.day.year)
+    ledger.post((points_world.h[1], "HJ01"), (points_world.h[2], "HJ02"))
     services.star_round_rate(
-        actor=pw.secretary, village=pw.village, year=pw.day.year, thresholds={"1": 90}
+        actor=points_world.secretary,
+        village=points_world.village,
+        year=points_world.day.year,
+        thresholds={"1": 90},
     )
     services.allocation_create(
-        actor=pw.secretary, village=pw.village, year=pw.day.year, title="年终奖励", pool_fen=999
+        actor=points_world.secretary,
+        village=points_world.village,
+        year=points_world.day.year,
+        title="年终奖励",
+        pool_fen=999,
     )
-    pw.day = pw.day.replace(day=12)
-    [entry], _publication = ledger.published((pw.h[1], "HJ02"))
-    services.objection_file(actor=pw.resident, entry=entry, text="不是我家")
-    ledger.record(pw.h[3])
-    return pw
+    points_world.day = points_world.day.replace(day=12)
+    [entry], _publication = ledger.published((points_world.h[1], "HJ02"))
+    services.objection_file(actor=points_world.resident, entry=entry, text="不是我家")
+    ledger.record(points_world.h[3])
+    return points_world
 
 
 def _state():
@@ -69,7 +76,7 @@ def _state():
 
 
 @pytest.fixture
-def unchanged(scene):
+def unchanged(busy_points_world):
     before = _state()
     yield
     assert _state() == before
@@ -88,13 +95,15 @@ def refused(response, text=None):
 
 
 @pytest.mark.parametrize("bad", BAD)
-def test_recording_form_for_a_malformed_household_is_404(scene, unchanged, as_user, bad):
-    client = as_user(scene.officer)
+def test_recording_form_for_a_malformed_household_is_404(
+    busy_points_world, unchanged, as_user, bad
+):
+    client = as_user(busy_points_world.officer)
     assert client.get(reverse("points:record"), {"household": bad}).status_code == 404
     data = {
         "household": bad,
-        "rule": scene.rules["HJ01"].pk,
-        "occurred_on": scene.day.isoformat(),
+        "rule": busy_points_world.rules["HJ01"].pk,
+        "occurred_on": busy_points_world.day.isoformat(),
         "key": "k1",
     }
     assert client.post(reverse("points:record"), data).status_code == 404
@@ -113,21 +122,25 @@ def test_recording_form_for_a_malformed_household_is_404(scene, unchanged, as_us
         ("points_admin_welfare", "secretary"),
     ],
 )
-def test_admin_pages_for_a_malformed_village_are_404(scene, unchanged, as_user, url_name, who, bad):
-    response = as_user(getattr(scene, who)).get(reverse(url_name), {"village": bad})
+def test_admin_pages_for_a_malformed_village_are_404(
+    busy_points_world, unchanged, as_user, url_name, who, bad
+):
+    response = as_user(getattr(busy_points_world, who)).get(reverse(url_name), {"village": bad})
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize("bad", BAD)
-def test_ledger_ignores_a_malformed_year(scene, as_user, bad):
-    response = as_user(scene.secretary).get(reverse("points_admin_ledger"), {"year": bad})
+def test_ledger_ignores_a_malformed_year(busy_points_world, as_user, bad):
+    response = as_user(busy_points_world.secretary).get(
+        reverse("points_admin_ledger"), {"year": bad}
+    )
     assert response.status_code == 200
-    assert scene.h[1].number in response.content.decode()
+    assert busy_points_world.h[1].number in response.content.decode()
 
 
 @pytest.mark.parametrize("bad", BAD)
-def test_review_of_malformed_entries_approves_nothing(scene, unchanged, as_user, bad):
-    response = as_user(scene.committee).post(
+def test_review_of_malformed_entries_approves_nothing(busy_points_world, unchanged, as_user, bad):
+    response = as_user(busy_points_world.committee).post(
         reverse("points_admin_review"),
         {"entry": [bad], "decision": "approve", "checked": "yes"},
         follow=True,
@@ -137,27 +150,27 @@ def test_review_of_malformed_entries_approves_nothing(scene, unchanged, as_user,
 
 
 @pytest.mark.parametrize("bad", BAD)
-def test_publication_for_a_malformed_village_is_refused(scene, unchanged, as_user, bad):
-    response = as_user(scene.secretary).post(
+def test_publication_for_a_malformed_village_is_refused(busy_points_world, unchanged, as_user, bad):
+    response = as_user(busy_points_world.secretary).post(
         reverse("points_admin_publications"),
-        {"village": bad, "month": f"{scene.day:%Y-%m}"},
+        {"village": bad, "month": f"{busy_points_world.day:%Y-%m}"},
         follow=True,
     )
     refused(response, "请选择村")
 
 
 @pytest.mark.parametrize("bad", BAD)
-def test_closing_a_malformed_publication_is_404(scene, unchanged, as_user, bad):
-    response = as_user(scene.secretary).post(
+def test_closing_a_malformed_publication_is_404(busy_points_world, unchanged, as_user, bad):
+    response = as_user(busy_points_world.secretary).post(
         reverse("points_admin_publications"),
-        {"village": scene.village.pk, "publication": bad, "action": "close"},
+        {"village": busy_points_world.village.pk, "publication": bad, "action": "close"},
     )
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize("bad", BAD)
-def test_answering_a_malformed_objection_is_404(scene, unchanged, as_user, bad):
-    response = as_user(scene.committee).post(
+def test_answering_a_malformed_objection_is_404(busy_points_world, unchanged, as_user, bad):
+    response = as_user(busy_points_world.committee).post(
         reverse("points_admin_objections"),
         {"objection": bad, "decision": "upheld", "answer": "成立"},
     )
@@ -165,10 +178,10 @@ def test_answering_a_malformed_objection_is_404(scene, unchanged, as_user, bad):
 
 
 @pytest.mark.parametrize("bad", BAD)
-def test_counter_with_a_malformed_item_says_pick_one(scene, unchanged, as_user, bad):
-    response = as_user(scene.keeper).post(
+def test_counter_with_a_malformed_item_says_pick_one(busy_points_world, unchanged, as_user, bad):
+    response = as_user(busy_points_world.keeper).post(
         reverse("points_admin_counter"),
-        {"household": scene.h[1].number, "item": bad, "quantity": "1", "key": "k1"},
+        {"household": busy_points_world.h[1].number, "item": bad, "quantity": "1", "key": "k1"},
         follow=True,
     )
     refused(response, "请选择物品")
@@ -189,10 +202,18 @@ def test_counter_with_a_malformed_item_says_pick_one(scene, unchanged, as_user, 
     ],
     ids=["rate", "allocate", "publish_stars", "revoke", "publish_allocation"],
 )
-def test_welfare_with_malformed_ids_is_refused(scene, unchanged, as_user, data, text, bad):
-    values = {"bad": bad, "year": scene.day.year, "village": scene.village.pk}
+def test_welfare_with_malformed_ids_is_refused(
+    busy_points_world, unchanged, as_user, data, text, bad
+):
+    values = {
+        "bad": bad,
+        "year": busy_points_world.day.year,
+        "village": busy_points_world.village.pk,
+    }
     data = {"title": "年终奖励", **{k: v.format(**values) for k, v in data.items()}}
-    response = as_user(scene.secretary).post(reverse("points_admin_welfare"), data, follow=True)
+    response = as_user(busy_points_world.secretary).post(
+        reverse("points_admin_welfare"), data, follow=True
+    )
     refused(response, text)
 
 
@@ -207,15 +228,17 @@ def test_welfare_with_malformed_ids_is_refused(scene, unchanged, as_user, data, 
         ("pool", BAD[-1], "总额数值过大"),
     ],
 )
-def test_welfare_with_a_malformed_number_says_so(scene, unchanged, as_user, field, bad, text):
+def test_welfare_with_a_malformed_number_says_so(
+    busy_points_world, unchanged, as_user, field, bad, text
+):
     data = {
         "action": "allocate",
-        "village": scene.village.pk,
-        "year": scene.day.year,
+        "village": busy_points_world.village.pk,
+        "year": busy_points_world.day.year,
         "title": "年终奖励",
         "pool": "10",
     }
-    response = as_user(scene.secretary).post(
+    response = as_user(busy_points_world.secretary).post(
         reverse("points_admin_welfare"), {**data, field: bad}, follow=True
     )
     refused(response, text)
@@ -232,18 +255,24 @@ def _sheet():
 
 
 @pytest.mark.parametrize("bad", BAD)
-def test_import_into_a_malformed_village_says_pick_one(scene, unchanged, as_user, bad):
-    response = as_user(scene.secretary).post(
+def test_import_into_a_malformed_village_says_pick_one(busy_points_world, unchanged, as_user, bad):
+    response = as_user(busy_points_world.secretary).post(
         reverse("points_admin_import"), {"village": bad, "file": _sheet()}
     )
     refused(response, "请选择村")
 
 
 @pytest.mark.parametrize("bad", BAD)
-def test_passbook_batch_for_a_malformed_village_says_pick_one(scene, unchanged, as_user, bad):
-    response = as_user(scene.secretary).post(
+def test_passbook_batch_for_a_malformed_village_says_pick_one(
+    busy_points_world, unchanged, as_user, bad
+):
+    response = as_user(busy_points_world.secretary).post(
         reverse("points_admin_batch_start"),
-        {"village": bad, "year": scene.day.year, "next": reverse("points_admin_welfare")},
+        {
+            "village": bad,
+            "year": busy_points_world.day.year,
+            "next": reverse("points_admin_welfare"),
+        },
         follow=True,
     )
     refused(response, "请选择村")
@@ -252,12 +281,14 @@ def test_passbook_batch_for_a_malformed_village_says_pick_one(scene, unchanged, 
 # --- the API: ids past any key -----------------------------------------------------------------
 
 
-def test_api_ids_past_any_key_are_404(scene, unchanged, client):
+def test_api_ids_past_any_key_are_404(busy_points_world, unchanged, client):
     api = Api(client)
     huge = int(BAD[-1])
-    response = api.post(f"/entries/{huge}/objection", scene.neighbour, {"text": "不对"})
+    response = api.post(f"/entries/{huge}/objection", busy_points_world.neighbour, {"text": "不对"})
     assert 400 <= response.status_code < 500
     response = api.post(
-        "/redemptions", scene.keeper, {"household": scene.h[1].number, "item": huge}
+        "/redemptions",
+        busy_points_world.keeper,
+        {"household": busy_points_world.h[1].number, "item": huge},
     )
     assert 400 <= response.status_code < 500

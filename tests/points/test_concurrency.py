@@ -17,8 +17,8 @@ from wagtail.models import APIToken
 from points import selectors as points_selectors
 from points import services
 from points.models import Account, Entry, EntryKind, EntryStatus, Publication, Redemption
-from tests.points.conftest import actions, balance, posted_sum, reload
 from tests.support.concurrency import in_threads, outcome_kinds, skip_unless_postgresql
+from tests.support.points_world import actions, balance, posted_sum, reload
 from village import audit
 
 pytestmark = [
@@ -46,13 +46,16 @@ def ledger_consistent():
 # --- redemptions ----------------------------------------------------------------------------------
 
 
-def test_twenty_redemptions_at_once_against_a_balance_for_five(pw, ledger):
+def test_twenty_redemptions_at_once_against_a_balance_for_five(points_world, ledger):
     ledger.open_year(base=50)
-    soap = pw.items["soap"]
+    soap = points_world.items["soap"]
 
     def redeem(i):
         return lambda: services.redeem(
-            actor=pw.keeper, household=pw.h[1], item=soap, idempotency_key=f"till-{i}"
+            actor=points_world.keeper,
+            household=points_world.h[1],
+            item=soap,
+            idempotency_key=f"till-{i}",
         )
 
     outcomes = in_threads([redeem(i) for i in range(20)], threads=20)
@@ -61,18 +64,20 @@ def test_twenty_redemptions_at_once_against_a_balance_for_five(pw, ledger):
     refused = [value for kind, value in outcomes if kind == "invalid"]
     assert all(exc.code == "insufficient" for exc in refused)
     assert all("积分不足" in exc.messages[0] for exc in refused)
-    assert balance(pw.h[1]) == 0 == posted_sum(pw.h[1])
+    assert balance(points_world.h[1]) == 0 == posted_sum(points_world.h[1])
     assert reload(soap).stock == 15
     assert Redemption.objects.count() == 5
     assert len({value.receipt for kind, value in outcomes if kind == "ok"}) == 5
-    assert actions(pw.village).count("points.redeem") == 5
+    assert actions(points_world.village).count("points.redeem") == 5
     assert ledger_consistent()
 
 
-def test_twenty_api_redemptions_at_once_give_five_201_and_fifteen_400(pw, ledger):
+def test_twenty_api_redemptions_at_once_give_five_201_and_fifteen_400(points_world, ledger):
     ledger.open_year(base=50)
-    _row, token = APIToken.create_token(user=pw.keeper, name=settings.CUNZHI_API_TOKEN_NAME)
-    body = {"household": pw.h[1].number, "item": pw.items["soap"].pk}
+    _row, token = APIToken.create_token(
+        user=points_world.keeper, name=settings.CUNZHI_API_TOKEN_NAME
+    )
+    body = {"household": points_world.h[1].number, "item": points_world.items["soap"].pk}
 
     def redeem(i):
         def post():
@@ -96,19 +101,19 @@ def test_twenty_api_redemptions_at_once_give_five_201_and_fifteen_400(pw, ledger
             assert "积分不足" in answer["message"]
         else:
             assert answer["receipt"] and answer["balance"] in {0, 10, 20, 30, 40}
-    assert balance(pw.h[1]) == 0
-    assert reload(pw.items["soap"]).stock == 15
+    assert balance(points_world.h[1]) == 0
+    assert reload(points_world.items["soap"]).stock == 15
     assert ledger_consistent()
 
 
-def test_the_last_two_bags_go_to_two_of_twenty_households_at_once(pw, ledger):
+def test_the_last_two_bags_go_to_two_of_twenty_households_at_once(points_world, ledger):
     ledger.open_year(base=500)
-    rice = pw.items["rice"]  # stock 2
-    households = pw.h[1:]
+    rice = points_world.items["rice"]  # stock 2
+    households = points_world.h[1:]
 
     def redeem(i):
         return lambda: services.redeem(
-            actor=pw.keeper, household=households[i % len(households)], item=rice
+            actor=points_world.keeper, household=households[i % len(households)], item=rice
         )
 
     outcomes = in_threads([redeem(i) for i in range(20)], threads=20)
@@ -119,12 +124,15 @@ def test_the_last_two_bags_go_to_two_of_twenty_households_at_once(pw, ledger):
     assert ledger_consistent()
 
 
-def test_the_same_redemption_key_twenty_times_at_once_redeems_once(pw, ledger):
+def test_the_same_redemption_key_twenty_times_at_once_redeems_once(points_world, ledger):
     ledger.open_year(base=100)
 
     def redeem():
         return services.redeem(
-            actor=pw.keeper, household=pw.h[1], item=pw.items["soap"], idempotency_key="dup-1"
+            actor=points_world.keeper,
+            household=points_world.h[1],
+            item=points_world.items["soap"],
+            idempotency_key="dup-1",
         )
 
     outcomes = in_threads([redeem] * 20, threads=20)
@@ -134,8 +142,8 @@ def test_the_same_redemption_key_twenty_times_at_once_redeems_once(pw, ledger):
     assert all(k == "invalid" and v.code == "duplicate" for k, v in problems), problems
     assert len({v.pk for k, v in outcomes if k == "ok"}) == 1
     assert Redemption.objects.count() == 1
-    assert balance(pw.h[1]) == 90
-    assert reload(pw.items["soap"]).stock == 19
+    assert balance(points_world.h[1]) == 90
+    assert reload(points_world.items["soap"]).stock == 19
     assert ledger_consistent()
 
 
@@ -143,18 +151,18 @@ def test_the_same_redemption_key_twenty_times_at_once_redeems_once(pw, ledger):
 
 
 @pytest.mark.parametrize("code", ["HJ01", "ZY01"])
-def test_the_same_recording_key_twenty_times_at_once_records_once(pw, ledger, code):
+def test_the_same_recording_key_twenty_times_at_once_records_once(points_world, ledger, code):
     """ZY01 may be counted twice a year and the household has one already: the copies of the
     request that arrive after the first must get the first entry back, not a refusal."""
     if code == "ZY01":
-        ledger.record(pw.h[1], "ZY01")
+        ledger.record(points_world.h[1], "ZY01")
 
     def record():
         return services.entry_record(
-            actor=pw.officer,
-            household=pw.h[1],
-            rule=pw.rules[code],
-            occurred_on=pw.day,
+            actor=points_world.officer,
+            household=points_world.h[1],
+            rule=points_world.rules[code],
+            occurred_on=points_world.day,
             idempotency_key="sheet-3-row-9",
         )
 
@@ -163,16 +171,18 @@ def test_the_same_recording_key_twenty_times_at_once_records_once(pw, ledger, co
     assert outcome_kinds(outcomes) == {"ok": 20}, [v for k, v in outcomes if k != "ok"]
     assert len({value.pk for _k, value in outcomes}) == 1
     assert Entry.objects.filter(idempotency_key="sheet-3-row-9").count() == 1
-    assert Entry.objects.filter(account__household=pw.h[1], rule__code=code).count() == (
+    assert Entry.objects.filter(account__household=points_world.h[1], rule__code=code).count() == (
         2 if code == "ZY01" else 1
     )
-    records = actions(pw.village).count("points.entry.record")
+    records = actions(points_world.village).count("points.entry.record")
     assert records == (2 if code == "ZY01" else 1)
     assert audit.verify_all() == []
 
 
-def test_the_same_claim_twenty_times_at_once_over_the_api_is_one_entry(pw):
-    _row, token = APIToken.create_token(user=pw.resident, name=settings.CUNZHI_API_TOKEN_NAME)
+def test_the_same_claim_twenty_times_at_once_over_the_api_is_one_entry(points_world):
+    _row, token = APIToken.create_token(
+        user=points_world.resident, name=settings.CUNZHI_API_TOKEN_NAME
+    )
 
     def claim():
         response = Client().post(
@@ -202,25 +212,27 @@ def _due(publication):
     return reload(publication)
 
 
-def test_ten_closes_of_one_publication_at_once_post_once(pw, ledger):
-    _entries, publication = ledger.published((pw.h[1], "HJ01"), (pw.h[2], "HJ01"))
+def test_ten_closes_of_one_publication_at_once_post_once(points_world, ledger):
+    _entries, publication = ledger.published(
+        (points_world.h[1], "HJ01"), (points_world.h[2], "HJ01")
+    )
     publication = _due(publication)
 
     def close():
-        return services.publication_close(actor=pw.secretary, publication=publication)
+        return services.publication_close(actor=points_world.secretary, publication=publication)
 
     outcomes = in_threads([close] * 10, threads=10)
 
     assert outcome_kinds(outcomes) == {"ok": 1, "invalid": 9}
     assert all(v.code == "closed" for k, v in outcomes if k == "invalid")
-    assert balance(pw.h[1]) == balance(pw.h[2]) == 5
-    assert actions(pw.village).count("points.entry.post") == 2
+    assert balance(points_world.h[1]) == balance(points_world.h[2]) == 5
+    assert actions(points_world.village).count("points.entry.post") == 2
     assert ledger_consistent()
 
 
-def test_postings_redemptions_and_reversals_racing_on_the_same_households(pw, ledger):
+def test_postings_redemptions_and_reversals_racing_on_the_same_households(points_world, ledger):
     ledger.open_year(base=60)
-    households = pw.h[1:4]
+    households = points_world.h[1:4]
     publications = []
     for round_ in range(4):
         codes = ["HJ01", "HJ02", "FL01", "HJ01"]
@@ -231,19 +243,23 @@ def test_postings_redemptions_and_reversals_racing_on_the_same_households(pw, le
     # reversals race too: of the base points (likely refused by then) and of earlier postings
     openings = list(Entry.objects.filter(kind=EntryKind.OPENING, account__household__in=households))
     earlier = ledger.post(*[(h, "HJ01") for h in households])
-    soap = pw.items["soap"]
+    soap = points_world.items["soap"]
 
     tasks = [
         *[
-            (lambda p=p: services.publication_close(actor=pw.secretary, publication=p))
+            (lambda p=p: services.publication_close(actor=points_world.secretary, publication=p))
             for p in publications
         ],
         *[
-            (lambda h=h: services.redeem(actor=pw.keeper, household=h, item=soap))
+            (lambda h=h: services.redeem(actor=points_world.keeper, household=h, item=soap))
             for h in households * 4
         ],
         *[
-            (lambda e=e: services.entry_reverse(actor=pw.secretary, entry=e, reason="基础分发错"))
+            (
+                lambda e=e: services.entry_reverse(
+                    actor=points_world.secretary, entry=e, reason="基础分发错"
+                )
+            )
             for e in openings + earlier
         ],
         *[(lambda h=h: ledger.record(h, "HJ01")) for h in households * 2],

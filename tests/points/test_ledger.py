@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from points import selectors as points_selectors
 from points import services
 from points.models import Account, Allocation, Entry, EntryStatus, PostedEntryError, Share
-from tests.points.conftest import Ledger, balance, build_world, posted_sum, reload
+from tests.support.points_world import Ledger, balance, build_world, posted_sum, reload
 
 ENTRY = Entry._meta.db_table
 ACCOUNT = Account._meta.db_table
@@ -29,8 +29,8 @@ def raw(sql, params=()):
 # --- the model refuses ---------------------------------------------------------------------------
 
 
-def test_a_posted_entry_refuses_save_and_delete(pw, ledger):
-    [entry] = ledger.post((pw.h[1], "HJ01"))
+def test_a_posted_entry_refuses_save_and_delete(points_world, ledger):
+    [entry] = ledger.post((points_world.h[1], "HJ01"))
     entry.points = 50
     with pytest.raises(PostedEntryError):
         entry.save()
@@ -41,27 +41,27 @@ def test_a_posted_entry_refuses_save_and_delete(pw, ledger):
         entry.delete()
     fresh = reload(entry)
     assert (fresh.points, fresh.status) == (5, EntryStatus.POSTED)
-    assert balance(pw.h[1]) == 5
+    assert balance(points_world.h[1]) == 5
 
 
-def test_a_freshly_posted_entry_refuses_a_second_save(pw, ledger):
+def test_a_freshly_posted_entry_refuses_a_second_save(points_world, ledger):
     """Posted in this very object (the reversal path): it is already frozen."""
-    [entry] = ledger.post((pw.h[1], "HJ01"))
-    reversal = services.entry_reverse(actor=pw.secretary, entry=entry, reason="错了")
+    [entry] = ledger.post((points_world.h[1], "HJ01"))
+    reversal = services.entry_reverse(actor=points_world.secretary, entry=entry, reason="错了")
     reversal.points = -1
     with pytest.raises(PostedEntryError):
         reversal.save()
 
 
-def test_no_entry_is_ever_deleted(pw, ledger):
-    entry = ledger.record(pw.h[1], "HJ01")
+def test_no_entry_is_ever_deleted(points_world, ledger):
+    entry = ledger.record(points_world.h[1], "HJ01")
     with pytest.raises(PostedEntryError):
         entry.delete()
     assert Entry.objects.filter(pk=entry.pk).exists()
 
 
-def test_an_entry_not_yet_posted_can_still_be_saved(pw, ledger):
-    entry = ledger.record(pw.h[1], "HJ01")
+def test_an_entry_not_yet_posted_can_still_be_saved(points_world, ledger):
+    entry = ledger.record(points_world.h[1], "HJ01")
     entry.reason = "改正说明"
     entry.save()
     assert reload(entry).reason == "改正说明"
@@ -70,8 +70,8 @@ def test_an_entry_not_yet_posted_can_still_be_saved(pw, ledger):
 # --- the database refuses (SQLite and PostgreSQL triggers) ---------------------------------------
 
 
-def test_raw_sql_cannot_update_a_posted_entry(pw, ledger):
-    [entry] = ledger.post((pw.h[1], "HJ01"))
+def test_raw_sql_cannot_update_a_posted_entry(points_world, ledger):
+    [entry] = ledger.post((points_world.h[1], "HJ01"))
     for sql in [
         f"UPDATE {ENTRY} SET points = 500 WHERE id = %s",
         f"UPDATE {ENTRY} SET status = 'voided', posted_at = NULL WHERE id = %s",
@@ -84,9 +84,9 @@ def test_raw_sql_cannot_update_a_posted_entry(pw, ledger):
     assert (fresh.points, fresh.status, fresh.reason) == (5, EntryStatus.POSTED, entry.reason)
 
 
-def test_raw_sql_cannot_delete_an_entry(pw, ledger):
-    [posted] = ledger.post((pw.h[1], "HJ01"))
-    recorded = ledger.record(pw.h[2], "HJ01")
+def test_raw_sql_cannot_delete_an_entry(points_world, ledger):
+    [posted] = ledger.post((points_world.h[1], "HJ01"))
+    recorded = ledger.record(points_world.h[2], "HJ01")
     for pk in (posted.pk, recorded.pk):
         with pytest.raises(DatabaseError) as refused, transaction.atomic():
             raw(f"DELETE FROM {ENTRY} WHERE id = %s", [pk])
@@ -96,27 +96,27 @@ def test_raw_sql_cannot_delete_an_entry(pw, ledger):
     assert Entry.objects.filter(pk__in=[posted.pk, recorded.pk]).count() == 2
 
 
-def test_raw_sql_may_still_update_an_entry_not_yet_posted(pw, ledger):
+def test_raw_sql_may_still_update_an_entry_not_yet_posted(points_world, ledger):
     """The trigger is selective: the lifecycle (recorded → reviewed …) goes through UPDATE."""
-    entry = ledger.record(pw.h[1], "HJ01")
+    entry = ledger.record(points_world.h[1], "HJ01")
     with transaction.atomic():
         assert raw(f"UPDATE {ENTRY} SET reason = 'ok' WHERE id = %s", [entry.pk]) == 1
     assert reload(entry).reason == "ok"
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
-def test_truncate_is_refused_on_postgresql(pw, ledger):
-    ledger.post((pw.h[1], "HJ01"))
+def test_truncate_is_refused_on_postgresql(points_world, ledger):
+    ledger.post((points_world.h[1], "HJ01"))
     with pytest.raises(DatabaseError), transaction.atomic():
         raw(f"TRUNCATE {ENTRY} CASCADE")
     assert Entry.objects.count() == 1
 
 
-def test_the_balance_cannot_go_below_zero_in_the_database(pw, ledger):
-    ledger.post((pw.h[1], "HJ01"))
+def test_the_balance_cannot_go_below_zero_in_the_database(points_world, ledger):
+    ledger.post((points_world.h[1], "HJ01"))
     with pytest.raises(DatabaseError), transaction.atomic():
-        raw(f"UPDATE {ACCOUNT} SET balance = -1 WHERE household_id = %s", [pw.h[1].pk])
-    assert balance(pw.h[1]) == 5
+        raw(f"UPDATE {ACCOUNT} SET balance = -1 WHERE household_id = %s", [points_world.h[1].pk])
+    assert balance(points_world.h[1]) == 5
 
 
 # --- check_ledger --------------------------------------------------------------------------------
@@ -128,18 +128,20 @@ def check_ledger():
     return out.getvalue(), err.getvalue()
 
 
-def test_check_ledger_passes_on_consistent_data(pw, ledger):
+def test_check_ledger_passes_on_consistent_data(points_world, ledger):
     ledger.open_year(base=100)
-    ledger.post((pw.h[1], "HJ01"), (pw.h[2], "FL01"))
-    services.redeem(actor=pw.keeper, household=pw.h[1], item=pw.items["soap"])
+    ledger.post((points_world.h[1], "HJ01"), (points_world.h[2], "FL01"))
+    services.redeem(
+        actor=points_world.keeper, household=points_world.h[1], item=points_world.items["soap"]
+    )
     out, err = check_ledger()
     assert "ledger consistent (5 accounts)" in out
     assert err == ""
 
 
-def test_check_ledger_names_the_account_edited_behind_the_codes_back(pw, ledger):
-    ledger.post((pw.h[1], "HJ01"), (pw.h[2], "HJ01"))
-    account = Account.objects.get(household=pw.h[2])
+def test_check_ledger_names_the_account_edited_behind_the_codes_back(points_world, ledger):
+    ledger.post((points_world.h[1], "HJ01"), (points_world.h[2], "HJ01"))
+    account = Account.objects.get(household=points_world.h[2])
     raw(f"UPDATE {ACCOUNT} SET balance = balance + 7 WHERE id = %s", [account.pk])
     try:
         with pytest.raises(CommandError) as failed:
@@ -150,10 +152,10 @@ def test_check_ledger_names_the_account_edited_behind_the_codes_back(pw, ledger)
         with pytest.raises(CommandError):
             call_command("check_ledger", stderr=err)
         assert f"BAD account id={account.pk}" in err.getvalue()
-        assert f"household={pw.h[2].number}: balance 12, posted entries sum to 5" in (
+        assert f"household={points_world.h[2].number}: balance 12, posted entries sum to 5" in (
             err.getvalue()
         )
-        assert pw.h[1].number not in err.getvalue()
+        assert points_world.h[1].number not in err.getvalue()
     finally:
         # Put it back: on PostgreSQL the test case's closing constraint check would fire the
         # deferred trigger on this row.
@@ -161,30 +163,36 @@ def test_check_ledger_names_the_account_edited_behind_the_codes_back(pw, ledger)
     check_ledger()
 
 
-def test_check_ledger_finds_an_entry_inserted_behind_the_codes_back(pw, ledger):
-    ledger.post((pw.h[1], "HJ01"))
-    entry = ledger.record(pw.h[1], "HJ01")
+def test_check_ledger_finds_an_entry_inserted_behind_the_codes_back(points_world, ledger):
+    ledger.post((points_world.h[1], "HJ01"))
+    entry = ledger.record(points_world.h[1], "HJ01")
     raw(f"UPDATE {ENTRY} SET status = 'posted', posted_at = recorded_at WHERE id = %s", [entry.pk])
     try:
         with pytest.raises(CommandError):
             check_ledger()
     finally:
         # a posted row cannot be turned back, so bring the balance up to it instead
-        raw(f"UPDATE {ACCOUNT} SET balance = balance + 5 WHERE household_id = %s", [pw.h[1].pk])
-    assert balance(pw.h[1]) == posted_sum(pw.h[1]) == 10
+        raw(
+            f"UPDATE {ACCOUNT} SET balance = balance + 5 WHERE household_id = %s",
+            [points_world.h[1].pk],
+        )
+    assert balance(points_world.h[1]) == posted_sum(points_world.h[1]) == 10
     check_ledger()
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
-def test_postgresql_checks_the_balance_at_the_end_of_each_transaction(pw, ledger):
+def test_postgresql_checks_the_balance_at_the_end_of_each_transaction(points_world, ledger):
     """Inside the test's transaction the deferred trigger can be fired on demand."""
-    ledger.post((pw.h[1], "HJ01"))
+    ledger.post((points_world.h[1], "HJ01"))
     with pytest.raises(DatabaseError) as refused, transaction.atomic():
-        raw(f"UPDATE {ACCOUNT} SET balance = balance + 7 WHERE household_id = %s", [pw.h[1].pk])
+        raw(
+            f"UPDATE {ACCOUNT} SET balance = balance + 7 WHERE household_id = %s",
+            [points_world.h[1].pk],
+        )
         raw("SET CONSTRAINTS ALL IMMEDIATE")
     assert "differs from its posted entries" in str(refused.value)
     raw("SET CONSTRAINTS ALL DEFERRED")
-    assert balance(pw.h[1]) == 5
+    assert balance(points_world.h[1]) == 5
 
 
 # --- PostgreSQL: a commit behind the code's back fails ---------------------------------------
@@ -240,7 +248,7 @@ def test_postgresql_refuses_to_commit_a_balance_that_differs_from_the_entries():
 
 
 def _ledger(world):
-    from tests.points.conftest import Ledger
+    from tests.support.points_world import Ledger
 
     return Ledger(world)
 
@@ -248,14 +256,14 @@ def _ledger(world):
 # --- a published allocation is what the village was told -----------------------------------------
 
 
-def _allocation(pw, **kwargs):
-    ledger = Ledger(pw)
+def _allocation(points_world, **kwargs):
+    ledger = Ledger(points_world)
     ledger.open_year()
-    ledger.post((pw.h[1], "HJ01"))
+    ledger.post((points_world.h[1], "HJ01"))
     return services.allocation_create(
-        actor=pw.secretary,
-        village=pw.village,
-        year=pw.day.year,
+        actor=points_world.secretary,
+        village=points_world.village,
+        year=points_world.day.year,
         title="年终积分奖励",
         pool_fen=50_000_00,
         floor=100,
@@ -263,9 +271,9 @@ def _allocation(pw, **kwargs):
     )
 
 
-def test_raw_sql_cannot_move_money_between_shares_or_delete_them(pw):
-    allocation = _allocation(pw)
-    services.allocation_publish(actor=pw.secretary, allocation=allocation)
+def test_raw_sql_cannot_move_money_between_shares_or_delete_them(points_world):
+    allocation = _allocation(points_world)
+    services.allocation_publish(actor=points_world.secretary, allocation=allocation)
     top = allocation.shares.order_by("rank").first()
     for sql in [
         f"UPDATE {SHARE} SET amount_fen = amount_fen - 100 WHERE id = %s",
@@ -283,11 +291,11 @@ def test_raw_sql_cannot_move_money_between_shares_or_delete_them(pw):
     assert reload(allocation).pool_fen == 50_000_00
 
 
-def test_the_chain_holds_the_shares_fingerprint_from_creation_and_publication(pw):
+def test_the_chain_holds_the_shares_fingerprint_from_creation_and_publication(points_world):
     from village.models import AuditEvent
 
-    allocation = _allocation(pw)
-    services.allocation_publish(actor=pw.secretary, allocation=allocation)
+    allocation = _allocation(points_world)
+    services.allocation_publish(actor=points_world.secretary, allocation=allocation)
     created = AuditEvent.objects.get(action="points.allocation.create").payload
     published = AuditEvent.objects.get(action="points.allocation.publish").payload
     assert created["shares_sha256"] == published["shares_sha256"]
@@ -306,12 +314,12 @@ def test_the_chain_holds_the_shares_fingerprint_from_creation_and_publication(pw
     assert points_selectors.shares_fingerprint(allocation) != published["shares_sha256"]
 
 
-def test_the_same_allocation_form_submitted_twice_makes_one(pw):
-    first = _allocation(pw, idempotency_key="form-1234")
+def test_the_same_allocation_form_submitted_twice_makes_one(points_world):
+    first = _allocation(points_world, idempotency_key="form-1234")
     again = services.allocation_create(
-        actor=pw.secretary,
-        village=pw.village,
-        year=pw.day.year,
+        actor=points_world.secretary,
+        village=points_world.village,
+        year=points_world.day.year,
         title="年终积分奖励",
         pool_fen=50_000_00,
         floor=100,
@@ -321,9 +329,9 @@ def test_the_same_allocation_form_submitted_twice_makes_one(pw):
     assert Allocation.objects.count() == 1
     with pytest.raises(ValidationError):
         services.allocation_create(
-            actor=pw.foreign.secretary,
-            village=pw.foreign.village,
-            year=pw.day.year,
+            actor=points_world.foreign.secretary,
+            village=points_world.foreign.village,
+            year=points_world.day.year,
             title="x",
             pool_fen=100,
             idempotency_key="form-1234",

@@ -21,19 +21,19 @@ AMOUNTS = [
 
 
 @pytest.fixture
-def secretary(client, pw, ledger):
-    ledger.open_year(base=100, year=pw.day.year)  # five households, 100 points each
-    client.force_login(pw.secretary)
+def secretary(client, points_world, ledger):
+    ledger.open_year(base=100, year=points_world.day.year)  # five households, 100 points each
+    client.force_login(points_world.secretary)
     return client
 
 
-def allocate(client, pw, pool, cap=""):
+def allocate(client, points_world, pool, cap=""):
     return client.post(
         reverse("points_admin_welfare"),
         {
             "action": "allocate",
-            "village": pw.village.pk,
-            "year": pw.day.year,
+            "village": points_world.village.pk,
+            "year": points_world.day.year,
             "title": "年终积分奖励",
             "pool": pool,
             "floor": "0",
@@ -45,9 +45,9 @@ def allocate(client, pw, pool, cap=""):
 
 @pytest.mark.parametrize(("typed", "fen", "shown"), AMOUNTS)
 def test_the_pool_is_typed_in_yuan_and_shown_in_yuan_everywhere(
-    client, secretary, pw, typed, fen, shown
+    client, secretary, points_world, typed, fen, shown
 ):
-    allocate(secretary, pw, typed)
+    allocate(secretary, points_world, typed)
     allocation = Allocation.objects.get()
     assert allocation.pool_fen == fen
     assert sum(s.amount_fen for s in allocation.shares.all()) == fen
@@ -55,7 +55,7 @@ def test_the_pool_is_typed_in_yuan_and_shown_in_yuan_everywhere(
     welfare = secretary.get(reverse("points_admin_welfare")).content.decode()
     assert f"<td>{figure}</td>" in welfare  # under the heading 总额（元）
     # The PDF list: the pool in 元 and in capitals.
-    doc = print_.allocation_list(pw.committee, allocation)
+    doc = print_.allocation_list(points_world.committee, allocation)
     with doc.file.open("rb") as f:
         text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(f.read())).pages)
     assert f"{shown}（人民币" in text.replace("\n", "")
@@ -71,30 +71,30 @@ def test_the_pool_is_typed_in_yuan_and_shown_in_yuan_everywhere(
         reverse("points_admin_welfare"),
         {"action": "publish_allocation", "allocation": allocation.pk},
     )
-    client.force_login(pw.resident)
+    client.force_login(points_world.resident)
     page = client.get(reverse("points:allocation", args=[allocation.pk])).content.decode()
     assert f'data-testid="total">{figure}</strong> 元' in page
 
 
-def test_the_cap_is_typed_and_shown_in_yuan(client, secretary, pw):
-    allocate(secretary, pw, "80000", cap="16000.5")
+def test_the_cap_is_typed_and_shown_in_yuan(client, secretary, points_world):
+    allocate(secretary, points_world, "80000", cap="16000.5")
     allocation = Allocation.objects.get()
     assert allocation.cap_fen == 1_600_050
     secretary.post(
         reverse("points_admin_welfare"),
         {"action": "publish_allocation", "allocation": allocation.pk},
     )
-    client.force_login(pw.resident)
+    client.force_login(points_world.resident)
     page = client.get(reverse("points:allocation", args=[allocation.pk])).content.decode()
     assert "每户上限 16,000.50 元" in page
-    doc = print_.allocation_list(pw.committee, allocation)
+    doc = print_.allocation_list(points_world.committee, allocation)
     with doc.file.open("rb") as f:
         text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(f.read())).pages)
     assert "16,000.50 元" in text
 
 
-def test_a_cap_too_low_is_explained_in_yuan(secretary, pw):
-    page = allocate(secretary, pw, "80000", cap="100").content.decode()
+def test_a_cap_too_low_is_explained_in_yuan(secretary, points_world):
+    page = allocate(secretary, points_world, "80000", cap="100").content.decode()
     assert "每户上限过低" in page and "500.00 元" in page and "80,000.00 元" in page
     assert not Allocation.objects.exists()
 
@@ -110,7 +110,7 @@ def test_a_cap_too_low_is_explained_in_yuan(secretary, pw):
         ("80000", "abc", "每户上限须为金额"),
     ],
 )
-def test_a_wrong_amount_is_refused_and_nothing_written(secretary, pw, pool, cap, message):
-    response = allocate(secretary, pw, pool, cap)
+def test_a_wrong_amount_is_refused_and_nothing_written(secretary, points_world, pool, cap, message):
+    response = allocate(secretary, points_world, pool, cap)
     assert response.status_code == 200 and message in response.content.decode()
     assert not Allocation.objects.exists()

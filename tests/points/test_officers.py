@@ -11,49 +11,61 @@ from village.models import Household
 from village.permissions import SYSTEM
 
 
-def test_the_officer_acts_for_the_areas_of_their_grid_only(pw):
-    assert officers.officer_areas(pw.officer, pw.village) == [pw.area1.pk]
-    assert officers.may_act_for(pw.officer, pw.h[1])
-    assert not officers.may_act_for(pw.officer, pw.h[4])
+def test_the_officer_acts_for_the_areas_of_their_grid_only(points_world):
+    assert officers.officer_areas(points_world.officer, points_world.village) == [
+        points_world.area1.pk
+    ]
+    assert officers.may_act_for(points_world.officer, points_world.h[1])
+    assert not officers.may_act_for(points_world.officer, points_world.h[4])
 
 
 @pytest.mark.parametrize("who", ["secretary", "committee"])
-def test_cadres_act_for_the_whole_village(pw, who):
-    user = getattr(pw, who)
-    assert officers.officer_areas(user, pw.village) is None
-    assert officers.may_act_for(user, pw.h[1]) and officers.may_act_for(user, pw.h[4])
+def test_cadres_act_for_the_whole_village(points_world, who):
+    user = getattr(points_world, who)
+    assert officers.officer_areas(user, points_world.village) is None
+    assert officers.may_act_for(user, points_world.h[1]) and officers.may_act_for(
+        user, points_world.h[4]
+    )
 
 
-def test_the_system_acts_for_every_household(pw):
-    assert officers.acts_for_whole_village(SYSTEM, pw.village.pk)
-    assert officers.may_act_for(SYSTEM, pw.h[4])
+def test_the_system_acts_for_every_household(points_world):
+    assert officers.acts_for_whole_village(SYSTEM, points_world.village.pk)
+    assert officers.may_act_for(SYSTEM, points_world.h[4])
 
 
-def test_an_officer_holding_an_area_acts_for_that_area(pw):
+def test_an_officer_holding_an_area_acts_for_that_area(points_world):
     from tests.factories import MembershipFactory
 
-    MembershipFactory(villager=pw.officer.villager, role="grid_officer", grid=pw.area2)
-    assert officers.officer_areas(pw.officer, pw.village) == sorted([pw.area1.pk, pw.area2.pk])
-    assert officers.may_act_for(pw.officer, pw.h[4])
+    MembershipFactory(
+        villager=points_world.officer.villager, role="grid_officer", grid=points_world.area2
+    )
+    assert officers.officer_areas(points_world.officer, points_world.village) == sorted(
+        [points_world.area1.pk, points_world.area2.pk]
+    )
+    assert officers.may_act_for(points_world.officer, points_world.h[4])
 
 
-def test_a_resident_acts_for_no_household(pw):
-    assert officers.officer_areas(pw.resident, pw.village) == []
-    assert not officers.may_act_for(pw.resident, pw.h[1])
+def test_a_resident_acts_for_no_household(points_world):
+    assert officers.officer_areas(points_world.resident, points_world.village) == []
+    assert not officers.may_act_for(points_world.resident, points_world.h[1])
 
 
-def test_households_acted_for_narrows_a_queryset_in_one_query(pw, django_assert_num_queries):
-    everyone = Household.objects.filter(village=pw.village)
-    narrowed = officers.households_acted_for(pw.officer, everyone)
+def test_households_acted_for_narrows_a_queryset_in_one_query(
+    points_world, django_assert_num_queries
+):
+    everyone = Household.objects.filter(village=points_world.village)
+    narrowed = officers.households_acted_for(points_world.officer, everyone)
     with django_assert_num_queries(1):
         numbers = sorted(narrowed.values_list("number", flat=True))
-    assert numbers == sorted(pw.h[i].number for i in (1, 2, 3))
-    assert officers.households_acted_for(pw.secretary, everyone).count() == everyone.count()
+    assert numbers == sorted(points_world.h[i].number for i in (1, 2, 3))
+    assert (
+        officers.households_acted_for(points_world.secretary, everyone).count() == everyone.count()
+    )
 
 
-def test_recording_and_its_search_follow_the_same_rule(pw):
-    offered = set(selectors.households_to_record(pw.officer))
-    assert offered == {pw.h[1], pw.h[2], pw.h[3]}
+def test_recording_and_its_search_follow_the_same_rule(points_world):
+    offered = set(selectors.households_to_record(points_world.officer))
+    assert offered == {points_world.h[1], points_world.h[2], points_world.h[3]}
     with pytest.raises(PermissionDenied):
-        Ledger(pw).record(pw.h[4])
-    assert Ledger(pw).record(pw.h[1]).account.household == pw.h[1]
+        Ledger(points_world).record(points_world.h[4])
+    assert Ledger(points_world).record(points_world.h[1]).account.household == points_world.h[1]

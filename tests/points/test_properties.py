@@ -15,7 +15,7 @@ from points import selectors as points_selectors
 from points import services
 from points.allocation import allocate
 from points.models import Account, Entry, EntryKind, EntryStatus, Redemption
-from tests.points.conftest import Ledger, balance, build_world, posted_sum, reload
+from tests.support.points_world import Ledger, balance, build_world, posted_sum, reload
 from village import audit
 
 HOUSEHOLDS = st.integers(min_value=1, max_value=3)  # h1..h3: the grid officer's grid

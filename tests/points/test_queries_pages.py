@@ -40,72 +40,76 @@ def measure(client, django_assert_num_queries):
     return run
 
 
-def _households(pw, count):
+def _households(points_world, count):
     """`count` more active households in grid 1 (area 1), each with a head."""
     for _n in range(count):
-        household = HouseholdFactory(village=pw.village, area=pw.area1)
+        household = HouseholdFactory(village=points_world.village, area=points_world.area1)
         household.head = VillagerFactory(household=household, name=f"户主{household.number}")
         household.save()
 
 
-def _welfare(pw, ledger, year):
+def _welfare(points_world, ledger, year):
     """The year opened for every household, its star round and an allocation, published."""
     ledger.open_year(year=year)
     rnd = services.star_round_rate(
-        actor=pw.secretary, village=pw.village, year=year, thresholds={"1": 90}
+        actor=points_world.secretary, village=points_world.village, year=year, thresholds={"1": 90}
     )
-    services.star_round_publish(actor=pw.secretary, star_round=rnd)
+    services.star_round_publish(actor=points_world.secretary, star_round=rnd)
     allocation = services.allocation_create(
-        actor=pw.secretary, village=pw.village, year=year, title=f"{year}年终奖励", pool_fen=99999
+        actor=points_world.secretary,
+        village=points_world.village,
+        year=year,
+        title=f"{year}年终奖励",
+        pool_fen=99999,
     )
-    services.allocation_publish(actor=pw.secretary, allocation=allocation)
+    services.allocation_publish(actor=points_world.secretary, allocation=allocation)
     return rnd, allocation
 
 
-def test_welfare_pages_cost_the_same_for_5_and_20_households(pw, ledger, measure):
+def test_welfare_pages_cost_the_same_for_5_and_20_households(points_world, ledger, measure):
     this_year = timezone.localdate().year
     for year, households in ((this_year - 1, 5), (this_year, 20)):
         if households == 20:
-            _households(pw, 15)
-        rnd, allocation = _welfare(pw, ledger, year)
+            _households(points_world, 15)
+        rnd, allocation = _welfare(points_world, ledger, year)
         assert rnd.ratings.count() == households
-        html = measure(QUERIES_STARS, reverse("points:stars", args=[rnd.pk]), pw.resident)
+        html = measure(QUERIES_STARS, reverse("points:stars", args=[rnd.pk]), points_world.resident)
         assert html.count('class="member"') == households
         html = measure(QUERIES_ALLOCATION, reverse("points:allocation", args=[allocation.pk]))
         assert html.count("<tr><td>") == households
         url = reverse("points_admin_ratings", args=[rnd.pk])
-        html = measure(QUERIES_ADMIN_RATINGS, url, pw.secretary)
+        html = measure(QUERIES_ADMIN_RATINGS, url, points_world.secretary)
         assert html.count('name="rating"') == households
 
 
-def test_record_search_costs_the_same_for_3_and_20_households(pw, measure):
+def test_record_search_costs_the_same_for_3_and_20_households(points_world, measure):
     url = reverse("points:record") + "?q=H-"
-    html = measure(QUERIES_RECORD_FIND, url, pw.officer)
+    html = measure(QUERIES_RECORD_FIND, url, points_world.officer)
     assert html.count("?household=") == 3
-    _households(pw, 17)
+    _households(points_world, 17)
     html = measure(QUERIES_RECORD_FIND, url)
     assert html.count("?household=") == 20
 
 
-def test_record_form_costs_the_same_for_1_and_7_entries(pw, ledger, measure):
-    url = reverse("points:record") + f"?household={pw.h[1].pk}"
-    ledger.record(pw.h[1], "HJ01")
-    html = measure(QUERIES_RECORD_FORM, url, pw.officer)
+def test_record_form_costs_the_same_for_1_and_7_entries(points_world, ledger, measure):
+    url = reverse("points:record") + f"?household={points_world.h[1].pk}"
+    ledger.record(points_world.h[1], "HJ01")
+    html = measure(QUERIES_RECORD_FORM, url, points_world.officer)
     assert html.count('class="member"') == 1
     for n in range(6):
-        ledger.record(pw.h[1], "HJ02", reason=f"第{n}次")
+        ledger.record(points_world.h[1], "HJ02", reason=f"第{n}次")
     html = measure(QUERIES_RECORD_FORM, url)
     assert html.count('class="member"') == 5  # the five most recent
 
 
-def test_household_page_costs_the_same_for_1_and_7_entries(pw, ledger, measure):
-    ledger.open_year(year=pw.day.year)
-    ledger.post((pw.h[1], "HJ01"))
-    html = measure(QUERIES_HOME, reverse("points:home"), pw.resident)
+def test_household_page_costs_the_same_for_1_and_7_entries(points_world, ledger, measure):
+    ledger.open_year(year=points_world.day.year)
+    ledger.post((points_world.h[1], "HJ01"))
+    html = measure(QUERIES_HOME, reverse("points:home"), points_world.resident)
     entries = html.split('data-testid="entries"')[1].split("</ul>")[0]
     assert entries.count('class="member"') == 2  # the opening and the entry
     for _ in range(6):
-        ledger.post((pw.h[1], "HJ02"))
+        ledger.post((points_world.h[1], "HJ02"))
     html = measure(QUERIES_HOME, reverse("points:home"))
     entries = html.split('data-testid="entries"')[1].split("</ul>")[0]
     assert entries.count('class="member"') == 8
@@ -120,18 +124,20 @@ def test_household_page_costs_the_same_for_1_and_7_entries(pw, ledger, measure):
     ],
 )
 def test_admin_lists_cost_the_same_for_few_and_many_rows(
-    pw, ledger, measure, url_name, expected, rows
+    points_world, ledger, measure, url_name, expected, rows
 ):
     url = reverse(url_name)
-    [entry], _publication = ledger.published((pw.h[1], "HJ02"))
-    services.objection_file(actor=pw.resident, entry=entry, text="不是我家")
+    [entry], _publication = ledger.published((points_world.h[1], "HJ02"))
+    services.objection_file(actor=points_world.resident, entry=entry, text="不是我家")
     marker, few, many = rows
-    html = measure(expected, url, pw.secretary)
+    html = measure(expected, url, points_world.secretary)
     assert html.count(f'data-testid="{marker}"') == few
-    pw.day = pw.day.replace(day=12)
-    entries, _publication = ledger.published((pw.h[2], "HJ02"), (pw.h[3], "HJ01"))
+    points_world.day = points_world.day.replace(day=12)
+    entries, _publication = ledger.published(
+        (points_world.h[2], "HJ02"), (points_world.h[3], "HJ01")
+    )
     for e in entries:
-        services.objection_file(actor=pw.neighbour, entry=e, text="有出入")
+        services.objection_file(actor=points_world.neighbour, entry=e, text="有出入")
     html = measure(expected, url)
     assert html.count(f'data-testid="{marker}"') == many
 
@@ -145,16 +151,16 @@ def _found(client, q) -> set[str]:
     return set(re.findall(r"<strong>([^<]+)</strong>", listed))
 
 
-def test_officer_search_lists_only_the_households_of_the_grid(pw, client):
-    client.force_login(pw.officer)
+def test_officer_search_lists_only_the_households_of_the_grid(points_world, client):
+    client.force_login(points_world.officer)
     found = _found(client, "H-")
-    assert found == {pw.h[1].number, pw.h[2].number, pw.h[3].number}
-    assert pw.h[4].number not in found  # grid 2: the service would refuse it
+    assert found == {points_world.h[1].number, points_world.h[2].number, points_world.h[3].number}
+    assert points_world.h[4].number not in found  # grid 2: the service would refuse it
 
 
-def test_cadre_search_lists_every_household_of_the_village(pw, client):
-    client.force_login(pw.committee)
-    found = _found(client, pw.h[4].number)
-    assert found == {pw.h[4].number}
-    assert {h.number for h in pw.h[1:]} <= _found(client, "H-")
-    assert pw.foreign.household.number not in _found(client, "H-")
+def test_cadre_search_lists_every_household_of_the_village(points_world, client):
+    client.force_login(points_world.committee)
+    found = _found(client, points_world.h[4].number)
+    assert found == {points_world.h[4].number}
+    assert {h.number for h in points_world.h[1:]} <= _found(client, "H-")
+    assert points_world.foreign.household.number not in _found(client, "H-")

@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from points import services
 from points.cards import card_token
 from points.models import Allocation, Entry, EntryStatus, Objection, Redemption, StarRound
-from tests.points.conftest import actions, balance, photo, reload
+from tests.support.points_world import actions, balance, photo, reload
 
 
 @pytest.fixture
@@ -26,37 +26,37 @@ def as_user(client):
     return login
 
 
-def test_household_page_shows_balance_history_rules_and_store(pw, ledger, as_user):
-    ledger.open_year(year=pw.day.year)
-    [entry] = ledger.post((pw.h[1], "HJ01"))
-    response = as_user(pw.resident).get(reverse("points:home"))
+def test_household_page_shows_balance_history_rules_and_store(points_world, ledger, as_user):
+    ledger.open_year(year=points_world.day.year)
+    [entry] = ledger.post((points_world.h[1], "HJ01"))
+    response = as_user(points_world.resident).get(reverse("points:home"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'data-testid="balance-value">{balance(pw.h[1])}<' in html
+    assert f'data-testid="balance-value">{balance(points_world.h[1])}<' in html
     assert entry.reason in html
     assert "洗衣粉" in html and "旧暖瓶" not in html  # off-shelf items are not offered
     assert "赡养老人被评为孝亲之星" in html  # the rules
-    assert pw.h[2].number not in html  # nobody else's household
+    assert points_world.h[2].number not in html  # nobody else's household
 
 
 def test_household_page_query_count_does_not_grow_with_entries(
-    pw, ledger, as_user, django_assert_max_num_queries
+    points_world, ledger, as_user, django_assert_max_num_queries
 ):
-    client = as_user(pw.resident)
-    ledger.post((pw.h[1], "HJ01"))
+    client = as_user(points_world.resident)
+    ledger.post((points_world.h[1], "HJ01"))
     client.get(reverse("points:home"))  # warm the per-request caches of the session
     with django_assert_max_num_queries(24) as few:
         client.get(reverse("points:home"))
     for _ in range(6):
-        ledger.post((pw.h[1], "HJ02"))
+        ledger.post((points_world.h[1], "HJ02"))
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("points:home"))
     assert response.content.decode().count('class="member"') >= 7
 
 
-def test_objection_from_the_household_page_during_the_window(pw, ledger, as_user):
-    [entry], _publication = ledger.published((pw.h[1], "HJ02"))
-    client = as_user(pw.resident)
+def test_objection_from_the_household_page_during_the_window(points_world, ledger, as_user):
+    [entry], _publication = ledger.published((points_world.h[1], "HJ02"))
+    client = as_user(points_world.resident)
     page = client.get(reverse("points:home")).content.decode()
     assert reverse("points:objection", args=[entry.pk]) in page
     response = client.post(
@@ -65,7 +65,7 @@ def test_objection_from_the_household_page_during_the_window(pw, ledger, as_user
     )
     assert response.status_code == 302
     objection = Objection.objects.get(entry=entry)
-    assert objection.villager.user == pw.resident
+    assert objection.villager.user == points_world.resident
     # An empty reason is refused with a message and writes nothing.
     response = client.post(
         reverse("points:objection", args=[entry.pk]), {"text": "  "}, follow=True
@@ -74,9 +74,9 @@ def test_objection_from_the_household_page_during_the_window(pw, ledger, as_user
     assert Objection.objects.filter(entry=entry).count() == 1
 
 
-def test_outsider_and_foreign_villager_cannot_object_or_see_the_list(pw, ledger, as_user):
-    [entry], publication = ledger.published((pw.h[1], "HJ02"))
-    client = as_user(pw.foreign.resident)
+def test_outsider_and_foreign_villager_cannot_object_or_see_the_list(points_world, ledger, as_user):
+    [entry], publication = ledger.published((points_world.h[1], "HJ02"))
+    client = as_user(points_world.foreign.resident)
     assert client.get(reverse("points:publication", args=[publication.pk])).status_code == 404
     response = client.post(reverse("points:objection", args=[entry.pk]), {"text": "不对"})
     assert response.status_code == 404
@@ -84,30 +84,32 @@ def test_outsider_and_foreign_villager_cannot_object_or_see_the_list(pw, ledger,
 
 
 def test_publication_page_lists_the_month_with_pinned_queries(
-    pw, ledger, as_user, django_assert_num_queries
+    points_world, ledger, as_user, django_assert_num_queries
 ):
-    _entries, publication = ledger.published((pw.h[1], "HJ01"), (pw.h[2], "HJ02"))
-    client = as_user(pw.neighbour)
+    _entries, publication = ledger.published(
+        (points_world.h[1], "HJ01"), (points_world.h[2], "HJ02")
+    )
+    client = as_user(points_world.neighbour)
     url = reverse("points:publication", args=[publication.pk])
     client.get(url)
     with django_assert_num_queries(7):
         response = client.get(url)
     html = response.content.decode()
-    assert pw.h[1].number in html and pw.h[2].number in html
+    assert points_world.h[1].number in html and points_world.h[2].number in html
     assert html.count("提交异议") == 2
 
 
-def test_grid_officer_records_with_photo_at_the_door(pw, as_user):
-    client = as_user(pw.officer)
-    found = client.get(reverse("points:record"), {"q": pw.h[1].number})
-    assert f"?household={pw.h[1].pk}" in found.content.decode()
-    form = client.get(reverse("points:record"), {"household": pw.h[1].pk})
+def test_grid_officer_records_with_photo_at_the_door(points_world, as_user):
+    client = as_user(points_world.officer)
+    found = client.get(reverse("points:record"), {"q": points_world.h[1].number})
+    assert f"?household={points_world.h[1].pk}" in found.content.decode()
+    form = client.get(reverse("points:record"), {"household": points_world.h[1].pk})
     assert form.status_code == 200
     key = uuid.uuid4().hex
     data = {
-        "household": pw.h[1].pk,
-        "rule": pw.rules["XL01"].pk,
-        "occurred_on": pw.day.isoformat(),
+        "household": points_world.h[1].pk,
+        "rule": points_world.rules["XL01"].pk,
+        "occurred_on": points_world.day.isoformat(),
         "reason": "照顾瘫痪婆婆十年",
         "key": key,
     }
@@ -151,34 +153,34 @@ class _UntouchedForm(HTMLParser):
             self._select = None
 
 
-def test_the_untouched_recording_form_records_nothing(pw, as_user):
-    client = as_user(pw.officer)
-    page = client.get(reverse("points:record"), {"household": pw.h[1].pk})
+def test_the_untouched_recording_form_records_nothing(points_world, as_user):
+    client = as_user(points_world.officer)
+    page = client.get(reverse("points:record"), {"household": points_world.h[1].pk})
     sent = _UntouchedForm()
     sent.feed(page.content.decode())
     assert sent.data["rule"] == ""  # "请选择", not the first rule of the catalogue
-    assert sent.data["household"] == str(pw.h[1].pk)
+    assert sent.data["household"] == str(points_world.h[1].pk)
     response = client.post(reverse("points:record"), sent.data)
     assert response.status_code == 400
     assert "请选择一条积分规则" in response.content.decode()
     assert not Entry.objects.exists()
     # The villager's own claim uses the same form, and refuses the same way.
-    claim = as_user(pw.resident).get(reverse("points:claim"))
+    claim = as_user(points_world.resident).get(reverse("points:claim"))
     sent = _UntouchedForm()
     sent.feed(claim.content.decode())
     assert sent.data["rule"] == ""
-    as_user(pw.resident).post(reverse("points:claim"), sent.data)
+    as_user(points_world.resident).post(reverse("points:claim"), sent.data)
     assert not Entry.objects.exists()
 
 
-def test_grid_officer_cannot_record_outside_the_grid_or_with_a_fake_image(pw, as_user):
-    client = as_user(pw.officer)
+def test_grid_officer_cannot_record_outside_the_grid_or_with_a_fake_image(points_world, as_user):
+    client = as_user(points_world.officer)
     response = client.post(
         reverse("points:record"),
         {
-            "household": pw.h[4].pk,
-            "rule": pw.rules["HJ01"].pk,
-            "occurred_on": pw.day.isoformat(),
+            "household": points_world.h[4].pk,
+            "rule": points_world.rules["HJ01"].pk,
+            "occurred_on": points_world.day.isoformat(),
             "key": "k1",
         },
     )
@@ -190,9 +192,9 @@ def test_grid_officer_cannot_record_outside_the_grid_or_with_a_fake_image(pw, as
     response = client.post(
         reverse("points:record"),
         {
-            "household": pw.h[1].pk,
-            "rule": pw.rules["XL01"].pk,
-            "occurred_on": pw.day.isoformat(),
+            "household": points_world.h[1].pk,
+            "rule": points_world.rules["XL01"].pk,
+            "occurred_on": points_world.day.isoformat(),
             "key": "k2",
             "photo": fake,
         },
@@ -201,53 +203,59 @@ def test_grid_officer_cannot_record_outside_the_grid_or_with_a_fake_image(pw, as
     assert not Entry.objects.exists()
 
 
-def test_officer_searching_a_household_of_another_area_is_told_where_it_is(pw, as_user):
-    client = as_user(pw.officer)
-    html = client.get(reverse("points:record"), {"q": pw.h[4].number}).content.decode()
+def test_officer_searching_a_household_of_another_area_is_told_where_it_is(points_world, as_user):
+    client = as_user(points_world.officer)
+    html = client.get(reverse("points:record"), {"q": points_world.h[4].number}).content.decode()
     found = html.split('data-testid="found"', 1)[1]
     assert "该户不在您负责的片区（西片），请联系该片区网格员或村干部。" in found
     # Where, not who: no link to the form, no head's name, no address.
-    assert f"?household={pw.h[4].pk}" not in found
-    assert pw.h[4].head.name not in found
+    assert f"?household={points_world.h[4].pk}" not in found
+    assert points_world.h[4].head.name not in found
     assert "没有找到" not in found
 
 
-def test_officer_searching_by_a_head_name_elsewhere_learns_only_the_area(pw, as_user):
-    client = as_user(pw.officer)
-    html = client.get(reverse("points:record"), {"q": pw.secretary.villager.name})
+def test_officer_searching_by_a_head_name_elsewhere_learns_only_the_area(points_world, as_user):
+    client = as_user(points_world.officer)
+    html = client.get(reverse("points:record"), {"q": points_world.secretary.villager.name})
     found = html.content.decode().split('data-testid="found"', 1)[1]
-    assert "（西片）" in found and pw.h[4].number not in found
+    assert "（西片）" in found and points_world.h[4].number not in found
 
 
-def test_officer_searching_a_household_of_another_village_finds_nothing(pw, as_user):
-    client = as_user(pw.officer)
-    other = pw.foreign.resident.villager.household
+def test_officer_searching_a_household_of_another_village_finds_nothing(points_world, as_user):
+    client = as_user(points_world.officer)
+    other = points_world.foreign.resident.villager.household
     html = client.get(reverse("points:record"), {"q": other.number}).content.decode()
     found = html.split('data-testid="found"', 1)[1]
     assert "没有找到。" in found and "不在您负责的片区" not in found
 
 
-def test_villager_cannot_open_the_recording_form(pw, as_user):
-    assert as_user(pw.resident).get(reverse("points:record")).status_code == 403
+def test_villager_cannot_open_the_recording_form(points_world, as_user):
+    assert as_user(points_world.resident).get(reverse("points:record")).status_code == 403
 
 
-def test_household_card_leads_each_person_to_their_screen(pw, as_user, client):
-    url = reverse("points:card", args=[card_token(pw.h[1])])
-    assert as_user(pw.keeper).get(url)["Location"].startswith(reverse("points_admin_counter"))
-    assert as_user(pw.officer).get(url)["Location"].startswith(reverse("points:record"))
-    assert as_user(pw.resident).get(url)["Location"] == reverse("points:home")
-    assert as_user(pw.neighbour).get(url).status_code == 404
-    forged = reverse("points:card", args=[f"{pw.h[1].pk}:forged"])
-    assert as_user(pw.keeper).get(forged).status_code == 404
+def test_household_card_leads_each_person_to_their_screen(points_world, as_user, client):
+    url = reverse("points:card", args=[card_token(points_world.h[1])])
+    assert (
+        as_user(points_world.keeper)
+        .get(url)["Location"]
+        .startswith(reverse("points_admin_counter"))
+    )
+    assert as_user(points_world.officer).get(url)["Location"].startswith(reverse("points:record"))
+    assert as_user(points_world.resident).get(url)["Location"] == reverse("points:home")
+    assert as_user(points_world.neighbour).get(url).status_code == 404
+    forged = reverse("points:card", args=[f"{points_world.h[1].pk}:forged"])
+    assert as_user(points_world.keeper).get(forged).status_code == 404
 
 
 # --- the admin --------------------------------------------------------------------------------
 
 
-def test_committee_bulk_approves_only_when_checked_and_never_own_entries(pw, ledger, as_user):
-    mine = ledger.record(pw.h[4], actor=pw.committee)
-    other = ledger.record(pw.h[1])
-    client = as_user(pw.committee)
+def test_committee_bulk_approves_only_when_checked_and_never_own_entries(
+    points_world, ledger, as_user
+):
+    mine = ledger.record(points_world.h[4], actor=points_world.committee)
+    other = ledger.record(points_world.h[1])
+    client = as_user(points_world.committee)
     page = client.get(reverse("points_admin_review")).content.decode()
     assert other.reason in page
     # Without "checked" nothing is approved.
@@ -267,25 +275,25 @@ def test_committee_bulk_approves_only_when_checked_and_never_own_entries(pw, led
     assert reload(mine).status == EntryStatus.RECORDED
 
 
-def test_review_page_queries_are_pinned(pw, ledger, as_user, django_assert_num_queries):
-    client = as_user(pw.committee)
-    ledger.record(pw.h[1])
+def test_review_page_queries_are_pinned(points_world, ledger, as_user, django_assert_num_queries):
+    client = as_user(points_world.committee)
+    ledger.record(points_world.h[1])
     client.get(reverse("points_admin_review"))
     with django_assert_num_queries(14) as first:
         client.get(reverse("points_admin_review"))
-    for household in (pw.h[2], pw.h[3], pw.h[1]):
+    for household in (points_world.h[2], points_world.h[3], points_world.h[1]):
         ledger.record(household, "HJ02")
     with django_assert_num_queries(len(first.captured_queries)):
         client.get(reverse("points_admin_review"))
 
 
-def test_secretary_publishes_and_closes_from_the_admin(pw, ledger, as_user):
-    entry = ledger.record(pw.h[1])
+def test_secretary_publishes_and_closes_from_the_admin(points_world, ledger, as_user):
+    entry = ledger.record(points_world.h[1])
     ledger.review([entry])
-    client = as_user(pw.secretary)
+    client = as_user(points_world.secretary)
     client.post(
         reverse("points_admin_publications"),
-        {"village": pw.village.pk, "month": f"{pw.day:%Y-%m}"},
+        {"village": points_world.village.pk, "month": f"{points_world.day:%Y-%m}"},
     )
     publication = reload(entry).publication
     assert publication is not None
@@ -294,31 +302,31 @@ def test_secretary_publishes_and_closes_from_the_admin(pw, ledger, as_user):
     # Closing inside the window is refused.
     client.post(
         reverse("points_admin_publications"),
-        {"village": pw.village.pk, "publication": publication.pk, "action": "close"},
+        {"village": points_world.village.pk, "publication": publication.pk, "action": "close"},
     )
     assert reload(entry).status == EntryStatus.PUBLISHED
     with ledger.after_window(publication):
         client.post(
             reverse("points_admin_publications"),
-            {"village": pw.village.pk, "publication": publication.pk, "action": "close"},
+            {"village": points_world.village.pk, "publication": publication.pk, "action": "close"},
         )
     assert reload(entry).status == EntryStatus.POSTED
     export = client.get(reverse("points_admin_publication_xlsx", args=[publication.pk]))
     sheet = load_workbook(io.BytesIO(export.content)).active
-    assert next(c.value for c in sheet[2]) == pw.h[1].number
+    assert next(c.value for c in sheet[2]) == points_world.h[1].number
 
 
-def test_grid_officer_cannot_publish_and_inspector_cannot_answer(pw, ledger, as_user):
-    entry = ledger.record(pw.h[1])
+def test_grid_officer_cannot_publish_and_inspector_cannot_answer(points_world, ledger, as_user):
+    entry = ledger.record(points_world.h[1])
     ledger.review([entry])
-    as_user(pw.officer).post(
+    as_user(points_world.officer).post(
         reverse("points_admin_publications"),
-        {"village": pw.village.pk, "month": f"{pw.day:%Y-%m}"},
+        {"village": points_world.village.pk, "month": f"{points_world.day:%Y-%m}"},
     )
     assert reload(entry).publication is None
     publication = ledger.publish()
-    objection = services.objection_file(actor=pw.neighbour, entry=entry, text="不属实")
-    client = as_user(pw.inspector)
+    objection = services.objection_file(actor=points_world.neighbour, entry=entry, text="不属实")
+    client = as_user(points_world.inspector)
     assert client.get(reverse("points_admin_objections")).status_code == 200
     client.post(
         reverse("points_admin_objections"),
@@ -328,10 +336,10 @@ def test_grid_officer_cannot_publish_and_inspector_cannot_answer(pw, ledger, as_
     assert publication.pk
 
 
-def test_committee_answers_an_objection(pw, ledger, as_user):
-    [entry], _pub = ledger.published((pw.h[1], "HJ02"))
-    objection = services.objection_file(actor=pw.resident, entry=entry, text="不是我家")
-    as_user(pw.committee).post(
+def test_committee_answers_an_objection(points_world, ledger, as_user):
+    [entry], _pub = ledger.published((points_world.h[1], "HJ02"))
+    objection = services.objection_file(actor=points_world.resident, entry=entry, text="不是我家")
+    as_user(points_world.committee).post(
         reverse("points_admin_objections"),
         {"objection": objection.pk, "decision": "upheld", "answer": "经核实，属实，作废。"},
     )
@@ -339,35 +347,45 @@ def test_committee_answers_an_objection(pw, ledger, as_user):
     assert reload(entry).status == EntryStatus.VOIDED
 
 
-def test_counter_redeems_and_shows_the_receipt(pw, ledger, as_user):
-    ledger.open_year(year=pw.day.year)
-    client = as_user(pw.keeper)
-    page = client.get(reverse("points_admin_counter"), {"household": pw.h[1].number})
+def test_counter_redeems_and_shows_the_receipt(points_world, ledger, as_user):
+    ledger.open_year(year=points_world.day.year)
+    client = as_user(points_world.keeper)
+    page = client.get(reverse("points_admin_counter"), {"household": points_world.h[1].number})
     assert 'data-testid="counter-balance">100<' in page.content.decode()
     response = client.post(
         reverse("points_admin_counter"),
-        {"household": pw.h[1].number, "item": pw.items["soap"].pk, "quantity": "3", "key": "a"},
+        {
+            "household": points_world.h[1].number,
+            "item": points_world.items["soap"].pk,
+            "quantity": "3",
+            "key": "a",
+        },
         follow=True,
     )
     html = response.content.decode()
     redemption = Redemption.objects.get()
     assert redemption.receipt in html
-    assert balance(pw.h[1]) == 70
-    assert reload(pw.items["soap"]).stock == 17
+    assert balance(points_world.h[1]) == 70
+    assert reload(points_world.items["soap"]).stock == 17
     # Too many: refused, nothing written.
     response = client.post(
         reverse("points_admin_counter"),
-        {"household": pw.h[1].number, "item": pw.items["rice"].pk, "quantity": "2", "key": "b"},
+        {
+            "household": points_world.h[1].number,
+            "item": points_world.items["rice"].pk,
+            "quantity": "2",
+            "key": "b",
+        },
         follow=True,
     )
     assert "积分不足" in response.content.decode()
-    assert Redemption.objects.count() == 1 and balance(pw.h[1]) == 70
+    assert Redemption.objects.count() == 1 and balance(points_world.h[1]) == 70
 
 
-def test_the_untouched_counter_redeems_nothing(pw, ledger, as_user):
-    ledger.open_year(year=pw.day.year)
-    client = as_user(pw.keeper)
-    page = client.get(reverse("points_admin_counter"), {"household": pw.h[1].number})
+def test_the_untouched_counter_redeems_nothing(points_world, ledger, as_user):
+    ledger.open_year(year=points_world.day.year)
+    client = as_user(points_world.keeper)
+    page = client.get(reverse("points_admin_counter"), {"household": points_world.h[1].number})
     # The redemption form as the browser would send it untouched.
     [form] = [
         f for f in re.findall(r"<form.*?</form>", page.content.decode(), re.S) if 'name="item"' in f
@@ -378,31 +396,31 @@ def test_the_untouched_counter_redeems_nothing(pw, ledger, as_user):
     assert sent.data["quantity"] == "1"
     response = client.post(reverse("points_admin_counter"), sent.data)
     assert "请选择物品" in response.content.decode()
-    assert not Redemption.objects.exists() and balance(pw.h[1]) == 100
+    assert not Redemption.objects.exists() and balance(points_world.h[1]) == 100
 
 
-def test_villager_cannot_use_the_counter(pw, as_user):
-    response = as_user(pw.resident).get(reverse("points_admin_counter"))
+def test_villager_cannot_use_the_counter(points_world, as_user):
+    response = as_user(points_world.resident).get(reverse("points_admin_counter"))
     assert response.status_code in (302, 403)
 
 
-def test_welfare_rates_stars_allocates_and_publishes(pw, ledger, as_user):
-    ledger.open_year(year=pw.day.year)
-    ledger.post((pw.h[1], "HJ01"), (pw.h[2], "HJ02"))
-    client = as_user(pw.secretary)
+def test_welfare_rates_stars_allocates_and_publishes(points_world, ledger, as_user):
+    ledger.open_year(year=points_world.day.year)
+    ledger.post((points_world.h[1], "HJ01"), (points_world.h[2], "HJ02"))
+    client = as_user(points_world.secretary)
     url = reverse("points_admin_welfare")
     client.post(
         url,
         {
             "action": "rate",
-            "village": pw.village.pk,
-            "year": pw.day.year,
+            "village": points_world.village.pk,
+            "year": points_world.day.year,
             "star1": "100",
             "star2": "105",
         },
     )
     rnd = StarRound.objects.get()
-    assert {r.household_id: r.stars for r in rnd.ratings.all()}[pw.h[1].pk] == 2
+    assert {r.household_id: r.stars for r in rnd.ratings.all()}[points_world.h[1].pk] == 2
     client.post(url, {"action": "publish_stars", "round": rnd.pk})
     assert reload(rnd).published_at is not None
     page = client.get(url).content.decode()
@@ -412,8 +430,8 @@ def test_welfare_rates_stars_allocates_and_publishes(pw, ledger, as_user):
             url,
             {
                 "action": "allocate",
-                "village": pw.village.pk,
-                "year": pw.day.year,
+                "village": points_world.village.pk,
+                "year": points_world.day.year,
                 "title": "年终积分奖励",
                 "pool": "500.01",
                 "floor": "90",
@@ -427,8 +445,8 @@ def test_welfare_rates_stars_allocates_and_publishes(pw, ledger, as_user):
         url,
         {
             "action": "allocate",
-            "village": pw.village.pk,
-            "year": pw.day.year,
+            "village": points_world.village.pk,
+            "year": points_world.day.year,
             "title": "x",
             "pool": "12.345",
             "floor": "0",
@@ -438,9 +456,9 @@ def test_welfare_rates_stars_allocates_and_publishes(pw, ledger, as_user):
     assert "最多两位小数" in response.content.decode()
     assert Allocation.objects.count() == 1
     client.post(url, {"action": "publish_allocation", "allocation": allocation.pk})
-    page = as_user(pw.resident).get(reverse("points:allocation", args=[allocation.pk]))
+    page = as_user(points_world.resident).get(reverse("points:allocation", args=[allocation.pk]))
     assert "500.01" in page.content.decode()
-    export = as_user(pw.secretary).get(
+    export = as_user(points_world.secretary).get(
         reverse("points_admin_allocation_xlsx", args=[allocation.pk])
     )
     rows = list(load_workbook(io.BytesIO(export.content)).active.values)
@@ -460,64 +478,79 @@ def _sheet(rows):
     return buffer
 
 
-def test_import_is_all_rows_or_none_with_errors_per_row(pw, as_user):
-    client = as_user(pw.secretary)
-    day = pw.day.isoformat()
+def test_import_is_all_rows_or_none_with_errors_per_row(points_world, as_user):
+    client = as_user(points_world.secretary)
+    day = points_world.day.isoformat()
     bad = _sheet(
         [
-            [pw.h[1].number, "HJ01", day, ""],
+            [points_world.h[1].number, "HJ01", day, ""],
             ["NOPE", "HJ01", day, ""],
-            [pw.h[2].number, "ZZ99", day, ""],
+            [points_world.h[2].number, "ZZ99", day, ""],
         ]
     )
-    response = client.post(reverse("points_admin_import"), {"village": pw.village.pk, "file": bad})
+    response = client.post(
+        reverse("points_admin_import"), {"village": points_world.village.pk, "file": bad}
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "NOPE" in html and "ZZ99" in html
     assert not Entry.objects.exists()
-    good = _sheet([[pw.h[1].number, "HJ01", day, "纸质表"], [pw.h[2].number, "HJ02", day, ""]])
-    response = client.post(reverse("points_admin_import"), {"village": pw.village.pk, "file": good})
+    good = _sheet(
+        [
+            [points_world.h[1].number, "HJ01", day, "纸质表"],
+            [points_world.h[2].number, "HJ02", day, ""],
+        ]
+    )
+    response = client.post(
+        reverse("points_admin_import"), {"village": points_world.village.pk, "file": good}
+    )
     assert response.status_code == 302
     assert Entry.objects.filter(status=EntryStatus.RECORDED).count() == 2
     template = client.get(reverse("points_admin_import"), {"template": "1"})
     assert load_workbook(io.BytesIO(template.content)).active["A1"].value == "户号"
 
 
-def test_the_same_sheet_uploaded_twice_records_once(pw, as_user):
-    client = as_user(pw.secretary)
-    day = pw.day.isoformat()
-    data = _sheet([[pw.h[1].number, "HJ01", day, ""], [pw.h[2].number, "HJ02", day, ""]]).read()
+def test_the_same_sheet_uploaded_twice_records_once(points_world, as_user):
+    client = as_user(points_world.secretary)
+    day = points_world.day.isoformat()
+    data = _sheet(
+        [[points_world.h[1].number, "HJ01", day, ""], [points_world.h[2].number, "HJ02", day, ""]]
+    ).read()
     url = reverse("points_admin_import")
     for _ in range(2):
         upload = io.BytesIO(data)
         upload.name = "sheet.xlsx"
-        response = client.post(url, {"village": pw.village.pk, "file": upload})
+        response = client.post(url, {"village": points_world.village.pk, "file": upload})
     assert Entry.objects.count() == 2
     assert response.status_code == 200  # the form again, with the message
     assert "这张登记表已于" in response.content.decode()
-    assert actions(pw.village).count("points.import") == 1
+    assert actions(points_world.village).count("points.import") == 1
 
 
-def test_ledger_reversal_and_export(pw, ledger, as_user):
-    [entry] = ledger.post((pw.h[1], "HJ01"))
-    client = as_user(pw.secretary)
+def test_ledger_reversal_and_export(points_world, ledger, as_user):
+    [entry] = ledger.post((points_world.h[1], "HJ01"))
+    client = as_user(points_world.secretary)
     client.post(reverse("points_admin_reverse", args=[entry.pk]), {"reason": "记错户了"})
     reversal = Entry.objects.get(reverses=entry)
-    assert reversal.points == -entry.points and balance(pw.h[1]) == 0
-    export = client.get(reverse("points_admin_ledger"), {"format": "xlsx", "year": pw.day.year})
+    assert reversal.points == -entry.points and balance(points_world.h[1]) == 0
+    export = client.get(
+        reverse("points_admin_ledger"), {"format": "xlsx", "year": points_world.day.year}
+    )
     values = [row[0] for row in load_workbook(io.BytesIO(export.content)).active.values]
-    assert values.count(pw.h[1].number) == 2
+    assert values.count(points_world.h[1].number) == 2
     # The committee member may not reverse.
-    [other] = ledger.post((pw.h[2], "HJ01"))
-    as_user(pw.committee).post(reverse("points_admin_reverse", args=[other.pk]), {"reason": "x"})
+    [other] = ledger.post((points_world.h[2], "HJ01"))
+    as_user(points_world.committee).post(
+        reverse("points_admin_reverse", args=[other.pk]), {"reason": "x"}
+    )
     assert not Entry.objects.filter(reverses=other).exists()
 
 
-def test_store_items_are_edited_with_audit_and_scoped(pw, as_user):
-    client = as_user(pw.keeper)
+def test_store_items_are_edited_with_audit_and_scoped(points_world, as_user):
+    client = as_user(points_world.keeper)
     index = client.get("/admin/points/store-items/")
     assert index.status_code == 200 and "洗衣粉" in index.content.decode()
-    foreign = pw.foreign.items["soap"]
+    foreign = points_world.foreign.items["soap"]
     assert client.get(f"/admin/points/store-items/edit/{foreign.pk}/").status_code in (
         302,
         403,
@@ -525,75 +558,90 @@ def test_store_items_are_edited_with_audit_and_scoped(pw, as_user):
     )
 
 
-def test_villager_claims_a_good_deed_for_the_own_household_only(pw, as_user):
-    client = as_user(pw.resident)
+def test_villager_claims_a_good_deed_for_the_own_household_only(points_world, as_user):
+    client = as_user(points_world.resident)
     form = client.get(reverse("points:claim")).content.decode()
     assert "庭院整洁" in form and "乱堆乱放" not in form  # deductions are not offered
-    data = {"rule": pw.rules["ZY01"].pk, "occurred_on": pw.day.isoformat(), "key": "c1"}
+    data = {
+        "rule": points_world.rules["ZY01"].pk,
+        "occurred_on": points_world.day.isoformat(),
+        "key": "c1",
+    }
     assert client.post(reverse("points:claim"), data).status_code == 302
     entry = Entry.objects.get()
-    assert entry.status == EntryStatus.CLAIMED and entry.account.household == pw.h[1]
+    assert entry.status == EntryStatus.CLAIMED and entry.account.household == points_world.h[1]
     # A deduction sent by hand is refused as an invalid choice; nothing more is written.
-    bad = client.post(reverse("points:claim"), {**data, "rule": pw.rules["HJ02"].pk, "key": "c2"})
+    bad = client.post(
+        reverse("points:claim"), {**data, "rule": points_world.rules["HJ02"].pk, "key": "c2"}
+    )
     assert bad.status_code == 400 and Entry.objects.count() == 1
-    assert as_user(pw.outsider).get(reverse("points:claim")).status_code == 403
+    assert as_user(points_world.outsider).get(reverse("points:claim")).status_code == 403
 
 
 @pytest.mark.parametrize(
     "url_name", ["points_admin_publications", "points_admin_objections", "points_admin_ledger"]
 )
 def test_admin_lists_do_not_grow_in_queries_with_rows(
-    pw, ledger, as_user, django_assert_max_num_queries, url_name
+    points_world, ledger, as_user, django_assert_max_num_queries, url_name
 ):
-    client = as_user(pw.secretary)
+    client = as_user(points_world.secretary)
     url = reverse(url_name)
-    [entry], _publication = ledger.published((pw.h[1], "HJ02"))
-    services.objection_file(actor=pw.resident, entry=entry, text="不是我家")
+    [entry], _publication = ledger.published((points_world.h[1], "HJ02"))
+    services.objection_file(actor=points_world.resident, entry=entry, text="不是我家")
     client.get(url)
     with django_assert_max_num_queries(40) as first:
         client.get(url)
-    pw.day = pw.day.replace(day=12)
-    entries, _publication = ledger.published((pw.h[2], "HJ02"), (pw.h[3], "HJ01"))
+    points_world.day = points_world.day.replace(day=12)
+    entries, _publication = ledger.published(
+        (points_world.h[2], "HJ02"), (points_world.h[3], "HJ01")
+    )
     for e in entries:
-        services.objection_file(actor=pw.neighbour, entry=e, text="有出入")
+        services.objection_file(actor=points_world.neighbour, entry=e, text="有出入")
     with django_assert_max_num_queries(len(first.captured_queries)):
         response = client.get(url)
     assert response.status_code == 200
 
 
 def test_counter_and_welfare_pages_have_pinned_queries(
-    pw, ledger, as_user, django_assert_num_queries
+    points_world, ledger, as_user, django_assert_num_queries
 ):
-    ledger.open_year(year=pw.day.year)
-    keeper = as_user(pw.keeper)
-    url = reverse("points_admin_counter") + f"?household={pw.h[1].number}"
+    ledger.open_year(year=points_world.day.year)
+    keeper = as_user(points_world.keeper)
+    url = reverse("points_admin_counter") + f"?household={points_world.h[1].number}"
     keeper.get(url)
     with django_assert_num_queries(15):
         keeper.get(url)
-    secretary = as_user(pw.secretary)
+    secretary = as_user(points_world.secretary)
     secretary.get(reverse("points_admin_welfare"))
     with django_assert_num_queries(16):  # incl. the recent batches of "全村积分存折"
         secretary.get(reverse("points_admin_welfare"))
     services.star_round_rate(
-        actor=pw.secretary, village=pw.village, year=pw.day.year, thresholds={"1": 90}
+        actor=points_world.secretary,
+        village=points_world.village,
+        year=points_world.day.year,
+        thresholds={"1": 90},
     )
     for title in ("年终奖励", "重阳慰问"):
         services.allocation_create(
-            actor=pw.secretary, village=pw.village, year=pw.day.year, title=title, pool_fen=999
+            actor=points_world.secretary,
+            village=points_world.village,
+            year=points_world.day.year,
+            title=title,
+            pool_fen=999,
         )
     with django_assert_num_queries(16):  # incl. the recent batches of "全村积分存折"
         secretary.get(reverse("points_admin_welfare"))
 
 
-def test_the_catalogue_is_read_in_the_admin_not_edited(pw, as_user):
-    client = as_user(pw.secretary)
+def test_the_catalogue_is_read_in_the_admin_not_edited(points_world, as_user):
+    client = as_user(points_world.secretary)
     index = client.get("/admin/points/rules/")
     assert index.status_code == 200
     html = index.content.decode()
     assert "庭院整洁、门前三包落实" in html and "HJ01" in html
-    rule = pw.rules["HJ01"]
+    rule = points_world.rules["HJ01"]
     assert client.get(f"/admin/points/rules/inspect/{rule.pk}/").status_code == 200
-    foreign = pw.foreign.rules["HJ01"]
+    foreign = points_world.foreign.rules["HJ01"]
     assert client.get(f"/admin/points/rules/inspect/{foreign.pk}/").status_code in (302, 403, 404)
     # No one changes a rule in place: entries cite it.
     assert client.get(f"/admin/points/rules/edit/{rule.pk}/").status_code in (302, 403)
@@ -601,4 +649,4 @@ def test_the_catalogue_is_read_in_the_admin_not_edited(pw, as_user):
     response = client.post(f"/admin/points/rules/edit/{rule.pk}/", {"text": "改", "points": 50})
     assert response.status_code in (302, 403)
     assert reload(rule).points == 5
-    assert as_user(pw.resident).get("/admin/points/rules/").status_code in (302, 403)
+    assert as_user(points_world.resident).get("/admin/points/rules/").status_code in (302, 403)

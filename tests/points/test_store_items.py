@@ -16,108 +16,131 @@ def item_events(village):
     )
 
 
-def test_keeper_adds_an_item_and_the_chain_records_it(pw):
+def test_keeper_adds_an_item_and_the_chain_records_it(points_world):
     item = services.store_item_create(
-        actor=pw.keeper, village=pw.village, name="酱油", unit="瓶", points_price=15, stock=6
+        actor=points_world.keeper,
+        village=points_world.village,
+        name="酱油",
+        unit="瓶",
+        points_price=15,
+        stock=6,
     )
     assert StoreItem.objects.get(pk=item.pk).name == "酱油"
-    [event] = item_events(pw.village)
+    [event] = item_events(points_world.village)
     assert event.payload == {"name": "酱油", "points_price": 15, "stock": 6}
-    assert event.actor_id == pw.keeper.pk
+    assert event.actor_id == points_world.keeper.pk
 
 
-def test_a_change_records_each_field_old_and_new(pw):
-    soap = pw.items["soap"]
-    services.store_item_update(actor=pw.keeper, item=soap, points_price=12, active=False)
+def test_a_change_records_each_field_old_and_new(points_world):
+    soap = points_world.items["soap"]
+    services.store_item_update(actor=points_world.keeper, item=soap, points_price=12, active=False)
     soap.refresh_from_db()
     assert (soap.points_price, soap.active) == (12, False)
-    [event] = item_events(pw.village)
+    [event] = item_events(points_world.village)
     assert event.payload == {"points_price": [10, 12], "active": [True, False]}
 
 
 @pytest.mark.parametrize("who", ["resident", "officer", "inspector", "outsider"])
-def test_someone_without_store_manage_is_refused_and_nothing_is_written(pw, who):
-    soap = pw.items["soap"]
+def test_someone_without_store_manage_is_refused_and_nothing_is_written(points_world, who):
+    soap = points_world.items["soap"]
     with pytest.raises(PermissionDenied):
         services.store_item_create(
-            actor=getattr(pw, who), village=pw.village, name="盐", points_price=3
+            actor=getattr(points_world, who),
+            village=points_world.village,
+            name="盐",
+            points_price=3,
         )
     with pytest.raises(PermissionDenied):
-        services.store_item_update(actor=getattr(pw, who), item=soap, points_price=1)
+        services.store_item_update(actor=getattr(points_world, who), item=soap, points_price=1)
     soap.refresh_from_db()
     assert soap.points_price == 10
     assert not StoreItem.objects.filter(name="盐").exists()
-    assert item_events(pw.village) == []
+    assert item_events(points_world.village) == []
 
 
-def test_the_keeper_of_another_village_cannot_touch_this_store(pw):
-    with pytest.raises(PermissionDenied):
-        services.store_item_update(actor=pw.foreign.secretary, item=pw.items["soap"], stock=0)
-    assert pw.items["soap"].stock == 20 and item_events(pw.village) == []
-
-
-def test_moving_an_item_to_a_village_the_keeper_does_not_manage_is_refused(pw):
+def test_the_keeper_of_another_village_cannot_touch_this_store(points_world):
     with pytest.raises(PermissionDenied):
         services.store_item_update(
-            actor=pw.keeper, item=pw.items["soap"], village=pw.foreign.village
+            actor=points_world.foreign.secretary, item=points_world.items["soap"], stock=0
         )
-    assert StoreItem.objects.get(pk=pw.items["soap"].pk).village_id == pw.village.pk
+    assert points_world.items["soap"].stock == 20 and item_events(points_world.village) == []
 
 
-def test_a_nameless_item_is_refused_with_the_field_named_and_nothing_written(pw):
+def test_moving_an_item_to_a_village_the_keeper_does_not_manage_is_refused(points_world):
+    with pytest.raises(PermissionDenied):
+        services.store_item_update(
+            actor=points_world.keeper,
+            item=points_world.items["soap"],
+            village=points_world.foreign.village,
+        )
+    assert (
+        StoreItem.objects.get(pk=points_world.items["soap"].pk).village_id
+        == points_world.village.pk
+    )
+
+
+def test_a_nameless_item_is_refused_with_the_field_named_and_nothing_written(points_world):
     with pytest.raises(ValidationError) as refused:
-        services.store_item_create(actor=pw.keeper, village=pw.village, name="", points_price=5)
+        services.store_item_create(
+            actor=points_world.keeper, village=points_world.village, name="", points_price=5
+        )
     assert "name" in refused.value.message_dict
-    assert StoreItem.objects.filter(village=pw.village).count() == 3
-    assert item_events(pw.village) == []
+    assert StoreItem.objects.filter(village=points_world.village).count() == 3
+    assert item_events(points_world.village) == []
 
 
-def test_a_free_item_is_refused_by_the_price_constraint_and_nothing_written(pw):
+def test_a_free_item_is_refused_by_the_price_constraint_and_nothing_written(points_world):
     # The model's CheckConstraint answers (its message names it); the form shows the same.
     with pytest.raises(ValidationError) as refused:
-        services.store_item_create(actor=pw.keeper, village=pw.village, name="盐", points_price=0)
+        services.store_item_create(
+            actor=points_world.keeper, village=points_world.village, name="盐", points_price=0
+        )
     assert "store_price_positive" in " ".join(refused.value.messages)
-    assert StoreItem.objects.filter(village=pw.village).count() == 3
-    assert item_events(pw.village) == []
+    assert StoreItem.objects.filter(village=points_world.village).count() == 3
+    assert item_events(points_world.village) == []
 
 
-def test_a_bad_change_leaves_the_item_as_it_was(pw):
-    soap = pw.items["soap"]
+def test_a_bad_change_leaves_the_item_as_it_was(points_world):
+    soap = points_world.items["soap"]
     with pytest.raises(ValidationError):
-        services.store_item_update(actor=pw.keeper, item=soap, points_price=0)
+        services.store_item_update(actor=points_world.keeper, item=soap, points_price=0)
     with pytest.raises(ValidationError) as refused:
-        services.store_item_update(actor=pw.keeper, item=soap, name="x" * 61)
+        services.store_item_update(actor=points_world.keeper, item=soap, name="x" * 61)
     assert "name" in refused.value.message_dict
     soap = StoreItem.objects.get(pk=soap.pk)
     assert (soap.points_price, soap.name) == (10, "洗衣粉")
-    assert item_events(pw.village) == []
+    assert item_events(points_world.village) == []
 
 
-def test_the_system_may_stock_a_store_and_is_stored_as_no_user(pw):
-    item = services.store_item_create(actor=SYSTEM, village=pw.village, name="盐", points_price=3)
+def test_the_system_may_stock_a_store_and_is_stored_as_no_user(points_world):
+    item = services.store_item_create(
+        actor=SYSTEM, village=points_world.village, name="盐", points_price=3
+    )
     assert item.history.first().history_user is None
-    [event] = item_events(pw.village)
+    [event] = item_events(points_world.village)
     assert event.actor_id is None
 
 
-def test_an_anonymous_caller_is_refused(pw):
+def test_an_anonymous_caller_is_refused(points_world):
     with pytest.raises(PermissionDenied):
-        services.store_item_create(actor=None, village=pw.village, name="盐", points_price=3)
+        services.store_item_create(
+            actor=None, village=points_world.village, name="盐", points_price=3
+        )
 
 
-def test_the_admin_edit_screen_saves_through_the_service(pw, client):
-    soap = pw.items["soap"]
+def test_the_admin_edit_screen_saves_through_the_service(points_world, client):
+    soap = points_world.items["soap"]
     data = {
-        "village": pw.village.pk,
+        "village": points_world.village.pk,
         "name": soap.name,
         "unit": soap.unit,
         "points_price": 12,
         "stock": soap.stock,
         "active": "on",
     }
-    client.force_login(pw.keeper)
+    client.force_login(points_world.keeper)
     response = client.post(f"/admin/points/store-items/edit/{soap.pk}/", data)
     assert response.status_code == 302
     assert StoreItem.objects.get(pk=soap.pk).points_price == 12
-    [event] = item_events(pw.village)
+    [event] = item_events(points_world.village)
     assert event.payload == {"points_price": [10, 12]}

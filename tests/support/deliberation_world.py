@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from deliberation import services
+from deliberation import selectors, services
 from deliberation.models import BallotMode, Category, DecidingBody, Meeting, Origin
 from tests.factories import (
     PASSWORD,
@@ -137,7 +137,7 @@ class Procedure:
         )
 
     def after_window(self, matter):
-        meeting = services.vote_meeting(matter)
+        meeting = selectors.current_vote_meeting(matter)
         return travel(meeting.vote_closes_at + timedelta(minutes=1))
 
     def close_vote(self, matter, minutes="计票结果当场宣布，会议纪要附后。"):
@@ -158,7 +158,7 @@ class Procedure:
         return publication
 
     def close_publication(self, matter):
-        publication = services.open_publication(matter)
+        publication = selectors.open_publication(matter)
         with travel(publication.ends_at + timedelta(minutes=1)):
             services.publication_close(actor=self.actor, matter=matter)
         matter.refresh_from_db()

@@ -28,7 +28,7 @@ from PIL import Image
 from deliberation.models import Category as MatterCategory
 from deliberation.models import Matter, MatterStatus, Origin, PublicationKind
 from deliberation.models import Publication as MatterPublication
-from points import services
+from points import selectors, services
 from points.models import (
     Account,
     Catalogue,
@@ -56,7 +56,7 @@ from village.models import AuditEvent
 def last_month_day(day=None) -> date:
     """The 10th of the month before `day` (today): a month that is over, in the catalogue."""
     day = day or timezone.localdate()
-    return (services.month_start(day) - timedelta(days=1)).replace(day=10)
+    return (selectors.month_start(day) - timedelta(days=1)).replace(day=10)
 
 
 def photo(name="evidence.png"):

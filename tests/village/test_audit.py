@@ -20,7 +20,6 @@ from django.test import override_settings
 from django.utils import timezone, translation
 
 from tests.factories import AreaFactory
-from tests.village import _world
 from village import audit, services
 from village.models import AuditEvent, AuditHead
 from village.permissions import SYSTEM
@@ -113,22 +112,19 @@ def expected_hash(row: AuditEvent, **override) -> str:
     return hashlib.sha256(audit.canonical(**fields)).hexdigest()
 
 
-world_pks, w = _world.world_pks, _world.w  # the township world, built once for the module
-
-
 @pytest.fixture
-def chain(w):
+def chain(shared_township):
     """Five events on the own village's chain, written by the secretary through services."""
-    secretary = w["users"]["secretary"]
+    secretary = shared_township["users"]["secretary"]
     for n in range(1, 6):
         services.household_create(
             actor=secretary,
-            village=w["own"],
+            village=shared_township["own"],
             number=f"A-{n:03d}",
-            area=w["area"],
+            area=shared_township["area"],
             address=f"东街{n}号",
         )
-    key = audit.chain_key(village=w["own"])
+    key = audit.chain_key(village=shared_township["own"])
     rows = list(AuditEvent.objects.filter(chain=key).order_by("seq"))
     assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
     return rows
@@ -164,19 +160,19 @@ def test_head_records_the_last_row(chain):
     assert audit.head_of(chain[0].village) == head
 
 
-def test_event_names_actor_action_and_object(chain, w):
+def test_event_names_actor_action_and_object(chain, shared_township):
     row = chain[0]
-    assert row.actor == w["users"]["secretary"]
+    assert row.actor == shared_township["users"]["secretary"]
     assert row.actor_name == "secretary"
     assert row.action == "village.household.create"
     assert row.object_type == "village.household"
     assert row.object_repr == "A-001"
-    assert row.village == w["own"]
-    assert row.township == w["own"].township
+    assert row.village == shared_township["own"]
+    assert row.township == shared_township["own"].township
 
 
-def test_system_events_are_recorded_as_system(w):
-    row = audit.record(actor=SYSTEM, action="village.grid.update", obj=w["area"])
+def test_system_events_are_recorded_as_system(shared_township):
+    row = audit.record(actor=SYSTEM, action="village.grid.update", obj=shared_township["area"])
     assert row.actor is None and row.actor_name == "system"
 
 
@@ -321,8 +317,8 @@ def test_replaced_last_row_is_caught_by_the_head(chain):
     assert f"row id={last.pk} seq=5" in stderr
 
 
-def test_only_the_broken_chain_is_reported(chain, w):
-    neighbour = w["neighbour"]
+def test_only_the_broken_chain_is_reported(chain, shared_township):
+    neighbour = shared_township["neighbour"]
     area = AreaFactory(parent__village=neighbour)
     services.household_create(actor=SYSTEM, village=neighbour, number="B-1", area=area)
     assert AuditEvent.objects.filter(chain=f"v{neighbour.pk}").count() == 1
@@ -331,16 +327,16 @@ def test_only_the_broken_chain_is_reported(chain, w):
     stderr = verify_fails()
     assert stderr.count("BAD ") == 1
     assert f"chain {chain[0].chain}:" in stderr
-    assert f"v{w['neighbour'].pk}" not in stderr
+    assert f"v{shared_township['neighbour'].pk}" not in stderr
 
 
-def test_appending_after_verification_keeps_the_chain_intact(chain, w):
+def test_appending_after_verification_keeps_the_chain_intact(chain, shared_township):
     verify()
     services.household_create(
-        actor=w["users"]["secretary"],
-        village=w["own"],
+        actor=shared_township["users"]["secretary"],
+        village=shared_township["own"],
         number="A-006",
-        area=w["area"],
+        area=shared_township["area"],
     )
     head = AuditHead.objects.get(chain=chain[0].chain)
     assert head.seq == 6
@@ -441,13 +437,15 @@ def test_a_chain_rewritten_with_every_hash_recomputed_is_named(chain):
     assert "seal does not match" in stderr
 
 
-def test_an_old_sealed_head_put_back_after_cutting_the_chain_is_caught_by_the_anchor(chain, w):
+def test_an_old_sealed_head_put_back_after_cutting_the_chain_is_caught_by_the_anchor(
+    chain, shared_township
+):
     """The attacker kept a backup: the head as it was at seq 3, genuinely sealed. The village's
     head was written into the township's chain since (seq 5), so cutting back to 3 shows."""
     key = chain[0].chain
-    audit.anchor(village=w["own"], reason="resolution")
+    audit.anchor(village=shared_township["own"], reason="resolution")
     anchored = AuditEvent.objects.get(action=audit.ANCHOR)
-    assert anchored.chain == audit.chain_key(township=w["own"].township)
+    assert anchored.chain == audit.chain_key(township=shared_township["own"].township)
     assert anchored.payload == {
         "chain": key,
         "seq": 5,
@@ -489,13 +487,16 @@ def test_a_head_sealed_without_the_key_is_named(chain):
     assert "seal does not match" in verify_fails()
 
 
-def test_the_village_head_goes_into_the_township_chain_at_least_daily(chain, w):
-    township = audit.chain_key(township=w["own"].township)
+def test_the_village_head_goes_into_the_township_chain_at_least_daily(chain, shared_township):
+    township = audit.chain_key(township=shared_township["own"].township)
     assert not AuditEvent.objects.filter(chain=township, action=audit.ANCHOR).exists()
     later = timezone.now() + timedelta(days=1, minutes=1)
     with mock.patch("django.utils.timezone.now", return_value=later):
         services.household_create(
-            actor=w["users"]["secretary"], village=w["own"], number="A-006", area=w["area"]
+            actor=shared_township["users"]["secretary"],
+            village=shared_township["own"],
+            number="A-006",
+            area=shared_township["area"],
         )
     anchor = AuditEvent.objects.get(chain=township, action=audit.ANCHOR)
     assert anchor.payload["seq"] == 6 and anchor.payload["reason"] == "daily"
@@ -504,7 +505,10 @@ def test_the_village_head_goes_into_the_township_chain_at_least_daily(chain, w):
     call_command("anchor_audit", stdout=out)
     assert "anchored 0" in out.getvalue()
     services.household_create(
-        actor=w["users"]["secretary"], village=w["own"], number="A-007", area=w["area"]
+        actor=shared_township["users"]["secretary"],
+        village=shared_township["own"],
+        number="A-007",
+        area=shared_township["area"],
     )
     out = io.StringIO()
     call_command("anchor_audit", stdout=out)
@@ -512,23 +516,23 @@ def test_the_village_head_goes_into_the_township_chain_at_least_daily(chain, w):
     verify()
 
 
-def _issued(w):
+def _issued(shared_township):
     """A document issued now by the secretary: it prints and stores the village's head."""
     from village import documents
 
     return documents.issue(
-        actor=w["users"]["secretary"],
-        village=w["own"],
+        actor=shared_township["users"]["secretary"],
+        village=shared_township["own"],
         kind="notice",
         title="测试通知",
-        subject=w["own"],
+        subject=shared_township["own"],
         template="documents/base.html",
         context={},
     )
 
 
-def test_verify_against_a_documents_printed_head(chain, w):
-    document = _issued(w)
+def test_verify_against_a_documents_printed_head(chain, shared_township):
+    document = _issued(shared_township)
     assert (document.audit_seq, document.audit_hash) == (5, chain[-1].hash)
     out = io.StringIO()
     call_command("verify_audit", "--against", document.code, stdout=out)
@@ -569,7 +573,9 @@ def test_production_refuses_to_start_without_the_key():
     assert "CUNZHI_AUDIT_KEY is not set" in result.stderr
 
 
-def test_rotation_old_seals_verify_with_the_retired_key_and_new_writes_use_the_new(chain, w):
+def test_rotation_old_seals_verify_with_the_retired_key_and_new_writes_use_the_new(
+    chain, shared_township
+):
     old_key = "test-only-audit-key-0123456789abcdefghijklmnopqrstuvwxyz"
     new_key = "the-new-integrity-key-after-rotation-0123456789"
     with override_settings(CUNZHI_AUDIT_KEY=new_key, CUNZHI_AUDIT_OLD_KEYS=[old_key]):
@@ -582,10 +588,12 @@ def test_rotation_old_seals_verify_with_the_retired_key_and_new_writes_use_the_n
         assert "seal does not match" in verify_fails()
 
 
-def test_a_township_chain_deleted_with_its_anchors_is_named_by_the_village_head(chain, w):
+def test_a_township_chain_deleted_with_its_anchors_is_named_by_the_village_head(
+    chain, shared_township
+):
     key = chain[0].chain
-    audit.anchor(village=w["own"], reason="resolution")
-    township = audit.chain_key(township=w["own"].township)
+    audit.anchor(village=shared_township["own"], reason="resolution")
+    township = audit.chain_key(township=shared_township["own"].township)
     verify()
     with triggers_off():
         sql(f"DELETE FROM {TABLE} WHERE chain = %s", [township])
@@ -599,10 +607,12 @@ def test_a_township_chain_deleted_with_its_anchors_is_named_by_the_village_head(
     assert "seal does not match" in verify_fails()
 
 
-def test_against_the_head_read_off_the_paper_catches_a_changed_document_record(chain, w):
+def test_against_the_head_read_off_the_paper_catches_a_changed_document_record(
+    chain, shared_township
+):
     from village.models import Document
 
-    document = _issued(w)
+    document = _issued(shared_township)
     printed = f"{document.audit_seq}:{document.audit_hash}"
     call_command(
         "verify_audit", "--against", document.code, "--head", printed, stdout=io.StringIO()

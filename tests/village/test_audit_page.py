@@ -5,32 +5,33 @@ import re
 
 import pytest
 
-from tests.village import _world
 from tests.village.test_audit import TABLE, expected_hash, insert_copy, sql, triggers_off
 from village import audit, services
 from village.models import AuditEvent, AuditHead
 
-world_pks, w = _world.world_pks, _world.w  # the township world, built once for the module
-
 URL = "/admin/audit/"
 
 
-def _households(w, numbers):
+def _households(shared_township, numbers):
     for n in numbers:
         services.household_create(
-            actor=w["secretary"],
-            village=w["own"],
+            actor=shared_township["secretary"],
+            village=shared_township["own"],
             number=f"A-{n:03d}",
-            area=w["area"],
+            area=shared_township["area"],
             address=f"东街{n}号",
         )
 
 
 @pytest.fixture
-def chain(w):
+def chain(shared_township):
     """Five "新建户" events on the own village's chain."""
-    _households(w, range(1, 6))
-    return list(AuditEvent.objects.filter(chain=audit.chain_key(village=w["own"])).order_by("seq"))
+    _households(shared_township, range(1, 6))
+    return list(
+        AuditEvent.objects.filter(chain=audit.chain_key(village=shared_township["own"])).order_by(
+            "seq"
+        )
+    )
 
 
 def _text(html: str) -> str:
@@ -49,16 +50,16 @@ def _page(client, user) -> str:
     return response.content.decode()
 
 
-def test_recent_events_show_the_registered_label_not_the_code(chain, w, client):
-    html = _page(client, w["secretary"])
+def test_recent_events_show_the_registered_label_not_the_code(chain, shared_township, client):
+    html = _page(client, shared_township["secretary"])
     recent = _recent(html)
     assert recent.count("新建户") == 5
     assert "village.household.create" not in recent
     assert "完整" in _text(html) and "不完整" not in _text(html)
 
 
-def test_recent_events_follow_the_english_ui(chain, w, client):
-    client.force_login(w["secretary"])
+def test_recent_events_follow_the_english_ui(chain, shared_township, client):
+    client.force_login(shared_township["secretary"])
     client.post("/i18n/setlang/", {"language": "en", "next": URL})
     recent = _recent(client.get(URL).content.decode())
     assert "新建户" not in recent
@@ -150,33 +151,37 @@ def _replace_last(chain):
         _replace_last,
     ],
 )
-def test_a_broken_chain_is_explained_in_chinese(chain, w, client, tamper):
+def test_a_broken_chain_is_explained_in_chinese(chain, shared_township, client, tamper):
     expected = tamper(chain)
     problem = audit.verify_chain(chain[0].chain)
     assert problem is not None  # verify_audit's own words stay English
     assert problem.reason.isascii()
-    text = _text(_page(client, w["secretary"]))
+    text = _text(_page(client, shared_township["secretary"]))
     assert f"不完整：{expected}" in text
     assert problem.reason not in text
     assert f"chain {chain[0].chain}" not in text
 
 
-def test_an_unlisted_reason_is_shown_as_verify_audit_words_it(chain, w, client, monkeypatch):
+def test_an_unlisted_reason_is_shown_as_verify_audit_words_it(
+    chain, shared_township, client, monkeypatch
+):
     def verify(key):
         return audit.ChainProblem(key, 2, None, "something new")
 
     monkeypatch.setattr(audit, "verify_chain", verify)
-    assert "不完整：第 2 条：something new" in _text(_page(client, w["secretary"]))
+    assert "不完整：第 2 条：something new" in _text(_page(client, shared_township["secretary"]))
 
 
-def test_audit_page_queries_do_not_grow_with_events(chain, w, client, django_assert_num_queries):
-    client.force_login(w["secretary"])
+def test_audit_page_queries_do_not_grow_with_events(
+    chain, shared_township, client, django_assert_num_queries
+):
+    client.force_login(shared_township["secretary"])
     client.get(URL)  # warm the session's per-request caches
     # session and roles, each visible village's chain and head, the copies of each head held
     # elsewhere (township anchors, documents), the recent events
     with django_assert_num_queries(19) as first:
         client.get(URL)
-    _households(w, range(6, 16))
+    _households(shared_township, range(6, 16))
     with django_assert_num_queries(len(first.captured_queries)):
         html = client.get(URL).content.decode()
     assert _recent(html).count("新建户") == 15
@@ -212,28 +217,32 @@ def test_the_sealed_chain_problems_read_in_chinese(reason, expected):
     assert expected in chain_problem_text(audit.ChainProblem("v1", 5, None, reason))
 
 
-def test_recent_events_name_the_person_not_the_login(chain, w, client):
-    recent = _recent(_page(client, w["secretary"]))
-    name = w["secretary"].villager.name
+def test_recent_events_name_the_person_not_the_login(chain, shared_township, client):
+    recent = _recent(_page(client, shared_township["secretary"]))
+    name = shared_township["secretary"].villager.name
     assert recent.count(name) >= 5
     assert " secretary " not in recent  # the login of the world's secretary
 
 
-def test_an_account_without_a_villager_shows_its_full_name(w, client):
+def test_an_account_without_a_villager_shows_its_full_name(shared_township, client):
     from django.contrib.auth import get_user_model
 
     clerk = get_user_model().objects.create_user(
         "clerk01", first_name="小红", last_name="王", is_superuser=True
     )
     services.household_create(
-        actor=clerk, village=w["own"], number="B-001", area=w["area"], address="西街1号"
+        actor=clerk,
+        village=shared_township["own"],
+        number="B-001",
+        area=shared_township["area"],
+        address="西街1号",
     )
-    recent = _recent(_page(client, w["secretary"]))
+    recent = _recent(_page(client, shared_township["secretary"]))
     assert clerk.get_full_name() in recent
     assert "clerk01" not in recent
 
 
-def test_points_entries_show_their_registered_names(w, client):
+def test_points_entries_show_their_registered_names(shared_township, client):
     from village import log_actions
 
     for action in ("points.entry.record", "points.entry.review", "points.entry.post"):

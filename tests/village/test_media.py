@@ -29,7 +29,7 @@ from deliberation.models import (
 )
 from points import services as points_services
 from points.models import Entry
-from tests.points.conftest import build_world, last_month_day
+from tests.support.points_world import build_world, last_month_day
 from village import media
 from village.models import Villager
 

@@ -19,11 +19,8 @@ from tests.factories import (
     VillageFactory,
     VillagerFactory,
 )
-from tests.village import _world
 from village import documents
 from village.models import Document, DocumentKind
-
-world_pks, w = _world.world_pks, _world.w  # the township world, built once for the module
 
 # /admin/roster/ for the secretary (one village) and the township's inspector (every village
 # of the township): session, roles, the villages for the export links and the import form.
@@ -61,16 +58,18 @@ def _villages(township, numbers):
         VillageFactory(township=township, name=f"第{n:02d}村")
 
 
-def test_roster_page_costs_the_same_for_few_and_many_households_and_villages(w, measure):
-    _households(w["own"], w["area"], range(3))
-    measure(QUERIES_ROSTER_SECRETARY, "/admin/roster/", w["secretary"])
-    _households(w["own"], w["area"], range(3, 20))
+def test_roster_page_costs_the_same_for_few_and_many_households_and_villages(
+    shared_township, measure
+):
+    _households(shared_township["own"], shared_township["area"], range(3))
+    measure(QUERIES_ROSTER_SECRETARY, "/admin/roster/", shared_township["secretary"])
+    _households(shared_township["own"], shared_township["area"], range(3, 20))
     html = measure(QUERIES_ROSTER_SECRETARY, "/admin/roster/")
     assert html.count("/export.xlsx") == 1
-    inspector = w["users"]["inspector"]
+    inspector = shared_township["users"]["inspector"]
     html = measure(QUERIES_ROSTER_INSPECTOR, "/admin/roster/", inspector)
     assert html.count("/export.xlsx") == 2
-    _villages(w["own"].township, range(10))
+    _villages(shared_township["own"].township, range(10))
     html = measure(QUERIES_ROSTER_INSPECTOR, "/admin/roster/")
     assert html.count("/export.xlsx") == 12
 
@@ -82,37 +81,40 @@ def _areas(village, count, start):
         )
 
 
-def test_grid_index_costs_the_same_for_3_and_20_grids(w, measure):
-    _areas(w["own"], 1, 0)  # + the world's own grid and area: 4 rows
-    html = measure(QUERIES_ADMIN_GRIDS, "/admin/grid/", w["secretary"])
+def test_grid_index_costs_the_same_for_3_and_20_grids(shared_township, measure):
+    _areas(shared_township["own"], 1, 0)  # + the world's own grid and area: 4 rows
+    html = measure(QUERIES_ADMIN_GRIDS, "/admin/grid/", shared_township["secretary"])
     assert "网格00 · 片00" in html
-    _areas(w["own"], 8, 1)  # 20 rows
+    _areas(shared_township["own"], 8, 1)  # 20 rows
     html = measure(QUERIES_ADMIN_GRIDS, "/admin/grid/")
     assert "网格08 · 片08" in html
 
 
-def test_membership_index_costs_the_same_for_few_and_many_memberships(w, measure):
+def test_membership_index_costs_the_same_for_few_and_many_memberships(shared_township, measure):
     def add(numbers):
         for n in numbers:
-            area = AreaFactory(parent=LargeGridFactory(village=w["own"]), name=f"片{n:02d}")
+            area = AreaFactory(
+                parent=LargeGridFactory(village=shared_township["own"]), name=f"片{n:02d}"
+            )
             villager = VillagerFactory(
-                household=HouseholdFactory(village=w["own"], area=area), name=f"值守{n:02d}"
+                household=HouseholdFactory(village=shared_township["own"], area=area),
+                name=f"值守{n:02d}",
             )
             MembershipFactory(villager=villager, role="grid_officer", grid=area)
 
     add(range(3))
-    html = measure(QUERIES_ADMIN_MEMBERSHIPS, "/admin/membership/", w["secretary"])
+    html = measure(QUERIES_ADMIN_MEMBERSHIPS, "/admin/membership/", shared_township["secretary"])
     assert len(set(re.findall(r"值守\d\d", html))) == 3
     add(range(3, 15))  # + the world's five cadres: 20 rows, one page
     html = measure(QUERIES_ADMIN_MEMBERSHIPS, "/admin/membership/")
     assert len(set(re.findall(r"值守\d\d", html))) == 15
 
 
-def test_ruleset_index_costs_the_same_for_2_and_12_villages(w, measure):
-    inspector = w["users"]["inspector"]
+def test_ruleset_index_costs_the_same_for_2_and_12_villages(shared_township, measure):
+    inspector = shared_township["users"]["inspector"]
     html = measure(QUERIES_ADMIN_RULESETS, "/admin/ruleset/", inspector)
     assert "西河村" in html
-    _villages(w["own"].township, range(10))
+    _villages(shared_township["own"].township, range(10))
     html = measure(QUERIES_ADMIN_RULESETS, "/admin/ruleset/")
     assert "第09村" in html
 
@@ -134,10 +136,10 @@ def _document(village, n):
     )
 
 
-def test_verify_page_costs_the_same_whatever_else_was_issued(w, measure, client):
-    first = _document(w["own"], 0)
+def test_verify_page_costs_the_same_whatever_else_was_issued(shared_township, measure, client):
+    first = _document(shared_township["own"], 0)
     html = measure(QUERIES_VERIFY, f"/verify/{first.code}/")
-    assert "第0号决议" in html and w["own"].name in html
+    assert "第0号决议" in html and shared_township["own"].name in html
     for n in range(1, 12):
-        _document(w["own"], n)
+        _document(shared_township["own"], n)
     measure(QUERIES_VERIFY, f"/verify/{first.code}/")
