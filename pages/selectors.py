@@ -10,16 +10,12 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from village import permissions
+from village import officers, permissions
 from village.models import (
-    Grid,
-    GridLevel,
     Household,
     HouseholdStatus,
-    Membership,
     PartyMembership,
     Village,
-    VillageRole,
     VillagerStatus,
 )
 from village.naming import grid_key, natural_key
@@ -126,18 +122,11 @@ def unread_report(notice: NoticePage, village: Village, *, areas: list[int] | No
 
 
 def officer_areas(user, village: Village) -> list[int] | None:
-    """The areas a grid officer reports on; None means all (secretary, committee)."""
+    """The areas a user reports on; None means all. Those who oversee the whole village (its
+    staff, the supervision committee, the township) see every area; a grid officer sees the
+    areas of their grid (`village.officers`, the one place that knows the grids)."""
     if permissions.can(user, permissions.Action.CHANGE_ROSTER, village) or permissions.can(
         user, permissions.Action.VIEW_AUDIT, village
     ):
         return None
-    grids = list(
-        Membership.objects.valid_on(timezone.localdate())
-        .filter(village=village, villager__user=user, role=VillageRole.GRID_OFFICER)
-        .values_list("grid_id", flat=True)
-    )
-    areas = set(
-        Grid.objects.filter(pk__in=grids, level=GridLevel.AREA).values_list("pk", flat=True)
-    )
-    areas |= set(Grid.objects.filter(parent_id__in=grids).values_list("pk", flat=True))
-    return sorted(areas)
+    return officers.grid_areas(user, village)

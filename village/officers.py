@@ -35,18 +35,22 @@ def officer_grids(user, village_id: int) -> set[int]:
     )
 
 
-def officer_areas(user, village: Village) -> list[int] | None:
-    """The areas of `village` that `user` acts for, as sorted ids; None means the whole village.
-
-    An area of the officer's grid, or every area of a large grid they hold."""
-    if acts_for_whole_village(user, village.pk):
-        return None
+def grid_areas(user, village: Village) -> list[int]:
+    """The areas of `village` in the grids `user` is grid officer of today, as sorted ids: an
+    area of their grid, or every area of a large grid they hold."""
     grids = officer_grids(user, village.pk)
     areas = set(
         Grid.objects.filter(pk__in=grids, level=GridLevel.AREA).values_list("pk", flat=True)
     )
     areas |= set(Grid.objects.filter(parent_id__in=grids).values_list("pk", flat=True))
     return sorted(areas)
+
+
+def officer_areas(user, village: Village) -> list[int] | None:
+    """The areas of `village` that `user` acts for, as sorted ids; None means the whole village."""
+    if acts_for_whole_village(user, village.pk):
+        return None
+    return grid_areas(user, village)
 
 
 def may_act_for(user, household: Household) -> bool:

@@ -113,3 +113,21 @@ def test_service_update_passes_the_object_under_its_name_and_the_changes_as_keyw
     grid = update(secretary, grids["own"], {"name": "改过的片区"})
     assert grid.name == "改过的片区"
     assert Grid.objects.get(pk=grids["own"].pk).name == "改过的片区"
+
+
+def test_a_grid_renamed_in_the_admin_is_audited(township_world, grids, client):
+    area = grids["own"]
+    client.force_login(township_world["users"]["secretary"])
+    response = client.post(
+        f"/admin/grid/edit/{area.pk}/",
+        {
+            "village": area.village_id,
+            "name": "河沿片区",
+            "level": area.level,
+            "parent": area.parent_id,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Grid.objects.get(pk=area.pk).name == "河沿片区"
+    event = AuditEvent.objects.get(action="village.grid.update", object_id=str(area.pk))
+    assert event.payload["name"] == [area.name, "河沿片区"]

@@ -36,6 +36,9 @@ def grid_create(*, actor, village: Village, name: str, level: str, parent=None) 
 def grid_update(*, actor, grid: Grid, **changes) -> Grid:
     require(actor, Action.CHANGE_ROSTER, grid.village)
     changes.pop("village", None)
+    # The stored row, not the caller's object: the admin's form has already set the new values
+    # on its instance, and the change would be measured against itself (no audit event).
+    grid = Grid.objects.select_for_update().get(pk=grid.pk)
     diff = apply_changes(grid, changes)
     grid.full_clean()
     grid.save()
