@@ -349,9 +349,9 @@ def verify(matter_id: int, ballot_mode: str, sent: set[int], answers: list) -> b
 
     from deliberation import ballot_box
     from deliberation.models import Ballot, Matter, Participation, SealedBallot
-    from deliberation.selectors import current_vote_meeting as vote_meeting
+    from deliberation.selectors import current_vote_meeting
 
-    meeting = vote_meeting(Matter.objects.get(pk=matter_id))
+    meeting = current_vote_meeting(Matter.objects.get(pk=matter_id))
     accepted = [a for r in answers for a in r["receipts"]]
     answered = sum(sum(r["statuses"].values()) for r in answers)
     voters = list(Participation.objects.filter(meeting=meeting).values_list("voter_id", flat=True))

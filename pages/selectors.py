@@ -38,6 +38,7 @@ from .models import (
 
 __all__ = [
     "UnreadRow",
+    "areas_reported_on",
     "audience_filter",
     "audience_households",
     "current_notices",
@@ -45,7 +46,6 @@ __all__ = [
     "in_audience",
     "may_read",
     "notices_for",
-    "officer_areas",
     "open_to_everyone",
     "public_notices",
     "unread_report",
@@ -121,7 +121,7 @@ def unread_report(notice: NoticePage, village: Village, *, areas: list[int] | No
     }
 
 
-def officer_areas(user, village: Village) -> list[int] | None:
+def areas_reported_on(user, village: Village) -> list[int] | None:
     """The areas a user reports on; None means all. Those who oversee the whole village (its
     staff, the supervision committee, the township) see every area; a grid officer sees the
     areas of their grid (`village.officers`, the one place that knows the grids)."""

@@ -68,7 +68,7 @@ def _report_notice(request, notice_id):
 
 def unread_report(request, notice_id):
     notice, village = _report_notice(request, notice_id)
-    areas = selectors.officer_areas(request.user, village)
+    areas = selectors.areas_reported_on(request.user, village)
     report = selectors.unread_report(notice, village, areas=areas)
     return TemplateResponse(
         request,
@@ -85,7 +85,7 @@ def unread_report(request, notice_id):
 
 def unread_export(request, notice_id):
     notice, village = _report_notice(request, notice_id)
-    areas = selectors.officer_areas(request.user, village)
+    areas = selectors.areas_reported_on(request.user, village)
     report = selectors.unread_report(notice, village, areas=areas)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("未读户"))
@@ -112,7 +112,7 @@ def unread_overview(request):
         home = selectors.home_of(village)
         if home is None:
             continue
-        areas = selectors.officer_areas(request.user, village)
+        areas = selectors.areas_reported_on(request.user, village)
         for notice in selectors.current_notices(home)[:30]:
             report = selectors.unread_report(notice, village, areas=areas)
             rows.append(

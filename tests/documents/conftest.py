@@ -3,13 +3,6 @@ each PDF (pypdf), so they would fail on a machine where Chinese came out blank."
 
 import pytest
 
-from tests.deliberation.conftest import (  # noqa: F401  (fixtures shared with deliberation)
-    deliberation_world,
-    foreign,
-    inspector,
-    people,
-    procedure,
-)
 from tests.support.documents import pdf_text
 
 

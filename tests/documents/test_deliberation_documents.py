@@ -11,16 +11,10 @@ from django.utils import translation
 from deliberation import documents as print_
 from deliberation import services
 from pages import documents as notice_print
-from tests.deliberation import conftest as deliberation_fixtures
 from tests.factories import PASSWORD, deliberation_village
-from tests.pages import conftest as pages_fixtures
 from tests.support.site_world import publish_notice
 from village.documents import find
 from village.models import AuditEvent, Document, DocumentKind
-
-# Fixtures of the other folders used here (tests/documents/conftest.py brings the rest).
-foreign_inspector = deliberation_fixtures.foreign_inspector
-site_world = pages_fixtures.site_world
 
 
 def resolved(procedure):

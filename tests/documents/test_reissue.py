@@ -11,6 +11,7 @@ from deliberation import documents as print_
 from deliberation.models import Step
 from village import audit
 from village.models import AuditEvent, Document
+from village.permissions import SYSTEM
 
 
 def resolved(procedure):
@@ -35,6 +36,17 @@ def test_printing_a_meeting_record_twice_returns_the_same_document(deliberation_
     assert Document.objects.count() == 1
     assert issue_events().count() == events == 1
     assert first.content_sha256 and len(first.content_sha256) == 64
+
+
+def test_the_system_issues_as_no_user_named_xitong(deliberation_world, procedure):
+    """A document the platform prints for itself (a batch nobody requested, a task) names the
+    system as its issuer and stores no user, like the audit chain."""
+    matter = procedure.create()
+    meeting = procedure.record(matter, deliberation_world.branch)
+    document = print_.meeting_record(actor=SYSTEM, meeting=meeting)
+    document.refresh_from_db()
+    assert document.issued_by is None and document.issued_by_name == "系统"
+    assert issue_events().get().actor_id is None
 
 
 def test_the_audit_trail_downloaded_twice_is_one_document(deliberation_world, procedure, inspector):

@@ -5,7 +5,6 @@ import pytest
 
 from pages.selectors import unread_report
 from tests.factories import AreaFactory, HouseholdFactory
-from tests.pages.conftest import site_world  # noqa: F401 — the village site with its notices
 from village.naming import chinese_number, natural_key, natural_sorted
 from village.selectors import areas_of
 
@@ -59,13 +58,13 @@ def _more_areas(world):
     return areas
 
 
-def test_the_villages_areas_are_listed_in_natural_order(site_world):  # noqa: F811
+def test_the_villages_areas_are_listed_in_natural_order(site_world):
     _more_areas(site_world)
     names = [a.name for a in areas_of(site_world.village)]
     assert names == ["一片区", "二片区", "三片区", "十片区", "十一片区", "二十片区"]
 
 
-def test_unread_report_lists_areas_in_natural_order(site_world):  # noqa: F811
+def test_unread_report_lists_areas_in_natural_order(site_world):
     _more_areas(site_world)
     report = unread_report(site_world.notices.everyone, site_world.village)
     areas = [area.split(" · ")[-1] for area, _n in report["by_area"]]
@@ -74,7 +73,7 @@ def test_unread_report_lists_areas_in_natural_order(site_world):  # noqa: F811
     assert rows == sorted(rows, key=areas.index)
 
 
-def test_notice_form_offers_grids_in_natural_order(site_world, client):  # noqa: F811
+def test_notice_form_offers_grids_in_natural_order(site_world, client):
     _more_areas(site_world)
     client.force_login(site_world.people.secretary.user)
     url = f"/admin/pages/add/pages/noticepage/{site_world.index.pk}/"
@@ -87,7 +86,7 @@ def test_notice_form_offers_grids_in_natural_order(site_world, client):  # noqa:
     assert positions == sorted(positions)
 
 
-def test_printed_notice_names_its_areas_in_natural_order(site_world):  # noqa: F811
+def test_printed_notice_names_its_areas_in_natural_order(site_world):
     from pages.documents import audience_text
 
     areas = _more_areas(site_world)

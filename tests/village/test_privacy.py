@@ -9,7 +9,6 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from openpyxl import load_workbook
 
-from tests.pages.conftest import site_world  # noqa: F401 — the village site with its notices
 from village import audit
 from village.models import AuditEvent, Villager
 
@@ -50,12 +49,12 @@ def _no_whole_id(pages: dict[str, str]) -> None:
 
 
 @pytest.fixture
-def ids(site_world):  # noqa: F811
+def ids(site_world):
     return set(Villager.objects.values_list("id_number", flat=True))
 
 
 @pytest.mark.parametrize("who", ["a1", "secretary", "officer"])
-def test_no_page_a_person_opens_shows_a_whole_id_number(site_world, ids, client, who):  # noqa: F811
+def test_no_page_a_person_opens_shows_a_whole_id_number(site_world, ids, client, who):
     person = getattr(site_world.people, who)
     client.force_login(person.user)
     pages = _crawl(client, ["/", "/?portal=1", "/me/", site_world.home.url])
@@ -82,7 +81,7 @@ def _reveals(villager):
     )
 
 
-def test_secretary_reveals_a_whole_id_number_and_the_chain_records_it(site_world, client):  # noqa: F811
+def test_secretary_reveals_a_whole_id_number_and_the_chain_records_it(site_world, client):
     secretary, villager = site_world.people.secretary, site_world.people.a1
     client.force_login(secretary.user)
     html = _inspect(client, villager)
@@ -103,7 +102,7 @@ def test_secretary_reveals_a_whole_id_number_and_the_chain_records_it(site_world
     assert _reveals(villager).count() == 2
 
 
-def test_the_edit_form_shows_no_whole_id_number_even_to_the_secretary(site_world, client):  # noqa: F811
+def test_the_edit_form_shows_no_whole_id_number_even_to_the_secretary(site_world, client):
     client.force_login(site_world.people.secretary.user)
     for villager in Villager.objects.filter(village=site_world.village):
         response = client.get(f"/admin/villager/edit/{villager.pk}/")
@@ -114,7 +113,7 @@ def test_the_edit_form_shows_no_whole_id_number_even_to_the_secretary(site_world
     assert not AuditEvent.objects.filter(action="village.villager.reveal_id_number").exists()
 
 
-def test_the_reveal_is_a_post(site_world, client):  # noqa: F811
+def test_the_reveal_is_a_post(site_world, client):
     client.force_login(site_world.people.secretary.user)
     response = client.get(f"/admin/villagers/{site_world.people.a1.pk}/id-number/")
     assert response.status_code == 405
@@ -122,7 +121,7 @@ def test_the_reveal_is_a_post(site_world, client):  # noqa: F811
 
 
 @pytest.mark.parametrize("who", ["officer", "a1", "other_secretary"])
-def test_the_reveal_is_refused_to_everyone_but_the_villages_staff(site_world, client, who):  # noqa: F811
+def test_the_reveal_is_refused_to_everyone_but_the_villages_staff(site_world, client, who):
     villager = site_world.people.a2
     client.force_login(getattr(site_world.people, who).user)
     response = _reveal(client, villager)
@@ -133,7 +132,7 @@ def test_the_reveal_is_refused_to_everyone_but_the_villages_staff(site_world, cl
     assert villager.id_number not in html and "显示完整身份证号" not in html
 
 
-def test_roster_export_whole_for_the_secretary_is_written_to_the_chain(site_world, client):  # noqa: F811
+def test_roster_export_whole_for_the_secretary_is_written_to_the_chain(site_world, client):
     client.force_login(site_world.people.secretary.user)
     url = f"/admin/roster/{site_world.village.pk}/export.xlsx"
     sheet = load_workbook(io.BytesIO(client.get(url).content)).active

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from .. import audit
 from ..models import Document, Village
+from ..permissions import user_of
 from .seal import seal_for
 
 FONT = Path(__file__).resolve().parent / "fonts" / "WenQuanYiMicroHei-subset.ttf"
@@ -147,7 +148,8 @@ def issue(
             raise ValidationError(_("这份文书还没有签发过，直接打印即可。"))
     code = new_code()
     now = timezone.now()
-    issuer = actor.get_full_name() or actor.get_username() if actor is not None else "系统"
+    user = user_of(actor)  # the system (SYSTEM, or a batch nobody requested) issues as 系统
+    issuer = user.get_full_name() or user.get_username() if user is not None else "系统"
     head = audit.head_of(village)
     facts = {
         "code": code,
@@ -179,7 +181,7 @@ def issue(
         sha256=hashlib.sha256(rendered.pdf).hexdigest(),
         size=len(rendered.pdf),
         pages=rendered.pages,
-        issued_by=actor,
+        issued_by=user,
         issued_by_name=issuer[:100],
         issued_at=now,
         audit_seq=facts["audit_seq"],

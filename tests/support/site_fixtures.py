@@ -1,11 +1,10 @@
-"""Fixtures of the pages tests; the village site itself is built in tests/support/site_world.py."""
+"""Fixtures of the village site, for every test folder (a plugin of tests/conftest.py); the site
+itself is built in tests/support/site_world.py."""
 
 import pytest
 
 from tests.support.role_world import build_role_world
-from tests.support.site_world import (
-    build_site_world,
-)
+from tests.support.site_world import build_site_world
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Fixtures of the deliberation tests: the village of ``tests.factories.deliberation_village``
-and the driver that runs a matter through the procedure (tests/support/deliberation_world.py)."""
+"""Fixtures of the deliberation world, for every test folder (a plugin of tests/conftest.py):
+the village of ``tests.factories.deliberation_village`` and the driver that runs a matter
+through the procedure (tests/support/deliberation_world.py)."""
 
 from datetime import timedelta
 
@@ -7,9 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import TownshipMembershipFactory, UserFactory, deliberation_village
-from tests.support.deliberation_world import (
-    Procedure,
-)
+from tests.support.deliberation_world import Procedure
 
 
 @pytest.fixture
