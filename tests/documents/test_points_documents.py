@@ -18,7 +18,7 @@ from points import selectors as points_selectors
 from points import services
 from points import tasks as points_tasks
 from points.cards import card_household, card_url
-from tests.points.test_api import Api
+from tests.support.points_api import Api
 from tests.support.points_world import Ledger, balance, build_world
 from village.documents import FONT
 from village.documents import batch as batch_runner

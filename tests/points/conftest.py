@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.support.points_api import Api
 from tests.support.points_world import (
     Ledger,
     build_world,
@@ -18,3 +19,17 @@ def points_world(db):
 def ledger(points_world):
     """Drives entries through record → review → publish → close for the points world."""
     return Ledger(points_world)
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)
+
+
+@pytest.fixture
+def as_user(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

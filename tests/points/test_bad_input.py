@@ -19,7 +19,7 @@ from points.models import (
     StarRating,
     StarRound,
 )
-from tests.points.test_api import Api
+from tests.support.points_api import Api
 from village.models import AuditEvent, DocumentBatch
 
 BAD = ["abc", "²", "A-001", "99999999999999999999"]

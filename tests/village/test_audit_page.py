@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.village.test_audit import TABLE, expected_hash, insert_copy, sql, triggers_off
+from tests.support.village_audit import TABLE, expected_hash, insert_copy, sql, triggers_off
 from village import audit, services
 from village.models import AuditEvent, AuditHead
 

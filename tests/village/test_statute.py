@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from tests.factories import VillageFactory
-from tests.village.test_web_admin import form_data
+from tests.support.village_admin import form_data
 from village import checks, services, statute
 from village.models import (
     RULE_SOURCES,
