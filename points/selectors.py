@@ -4,7 +4,9 @@ import hashlib
 import json
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -284,14 +286,20 @@ def revoked_star_households(village: Village, year: int) -> dict[int, str]:
 
 
 def balances_differing(village_ids=None) -> list[tuple[Account, int]]:
-    """Accounts whose materialised balance differs from the sum of their posted entries."""
+    """Accounts whose materialised balance differs from the sum of their posted entries — on
+    PostgreSQL also those whose database-kept running total (`posted_total`, migration 0005)
+    differs from it: a forgery made with the triggers switched off shows either way."""
     qs = Account.objects.select_related("household", "village")
     if village_ids is not None:
         qs = qs.filter(village_id__in=village_ids)
     posted = Sum("entries__points", filter=Q(entries__status=EntryStatus.POSTED))
+    qs = qs.annotate(posted=posted)
+    if connection.vendor == "postgresql":
+        qs = qs.annotate(kept=RawSQL(f"{Account._meta.db_table}.posted_total", ()))
     out = []
-    for account in qs.annotate(posted=posted).order_by("pk").iterator(chunk_size=2000):
+    for account in qs.order_by("pk").iterator(chunk_size=2000):
         total = account.posted or 0
-        if total != account.balance:
+        kept = getattr(account, "kept", total)
+        if total != account.balance or kept != total:
             out.append((account, total))
     return out

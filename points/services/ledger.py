@@ -75,11 +75,34 @@ def accounts_lock(*, account_ids) -> dict[int, Account]:
     }
 
 
-def entries_post(*, entries: list[Entry], actor, now=None) -> None:
+def account_lock(*, household: Household) -> Account:
+    """The household's account, created on first use, locked for this transaction (one query
+    when it exists: the lock is the read)."""
+    # Ordered by pk: the model's ordering would join (and so lock) the village and household.
+    locked = (
+        Account.objects.select_for_update()
+        .filter(household=household, villager__isnull=True)
+        .order_by("pk")
+    )
+    account = locked.first()
+    if account is None:
+        account = locked.get(pk=account_for(household=household).pk)
+    return account
+
+
+def entries_post(
+    *, entries: list[Entry], actor, now=None, locked: dict[int, Account] | None = None
+) -> None:
     """Post entries (already locked, none posted): balances move by their points in the same
-    transaction. Must run inside transaction.atomic()."""
+    transaction. Must run inside transaction.atomic(). `locked`: the accounts the caller has
+    already locked (accounts_lock), so they are not read twice.
+
+    The cost does not depend on an account's history: the balance read here is the one locked,
+    and PostgreSQL checks it at commit against its own running total (migration 0005)."""
     now = now or timezone.now()
-    accounts = accounts_lock(account_ids=(e.account_id for e in entries))
+    wanted = {e.account_id for e in entries}
+    accounts = locked if locked is not None and wanted <= locked.keys() else None
+    accounts = accounts or accounts_lock(account_ids=wanted)
     delta: dict[int, int] = defaultdict(int)
     for entry in sorted(entries, key=lambda e: (e.account_id, e.pk or 0)):
         balance = accounts[entry.account_id].balance + delta[entry.account_id]

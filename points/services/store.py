@@ -19,8 +19,7 @@ from ..models import (
 )
 from ..permissions import PointsAction
 from .ledger import (
-    account_for,
-    accounts_lock,
+    account_lock,
     clean_key,
     entries_post,
     entry_by_key,
@@ -45,18 +44,15 @@ def redeem(
     if not isinstance(quantity, int) or quantity < 1 or quantity > 99:
         raise ValidationError({"quantity": _("数量须为 1 到 99 之间的整数。")})
     key = clean_key(key=idempotency_key)
+    account = account_lock(household=household)
+    # Read under the lock: the same key sent twice at once, the second waits, then finds the
+    # first.
     existing = entry_by_key(key=key)
     if existing is not None:
         redemption = getattr(existing, "redemption", None)
         if redemption is None or redemption.item_id != item.pk:
             raise ValidationError(_("该幂等键已用于另一笔积分。"), code="key_conflict")
         return redemption
-    account = account_for(household=household)
-    accounts = accounts_lock(account_ids=[account.pk])
-    # The same key sent twice at once: the second waits for the lock, then finds the first.
-    existing = entry_by_key(key=key)
-    if existing is not None and hasattr(existing, "redemption"):
-        return existing.redemption
     item = StoreItem.objects.select_for_update().get(pk=item.pk)
     if not item.active:
         raise ValidationError({"item": _("该物品已下架。")})
@@ -68,7 +64,7 @@ def redeem(
             },
         )
     cost = item.points_price * quantity
-    balance = accounts[account.pk].balance
+    balance = account.balance
     if balance < cost:
         raise ValidationError(
             _("积分不足：本户可用 %(b)s 分，兑换需要 %(c)s 分。") % {"b": balance, "c": cost},
@@ -88,7 +84,7 @@ def redeem(
         recorded_by=user_of(actor),
     )
     entry.account.household = household
-    entries_post(entries=[entry], actor=actor)
+    entries_post(entries=[entry], actor=actor, locked={account.pk: account})
     try:
         with transaction.atomic():
             entry.save()
