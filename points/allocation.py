@@ -42,28 +42,36 @@ def allocate(pool: int, weights: dict[str, int], cap: int | None = None) -> dict
             _("每户上限过低：%(n)s 户最多分得 %(max)s，少于总额 %(pool)s。")
             % {"n": len(positive), "max": yuan(cap * len(positive)), "pool": yuan(pool)}
         )
-    exact: dict[str, Fraction] = {k: Fraction(0) for k in weights}
+    # Exact shares as (numerator, denominator) in integers: every share still open when the
+    # water-filling stops has the same denominator (that round's total weight), so remainders
+    # compare as integers — a county's allocation is 150,000 households.
+    exact: dict[str, tuple[int, int]] = {k: (0, 1) for k in weights}
     capped: set[str] = set()
-    remaining_pool = Fraction(pool)
+    remaining_pool = pool
     open_keys = dict(positive)
     while open_keys:
         total = sum(open_keys.values())
-        shares = {k: remaining_pool * w / total for k, w in open_keys.items()}
-        over = [k for k, s in shares.items() if cap is not None and s > cap]
+        over = [
+            k for k, w in open_keys.items() if cap is not None and remaining_pool * w > cap * total
+        ]
         if not over:
-            exact.update(shares)
+            exact.update({k: (remaining_pool * w, total) for k, w in open_keys.items()})
             break
         for k in over:
-            exact[k] = Fraction(cap)
+            exact[k] = (cap, 1)
             capped.add(k)
             remaining_pool -= cap
             del open_keys[k]
-    amounts = {k: int(s) for k, s in exact.items()}  # floor: shares are non-negative
+    amounts = {k: n // d for k, (n, d) in exact.items()}  # floor: shares are non-negative
+    remainders = {k: n % d for k, (n, d) in exact.items() if k not in capped}
     left = pool - sum(amounts.values())
     order = sorted(
-        (k for k in exact if k not in capped and exact[k] - amounts[k] > 0),
-        key=lambda k: (-(exact[k] - amounts[k]), -weights[k], k),
+        (k for k, r in remainders.items() if r > 0),
+        key=lambda k: (-remainders[k], -weights[k], k),
     )
     for k in order[:left]:
         amounts[k] += 1
-    return {k: Part(k, weights[k], exact[k], amounts[k], k in capped) for k in sorted(weights)}
+    return {
+        k: Part(k, weights[k], Fraction(*exact[k]), amounts[k], k in capped)
+        for k in sorted(weights)
+    }
