@@ -234,19 +234,26 @@ def publications_due(now=None):
 
 def year_scores(village: Village, year: int) -> dict[int, int]:
     """Household id → the year's conduct score (base points, additions, deductions and
-    reversals that are posted; redemptions do not lower it)."""
-    rows = (
+    reversals that are posted; redemptions do not lower it).
+
+    Two plain reads instead of a join: the entries summed by account (from the covering index
+    `entry_village_year_score` on PostgreSQL), and the village's household accounts."""
+    totals = dict(
         Entry.objects.filter(
-            village=village,
-            year=year,
-            status=EntryStatus.POSTED,
-            kind__in=SCORE_KINDS,
-            account__villager__isnull=True,
+            village=village, year=year, status=EntryStatus.POSTED, kind__in=SCORE_KINDS
         )
-        .values("account__household_id")
+        .order_by()
+        .values_list("account_id")
         .annotate(total=Sum("points"))
     )
-    return {r["account__household_id"]: r["total"] for r in rows}
+    if not totals:
+        return {}
+    accounts = Account.objects.filter(village=village, villager__isnull=True).order_by()
+    return {
+        household_id: totals[pk]
+        for pk, household_id in accounts.values_list("pk", "household_id")
+        if pk in totals
+    }
 
 
 def year_scores_of(household: Household, year: int) -> int:
