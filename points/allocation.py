@@ -18,9 +18,15 @@ from village.money import yuan
 class Part:
     key: str
     weight: int
-    exact: Fraction
+    numerator: int  # the exact share is numerator / denominator fen
+    denominator: int
     amount: int
     capped: bool
+
+    @property
+    def exact(self) -> Fraction:
+        """The exact share in fen (made on demand: a county's allocation has 150,000 parts)."""
+        return Fraction(self.numerator, self.denominator)
 
 
 def allocate(pool: int, weights: dict[str, int], cap: int | None = None) -> dict[str, Part]:
@@ -71,7 +77,4 @@ def allocate(pool: int, weights: dict[str, int], cap: int | None = None) -> dict
     )
     for k in order[:left]:
         amounts[k] += 1
-    return {
-        k: Part(k, weights[k], Fraction(*exact[k]), amounts[k], k in capped)
-        for k in sorted(weights)
-    }
+    return {k: Part(k, weights[k], *exact[k], amounts[k], k in capped) for k in sorted(weights)}
