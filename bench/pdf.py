@@ -24,7 +24,8 @@ folder), then, all through `village.documents.render` with the bundled CJK font:
    (Linux /proc/self/status VmRSS and VmHWM, the peak reset just before the run; getrusage's
    maxrss is not used, as it carries the parent's peak across fork and exec). Should
    `points.documents` lack the batch, the child instead renders a 320-page combined document
-   of the same template with `village.documents.render`, and says so.
+   of the same template with `village.documents.render`, and says so. (The app's batch now
+   issues one passbook per household and takes that path; bench/passbooks.py measures it.)
 """
 
 import argparse

@@ -214,6 +214,58 @@ def machine_busy() -> float:
     return (sum(fields) - fields[3] - fields[4]) / TICK
 
 
+# --- the production stack (also used by bench/api_read.py) ----------------------------------
+
+ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def stack_env(db: str, work: Path, redis: str) -> dict:
+    """The environment of the production settings for database `db`, static files in `work`."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "bench.production_settings",
+        "BENCH_STATIC_ROOT": str(work / "static"),
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "CUNZHI_AUDIT_KEY": secrets.token_urlsafe(48),
+        "REDIS_URL": redis,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
+        "DB_CONN_MAX_AGE": "60",
+    }
+
+
+def start_gunicorn(port: int, workers: int, env: dict, static_path: str):
+    """gunicorn serving `village.wsgi` with `env`, once it answers for the static file:
+    (the process, its base URL)."""
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "village.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _i in range(300):
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited with {server.returncode} (see its log above)")
+        try:
+            urllib.request.urlopen(base + static_path, timeout=2).read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        server.terminate()
+        sys.exit("gunicorn did not answer within a minute")
+    return server, base
+
+
 # --- the run --------------------------------------------------------------------------------
 
 
@@ -424,20 +476,10 @@ def main():
         sys.exit(f"too few voters: {per_round} a round for {args.concurrency} connections")
     ballot_mode = "open" if args.open else "secret"
     db = f"cunzhi_bench_votes_{os.getpid()}"
-    admin = "postgres://postgres@127.0.0.1:5432/postgres"
-    url = f"postgres://postgres@127.0.0.1:5432/{db}"
+    admin = ADMIN_URL
     work = Path(tempfile.mkdtemp(prefix="cz-bench-votes-"))
-    env = {
-        "DJANGO_SETTINGS_MODULE": "bench.production_settings",
-        "BENCH_STATIC_ROOT": str(work / "static"),
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "CUNZHI_AUDIT_KEY": secrets.token_urlsafe(48),
-        "REDIS_URL": args.redis,
-        "DATABASE_URL": url,
-        "DB_CONN_MAX_AGE": "60",
-    }
+    env = stack_env(db, work, args.redis)
+    url = env["DATABASE_URL"]
     os.environ.update(env)
     subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {db}"], check=True)
     server = None
@@ -460,31 +502,7 @@ def main():
         matter_id, voters = build(args.voters, ballot_mode)
         print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
         connection.close()
-        server = subprocess.Popen(
-            [
-                str(ROOT / ".venv/bin/gunicorn"),
-                "village.wsgi",
-                "-b",
-                f"127.0.0.1:{args.port}",
-                "-w",
-                str(args.workers),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-        )
-        base = f"http://127.0.0.1:{args.port}"
-        for _i in range(300):
-            if server.poll() is not None:
-                sys.exit(f"gunicorn exited with {server.returncode} (see its log above)")
-            try:
-                urllib.request.urlopen(base + static_path, timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            sys.exit("gunicorn did not answer within a minute")
+        server, base = start_gunicorn(args.port, args.workers, env, static_path)
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             pg_version = cursor.fetchone()[0]

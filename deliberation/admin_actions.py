@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from village import permissions
 from village.models import Household
 
-from . import services
+from . import selectors, services
 from .admin_views import (
     CloseVoteForm,
     MeetingForm,
@@ -26,6 +26,7 @@ from .admin_views import (
     back_to_matter,
     matter_or_404,
     people_choices,
+    roster_filter,
 )
 from .models import BallotMode, Choice, Matter, MatterStatus, Objection
 from .permissions import DeliberationAction
@@ -138,12 +139,24 @@ def _hall_data(request, matter: Matter) -> dict:
             tally = {c: int(request.POST.get(f"tally_{c}") or 0) for c in Choice.values}
         except ValueError as exc:
             raise FormRejected(_("票数必须是整数。")) from exc
-    return {
-        "present": posted_ids(request, "present_"),
-        "households": households,
-        "votes": posted_choices(request),
-        "tally": tally,
-    }
+    present, votes = posted_ids(request, "present_"), posted_choices(request)
+    if request.POST.get("all_matching"):
+        present, votes = _all_matching(request, matter, present, votes)
+    return {"present": present, "households": households, "votes": votes, "tally": tally}
+
+
+def _all_matching(request, matter: Matter, present: list[int], votes: dict[int, str]):
+    """The vote list's "select all matching": everyone of the list as filtered (on every page)
+    not yet marked present is marked present; in an open ballot, those of them who have not
+    voted and have no choice of their own take the choice given for them all, if any."""
+    meeting = selectors.current_vote_meeting(matter)
+    matching = selectors.attendance_matching(meeting, **roster_filter(request.POST))
+    ids = list(matching.filter(present=False).values_list("villager_id", flat=True))
+    choice = request.POST.get("all_matching_choice")
+    if choice and matter.ballot_mode != BallotMode.SECRET:
+        voted = set(meeting.participations.values_list("voter_id", flat=True))
+        votes = {**{v: choice for v in ids if v not in voted}, **votes}
+    return sorted(set(present) | set(ids)), votes
 
 
 def _form_data(form_class, message) -> Callable:
@@ -296,7 +309,7 @@ def matter_action(request, matter_id, action, **url_kwargs):
         data = spec.read(request, matter)
     except FormRejected as exc:
         messages.error(request, exc.message)
-        return back_to_matter(matter)
+        return back_to_matter(matter, request.POST)
     success = spec.success_message(matter)
     try:
         spec.call(actor=request.user, matter=matter, **loaded, **data)
@@ -304,7 +317,8 @@ def matter_action(request, matter_id, action, **url_kwargs):
         messages.error(request, "；".join(exc.messages))
     else:
         messages.success(request, success)
-    return back_to_matter(matter)
+    # The vote list's filter and page, when the form came from it: back to the same rows.
+    return back_to_matter(matter, request.POST)
 
 
 def urls() -> list:

@@ -2,25 +2,31 @@
 as a timeline and the one action the current step allows; the township dashboard; the trail."""
 
 from datetime import datetime, time, timedelta
+from html import escape
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef, Q
+from django.forms.utils import flatatt
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from village import documents, permissions
-from village.models import Villager
+from village.documents import batch as batch_runner
+from village.models import BatchStatus, DocumentBatch, DocumentKind, Villager
 from village.selectors import areas_of
 
 from . import documents as print_
-from . import selectors, services
+from . import selectors, services, tasks
 from .models import (
     BallotMode,
     Body,
@@ -30,6 +36,7 @@ from .models import (
     MatterStatus,
     Meeting,
     MeetingStatus,
+    Participation,
     Step,
     Suggestion,
 )
@@ -53,6 +60,26 @@ def people_choices(matter):
     return Villager.objects.filter(village=matter.village).order_by("name")
 
 
+class PeopleSelect(forms.Select):
+    """The chair and recorder choices: every villager of the village (1,105 in the demo) by
+    name, read as (id, name) pairs and written directly — a template render and a model
+    instance per option made the meeting form slow. Every value is escaped here."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in self.format_value(value)}
+        field = self.choices.field
+        rows = [] if field.empty_label is None else [("", field.empty_label)]
+        rows += self.choices.queryset.values_list("pk", "name")
+        options = "".join(
+            f'<option value="{escape(str(key))}"{" selected" if str(key) in chosen else ""}>'
+            f"{escape(str(label))}</option>"
+            for key, label in rows
+        )
+        final = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
+        # Safe: the attributes come from flatatt, each key and name was escaped above.
+        return mark_safe(f"<select{final}>{options}</select>")
+
+
 # <input type="date"> and "datetime-local" accept only ISO values; the active locale's input
 # format (zh-hans: 2026/11/27 12:30) would leave the initial values blank in the browser.
 HTML_DATE, HTML_DATETIME = "%Y-%m-%d", "%Y-%m-%dT%H:%M"
@@ -67,10 +94,16 @@ class MeetingForm(forms.Form):
     )
     place = forms.CharField(label=gettext_lazy("地点"), max_length=100, required=False)
     chair = forms.ModelChoiceField(
-        label=gettext_lazy("主持人"), queryset=Villager.objects.none(), required=False
+        label=gettext_lazy("主持人"),
+        queryset=Villager.objects.none(),
+        required=False,
+        widget=PeopleSelect,
     )
     recorder = forms.ModelChoiceField(
-        label=gettext_lazy("记录人"), queryset=Villager.objects.none(), required=False
+        label=gettext_lazy("记录人"),
+        queryset=Villager.objects.none(),
+        required=False,
+        widget=PeopleSelect,
     )
     minutes = forms.CharField(
         label=gettext_lazy("会议纪要"),
@@ -106,10 +139,16 @@ class OpenVoteForm(forms.Form):
     )
     place = forms.CharField(label=gettext_lazy("地点"), max_length=100, required=False)
     chair = forms.ModelChoiceField(
-        label=gettext_lazy("主持人"), queryset=Villager.objects.none(), required=False
+        label=gettext_lazy("主持人"),
+        queryset=Villager.objects.none(),
+        required=False,
+        widget=PeopleSelect,
     )
     recorder = forms.ModelChoiceField(
-        label=gettext_lazy("记录人"), queryset=Villager.objects.none(), required=False
+        label=gettext_lazy("记录人"),
+        queryset=Villager.objects.none(),
+        required=False,
+        widget=PeopleSelect,
     )
     opens_at = forms.DateTimeField(
         label=gettext_lazy("网上投票开始"),
@@ -159,6 +198,52 @@ def _roster(matter, body, held_on):
             "household__area__parent"
         )
     )
+
+
+# The vote's should-attend list (921 adults in the demo village) is shown a page at a time;
+# "select all matching" acts on every page of the filtered list (admin_actions._hall_data).
+VOTERS_PER_PAGE = 100
+
+
+def roster_filter(params) -> dict:
+    """The vote list's filter from a GET or POST: `query` (name or household number) and
+    `area` (a 片区 id, or None)."""
+    area = params.get("area") or ""
+    return {
+        "query": (params.get("q") or "").strip()[:50],
+        "area": int(area) if area.isascii() and area.isdigit() else None,
+    }
+
+
+def vote_roster(request, meeting) -> dict:
+    """One page of the vote's should-attend list, filtered as asked, each row with `voted`
+    (online or in the hall); how many rows match, and how many of them may still be ticked."""
+    wanted = roster_filter(request.GET)
+    voted = Participation.objects.filter(meeting=meeting, voter_id=OuterRef("villager_id"))
+    matching = selectors.attendance_matching(meeting, **wanted).annotate(voted=Exists(voted))
+    counts = matching.aggregate(
+        total=Count("pk"),
+        eligible=Count("pk", filter=Q(present=False)),
+        unvoted=Count("pk", filter=Q(present=False, voted=False)),
+    )
+    pages = max(1, -(-counts["total"] // VOTERS_PER_PAGE))
+    number = request.GET.get("page") or ""
+    number = min(max(int(number), 1), pages) if number.isascii() and number.isdigit() else 1
+    start = (number - 1) * VOTERS_PER_PAGE
+    rows = list(
+        matching.select_related("villager__household__area").order_by(
+            "villager__household__number", "villager_id"
+        )[start : start + VOTERS_PER_PAGE]
+    )
+    return {
+        "rows": rows,
+        "voted": {row.villager_id for row in rows if row.voted},
+        "roster_query": wanted["query"],
+        "roster_area": wanted["area"],
+        "roster_counts": counts,
+        "roster_page": number,
+        "roster_pages": range(1, pages + 1) if pages > 1 else [],
+    }
 
 
 def _record_context(request, matter) -> dict:
@@ -222,16 +307,13 @@ def matter_page(request, matter_id):
             action = "voting"
             context["areas"] = areas_of(matter.village)
             meeting = selectors.vote_meeting(matter)
-            rows = selectors.attendance_of(meeting)
-            voted = set(meeting.participations.values_list("voter_id", flat=True))
             context.update(
+                vote_roster(request, meeting),
                 meeting=meeting,
-                rows=rows,
-                voted=voted,
                 secret=matter.ballot_mode == BallotMode.SECRET,
                 close_form=CloseVoteForm(),
                 window_over=timezone.now() >= meeting.vote_closes_at,
-                participation_count=len(voted),
+                participation_count=meeting.participations.count(),
             )
         elif matter.status == MatterStatus.RESOLVED:
             action = "publish"
@@ -294,9 +376,14 @@ def _roster_fragment(request, matter, can_manage):
     return TemplateResponse(request, "deliberation/admin/_record_roster.html", context)
 
 
-def back_to_matter(matter):
-    """Back to the matter's admin page (after a POST)."""
-    return redirect("deliberation_admin_matter", matter.pk)
+def back_to_matter(matter, params=None):
+    """Back to the matter's admin page (after a POST); with `params` (the vote list's filter
+    and page, as posted), to the same page of the list."""
+    response = redirect("deliberation_admin_matter", matter.pk)
+    kept = {k: params[k] for k in ("q", "area", "page") if params and params.get(k)}
+    if kept:
+        response["Location"] += "?" + urlencode(kept)
+    return response
 
 
 def trail_page(request, matter_id):
@@ -374,10 +461,39 @@ def print_meeting(request, matter_id, meeting_id):
 
 def print_trail(request, matter_id):
     """A download (GET, like `GET /api/v1/matters/{id}/audit.pdf`): the inspector's and the
-    supervision committee's screens stay free of forms; each download is registered."""
+    supervision committee's screens stay free of forms; each download is registered. A long
+    trail is made in the background: the page that waits for it links to it when done."""
     matter = matter_or_404(request, matter_id)
     permissions.require(request.user, permissions.Action.VIEW_AUDIT, matter.village)
+    if tasks.audit_pdf_in_background(matter):
+        batch = tasks.audit_trail_start(actor=request.user, matter=matter)
+        return redirect("deliberation_admin_print_trail_batch", matter.pk, batch.pk)
     return documents.response(print_.audit_trail(actor=request.user, matter=matter), inline=False)
+
+
+def print_trail_batch(request, matter_id, batch_id):
+    """The audit trail PDF being made in the background: "正在生成…" (the page refreshes
+    itself), then its download (`?download=1`)."""
+    matter = matter_or_404(request, matter_id)
+    permissions.require(request.user, permissions.Action.VIEW_AUDIT, matter.village)
+    batch = get_object_or_404(
+        DocumentBatch.objects.select_related("document"),
+        pk=batch_id,
+        village=matter.village,
+        kind=DocumentKind.AUDIT_TRAIL,
+        params__matter=matter.pk,
+    )
+    done = batch.status == BatchStatus.DONE
+    if done and request.GET.get("download"):
+        return documents.response(batch.document, inline=False)
+    stale = batch.status in (BatchStatus.QUEUED, BatchStatus.RUNNING) and (
+        batch.requested_at < timezone.now() - batch_runner.STALE_AFTER
+    )
+    return TemplateResponse(
+        request,
+        "deliberation/admin/trail_batch.html",
+        {"matter": matter, "batch": batch, "done": done, "stale": stale},
+    )
 
 
 def dashboard(request):

@@ -325,15 +325,16 @@ class Trail(dict):
         return self[key]
 
 
-def _trail_events(matter: Matter) -> list[AuditEvent]:
-    events = list(
-        AuditEvent.objects.filter(chain=audit.chain_key(village=matter.village))
-        .filter(
-            Q(object_type="deliberation.matter", object_id=str(matter.pk))
-            | Q(payload__matter=matter.pk)
-        )
-        .order_by("seq")
+def trail_events(matter: Matter) -> QuerySet[AuditEvent]:
+    """The matter's events in the village's audit chain (the trail's "全部事件")."""
+    return AuditEvent.objects.filter(chain=audit.chain_key(village=matter.village)).filter(
+        Q(object_type="deliberation.matter", object_id=str(matter.pk))
+        | Q(payload__matter=matter.pk)
     )
+
+
+def _trail_events(matter: Matter) -> list[AuditEvent]:
+    events = list(trail_events(matter).order_by("seq"))
     for event in events:
         # The registered name of the action (village.log_actions), never its key.
         event.action_label = str(log_actions.ACTIONS.get(event.action, event.action))
@@ -539,3 +540,16 @@ def status_counts(user) -> dict:
 
 def now():
     return timezone.now()
+
+
+def attendance_matching(meeting: Meeting, *, query: str = "", area: int | None = None):
+    """A meeting's should-attend rows whose name or household number contains `query`, of the
+    area (片区) `area`: the rows of the vote page's table and of its "select all matching"."""
+    rows = meeting.attendance.all()
+    if query:
+        rows = rows.filter(
+            Q(villager__name__contains=query) | Q(villager__household__number__contains=query)
+        )
+    if area:
+        rows = rows.filter(villager__household__area_id=area)
+    return rows

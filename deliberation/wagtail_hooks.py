@@ -199,6 +199,11 @@ def register_deliberation_admin_urls():
             name="deliberation_admin_print_trail",
         ),
         path(
+            "matters/<int:matter_id>/print/audit/<int:batch_id>/",
+            v.print_trail_batch,
+            name="deliberation_admin_print_trail_batch",
+        ),
+        path(
             "meetings/<int:meeting_id>/attendance/",
             v.meeting_attendance,
             name="deliberation_admin_attendance",

@@ -9,11 +9,21 @@ they show may have changed:
 - the village's *site generation*, advanced when a page under its home is published,
   unpublished, moved or deleted, and when its roster, roles, grids or matters change (who is in
   a notice's audience, who may see which matter);
-- the township-wide generation, advanced when a township role, a village, a township, a Wagtail
-  site, an image or a rendition changes;
+- the generations of the villages a township-wide row touches: a township or a township role
+  advances its township's villages, a village row that village;
+- the township-wide generation, advanced only when what changed cannot be tied to villages: a
+  Wagtail site, an image or a rendition, a page outside every village;
 - the signed-in user's *reader generation*, advanced when they confirm a notice or their account
   changes;
-- the date (notices expire and terms of office end by date), the language and the user.
+- the date, for the fragments that show dated things (notices expire and terms of office end by
+  date: the lists of notices and open votes), the language and the user.
+
+Expiry is staggered, so that no moment makes every village render afresh at once: the fragments
+that show nothing dated (the search box, the 一核五治 sections, the section links, the rules, the
+moral models) carry no date and live until what they show changes; every fragment's timeout is a
+day plus a fixed share of an hour that differs from village to village (`fragment_timeout`), so
+fragments of many villages rendered at one moment are not dropped at one moment either. The dated
+lists still change key at midnight: a notice must not show the day after it expired.
 
 A generation is a random token, never a counter: a token lost from the cache is replaced by a
 new one, so a fragment rendered before can never match again. Nothing is ever deleted; old
@@ -28,13 +38,22 @@ What advances the generations (the signal handlers) is in pages/fragments.py.
 """
 
 import secrets
+import zlib
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 
-TIMEOUT = 24 * 60 * 60  # the date is part of every key: a fragment is good for one day at most
+TIMEOUT = 24 * 60 * 60  # a day, plus the village's share of an hour (fragment_timeout)
+STAGGER = 60 * 60
 _ALL = "cz:site-gen:all"
+
+
+def fragment_timeout(village_id) -> int:
+    """How long a fragment of this village is kept: a day plus a share of an hour fixed by the
+    village (the same in every process), so that villages' fragments expire at different
+    moments."""
+    return TIMEOUT + zlib.crc32(f"village-{village_id}".encode()) % STAGGER
 
 
 def _village_key(village_id) -> str:
@@ -49,29 +68,52 @@ def _token() -> str:
     return secrets.token_hex(6)
 
 
-def fragment_key(village_id, user) -> str:
-    """What a fragment of this village's site, rendered for this user, depends on."""
-    user_id = user.pk if getattr(user, "is_authenticated", False) else None
-    keys = [_ALL, _village_key(village_id)]
-    if user_id is not None:
-        keys.append(_reader_key(user_id))
+def _generations(keys: list[str]) -> dict[str, str]:
     found = cache.get_many(keys)
     missing = {key: _token() for key in keys if key not in found}
     if missing:
         cache.set_many(missing, None)
         found.update(missing)
+    return found
+
+
+def _key(found: dict, village_id, user_id, dated: bool) -> str:
+    keys = [_ALL, _village_key(village_id)]
+    if user_id is not None:
+        keys.append(_reader_key(user_id))
     generations = ".".join(found[key] for key in keys)
-    today = timezone.localdate().isoformat()
-    return f"{generations}:{today}:{translation.get_language()}:{user_id or 0}"
+    day = timezone.localdate().isoformat() if dated else "undated"
+    return f"{generations}:{day}:{translation.get_language()}:{user_id or 0}"
 
 
-def remember(name: str, key: str, compute):
+def _user_id(user):
+    return user.pk if getattr(user, "is_authenticated", False) else None
+
+
+def fragment_key(village_id, user, *, dated: bool = True) -> str:
+    """What a fragment of this village's site, rendered for this user, depends on; `dated`
+    when it shows something that changes with the date (the lists of notices and votes)."""
+    user_id = _user_id(user)
+    keys = [_ALL, _village_key(village_id)] + ([_reader_key(user_id)] if user_id else [])
+    return _key(_generations(keys), village_id, user_id, dated)
+
+
+def fragment_keys(village_id, user) -> tuple[str, str]:
+    """Both keys of a page with a shared part and a part of the user's own, from one read of
+    the cache: (the shared, undated key; the user's dated key)."""
+    user_id = _user_id(user)
+    keys = [_ALL, _village_key(village_id)] + ([_reader_key(user_id)] if user_id else [])
+    found = _generations(keys)
+    return _key(found, village_id, None, False), _key(found, village_id, user_id, True)
+
+
+def remember(name: str, key: str, compute, *, timeout: int = TIMEOUT):
     """A value (not markup) kept under a fragment key: computed once per key."""
     full_key = f"cz:value:{name}:{key}"
     value = cache.get(full_key)
     if value is None:
         value = compute()
-        cache.set(full_key, value, TIMEOUT)
+        cache.set(full_key, value, timeout)
     return value
 
 
@@ -86,6 +128,12 @@ def _advance(key: str) -> None:
 def site_changed(village_id=None) -> None:
     """Advance one village's site generation, or every village's when `village_id` is None."""
     _advance(_village_key(village_id) if village_id else _ALL)
+
+
+def villages_changed(village_ids) -> None:
+    """Advance the site generations of these villages (and no other's)."""
+    for village_id in village_ids:
+        _advance(_village_key(village_id))
 
 
 def reader_changed(user_id) -> None:

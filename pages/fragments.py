@@ -18,13 +18,22 @@ from village.models import (
     Villager,
 )
 
-from .cache import TIMEOUT, fragment_key, reader_changed, remember, site_changed
+from .cache import (
+    TIMEOUT,
+    fragment_key,
+    fragment_timeout,
+    reader_changed,
+    remember,
+    site_changed,
+    villages_changed,
+)
 from .models import NoticeRead, RulesPage, village_id_of, village_of_page
 
 __all__ = [
     "TIMEOUT",
     "connect",
     "fragment_key",
+    "fragment_timeout",
     "reader_changed",
     "remember",
     "site_changed",
@@ -70,7 +79,24 @@ def revision_deleted(sender, instance, **kwargs):
 
 
 def township_row_changed(sender, instance, **kwargs):
+    """A Wagtail site, an image or a rendition: not tied to a village that can be known."""
     site_changed(None)
+
+
+def village_changed(sender, instance, **kwargs):
+    """A village's name, code or township: that village's pages."""
+    site_changed(instance.pk)
+
+
+def township_changed(sender, instance, **kwargs):
+    """A township (its name shows on its villages' pages): its villages, no other."""
+    villages_changed(Village.objects.filter(township_id=instance.pk).values_list("pk", flat=True))
+
+
+def township_role_changed(sender, instance, **kwargs):
+    """A township role: what its holder sees, on the villages of that township."""
+    township_changed(Township, Township(pk=instance.township_id))
+    reader_changed(instance.user_id)
 
 
 def user_changed(sender, instance, **kwargs):
@@ -99,9 +125,16 @@ def connect() -> None:
     # A site's host or root (page URLs), a replaced or deleted image or rendition (cached lists
     # point at renditions).
     image = get_image_model()
-    for model in (Township, Village, TownshipMembership, Site, image, image.get_rendition_model()):
+    for model in (Site, image, image.get_rendition_model()):
         for signal in (post_save, post_delete):
             signal.connect(township_row_changed, sender=model, dispatch_uid=f"fragments-{model}")
+    for model, handler in (
+        (Village, village_changed),
+        (Township, township_changed),
+        (TownshipMembership, township_role_changed),
+    ):
+        for signal in (post_save, post_delete):
+            signal.connect(handler, sender=model, dispatch_uid=f"fragments-{model}")
     for signal in (post_save, post_delete):
         signal.connect(user_changed, sender=get_user_model(), dispatch_uid="fragments-user")
         signal.connect(notice_read, sender=NoticeRead, dispatch_uid="fragments-read")

@@ -4,10 +4,12 @@ and the Excel import and exports."""
 
 import uuid
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -193,14 +195,25 @@ def objections(request):
 # --- ledger and reversals ------------------------------------------------------------------
 
 
+# The ledger is shown a page at a time (a year of a village is thousands of entries); the
+# count and the totals of the whole filtered ledger come from the database.
+LEDGER_PER_PAGE = 100
+
+
+def _page_number(value, pages: int) -> int:
+    value = value or ""
+    return min(max(int(value), 1), pages) if _digits(value) else 1
+
+
 def ledger(request):
     villages = common.villages_for(request, PointsAction.VIEW)
     village = common.village_choice(request, villages)
     year = request.GET.get("year") or str(timezone.localdate().year)
+    reversal = Entry.objects.filter(reverses=OuterRef("pk")).values("pk")[:1]
     qs = (
         Entry.objects.filter(village__in=[village] if village else villages)
         .select_related("account__household__head", "rule", "village", "reverses")
-        .prefetch_related("reversed_by")
+        .annotate(reversal=Subquery(reversal))
         .order_by("-occurred_on", "-pk")
     )
     if _digits(year) and len(year) == 4:
@@ -213,12 +226,16 @@ def ledger(request):
         qs = qs.filter(status=status)
     if request.GET.get("format") == "xlsx":
         return excel.ledger_response(qs, village)
-    rows = list(qs[:300])
-    for row in rows:
-        try:
-            row.reversal = row.reversed_by
-        except Entry.DoesNotExist:
-            row.reversal = None
+    totals = qs.aggregate(
+        n=Count("pk"),
+        posted=Coalesce(Sum("points", filter=Q(status=EntryStatus.POSTED)), 0),
+        plus=Coalesce(Sum("points", filter=Q(status=EntryStatus.POSTED, points__gt=0)), 0),
+        minus=Coalesce(Sum("points", filter=Q(status=EntryStatus.POSTED, points__lt=0)), 0),
+    )
+    pages = max(1, -(-totals["n"] // LEDGER_PER_PAGE))
+    page = _page_number(request.GET.get("page"), pages)
+    start = (page - 1) * LEDGER_PER_PAGE
+    rows = list(qs[start : start + LEDGER_PER_PAGE])
     # Filtered by a household number: its passbook and card can be printed from here.
     printable = (
         list(
@@ -229,11 +246,17 @@ def ledger(request):
         if number
         else []
     )
+    kept = {"village": village.pk if village else "", "year": year, "household": number}
+    kept["status"] = status or ""
     return TemplateResponse(
         request,
         "points/admin/ledger.html",
         {
             "rows": rows,
+            "totals": totals,
+            "page": page,
+            "pages": range(1, pages + 1) if pages > 1 else [],
+            "page_query": urlencode({k: v for k, v in kept.items() if v}),
             "villages": villages,
             "village": village,
             "year": year,

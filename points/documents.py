@@ -1,8 +1,8 @@
 """The ledger's papers, each sealed and registered by village.documents: a household's passbook
 (户积分存折), the monthly publication list (积分公示表), the welfare allocation list (福利分配表),
-the household card (户积分卡) for households without a smartphone, and the yearly book of every
-household's passbook, built as one background task (django-tasks) whose progress drives the
-admin's progress bar.
+the household card (户积分卡) for households without a smartphone, and every household's
+passbook of a year, one document each, issued by background tasks (django-tasks) whose
+progress drives the admin's progress bar.
 
 Who may print: a household's passbook — its own members, or someone who may view the village's
 points ("points.view"); everything else — "points.view" in the village.
@@ -33,7 +33,6 @@ from . import selectors
 from .cards import card_url
 from .models import (
     SCORE_KINDS,
-    Account,
     Allocation,
     Entry,
     EntryKind,
@@ -175,13 +174,7 @@ def _households():
     return Household.objects.select_related("village__township", "head", "area")
 
 
-@documents.in_chinese
-def statement(actor, household: Household, year: int) -> Document:
-    """户积分存折: the household's posted entries of `year` with the running balance."""
-    if not may_print_statement(actor, household):
-        raise PermissionDenied(_("只能打印本户的积分存折。"))
-    year = check_year(year)
-    household = _households().get(pk=household.pk)
+def _statement_issue(actor, household: Household, year: int, *, today: date) -> Document:
     return documents.issue(
         actor=actor,
         village=household.village,
@@ -189,8 +182,18 @@ def statement(actor, household: Household, year: int) -> Document:
         title=f"{household.number}户{year}年度积分存折",
         subject=household,
         template="points/print/statement.html",
-        context={"s": statement_of(household, year), "today": timezone.localdate()},
+        context={"s": statement_of(household, year), "today": today},
     )
+
+
+@documents.in_chinese
+def statement(actor, household: Household, year: int) -> Document:
+    """户积分存折: the household's posted entries of `year` with the running balance."""
+    if not may_print_statement(actor, household):
+        raise PermissionDenied(_("只能打印本户的积分存折。"))
+    year = check_year(year)
+    household = _households().get(pk=household.pk)
+    return _statement_issue(actor, household, year, today=timezone.localdate())
 
 
 # --- lists and the card --------------------------------------------------------------------------
@@ -267,116 +270,66 @@ def household_card(actor, household: Household) -> Document:
     )
 
 
-# --- every household's passbook as one book, in the background -----------------------------------
+# --- every household's passbook, in the background ---------------------------------------------
 #
-# Progress is counted in steps: one per household while its pages are assembled; one per page
-# WeasyPrint lays out (a household has at least one page; counted up to households − 1); the
-# rest when WeasyPrint starts writing the PDF; and a last one once the PDF is written and
-# registered — so total = 2 × households + 1.
+# One passbook per household, each issued on its own (the same document a cadre prints for one
+# household: a secretary hands each household its own), so memory does not grow with the
+# village; the households are split into parts that several `db_worker` processes run at once.
+# Progress counts households; the secretary downloads the passbooks as one zip, a folder per
+# area (片区), for the grid officers who hand them out.
 
 
 def batch_households(batch: DocumentBatch) -> int:
-    return max((batch.total - 1) // 2, 0)
+    return batch.total
 
 
 def batch_phase(batch: DocumentBatch) -> str:
     """What the run is doing now, in words for the progress page."""
-    n = batch_households(batch)
     if batch.status == BatchStatus.QUEUED:
         return _("排队等候后台任务处理")
     if batch.status == BatchStatus.FAILED:
         return _("生成失败")
     if batch.status == BatchStatus.DONE:
         return _("已完成")
-    if batch.done < n:
-        return _("正在整理各户积分：%(done)s / %(n)s 户") % {"done": batch.done, "n": n}
-    if batch.done < 2 * n:
-        return _("正在排版")
-    return _("正在生成 PDF 文件并登记")
+    return _("正在整理各户积分：%(done)s / %(n)s 户") % {"done": batch.done, "n": batch.total}
 
 
 def active_households(village: Village):
-    """The households of `village` in the register (one passbook each in the book)."""
+    """The households of `village` in the register (one passbook each)."""
     return Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE)
 
 
-class _Statements:
-    """The households' passbooks for the book's template, built one by one while the template
-    iterates (Django's {% for %} takes len() and iterates lazily): one household's entries are in
-    memory at a time, and each counts as one step of progress."""
-
-    def __init__(
-        self, village: Village, year: int, households: list[int], progress: batch_runner.Progress
-    ):
-        self.village, self.year, self.ids, self.progress = village, year, households, progress
-
-    def __len__(self):
-        return len(self.ids)
-
-    def __iter__(self):
-        accounts = {
-            household_id: (pk, balance)
-            for household_id, pk, balance in Account.objects.filter(
-                village=self.village, villager__isnull=True
-            ).values_list("household_id", "pk", "balance")
-        }
-        carried = dict(
-            Entry.objects.filter(
-                village=self.village,
-                status=EntryStatus.POSTED,
-                year__lt=self.year,
-                account__villager__isnull=True,
-            )
-            .values("account_id")
-            .annotate(total=Sum("points"))
-            .values_list("account_id", "total")
-        )
-        chunk = 200
-        for start in range(0, len(self.ids), chunk):
-            ids = self.ids[start : start + chunk]
-            found = _households().in_bulk(ids)
-            for i, pk in enumerate(ids, start=start + 1):
-                household = found.get(pk)
-                if household is None:  # deleted meanwhile: nothing to print
-                    self.progress.set(i)
-                    continue
-                account_id, balance = accounts.get(pk, (None, 0))
-                yield build_statement(
-                    household,
-                    self.year,
-                    balance=balance,
-                    carried=carried.get(account_id, 0),
-                    rows=_posted_rows(account_id, self.year) if account_id else (),
-                )
-                self.progress.set(i)
-        self.progress.set(len(self.ids), force=True)
-
-
-def _build_book(batch: DocumentBatch, progress: batch_runner.Progress) -> tuple[Document, int]:
+@documents.in_chinese
+def batch_passbook(batch: DocumentBatch, household_id: int) -> Document | None:
+    """One household's passbook of the batch's year, dated the day the batch was requested (a
+    retried part prints the same content, so it gets the document already issued); None when
+    the household has left the village's register meanwhile."""
+    household = _households().filter(pk=household_id, village=batch.village).first()
+    if household is None:
+        return None
     year = int(batch.params["year"])
-    village = batch.village
-    ids = list(active_households(village).order_by("number", "pk").values_list("pk", flat=True))
-    n = len(ids)
-    if batch.total != 2 * n + 1:  # households came or went since the request
-        DocumentBatch.objects.filter(pk=batch.pk).update(total=2 * n + 1)
-    book = _Statements(village, year, ids, progress)
-    with batch_runner.LayoutProgress(
-        on_page=lambda page: progress.set(n + min(page, n - 1)),
-        on_write=lambda: progress.set(2 * n, force=True),
-    ):
-        document = documents.issue(
-            actor=batch.requested_by,
-            village=village,
-            kind=DocumentKind.STATEMENTS,
-            title=f"{village.name}{year}年度积分存折（全村合订本）",
-            subject=batch,
-            template="points/print/statements.html",
-            context={"statements": book, "year": year, "count": n},
-        )
-    return document, 2 * n + 1
+    today = timezone.localdate(batch.requested_at)
+    return _statement_issue(batch.requested_by, household, year, today=today)
 
 
-def statements_batch_run(batch_id: int) -> int | None:
-    """The task's body: render every household's passbook into one book, issue it, link it to
-    the batch. Returns the document's id; a failure is recorded on the batch (and re-raised)."""
-    return batch_runner.batch_run(batch_id, _build_book)
+def statements_part_run(batch_id: int, part: int, household_ids: list[int]) -> int:
+    """A task's body: issue the passbooks of one part of the batch's households."""
+    return batch_runner.part_run(batch_id, part=part, items=household_ids, issue_one=batch_passbook)
+
+
+def batch_members(batch: DocumentBatch):
+    """(name in the zip, document) of every passbook the batch issued, by area and number."""
+    issued = batch_runner.issued(batch)
+    households = (
+        Household.objects.filter(pk__in=issued)
+        .select_related("area")
+        .order_by("area__name", "number", "pk")
+        .only("pk", "number", "area__name")
+    )
+    ids = [(h, issued[h.pk]) for h in households]
+    for start in range(0, len(ids), 200):
+        chunk = ids[start : start + 200]
+        found = Document.objects.in_bulk([document_id for _h, document_id in chunk])
+        for household, document_id in chunk:
+            document = found[document_id]
+            yield f"{household.area.name}/{document.title}-{document.code}.pdf", document

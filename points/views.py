@@ -1,6 +1,7 @@
 """Phone screens: the household's points page, the monthly list with objections, the grid
 officer's recording form, and the household card's QR landing."""
 
+import hashlib
 import uuid
 
 from django import forms
@@ -22,7 +23,7 @@ from village.money import yuan_figure
 
 from . import documents, selectors, services
 from .cards import card_household
-from .models import Allocation, Entry, Publication, StarRound
+from .models import Allocation, Category, Entry, Publication, StarRound
 from .permissions import PointsAction
 
 # The largest key a BigAutoField holds; anything past it cannot name a row.
@@ -50,6 +51,32 @@ def _own_household(user) -> Household | None:
     return villager.household if villager is not None else None
 
 
+# Entries of the year on one screen of the household's page; older ones a page further.
+ENTRIES_PER_PAGE = 20
+
+
+def _page_number(value) -> int:
+    number = parse_pk(value)
+    return number if number is not None and number < 10_000 else 1
+
+
+def _rule_categories(village) -> dict:
+    categories = {}
+    for rule in selectors.rules_on(village, timezone.localdate()):
+        categories.setdefault(rule.category.name, []).append(rule)
+    return categories
+
+
+def _rules_key(village, catalogue) -> str:
+    """What the rules' fragment shows: the adopted catalogue (its rules never change) and the
+    names and order of the village's categories (they may be renamed)."""
+    if catalogue is None:
+        return "none"
+    names = Category.objects.filter(village=village).order_by("pk").values_list("name", "order")
+    digest = hashlib.sha256(repr(list(names)).encode()).hexdigest()[:16]
+    return f"{catalogue.pk}:{digest}"
+
+
 @login_required
 def home(request):
     household = _own_household(request.user)
@@ -62,18 +89,28 @@ def home(request):
     if household is not None:
         village = household.village
         account = selectors.account_of(household)
-        entries = list(selectors.entries_of(household, year=year, objections=True)[:200])
-        rules = list(selectors.rules_on(village, timezone.localdate()))
-        categories = {}
-        for rule in rules:
-            categories.setdefault(rule.category.name, []).append(rule)
+        # One page of entries, read one past the page to know whether there is a next one:
+        # the template never loops over the whole year.
+        page = _page_number(request.GET.get("page"))
+        start = (page - 1) * ENTRIES_PER_PAGE
+        entries = list(
+            selectors.entries_of(household, year=year, objections=True)[
+                start : start + ENTRIES_PER_PAGE + 1
+            ]
+        )
+        catalogue = selectors.catalogue_on(village, timezone.localdate())
         context.update(
             account=account,
             balance=account.balance if account else 0,
             score=selectors.year_scores_of(household, year),
             summary=selectors.year_summary(household, year),
-            entries=entries,
-            categories=categories,
+            entries=entries[:ENTRIES_PER_PAGE],
+            page=page,
+            next_page=page + 1 if len(entries) > ENTRIES_PER_PAGE else None,
+            # Rendered once per catalogue and language (the template's fragment cache): the
+            # rules are read only when the fragment is not in the cache.
+            categories=lambda: _rule_categories(village),
+            rules_key=_rules_key(village, catalogue),
             items=list(selectors.store_items(village)),
             publications=list(
                 Publication.objects.filter(village=village).order_by("-published_at")[:6]

@@ -191,5 +191,5 @@ def register_points_admin_urls():
         path("points/welfare/year/", c.year_open, name="points_admin_year_open"),
         path("points/batches/", w.batch_start, name="points_admin_batch_start"),
         path("points/batches/<int:batch_id>/", w.batch, name="points_admin_batch"),
-        path("points/batches/<int:batch_id>/pdf/", w.batch_pdf, name="points_admin_batch_pdf"),
+        path("points/batches/<int:batch_id>/zip/", w.batch_zip, name="points_admin_batch_zip"),
     ]

@@ -1,12 +1,13 @@
-"""Cadre screens for star households and welfare allocations (积分 → 星级与福利), and the
-book of every household's passbook printed in the background from there."""
+"""Cadre screens for star households and welfare allocations (积分 → 星级与福利), and every
+household's passbook printed in the background from there."""
 
 import uuid
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -238,13 +239,21 @@ def batch(request, batch_id):
             "phase": print_.batch_phase(run),
             "year": run.params.get("year"),
             "households": print_.batch_households(run),
+            "passbooks": len(batch_runner.issued(run)),
         },
     )
 
 
 @require_GET
-def batch_pdf(request, batch_id):
+def batch_zip(request, batch_id):
+    """Every passbook of a finished batch as one zip, a folder per area, streamed as it is
+    read (one stored PDF at a time)."""
     run = _batch(request, batch_id)
-    if run.document is None:
+    if run.status != BatchStatus.DONE:
         raise Http404
-    return documents.response(run.document, inline=False)
+    name = quote(f"{run.village.name}{run.params.get('year')}年度积分存折.zip")
+    response = StreamingHttpResponse(
+        batch_runner.zip_stream(print_.batch_members(run)), content_type="application/zip"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return response

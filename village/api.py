@@ -192,66 +192,103 @@ def _village(v) -> dict:
     return {"id": v.pk, "name": v.name, "township": v.township.name}
 
 
+def _village_roles(user, today) -> list[dict]:
+    return [
+        {
+            "village": m.village.name,
+            "township": None,
+            "role": m.role,
+            "label": str(m.get_role_display()),
+            "start": m.start,
+            "end": m.end,
+            "grid": str(m.grid) if m.grid_id else None,
+        }
+        for m in selectors.memberships_of_user(user, today)
+    ]
+
+
+def _township_roles(user, today) -> list[dict]:
+    return [
+        {
+            "village": None,
+            "township": m.township.name,
+            "role": m.role,
+            "label": str(m.get_role_display()),
+            "start": m.start,
+            "end": m.end,
+        }
+        for m in user.township_memberships.valid_on(today).select_related("township")
+    ]
+
+
+def _label(instance, name: str) -> str:
+    """The label of a choice field's value. Django's get_FOO_display hashes every label of the
+    field, translating each one, on every call: here the one label asked for is translated."""
+    value = getattr(instance, name)
+    for key, label in instance._meta.get_field(name).flatchoices:
+        if key == value:
+            return str(label)
+    return str(value)
+
+
+def _household_out(household, members) -> dict:
+    return {
+        "id": household.pk,
+        "number": household.number,
+        "address": household.address,
+        "area": str(household.area),
+        "head": household.head.name if household.head else None,
+        "members": [
+            {
+                "id": member.pk,
+                "name": member.name,
+                "gender": _label(member, "gender"),
+                "birth_date": member.birth_date,
+                "relation_to_head": member.relation_to_head,
+                # Masked for everyone: a phone is no place for whole ID numbers.
+                "id_number": member.masked_id_number,
+                "party_membership": _label(member, "party_membership"),
+                "is_representative": member.is_representative,
+            }
+            for member in members
+        ],
+    }
+
+
 @core_router.get("/me", response={200: MeOut, 401: Message})
 def me(request):
     user = request.user
     today = timezone.localdate()
+    # The roles (kept across requests) say which of the reads below can have an answer.
+    roles = permissions.roles_of(user)
     household = selectors.household_for_user(user)
-    roles = []
-    for m in selectors.memberships_of_user(user, today):
-        roles.append(
-            {
-                "village": m.village.name,
-                "township": None,
-                "role": m.role,
-                "label": str(m.get_role_display()),
-                "start": m.start,
-                "end": m.end,
-                "grid": str(m.grid) if m.grid_id else None,
-            }
-        )
-    for m in user.township_memberships.valid_on(today).select_related("township"):
-        roles.append(
-            {
-                "village": None,
-                "township": m.township.name,
-                "role": m.role,
-                "label": str(m.get_role_display()),
-                "start": m.start,
-                "end": m.end,
-            }
-        )
-    villager = getattr(user, "villager", None) if hasattr(user, "villager") else None
-    household_out = None
-    if household is not None:
-        household_out = {
-            "id": household.pk,
-            "number": household.number,
-            "address": household.address,
-            "area": str(household.area),
-            "head": household.head.name if household.head else None,
-            "members": [
-                {
-                    "id": member.pk,
-                    "name": member.name,
-                    "gender": str(member.get_gender_display()),
-                    "birth_date": member.birth_date,
-                    "relation_to_head": member.relation_to_head,
-                    # Masked for everyone: a phone is no place for whole ID numbers.
-                    "id_number": member.masked_id_number,
-                    "party_membership": str(member.get_party_membership_display()),
-                    "is_representative": member.is_representative,
-                }
-                for member in household.members.all()
-            ],
-        }
+    members = list(household.members.all()) if household is not None else []
+    # The user's own record is one of the household's members; asked for only when it is not.
+    villager = next((m for m in members if m.pk == roles.villager_id), None)
+    if villager is None and roles.villager_id is not None:
+        villager = permissions.villager_of(user)
+    holds_office = any(names - {"resident"} for names in roles.village_roles.values())
+    role_rows = _village_roles(user, today) if holds_office else []
+    if roles.township_roles:
+        role_rows += _township_roles(user, today)
+    one_village = (
+        household is not None
+        and not user.is_superuser
+        and not roles.township_roles
+        and set(roles.village_roles) <= {household.village_id}
+    )
+    if one_village:
+        # A villager of one village, with no role elsewhere: the one village they see.
+        villages = [household.village] if roles.village_roles else []
+    else:
+        villages = list(permissions.visible_villages(user))
     return {
         "username": user.get_username(),
         "name": villager.name if villager else (user.get_full_name() or user.get_username()),
         "village": _village(household.village) if household else None,
-        "household": household_out,
-        "roles": roles,
-        "villages": [_village(v) for v in permissions.visible_villages(user)],
+        "household": _household_out(household, members) if household is not None else None,
+        "roles": role_rows,
+        "villages": [_village(v) for v in villages],
     }
 
 

@@ -8,4 +8,10 @@ class VillageConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            permissions,
+        )
+
+        # A user's cached roles are read afresh after any change of the rows they come from.
+        permissions.connect()

@@ -306,6 +306,24 @@ def witnesses(key: str | None = None) -> dict[str, list[Witness]]:
     return found
 
 
+# The fields of a row the chain's walk reads: its hash's content (`_row_hash`), the row's id.
+_WALKED = (
+    "pk",
+    "chain",
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+
+
 @dataclass
 class _Walk:
     """A walk along one chain: the seq it expects next, the hashes of the last two rows it
@@ -471,7 +489,10 @@ def verify_chain(key: str, witnessed: list[Witness] | None = None) -> ChainProbl
     for witness in witnessed:
         by_seq.setdefault(witness.seq, []).append(witness)
     walk = _Walk(key, by_seq)
-    for row in AuditEvent.objects.filter(chain=key).order_by("seq", "id").iterator():
+    # Plain rows (what the walk and the hash read), not model instances: a village's whole
+    # chain is walked each time an audit trail is shown or printed.
+    rows = AuditEvent.objects.filter(chain=key).order_by("seq", "id")
+    for row in rows.values_list(*_WALKED, named=True).iterator():
         problem = walk.problem(row)
         if problem is not None:
             return problem

@@ -3,13 +3,23 @@
 Every view, admin screen, API endpoint and service asks here. Roles come from dated
 memberships valid today; a user sees only villages where they hold a role or live, and a
 township's inspector sees every village of the township, read-only.
+
+A user's roles are read once per request, and kept across requests in the shared cache (Redis
+in production) under a key of the user's *role generation* and the date: any change of one of
+their memberships, township memberships or villager record advances the generation (now and
+again on commit, like the pages' fragments), so the next request reads them afresh; the date in
+the key ends every role at midnight as `valid_on` does.
 """
 
-from dataclasses import dataclass, field
+import secrets
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -108,6 +118,7 @@ class Roles:
     township_roles: dict[int, set[str]] = field(default_factory=dict)
     household_id: int | None = None
     home_village_id: int | None = None
+    villager_id: int | None = None
     # can(user, action) with no target, answered once per request (admin listings ask per row).
     anywhere: dict[Action, bool] = field(default_factory=dict)
 
@@ -126,6 +137,26 @@ class Roles:
         )
 
 
+# A day at most: the date is part of the key.
+ROLES_TIMEOUT = 24 * 60 * 60
+
+
+def _roles_generation_key(user_id) -> str:
+    return f"cz:roles-gen:u{user_id}"
+
+
+def _roles_key(user_id, today) -> str:
+    """Where this user's roles for `today` are kept: under their current role generation."""
+    generation_key = _roles_generation_key(user_id)
+    generation = cache.get(generation_key)
+    if generation is None:
+        # A random token, never a counter: a token lost from the cache is replaced by a new
+        # one, so roles kept before can never match again.
+        generation = secrets.token_hex(6)
+        cache.set(generation_key, generation, None)
+    return f"cz:roles:u{user_id}:{generation}:{today.isoformat()}"
+
+
 def roles_of(user) -> Roles:
     if user is SYSTEM or not getattr(user, "is_authenticated", False):
         return Roles()
@@ -133,6 +164,18 @@ def roles_of(user) -> Roles:
     cached = getattr(user, "_cunzhi_roles", None)
     if cached and cached[0] == today:
         return cached[1]
+    key = _roles_key(user.pk, today)
+    roles = cache.get(key)
+    if roles is None:
+        roles = _load_roles(user, today)
+        cache.set(key, roles, ROLES_TIMEOUT)
+    # `anywhere` is per request: a township's villages can change without a role changing.
+    roles = replace(roles, anywhere={})
+    user._cunzhi_roles = (today, roles)
+    return roles
+
+
+def _load_roles(user, today) -> Roles:
     roles = Roles()
     # Unordered: Villager's and Membership's default orderings join villages, townships and
     # households — for one row, and on every request of a signed-in user.
@@ -140,6 +183,7 @@ def roles_of(user) -> Roles:
     # Kept for the request: services ask "which villager is this user" right after.
     user._cunzhi_villager = (today, villager)
     if villager is not None:
+        roles.villager_id = villager.pk
         roles.household_id = villager.household_id
         roles.home_village_id = villager.village_id
         if villager.status == VillagerStatus.REGISTERED:
@@ -158,7 +202,6 @@ def roles_of(user) -> Roles:
         .values_list("township_id", "role")
     ):
         roles.township_roles.setdefault(township_id, set()).add(role)
-    user._cunzhi_roles = (today, roles)
     return roles
 
 
@@ -174,9 +217,55 @@ def _load_villager(user) -> Villager | None:
 
 
 def forget_roles(user) -> None:
+    """The user's roles changed: this request and every later one read them afresh."""
     for attribute in ("_cunzhi_roles", "_cunzhi_villager"):
         if hasattr(user, attribute):
             delattr(user, attribute)
+    roles_changed(user.pk)
+
+
+def roles_changed(user_id) -> None:
+    """Advance the user's role generation: now, so that the writing request sees its change, and
+    again once the transaction commits, so that roles another request read before the commit
+    (and kept under the first token) are never asked for again."""
+    if not user_id:
+        return
+    key = _roles_generation_key(user_id)
+    cache.set(key, secrets.token_hex(6), None)
+    transaction.on_commit(lambda: cache.set(key, secrets.token_hex(6), None))
+
+
+def _role_row_changed(sender, instance, **kwargs):
+    """A membership, township membership or villager record was saved or deleted."""
+    user_id = getattr(instance, "user_id", None)
+    villager = instance._state.fields_cache.get("villager")
+    if villager is not None:
+        user_id = villager.user_id
+    elif user_id is None and getattr(instance, "villager_id", None):
+        user_id = (
+            Villager.objects.filter(pk=instance.villager_id)
+            .values_list("user_id", flat=True)
+            .first()
+        )
+    roles_changed(user_id)
+
+
+def _villager_link_moving(sender, instance, **kwargs):
+    """A villager record about to be saved: if its account link moves from one user to another
+    (or is removed), the user it leaves must lose the roles it gave them too."""
+    if instance.pk is None:
+        return
+    before = Villager.objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
+    if before is not None and before != instance.user_id:
+        roles_changed(before)
+
+
+def connect() -> None:
+    """Connected in VillageConfig.ready: every save or delete of a row roles are read from."""
+    for model in (Membership, TownshipMembership, Villager):
+        for signal in (post_save, post_delete):
+            signal.connect(_role_row_changed, sender=model, dispatch_uid=f"roles-{model}")
+    pre_save.connect(_villager_link_moving, sender=Villager, dispatch_uid="roles-villager-link")
 
 
 def villager_of(user) -> Villager | None:

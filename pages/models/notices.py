@@ -32,7 +32,7 @@ from village.models import (
 )
 from village.naming import sort_grid_choices
 
-from ..cache import fragment_key
+from ..cache import fragment_key, fragment_timeout
 from .base import SearchableMixin, village_id_of, village_of_page
 
 
@@ -342,4 +342,5 @@ def notice_index_context(index: NoticeIndexPage, request) -> dict:
         "board": NoticeBoard(index, request.user, category),
         "category": category,
         "fragment_key": fragment_key(village_id_of(index), request.user),
+        "fragment_timeout": fragment_timeout(village_id_of(index)),
     }

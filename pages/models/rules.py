@@ -16,7 +16,7 @@ from wagtail.models import Page, PageLogEntry, Revision
 from wagtail.search import index
 
 from ..blocks import ChapterBlock
-from ..cache import fragment_key
+from ..cache import fragment_key, fragment_timeout
 from .base import SearchableMixin, stream_text, village_id_of
 
 
@@ -93,7 +93,9 @@ class RulesPage(SearchableMixin, Page):
                 "version": version,
                 "versions": versions,
                 "diff": diff,
-                "fragment_key": fragment_key(village_id_of(self), None),
+                # Nothing dated: the key survives midnight.
+                "fragment_key": fragment_key(village_id_of(self), None, dated=False),
+                "fragment_timeout": fragment_timeout(village_id_of(self)),
                 "variant": f"{version_id}:{compare_id}",
             },
         )

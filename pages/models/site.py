@@ -20,7 +20,7 @@ from village import permissions, publications
 from village.models import Village, Villager
 
 from ..blocks import BodyBlock, GovernanceSectionBlock, PowerBlock
-from ..cache import fragment_key, remember
+from ..cache import fragment_key, fragment_keys, fragment_timeout, remember
 from .base import SearchableMixin, stream_text, village_id_of
 from .notices import NoticeIndexPage, NoticePage, notices_for, public_notices
 from .rules import RulesPage
@@ -100,8 +100,9 @@ class MoralModelIndexPage(SearchableMixin, Page):
         context["models"] = models_qs  # read only when the fragment is not cached
         context["categories"] = MoralCategory.choices
         context["category"] = category
-        # The same for everyone: no user in the key.
-        context["fragment_key"] = fragment_key(village_id_of(self), None)
+        # The same for everyone, whatever the date: no user and no date in the key.
+        context["fragment_key"] = fragment_key(village_id_of(self), None, dated=False)
+        context["fragment_timeout"] = fragment_timeout(village_id_of(self))
         return context
 
 
@@ -274,16 +275,21 @@ def home_context(home: VillageHomePage, user) -> dict:
     """The village home's context: the board for this user, the shared section links, and the
     fragment keys."""
     board = HomeBoard(home, user)
-    shared_key = fragment_key(home.village_id, None)
+    # The shared parts show nothing dated: they do not change key at midnight.
+    shared_key, own_key = fragment_keys(home.village_id, user)
+    timeout = fragment_timeout(home.village_id)
     return {
         "board": board,
         # The same for everyone: the section links, the search box and the 一核五治 sections.
         # Keyed on the home's URL too: a preview computes links from the draft's slug.
         "links": SimpleLazyObject(
-            lambda: remember("links", f"{home.pk}:{home.url}:{shared_key}", lambda: board.links)
+            lambda: remember(
+                "links", f"{home.pk}:{home.url}:{shared_key}", lambda: board.links, timeout=timeout
+            )
         ),
         "shared_key": shared_key,
-        "fragment_key": fragment_key(home.village_id, user),
+        "fragment_key": own_key,
+        "fragment_timeout": timeout,
     }
 
 

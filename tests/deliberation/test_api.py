@@ -397,10 +397,10 @@ def _public_matters(procedure, deliberation_world, n):
 
 
 # token, matters, meetings, versions, the voted and listed sets, villager, roles (3)
-LIST_QUERIES = 10
+LIST_QUERIES = 7
 # token, matter, meetings, publications, versions, updates, roles, voted, listed (the villager
 # comes with the roles: village.permissions.villager_of)
-DETAIL_QUERIES = 11
+DETAIL_QUERIES = 9
 
 
 @pytest.mark.parametrize("n", [2, 10])
@@ -431,7 +431,7 @@ def test_the_matter_detail_query_count_is_pinned(
 # token, matter, roles (3), meeting locked, on the list, participation, sealed ballot, chain head
 # locked, event, head sealed (a single vote is not copied into Wagtail's log), and the two
 # savepoints of the test's transaction
-VOTE_QUERIES = 14
+VOTE_QUERIES = 12
 
 
 def test_a_secret_vote_costs_a_pinned_number_of_queries(

@@ -1,28 +1,23 @@
 """The points papers: a household's passbook (积分存折), the monthly publication list, the welfare
-allocation list, the household card, and the yearly book of every passbook built in the
-background — Chinese text present with the bundled font, small PDFs, who may print what, the
-admin's buttons, the villager's link, the API, and the batch with its progress page."""
+allocation list, the household card — Chinese text present with the bundled font, small PDFs,
+who may print what, the admin's buttons, the villager's link and the API. Every household's
+passbook in the background: test_passbook_batch.py."""
 
 import io
-from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django_tasks import task_backends
 from pypdf import PdfReader
 
 from points import documents as print_
 from points import selectors as points_selectors
 from points import services
-from points import tasks as points_tasks
 from points.cards import card_household, card_url
 from tests.support.points_api import Api
 from tests.support.points_world import Ledger, balance, build_world
 from village.documents import FONT
-from village.documents import batch as batch_runner
-from village.models import BatchStatus, Document, DocumentBatch, DocumentKind
+from village.models import Document, DocumentKind
 
 
 @pytest.fixture
@@ -369,203 +364,3 @@ def test_admin_print_buttons_refuse_villagers_and_other_villages(
             as_user(points_world.foreign.secretary).post(url, {"year": year}).status_code == 404
         ), url
     assert not Document.objects.exists()
-
-
-# --- every household's passbook in one book ------------------------------------------------------
-
-
-def test_batch_builds_one_book_of_every_household(
-    points_world, year_of_h1, django_assert_max_num_queries
-):
-    batch = points_tasks.statements_batch_start(
-        actor=points_world.secretary, village=points_world.village, year=year_of_h1
-    )
-    batch.refresh_from_db()
-    assert batch.status == BatchStatus.DONE, batch.error
-    assert batch.done == batch.total == 2 * 5 + 1 and batch.percent == 100
-    assert batch.finished_at is not None
-    doc = batch.document
-    assert doc.kind == DocumentKind.STATEMENTS and doc.subject_id == str(batch.pk)
-    assert Document.objects.filter(kind=DocumentKind.STATEMENTS).count() == 1
-    data = data_of(doc)
-    assert doc.pages == pages_of(data) >= 5
-    text = text_of(data)
-    assert points_world.village.name in text and f"/verify/{doc.code}/" in text
-    for household in points_world.h[1:]:
-        assert household.number in text
-    for household in (points_world.h[1], points_world.h[2], points_world.h[4]):
-        assert head(household) in text
-    # Each household starts on its own page.
-    reader = PdfReader(io.BytesIO(data))
-    starts = [i for i, page in enumerate(reader.pages) if "户积分存折" in page.extract_text()]
-    assert len(starts) == 5
-
-
-def test_batch_reports_layout_progress_as_it_goes(points_world, year_of_h1):
-    seen = []
-    real = batch_runner.Progress.set
-
-    def spy(self, done, *, force=False):
-        seen.append(done)
-        return real(self, done, force=force)
-
-    with mock.patch.object(batch_runner.Progress, "set", spy):
-        batch = points_tasks.statements_batch_start(
-            actor=points_world.secretary, village=points_world.village, year=year_of_h1
-        )
-    batch.refresh_from_db()
-    n = 5
-    assert seen == sorted(seen)
-    assert list(range(1, n + 1)) == [d for d in seen if d <= n][:n]  # households assembled
-    assert any(n < d < 2 * n for d in seen)  # pages laid out (WeasyPrint's progress log)
-    assert 2 * n in seen  # the PDF being written
-    assert batch.done == batch.total
-
-
-def test_batch_failure_is_recorded_and_shown(points_world, year_of_h1, as_user):
-    with mock.patch("village.documents.render", side_effect=RuntimeError("字体缺失")):
-        batch = points_tasks.statements_batch_start(
-            actor=points_world.secretary, village=points_world.village, year=year_of_h1
-        )
-    batch.refresh_from_db()
-    assert batch.status == BatchStatus.FAILED and "字体缺失" in batch.error
-    assert batch.document is None and not Document.objects.exists()
-    html = as_user(points_world.secretary).get(reverse("points_admin_batch", args=[batch.pk]))
-    html = html.content.decode()
-    assert "字体缺失" in html and 'http-equiv="refresh"' not in html
-
-
-def test_batch_is_refused_without_points_view(points_world, year):
-    for user in (points_world.resident, points_world.foreign.secretary, points_world.outsider):
-        with pytest.raises(PermissionDenied):
-            points_tasks.statements_batch_start(actor=user, village=points_world.village, year=year)
-    with pytest.raises(ValidationError):
-        points_tasks.statements_batch_start(
-            actor=points_world.secretary, village=points_world.village, year=1999
-        )
-    assert not DocumentBatch.objects.exists()
-
-
-def test_a_run_in_progress_is_not_started_twice(points_world, year, settings):
-    # A backend that only queues, like the database backend before the worker picks it up.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    first = points_tasks.statements_batch_start(
-        actor=points_world.secretary, village=points_world.village, year=year
-    )
-    again = points_tasks.statements_batch_start(
-        actor=points_world.committee, village=points_world.village, year=year
-    )
-    queued = task_backends["default"].results
-    assert again.pk == first.pk and len(queued) == 1
-    assert queued[0].args == [first.pk] or queued[0].args == (first.pk,)
-    assert first.status == BatchStatus.QUEUED and first.done == 0
-    # Run twice (a retried task): the second run does nothing.
-    assert print_.statements_batch_run(first.pk)
-    assert print_.statements_batch_run(first.pk) is None
-    assert Document.objects.filter(kind=DocumentKind.STATEMENTS).count() == 1
-
-
-def test_admin_starts_the_batch_and_watches_the_progress(points_world, year_of_h1, as_user):
-    client = as_user(points_world.secretary)
-    for page in (reverse("points_admin_welfare"), reverse("points_admin_ledger")):
-        html = client.get(page).content.decode()
-        assert reverse("points_admin_batch_start") in html and "打印全村积分存折" in html
-    response = client.post(
-        reverse("points_admin_batch_start"),
-        {
-            "village": points_world.village.pk,
-            "year": year_of_h1,
-            "next": reverse("points_admin_welfare"),
-        },
-    )
-    batch = DocumentBatch.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == reverse("points_admin_batch", args=[batch.pk])
-    page = client.get(response["Location"]).content.decode()
-    assert "<progress" in page and "100%" in page
-    assert 'http-equiv="refresh"' not in page
-    download = reverse("points_admin_batch_pdf", args=[batch.pk])
-    assert download in page
-    pdf = client.get(download)
-    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-    assert "attachment" in pdf["Content-Disposition"]
-    assert head(points_world.h[2]) in text_of(pdf.content)
-    welfare = client.get(reverse("points_admin_welfare")).content.decode()
-    assert reverse("points_admin_batch", args=[batch.pk]) in welfare
-    # A bad year goes back with a message.
-    response = client.post(
-        reverse("points_admin_batch_start"),
-        {"village": points_world.village.pk, "year": "x", "next": reverse("points_admin_ledger")},
-        follow=True,
-    )
-    assert "年度须为整数" in response.content.decode()
-    response = client.post(
-        reverse("points_admin_batch_start"), {"village": "abc", "year": year_of_h1}, follow=True
-    )
-    assert response.status_code == 200 and "请选择村" in response.content.decode()
-    assert DocumentBatch.objects.count() == 1
-
-
-def test_progress_page_refreshes_while_running(
-    points_world, as_user, year, django_assert_num_queries
-):
-    batch = DocumentBatch.objects.create(
-        village=points_world.village,
-        kind=DocumentKind.STATEMENTS,
-        params={"year": year},
-        requested_by=points_world.secretary,
-        total=11,
-        done=7,
-        status=BatchStatus.RUNNING,
-    )
-    client = as_user(points_world.secretary)
-    url = reverse("points_admin_batch", args=[batch.pk])
-    client.get(url)
-    with django_assert_num_queries(13):  # the admin menu; the page itself reads one row
-        page = client.get(url).content.decode()
-    assert '<meta http-equiv="refresh" content="2">' in page
-    assert 'value="7" max="11"' in page and "63%" in page
-    assert "正在排版" in page
-    assert reverse("points_admin_batch_pdf", args=[batch.pk]) not in page
-    assert client.get(reverse("points_admin_batch_pdf", args=[batch.pk])).status_code == 404
-    # Another village's secretary and a villager cannot see it.
-    assert as_user(points_world.foreign.secretary).get(url).status_code == 404
-    assert as_user(points_world.resident).get(url).status_code in (302, 403)
-    # Hours later and still running: the worker stopped; the page says so and stops refreshing,
-    # and a new request starts a new run instead of waiting on this one.
-    DocumentBatch.objects.filter(pk=batch.pk).update(
-        requested_at=batch.requested_at - timedelta(hours=2)
-    )
-    page = as_user(points_world.secretary).get(url).content.decode()
-    assert 'data-testid="batch-stale"' in page and 'http-equiv="refresh"' not in page
-    again = points_tasks.statements_batch_start(
-        actor=points_world.secretary, village=points_world.village, year=year
-    )
-    again.refresh_from_db()
-    assert again.pk != batch.pk and again.status == BatchStatus.DONE
-
-
-def test_welfare_page_queries_do_not_grow_with_batches(
-    points_world, as_user, year, django_assert_num_queries
-):
-    client = as_user(points_world.secretary)
-    url = reverse("points_admin_welfare")
-
-    def run():
-        return DocumentBatch.objects.create(
-            village=points_world.village,
-            kind=DocumentKind.STATEMENTS,
-            params={"year": year},
-            requested_by=points_world.secretary,
-            total=11,
-        )
-
-    run()
-    client.get(url)
-    with django_assert_num_queries(16) as first:
-        client.get(url)
-    for _ in range(4):
-        run()
-    with django_assert_num_queries(len(first.captured_queries)):
-        html = client.get(url).content.decode()
-    assert html.count('data-testid="batch-row"') == 5

@@ -166,7 +166,7 @@ def test_secretary_home_queries_do_not_grow(role_world, client, django_assert_nu
     role_world.ledger.published((role_world.h[1], "HJ01"))
     client.force_login(role_world.secretary)
     client.get("/admin/")
-    with django_assert_num_queries(40) as first:
+    with django_assert_num_queries(37) as first:
         client.get("/admin/")
     entries, _publication = role_world.ledger.published(
         (role_world.h[2], "HJ01"), (role_world.h[3], "HJ01")
@@ -183,7 +183,7 @@ def test_secretary_home_queries_do_not_grow(role_world, client, django_assert_nu
 def test_grid_officer_home_queries_do_not_grow(role_world, client, django_assert_num_queries):
     client.force_login(role_world.officer)
     client.get("/admin/")
-    with django_assert_num_queries(28) as first:
+    with django_assert_num_queries(25) as first:
         client.get("/admin/")
     for n in range(3):
         publish_notice(role_world.index, f"第{n}号通知")
@@ -199,7 +199,7 @@ def test_supervision_home_queries_do_not_grow(
     points_services.objection_file(actor=role_world.resident, entry=entries[0], text="当天不在家。")
     client.force_login(supervisor)
     client.get("/admin/")
-    with django_assert_num_queries(24) as first:
+    with django_assert_num_queries(21) as first:
         client.get("/admin/")
     entries, _publication = role_world.ledger.published(
         (role_world.h[2], "HJ01"), (role_world.h[3], "HJ01")

@@ -35,15 +35,15 @@ NOTICE_INDEX_ANONYMOUS = 8
 # restrictions; nothing of the page's own.
 HOME_ANONYMOUS_CACHED = 5
 NOTICE_INDEX_ANONYMOUS_CACHED = 7
-# Signed-in villager: + session, user, roles (villager, memberships, township roles), the
-# villager with household and area, and the notices with read state.
-HOME_VILLAGER = 15
-NOTICE_INDEX_VILLAGER = 15
+# Signed-in villager: + session, user, the villager with household and area (the roles come
+# from the cache: village/permissions.py), and the notices with read state.
+HOME_VILLAGER = 12
+NOTICE_INDEX_VILLAGER = 12
 # From the cache: + session and user only.
 HOME_VILLAGER_CACHED = 7
 NOTICE_INDEX_VILLAGER_CACHED = 9
-NOTICE_PAGE_VILLAGER = 18
-API_NOTICES = 8
+NOTICE_PAGE_VILLAGER = 16
+API_NOTICES = 5
 RULES_ANONYMOUS = 9
 RULES_ANONYMOUS_CACHED = 7
 MORAL_MODEL_INDEX_ANONYMOUS = 9

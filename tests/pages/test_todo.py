@@ -226,7 +226,7 @@ def test_todo_queries_do_not_grow_with_the_lists(role_world, client, django_asse
     # session, user, villager (read once with the roles), home, notices, votes, points, three
     # kinds of answers, the visit's mark, then the page frame (roles, the header's links, the
     # site).
-    with django_assert_num_queries(15) as first:
+    with django_assert_num_queries(12) as first:
         client.get("/me/todo/")
     today = timezone.localdate()
     for n in range(4):
@@ -242,14 +242,14 @@ def test_officer_todo_queries_do_not_grow_with_households(
 ):
     client.force_login(role_world.officer)
     client.get("/me/todo/")
-    with django_assert_num_queries(21) as first:
+    with django_assert_num_queries(18) as first:
         client.get("/me/todo/")
     for n in range(3):
         publish_notice(role_world.index, f"第{n}号通知")
         role_world.ledger.record(role_world.h[n + 1], "HJ01")
     with django_assert_num_queries(len(first.captured_queries)):
         client.get("/me/todo/")
-    with django_assert_num_queries(12) as one:
+    with django_assert_num_queries(9) as one:
         client.get(f"/me/todo/households/{role_world.h[2].pk}/")
     role_world.ledger.record(role_world.h[2], "HJ01")
     with django_assert_num_queries(len(one.captured_queries)):

@@ -127,21 +127,7 @@ def test_no_trigger_of_the_ledger_sums_the_entries_table(db):
         assert not re.search(rf"\bFROM\s+{ENTRY}\b", source, re.I), name
 
 
-# --- the cheaper check still refuses -----------------------------------------------------------
-
-
-@POSTGRESQL
-def test_a_balance_edited_alone_is_refused_at_commit(points_world, ledger):
-    ledger.post((points_world.h[1], "HJ01"))
-    with pytest.raises(DatabaseError) as refused, transaction.atomic():
-        raw(
-            f"UPDATE {ACCOUNT} SET balance = balance + 7 WHERE household_id = %s",
-            [points_world.h[1].pk],
-        )
-        raw("SET CONSTRAINTS ALL IMMEDIATE")
-    assert "differs from its posted entries" in str(refused.value)
-    raw("SET CONSTRAINTS ALL DEFERRED")
-    assert balance(points_world.h[1]) == 5
+# --- the cheaper check still refuses (a balance edited alone: tests/points/test_ledger.py) ------
 
 
 @POSTGRESQL

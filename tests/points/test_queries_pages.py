@@ -13,17 +13,17 @@ from points import services
 from tests.factories import HouseholdFactory, VillagerFactory
 
 # Each count is of a second request: the first warms the session's per-request caches.
-QUERIES_STARS = 7  # points:stars for a villager, 5 or 20 rated households
-QUERIES_ALLOCATION = 7  # points:allocation for a villager, 5 or 20 shares
-QUERIES_ADMIN_RATINGS = 15  # points_admin_ratings for the secretary, 5 or 20 ratings
-QUERIES_RECORD_FIND = 6  # points:record?q= for the grid officer, 3 or 20 households found
+QUERIES_STARS = 4  # points:stars for a villager, 5 or 20 rated households
+QUERIES_ALLOCATION = 4  # points:allocation for a villager, 5 or 20 shares
+QUERIES_ADMIN_RATINGS = 12  # points_admin_ratings for the secretary, 5 or 20 ratings
+QUERIES_RECORD_FIND = 3  # points:record?q= for the grid officer, 3 or 20 households found
 # points:record?household= for the grid officer, 1 or 7 entries (5 shown). The rule select
 # starts on "请选择", so rendering no longer reads the first rule to decide on `required`.
-QUERIES_RECORD_FORM = 9
-QUERIES_HOME = 17  # points:home for a villager, 2 or 8 entries (with the opening)
-QUERIES_ADMIN_PUBLICATIONS = 15  # for the secretary, 1 or 2 publications
-QUERIES_ADMIN_OBJECTIONS = 13  # for the secretary, 1 or 3 objections
-QUERIES_ADMIN_LEDGER = 15  # for the secretary, 1 or 3 entries
+QUERIES_RECORD_FORM = 6
+QUERIES_HOME = 14  # points:home for a villager, 2 or 8 entries (with the opening)
+QUERIES_ADMIN_PUBLICATIONS = 12  # for the secretary, 1 or 2 publications
+QUERIES_ADMIN_OBJECTIONS = 10  # for the secretary, 1 or 3 objections
+QUERIES_ADMIN_LEDGER = 12  # for the secretary, 1 or 3 entries
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def test_review_page_queries_are_pinned(points_world, ledger, as_user, django_as
     client = as_user(points_world.committee)
     ledger.record(points_world.h[1])
     client.get(reverse("points_admin_review"))
-    with django_assert_num_queries(14) as first:
+    with django_assert_num_queries(11) as first:
         client.get(reverse("points_admin_review"))
     for household in (points_world.h[2], points_world.h[3], points_world.h[1]):
         ledger.record(household, "HJ02")
@@ -376,11 +376,11 @@ def test_counter_and_welfare_pages_have_pinned_queries(
     keeper = as_user(points_world.keeper)
     url = reverse("points_admin_counter") + f"?household={points_world.h[1].number}"
     keeper.get(url)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(12):
         keeper.get(url)
     secretary = as_user(points_world.secretary)
     secretary.get(reverse("points_admin_welfare"))
-    with django_assert_num_queries(16):  # incl. the recent batches of "全村积分存折"
+    with django_assert_num_queries(13):  # incl. the recent batches of "全村积分存折"
         secretary.get(reverse("points_admin_welfare"))
     services.star_round_rate(
         actor=points_world.secretary,
@@ -396,7 +396,7 @@ def test_counter_and_welfare_pages_have_pinned_queries(
             title=title,
             pool_fen=999,
         )
-    with django_assert_num_queries(16):  # incl. the recent batches of "全村积分存折"
+    with django_assert_num_queries(13):  # incl. the recent batches of "全村积分存折"
         secretary.get(reverse("points_admin_welfare"))
 
 

@@ -79,7 +79,7 @@ def test_publication_page_lists_the_month_with_pinned_queries(
     client = as_user(points_world.neighbour)
     url = reverse("points:publication", args=[publication.pk])
     client.get(url)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(4):
         response = client.get(url)
     html = response.content.decode()
     assert points_world.h[1].number in html and points_world.h[2].number in html

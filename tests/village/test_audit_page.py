@@ -179,7 +179,7 @@ def test_audit_page_queries_do_not_grow_with_events(
     client.get(URL)  # warm the session's per-request caches
     # session and roles, each visible village's chain and head, the copies of each head held
     # elsewhere (township anchors, documents), the recent events
-    with django_assert_num_queries(19) as first:
+    with django_assert_num_queries(16) as first:
         client.get(URL)
     _households(shared_township, range(6, 16))
     with django_assert_num_queries(len(first.captured_queries)):

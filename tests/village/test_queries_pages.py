@@ -24,11 +24,11 @@ from village.models import Document, DocumentKind
 
 # /admin/roster/ for the secretary (one village) and the township's inspector (every village
 # of the township): session, roles, the villages for the export links and the import form.
-QUERIES_ROSTER_SECRETARY = 15
-QUERIES_ROSTER_INSPECTOR = 18
-QUERIES_ADMIN_GRIDS = 15  # /admin/grid/ for the secretary, 4 or 20 grids
-QUERIES_ADMIN_MEMBERSHIPS = 15  # /admin/membership/ for the secretary, 8 or 20 rows
-QUERIES_ADMIN_RULESETS = 20  # /admin/ruleset/ for the inspector, 2 or 12 villages
+QUERIES_ROSTER_SECRETARY = 12
+QUERIES_ROSTER_INSPECTOR = 16
+QUERIES_ADMIN_GRIDS = 12  # /admin/grid/ for the secretary, 4 or 20 grids
+QUERIES_ADMIN_MEMBERSHIPS = 12  # /admin/membership/ for the secretary, 8 or 20 rows
+QUERIES_ADMIN_RULESETS = 18  # /admin/ruleset/ for the inspector, 2 or 12 villages
 QUERIES_VERIFY = 1  # /verify/<code>/ for a visitor, whatever else the village issued
 
 

@@ -11,15 +11,18 @@ from village.models import Villager
 
 MASKED = re.compile(r"\d{4}\*{10}[\dX]{4}")
 
-# Pinned query counts (steady state: after one warm-up request of the same page).
-QUERIES_ME = 8  # /me/ for a villager, whatever the size of the household
-QUERIES_HOME_VILLAGER = 10  # / for a logged-in villager (own-site lookup, sites list, household)
+# Pinned query counts (steady state: after one warm-up request of the same page). The user's
+# roles come from the cache from the second request on (village/permissions.py): 3 fewer each.
+QUERIES_ME = 5  # /me/ for a villager, whatever the size of the household
+QUERIES_HOME_VILLAGER = 7  # / for a logged-in villager (own-site lookup, sites list, household)
 QUERIES_HOME_ANONYMOUS = 1  # / for a visitor (the list of village sites)
-QUERIES_ADMIN_VILLAGERS = 15  # /admin/villager/ for the secretary, 5 or 30 villagers
-# /admin/household/ for the secretary, 5 or 30 households (17: the area filter joins each
+QUERIES_ADMIN_VILLAGERS = 12  # /admin/villager/ for the secretary, 5 or 30 villagers
+# /admin/household/ for the secretary, 5 or 30 households (14: the area filter joins each
 # area's large grid for its label, where it loaded it per area)
-QUERIES_ADMIN_HOUSEHOLDS = 17
-QUERIES_API_ME = 10  # GET /api/v1/me with a bearer token, whatever the size of the household
+QUERIES_ADMIN_HOUSEHOLDS = 14
+# GET /api/v1/me with a bearer token, whatever the size of the household: the token, the
+# household and its members (tests/village/test_request_speed.py pins the other cases).
+QUERIES_API_ME = 3
 
 
 @pytest.fixture

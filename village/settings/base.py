@@ -209,7 +209,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, with one client per connection pool (village/redis_cache.py).
+            "BACKEND": "village.redis_cache.Cache",
             "LOCATION": os.environ["REDIS_URL"],
         }
     }

@@ -16,6 +16,10 @@ if len(CUNZHI_AUDIT_KEY) < 32:  # noqa: F405
         "server's environment and in a safe place apart from the database backups "
         "(docs/core.md, Key rotation)."
     )
+# Persistent database connections unless the environment says otherwise: opening one costs a
+# request more than everything else it does. A connection the server dropped is replaced
+# (conn_health_checks in base.py), not a 500.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))  # noqa: F405
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
