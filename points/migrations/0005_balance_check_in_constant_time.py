@@ -6,9 +6,11 @@ of *all* its posted entries: a posting grew slower with every entry the househol
 Now the database keeps, beside the balance the application writes, its own running total of the
 account's posted entries (`points_account.posted_total`, a column only the database writes):
 
-- a statement-level trigger on `points_entry` adds the points of the rows each INSERT (or COPY)
-  posts, or each UPDATE turns to posted, to their accounts' totals — one UPDATE per account per
-  statement, read from the statement's own rows (transition tables), never from history;
+- a statement-level trigger on `points_entry` adds to each account's total the points of the
+  rows an INSERT (or COPY) posts, and for an UPDATE the points its new rows hold posted minus
+  those its old rows held posted (old and new rows are not paired: an UPDATE may change an id or
+  an account) — one UPDATE per account per statement, read from the statement's own rows
+  (transition tables), never from history;
 - nobody else may change `posted_total`: a BEFORE trigger on `points_account` refuses any change
   that does not come from that trigger (`pg_trigger_depth()`), and a new account starts at 0;
 - the deferred constraint trigger compares `balance` with `posted_total` of the one row at
@@ -51,12 +53,15 @@ POSTGRES = [
                    WHERE status = 'posted' GROUP BY account_id) AS s
              WHERE a.id = s.account_id;
          ELSE
+           -- What the statement leaves posted minus what it found posted, per account: no
+           -- pairing of old and new rows (an UPDATE may change an id or an account too).
            UPDATE points_account AS a SET posted_total = a.posted_total + s.total
-             FROM (SELECT n.account_id, SUM(n.points) AS total
-                   FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id
-                   WHERE n.status = 'posted' AND o.status <> 'posted'
-                   GROUP BY n.account_id) AS s
-             WHERE a.id = s.account_id;
+             FROM (SELECT account_id, SUM(points) AS total FROM (
+                     SELECT account_id, points FROM new_rows WHERE status = 'posted'
+                     UNION ALL
+                     SELECT account_id, -points FROM old_rows WHERE status = 'posted'
+                   ) AS d GROUP BY account_id) AS s
+             WHERE a.id = s.account_id AND s.total <> 0;
          END IF;
          RETURN NULL;
        END; $$ LANGUAGE plpgsql;""",

@@ -165,6 +165,23 @@ def test_an_entry_posted_behind_the_codes_back_must_bring_its_balance(points_wor
     raw("SET CONSTRAINTS ALL DEFERRED")
 
 
+@POSTGRESQL
+def test_an_entry_posted_under_a_new_id_or_account_is_still_counted(points_world, ledger):
+    """An UPDATE that posts a recorded entry while changing its id, or moving it to another
+    account, must not slip past the running total."""
+    other = account_for(household=points_world.h[2])
+    for change in ("id = id + 100000", f"account_id = {other.pk}"):
+        entry = ledger.record(points_world.h[1], "HJ01")
+        with pytest.raises(DatabaseError) as refused, transaction.atomic():
+            raw(
+                f"UPDATE {ENTRY} SET {change}, status = 'posted', posted_at = now() WHERE id = %s",
+                [entry.pk],
+            )
+            raw("SET CONSTRAINTS ALL IMMEDIATE")
+        assert "differs from its posted entries" in str(refused.value), change
+        raw("SET CONSTRAINTS ALL DEFERRED")
+
+
 # --- check_ledger still finds a forged balance --------------------------------------------------
 
 
