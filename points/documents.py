@@ -304,7 +304,11 @@ def batch_passbook(batch: DocumentBatch, household_id: int) -> Document | None:
     """One household's passbook of the batch's year, dated the day the batch was requested (a
     retried part prints the same content, so it gets the document already issued); None when
     the household has left the village's register meanwhile."""
-    household = _households().filter(pk=household_id, village=batch.village).first()
+    household = (
+        _households()
+        .filter(pk=household_id, village=batch.village, status=HouseholdStatus.ACTIVE)
+        .first()
+    )
     if household is None:
         return None
     year = int(batch.params["year"])
@@ -315,6 +319,12 @@ def batch_passbook(batch: DocumentBatch, household_id: int) -> Document | None:
 def statements_part_run(batch_id: int, part: int, household_ids: list[int]) -> int:
     """A task's body: issue the passbooks of one part of the batch's households."""
     return batch_runner.part_run(batch_id, part=part, items=household_ids, issue_one=batch_passbook)
+
+
+def _zip_safe(name: str) -> str:
+    """A name typed by a cadre, as one plain folder or file name inside the zip."""
+    cleaned = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in name).strip(" .")
+    return cleaned or "_"
 
 
 def batch_members(batch: DocumentBatch):
@@ -332,4 +342,5 @@ def batch_members(batch: DocumentBatch):
         found = Document.objects.in_bulk([document_id for _h, document_id in chunk])
         for household, document_id in chunk:
             document = found[document_id]
-            yield f"{household.area.name}/{document.title}-{document.code}.pdf", document
+            folder = _zip_safe(household.area.name if household.area else "")
+            yield f"{folder}/{_zip_safe(document.title)}-{document.code}.pdf", document

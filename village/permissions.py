@@ -250,12 +250,21 @@ def _role_row_changed(sender, instance, **kwargs):
     roles_changed(user_id)
 
 
-def _villager_link_moving(sender, instance, **kwargs):
-    """A villager record about to be saved: if its account link moves from one user to another
-    (or is removed), the user it leaves must lose the roles it gave them too."""
+def _holder_moving(sender, instance, **kwargs):
+    """A row roles are read from, about to be saved: if it moves from one user to another (a
+    villager record's account link, a membership's villager, a township membership's user),
+    the user it leaves must lose the roles it gave them too."""
     if instance.pk is None:
         return
-    before = Villager.objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
+    if sender is Membership:
+        before = Membership.objects.filter(pk=instance.pk).values_list("villager_id", flat=True)
+        before = before.first()
+        if before is not None and before != instance.villager_id:
+            roles_changed(
+                Villager.objects.filter(pk=before).values_list("user_id", flat=True).first()
+            )
+        return
+    before = sender.objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
     if before is not None and before != instance.user_id:
         roles_changed(before)
 
@@ -265,7 +274,8 @@ def connect() -> None:
     for model in (Membership, TownshipMembership, Villager):
         for signal in (post_save, post_delete):
             signal.connect(_role_row_changed, sender=model, dispatch_uid=f"roles-{model}")
-    pre_save.connect(_villager_link_moving, sender=Villager, dispatch_uid="roles-villager-link")
+    for model in (Membership, TownshipMembership, Villager):
+        pre_save.connect(_holder_moving, sender=model, dispatch_uid=f"roles-holder-{model}")
 
 
 def villager_of(user) -> Villager | None:

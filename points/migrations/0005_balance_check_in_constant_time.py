@@ -12,12 +12,15 @@ account's posted entries (`points_account.posted_total`, a column only the datab
   an account) — one UPDATE per account per statement, read from the statement's own rows
   (transition tables), never from history;
 - nobody else may change `posted_total`: a BEFORE trigger on `points_account` refuses any change
-  that does not come from that trigger (`pg_trigger_depth()`), and a new account starts at 0;
+  that does not come from that trigger (a nested trigger, `pg_trigger_depth()`, while no
+  temporary table carries a trigger — the only triggers a role owning no table can make), and a
+  new account starts at 0;
 - the deferred constraint trigger compares `balance` with `posted_total` of the one row at
   commit, so a balance edited behind the code's back is still refused.
 
 `check_ledger` keeps the full sum, and on PostgreSQL also compares `posted_total` with it, so a
-forgery by someone who switched the triggers off (a superuser) is found by the nightly check.
+forgery by someone who can switch the triggers off (the tables' owner or a superuser: run the
+application as a role that owns nothing, docs/points.md) is found by the nightly check.
 SQLite has no deferred triggers: there the application and `check_ledger` keep the balance.
 """
 
@@ -33,7 +36,13 @@ POSTGRES = [
        WHERE a.id = s.account_id;""",
     """CREATE OR REPLACE FUNCTION points_account_total_guard() RETURNS trigger AS $$
        BEGIN
-         IF pg_trigger_depth() < 2 THEN
+         -- Only the entries' trigger (a nested trigger) may move the total. A role that owns no
+         -- table can attach triggers to temporary tables only: while any exists in the
+         -- session, a nested change is refused too.
+         IF pg_trigger_depth() < 2 OR EXISTS (
+              SELECT 1 FROM pg_catalog.pg_trigger AS t
+              JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid
+              WHERE c.relpersistence = 't') THEN
            IF TG_OP = 'INSERT' AND NEW.posted_total <> 0 THEN
              RAISE EXCEPTION 'points account %: a new account has no posted entries', NEW.id;
            END IF;

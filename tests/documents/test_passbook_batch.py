@@ -313,3 +313,11 @@ def test_welfare_page_queries_do_not_grow_with_batches(
     with django_assert_num_queries(len(first.captured_queries)):
         html = client.get(url).content.decode()
     assert html.count('data-testid="batch-row"') == 5
+
+
+def test_zip_names_stay_plain_whatever_an_area_is_called():
+    from points.documents import _zip_safe
+
+    assert _zip_safe("../东片/二组") == "_东片_二组"
+    assert _zip_safe("  ..  ") == "_"
+    assert _zip_safe("东片") == "东片"

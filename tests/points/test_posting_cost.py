@@ -154,6 +154,30 @@ def test_the_running_total_cannot_be_edited_with_the_balance(points_world, ledge
 
 
 @POSTGRESQL
+def test_a_trigger_of_ones_own_cannot_move_the_running_total(points_world, ledger):
+    """A role that owns no table can still put a trigger on a temporary table; its UPDATE of the
+    account runs nested, as the entries' trigger does. It is refused all the same."""
+    ledger.post((points_world.h[1], "HJ01"))
+    account = Account.objects.get(household=points_world.h[1])
+    with pytest.raises(DatabaseError) as refused, transaction.atomic():
+        raw("CREATE TEMPORARY TABLE lever (n int)")
+        raw(
+            "CREATE FUNCTION pg_temp.pull() RETURNS trigger AS $$ BEGIN "
+            f"UPDATE {ACCOUNT} SET balance = balance + 100, posted_total = posted_total + 100 "
+            f"WHERE id = {account.pk}; RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+        raw(
+            "CREATE TRIGGER pull AFTER INSERT ON lever "
+            "FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.pull()"
+        )
+        raw("INSERT INTO lever VALUES (1)")
+    assert "posted_total is kept by the database" in str(refused.value)
+    assert raw(f"SELECT balance, posted_total FROM {ACCOUNT} WHERE id = %s", [account.pk]) == [
+        (5, 5)
+    ]
+
+
+@POSTGRESQL
 def test_an_entry_posted_behind_the_codes_back_must_bring_its_balance(points_world, ledger):
     """Posting a recorded entry by raw SQL moves the running total; the balance must follow."""
     entry = ledger.record(points_world.h[1], "HJ01")

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.factories import PASSWORD, UserFactory
 from village import permissions, services
-from village.models import Membership, Villager, VillagerStatus
+from village.models import Membership, TownshipMembership, Villager, VillagerStatus
 from village.permissions import SYSTEM, Action
 
 # GET /api/v1/me for a resident: the token, the household and its members; on the user's first
@@ -188,6 +188,26 @@ def test_a_villager_record_moved_to_another_account_takes_its_roles_along(townsh
     villager.save(update_fields=["user"])
     assert not permissions.can(_fresh(secretary), Action.CHANGE_ROSTER, own)
     assert permissions.can(_fresh(newcomer), Action.CHANGE_ROSTER, own)
+
+
+def test_a_membership_moved_to_another_holder_leaves_nothing_behind(township_world):
+    """A plain save moving a membership (or a township membership) to someone else: the one it
+    leaves loses the role on the next request."""
+    own = township_world["own"]
+    secretary = township_world["users"]["secretary"]
+    inspector = township_world["users"]["inspector"]
+    other = township_world["users"]["resident"]
+    assert permissions.can(_fresh(secretary), Action.CHANGE_ROSTER, own)  # now cached
+    assert permissions.can(_fresh(inspector), Action.VIEW_ROSTER, own)
+    membership = Membership.objects.get(villager__user=secretary, role="secretary")
+    membership.villager = Villager.objects.get(user=other)
+    membership.save()
+    township_membership = TownshipMembership.objects.get(user=inspector)
+    township_membership.user = other
+    township_membership.save()
+    assert not permissions.can(_fresh(secretary), Action.CHANGE_ROSTER, own)
+    assert not permissions.can(_fresh(inspector), Action.VIEW_ROSTER, own)
+    assert permissions.can(_fresh(other), Action.CHANGE_ROSTER, own)
 
 
 @pytest.mark.parametrize("username", ["resident", "secretary", "inspector"])
