@@ -278,13 +278,8 @@ class Entry(models.Model):
             models.Index(fields=["account", "status"], name="entry_account_status"),
             models.Index(fields=["village", "status", "occurred_on"], name="entry_village_status"),
             models.Index(fields=["account", "year"], name="entry_account_year"),
-            # A year's scores of a village (allocations, star rounds) from the index alone on
-            # PostgreSQL: no visit to the rows, scattered among the county's millions.
-            models.Index(
-                fields=["village", "year", "status", "kind"],
-                include=["account", "points"],
-                name="entry_village_year_score",
-            ),
+            # A year's scores of a village are read from the covering index
+            # entry_village_year_score (migration 0006: INCLUDE on PostgreSQL).
         ]
         constraints = [
             models.CheckConstraint(
