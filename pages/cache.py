@@ -77,11 +77,16 @@ def _generations(keys: list[str]) -> dict[str, str]:
     return found
 
 
-def _key(found: dict, village_id, user_id, dated: bool) -> str:
+def _generation_keys(village_id, user_id) -> list[str]:
+    """The generations a fragment of this village, for this user (or anyone), depends on."""
     keys = [_ALL, _village_key(village_id)]
     if user_id is not None:
         keys.append(_reader_key(user_id))
-    generations = ".".join(found[key] for key in keys)
+    return keys
+
+
+def _key(found: dict, village_id, user_id, dated: bool) -> str:
+    generations = ".".join(found[key] for key in _generation_keys(village_id, user_id))
     day = timezone.localdate().isoformat() if dated else "undated"
     return f"{generations}:{day}:{translation.get_language()}:{user_id or 0}"
 
@@ -94,16 +99,14 @@ def fragment_key(village_id, user, *, dated: bool = True) -> str:
     """What a fragment of this village's site, rendered for this user, depends on; `dated`
     when it shows something that changes with the date (the lists of notices and votes)."""
     user_id = _user_id(user)
-    keys = [_ALL, _village_key(village_id)] + ([_reader_key(user_id)] if user_id else [])
-    return _key(_generations(keys), village_id, user_id, dated)
+    return _key(_generations(_generation_keys(village_id, user_id)), village_id, user_id, dated)
 
 
 def fragment_keys(village_id, user) -> tuple[str, str]:
     """Both keys of a page with a shared part and a part of the user's own, from one read of
     the cache: (the shared, undated key; the user's dated key)."""
     user_id = _user_id(user)
-    keys = [_ALL, _village_key(village_id)] + ([_reader_key(user_id)] if user_id else [])
-    found = _generations(keys)
+    found = _generations(_generation_keys(village_id, user_id))
     return _key(found, village_id, None, False), _key(found, village_id, user_id, True)
 
 
