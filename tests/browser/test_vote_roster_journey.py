@@ -44,3 +44,44 @@ def test_select_all_matching_marks_and_votes_for_every_page(
     expect(page.locator(".messages li.success", has_text="会场投票已登记。")).to_be_visible()
     expect(action).to_contain_text("应到 28 人，已投票 28 人。")
     assert meeting.attendance.filter(present=True).count() == 28
+
+
+def test_changing_page_with_unsaved_ticks_asks_first(
+    page, deliberation_world, procedure, monkeypatch
+):
+    monkeypatch.setattr(admin_views, "VOTERS_PER_PAGE", 10)
+    matter = procedure.to_vote(deciding_body=DecidingBody.VILLAGERS_MEETING)
+    admin_login(page, deliberation_world.secretary.user.username)
+    page.goto(f"/admin/matters/{matter.pk}/")
+    count = page.get_by_test_id("roster-count")
+    pages = page.get_by_test_id("roster-pages")
+    dialogs = []
+
+    # Nothing ticked: the page link just goes.
+    def dismiss(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    pages.get_by_role("link", name="2").click()
+    expect(count).to_have_text("符合条件 28 人，第 2/3 页")
+    assert dialogs == []
+
+    # A tick not saved: the link asks, and "cancel" keeps the page and the tick.
+    first = page.locator(".cz-roster tbody input[type=checkbox]").first
+    first.check()
+    pages.get_by_role("link", name="3").click()
+    expect(count).to_have_text("符合条件 28 人，第 2/3 页")
+    assert len(dialogs) == 1 and "还没有保存" in dialogs[0]
+    expect(first).to_be_checked()
+
+    # A new filter asks too.
+    page.get_by_role("button", name="筛选").click()
+    expect(count).to_have_text("符合条件 28 人，第 2/3 页")
+    assert len(dialogs) == 2
+
+    # "OK" leaves, as asked.
+    page.remove_listener("dialog", dismiss)
+    page.once("dialog", lambda dialog: dialog.accept())
+    pages.get_by_role("link", name="3").click()
+    expect(count).to_have_text("符合条件 28 人，第 3/3 页")
