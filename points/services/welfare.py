@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from village import audit, permissions
-from village.models import Household, HouseholdStatus, Village
+from village.models import Village
 from village.permissions import user_of
 
 from .. import selectors
@@ -193,16 +193,12 @@ def allocation_create(
     title = (title or "").strip()
     _check_allocation_terms(title, pool_fen, cap_fen)
     ineligible = dict(ineligible or {})
-    # (pk, number) only: a county's allocation reads hundreds of thousands of households.
-    households = list(
-        Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE)
-        .order_by("number")
-        .values_list("pk", "number")
-    )
-    scores = selectors.year_scores(village, year)
+    # One read of plain rows: a county's allocation reads hundreds of thousands of households.
+    scored = selectors.active_household_scores(village, year)
+    households = [(pk, number) for pk, number, _score in scored]
+    scores = {pk: score for pk, _number, score in scored}
     weights = {}
-    for pk, number in households:
-        score = scores.get(pk, 0)
+    for pk, number, score in scored:
         weights[number] = 0 if pk in ineligible else max(score - floor, 0)
     parts = allocate(pool_fen, weights, cap_fen)
     ranked = sorted(households, key=lambda h: (-parts[h[1]].amount, -weights[h[1]], h[1]))

@@ -3,10 +3,53 @@ each PDF (pypdf), so they would fail on a machine where Chinese came out blank."
 
 import pytest
 
+from points import services
 from tests.support.documents import pdf_text
+from tests.support.points_world import Ledger, build_world
 
 
 @pytest.fixture
 def text_of():
     """`pdf_text`, for tests that take it as a fixture."""
     return pdf_text
+
+
+# The points world the points papers are printed from (test_points_documents.py,
+# test_passbook_batch.py).
+
+
+@pytest.fixture
+def points_world(db):
+    return build_world()
+
+
+@pytest.fixture
+def ledger(points_world):
+    return Ledger(points_world)
+
+
+@pytest.fixture
+def year(points_world):
+    return points_world.day.year
+
+
+@pytest.fixture
+def year_of_h1(points_world, ledger, year):
+    """h1: base 100, +5 (HJ01), −3 (HJ02), then 10 spent at the store; h2: base 100, +5."""
+    ledger.open_year(base=100, year=year)
+    ledger.post(
+        (points_world.h[1], "HJ01"), (points_world.h[1], "HJ02"), (points_world.h[2], "HJ01")
+    )
+    services.redeem(
+        actor=points_world.keeper, household=points_world.h[1], item=points_world.items["soap"]
+    )
+    return year
+
+
+@pytest.fixture
+def as_user(client):
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

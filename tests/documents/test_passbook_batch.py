@@ -16,44 +16,9 @@ from django_tasks import task_backends
 from pypdf import PdfReader
 
 from points import documents as print_
-from points import services
 from points import tasks as points_tasks
-from tests.support.points_world import Ledger, build_world
 from village import audit
 from village.models import AuditEvent, BatchStatus, Document, DocumentBatch, DocumentKind
-
-
-@pytest.fixture
-def points_world(db):
-    return build_world()
-
-
-@pytest.fixture
-def year(points_world):
-    return points_world.day.year
-
-
-@pytest.fixture
-def year_of_h1(points_world, year):
-    """h1: base 100, +5 (HJ01), −3 (HJ02), then 10 spent at the store; h2: base 100, +5."""
-    ledger = Ledger(points_world)
-    ledger.open_year(base=100, year=year)
-    ledger.post(
-        (points_world.h[1], "HJ01"), (points_world.h[1], "HJ02"), (points_world.h[2], "HJ01")
-    )
-    services.redeem(
-        actor=points_world.keeper, household=points_world.h[1], item=points_world.items["soap"]
-    )
-    return year
-
-
-@pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
 
 
 @pytest.fixture

@@ -15,46 +15,9 @@ from points import selectors as points_selectors
 from points import services
 from points.cards import card_household, card_url
 from tests.support.points_api import Api
-from tests.support.points_world import Ledger, balance, build_world
+from tests.support.points_world import balance
 from village.documents import FONT
 from village.models import Document, DocumentKind
-
-
-@pytest.fixture
-def points_world(db):
-    return build_world()
-
-
-@pytest.fixture
-def ledger(points_world):
-    return Ledger(points_world)
-
-
-@pytest.fixture
-def year(points_world):
-    return points_world.day.year
-
-
-@pytest.fixture
-def year_of_h1(points_world, ledger, year):
-    """h1: base 100, +5 (HJ01), −3 (HJ02), then 10 spent at the store; h2: base 100, +5."""
-    ledger.open_year(base=100, year=year)
-    ledger.post(
-        (points_world.h[1], "HJ01"), (points_world.h[1], "HJ02"), (points_world.h[2], "HJ01")
-    )
-    services.redeem(
-        actor=points_world.keeper, household=points_world.h[1], item=points_world.items["soap"]
-    )
-    return year
-
-
-@pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
 
 
 def data_of(doc: Document) -> bytes:
