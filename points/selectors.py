@@ -259,16 +259,21 @@ def year_scores(village: Village, year: int) -> dict[int, int]:
 def active_household_scores(village: Village, year: int) -> list[tuple[int, str, int]]:
     """(household id, number, the year's score as in year_scores) of every active household,
     by number — one read for a county's allocation: the households, their accounts and the
-    entries summed by account (the covering index) joined in the database."""
-    totals = (
-        Entry.objects.filter(
-            village=village, year=year, status=EntryStatus.POSTED, kind__in=SCORE_KINDS
+    accounts' scores joined in the database. PostgreSQL keeps each account's score of a year
+    (migration 0007); elsewhere the entries are summed by account (the covering index)."""
+    if connection.vendor == "postgresql":
+        totals_sql = f"SELECT account_id, score AS total FROM {YEAR_SCORE_TABLE} WHERE year = %s"
+        totals_params = (year,)
+    else:
+        totals = (
+            Entry.objects.filter(
+                village=village, year=year, status=EntryStatus.POSTED, kind__in=SCORE_KINDS
+            )
+            .order_by()
+            .values("account_id")
+            .annotate(total=Sum("points"))
         )
-        .order_by()
-        .values("account_id")
-        .annotate(total=Sum("points"))
-    )
-    totals_sql, totals_params = totals.query.sql_with_params()
+        totals_sql, totals_params = totals.query.sql_with_params()
     household, account = Household._meta.db_table, Account._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -317,6 +322,35 @@ def revoked_star_households(village: Village, year: int) -> dict[int, str]:
             round__village=village, round__year=year, revoked_at__isnull=False
         )
     }
+
+
+YEAR_SCORE_TABLE = "points_year_score"  # PostgreSQL only, written by the database (0007)
+
+
+def year_scores_differing() -> list[tuple[int, int, int, int]]:
+    """PostgreSQL: (account id, year, score kept, score summed) wherever the score the database
+    keeps (migration 0007) differs from the sum of the posted entries — a forgery made with the
+    triggers switched off. Elsewhere nothing is kept, so nothing can differ."""
+    if connection.vendor != "postgresql":
+        return []
+    summed = (
+        Entry.objects.filter(status=EntryStatus.POSTED, kind__in=SCORE_KINDS)
+        .order_by()
+        .values("account_id", "year")
+        .annotate(total=Sum("points"))
+    )
+    summed_sql, summed_params = summed.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT COALESCE(k.account_id, s.account_id), COALESCE(k.year, s.year),
+                       COALESCE(k.score, 0), COALESCE(s.total, 0)
+                FROM {YEAR_SCORE_TABLE} k
+                FULL JOIN ({summed_sql}) s ON s.account_id = k.account_id AND s.year = k.year
+                WHERE COALESCE(k.score, 0) <> COALESCE(s.total, 0)
+                ORDER BY 1, 2""",
+            summed_params,
+        )
+        return cursor.fetchall()
 
 
 def balances_differing(village_ids=None) -> list[tuple[Account, int]]:
