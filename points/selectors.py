@@ -258,12 +258,15 @@ def year_scores(village: Village, year: int) -> dict[int, int]:
 
 def active_household_scores(village: Village, year: int) -> list[tuple[int, str, int]]:
     """(household id, number, the year's score as in year_scores) of every active household,
-    by number — one read for a county's allocation: the households, their accounts and the
-    accounts' scores joined in the database. PostgreSQL keeps each account's score of a year
-    (migration 0007); elsewhere the entries are summed by account (the covering index)."""
+    by number — one read for a county's allocation. PostgreSQL keeps each household's score of
+    a year (migration 0007): the households joined with it. Elsewhere the entries of the
+    households' accounts are summed (the covering index) and joined."""
+    household = Household._meta.db_table
     if connection.vendor == "postgresql":
-        totals_sql = f"SELECT account_id, score AS total FROM {YEAR_SCORE_TABLE} WHERE year = %s"
-        totals_params = (year,)
+        sql = f"""SELECT h.id, h.number, COALESCE(y.score, 0) FROM {household} h
+                  LEFT JOIN {YEAR_SCORE_TABLE} y ON y.household_id = h.id AND y.year = %s
+                  WHERE h.village_id = %s AND h.status = %s ORDER BY h.number"""
+        params = [year, village.pk, HouseholdStatus.ACTIVE]
     else:
         totals = (
             Entry.objects.filter(
@@ -274,17 +277,14 @@ def active_household_scores(village: Village, year: int) -> list[tuple[int, str,
             .annotate(total=Sum("points"))
         )
         totals_sql, totals_params = totals.query.sql_with_params()
-    household, account = Household._meta.db_table, Account._meta.db_table
+        sql = f"""SELECT h.id, h.number, COALESCE(t.total, 0) FROM {household} h
+                  LEFT JOIN {Account._meta.db_table} a
+                    ON a.household_id = h.id AND a.villager_id IS NULL
+                  LEFT JOIN ({totals_sql}) t ON t.account_id = a.id
+                  WHERE h.village_id = %s AND h.status = %s ORDER BY h.number"""
+        params = [*totals_params, village.pk, HouseholdStatus.ACTIVE]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT h.id, h.number, COALESCE(t.total, 0)
-                FROM {household} h
-                LEFT JOIN {account} a ON a.household_id = h.id AND a.villager_id IS NULL
-                LEFT JOIN ({totals_sql}) t ON t.account_id = a.id
-                WHERE h.village_id = %s AND h.status = %s
-                ORDER BY h.number""",
-            [*totals_params, village.pk, HouseholdStatus.ACTIVE],
-        )
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
@@ -328,24 +328,28 @@ YEAR_SCORE_TABLE = "points_year_score"  # PostgreSQL only, written by the databa
 
 
 def year_scores_differing() -> list[tuple[int, int, int, int]]:
-    """PostgreSQL: (account id, year, score kept, score summed) wherever the score the database
-    keeps (migration 0007) differs from the sum of the posted entries — a forgery made with the
-    triggers switched off. Elsewhere nothing is kept, so nothing can differ."""
+    """PostgreSQL: (household id, year, score kept, score summed) wherever the score the
+    database keeps (migration 0007) differs from the sum of the posted entries of the household's
+    account — a forgery made with the triggers switched off. Elsewhere nothing is kept, so
+    nothing can differ."""
     if connection.vendor != "postgresql":
         return []
     summed = (
-        Entry.objects.filter(status=EntryStatus.POSTED, kind__in=SCORE_KINDS)
+        Entry.objects.filter(
+            status=EntryStatus.POSTED, kind__in=SCORE_KINDS, account__villager__isnull=True
+        )
         .order_by()
-        .values("account_id", "year")
+        .values("account__household_id", "year")
         .annotate(total=Sum("points"))
     )
     summed_sql, summed_params = summed.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT COALESCE(k.account_id, s.account_id), COALESCE(k.year, s.year),
+            f"""SELECT COALESCE(k.household_id, s.household_id), COALESCE(k.year, s.year),
                        COALESCE(k.score, 0), COALESCE(s.total, 0)
                 FROM {YEAR_SCORE_TABLE} k
-                FULL JOIN ({summed_sql}) s ON s.account_id = k.account_id AND s.year = k.year
+                FULL JOIN ({summed_sql}) AS s (household_id, year, total)
+                  ON s.household_id = k.household_id AND s.year = k.year
                 WHERE COALESCE(k.score, 0) <> COALESCE(s.total, 0)
                 ORDER BY 1, 2""",
             summed_params,

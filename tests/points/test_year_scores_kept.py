@@ -14,7 +14,6 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from points import selectors, services
-from points.models import Account
 
 POSTGRESQL = pytest.mark.skipif("connection.vendor != 'postgresql'")
 KEPT = selectors.YEAR_SCORE_TABLE
@@ -43,12 +42,7 @@ def year_lived(points_world, ledger):
 
 
 def kept_scores(year) -> dict[int, int]:
-    rows = raw(
-        f"SELECT a.household_id, k.score FROM {KEPT} k JOIN {Account._meta.db_table} a "
-        "ON a.id = k.account_id WHERE k.year = %s AND a.villager_id IS NULL",
-        [year],
-    )
-    return dict(rows)
+    return dict(raw(f"SELECT household_id, score FROM {KEPT} WHERE year = %s", [year]))
 
 
 def test_the_allocations_read_gives_the_year_scores_after_a_year_lived(points_world, year_lived):
@@ -70,16 +64,17 @@ def test_the_database_keeps_the_year_scores(points_world, year_lived):
     "statement",
     [
         "UPDATE {kept} SET score = score + 50",
-        "INSERT INTO {kept} (account_id, year, score) VALUES ({account}, 1999, 500)",
+        "INSERT INTO {kept} (household_id, year, village_id, score)"
+        " VALUES ({household}, 1999, {village}, 500)",
         "DELETE FROM {kept}",
         "TRUNCATE {kept}",
     ],
 )
 def test_nobody_writes_a_kept_score(points_world, year_lived, statement):
-    account = Account.objects.get(household=points_world.h[1]).pk
     before = kept_scores(year_lived)
+    household, village = points_world.h[1].pk, points_world.village.pk
     with pytest.raises(DatabaseError) as refused, transaction.atomic():
-        raw(statement.format(kept=KEPT, account=account))
+        raw(statement.format(kept=KEPT, household=household, village=village))
     assert "kept by the database" in str(refused.value) or "never deleted" in str(refused.value)
     assert kept_scores(year_lived) == before
 
@@ -108,21 +103,21 @@ def test_a_trigger_of_ones_own_cannot_write_a_kept_score(points_world, year_live
 def test_check_ledger_finds_a_score_forged_with_every_trigger_off(points_world, year_lived):
     """A superuser switches the triggers off and raises h1's kept score, which would raise its
     share of the next allocation: only the full sum can tell, and check_ledger does."""
-    account = Account.objects.get(household=points_world.h[1])
+    household = points_world.h[1].pk
     raw("SET session_replication_role = replica")
     try:
         raw(
-            f"UPDATE {KEPT} SET score = score + 50 WHERE account_id = %s AND year = %s",
-            [account.pk, year_lived],
+            f"UPDATE {KEPT} SET score = score + 50 WHERE household_id = %s AND year = %s",
+            [household, year_lived],
         )
     finally:
         raw("SET session_replication_role = origin")
     rows = selectors.active_household_scores(points_world.village, year_lived)
     assert dict((pk, s) for pk, _n, s in rows)[points_world.h[1].pk] == 152  # what it reads
-    assert selectors.year_scores_differing() == [(account.pk, year_lived, 152, 102)]
+    assert selectors.year_scores_differing() == [(household, year_lived, 152, 102)]
     err = io.StringIO()
     with pytest.raises(CommandError) as failed:
         call_command("check_ledger", stderr=err, stdout=io.StringIO())
     assert "1 year score(s) differ from their entries" in str(failed.value)
-    assert f"BAD year score account id={account.pk} year={year_lived}" in err.getvalue()
+    assert f"BAD year score household id={household} year={year_lived}" in err.getvalue()
     assert "the database keeps 152, the posted entries sum to 102" in err.getvalue()

@@ -43,8 +43,8 @@ def flush_past_audit_triggers(sql_flush):
 
 def _kept_by_the_database(connection, tables) -> list[str]:
     """Tables no model owns that the database keeps beside the ledger (the year scores, points
-    migration 0007, PostgreSQL): emptied with the accounts they refer to."""
-    if connection.vendor != "postgresql" or "points_account" not in tables:
+    migration 0007, PostgreSQL): emptied with the households they refer to."""
+    if connection.vendor != "postgresql" or "village_household" not in tables:
         return []
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass('points_year_score') IS NOT NULL")

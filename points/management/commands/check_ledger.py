@@ -25,9 +25,9 @@ class Command(BaseCommand):
                 f"posted entries sum to {total}" + _kept(account)
             )
         scores = year_scores_differing()
-        for account_id, year, kept, total in scores:
+        for household_id, year, kept, total in scores:
             self.stderr.write(
-                f"BAD year score account id={account_id} year={year}: the database keeps "
+                f"BAD year score household id={household_id} year={year}: the database keeps "
                 f"{kept}, the posted entries sum to {total}"
             )
         failures = [
