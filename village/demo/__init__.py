@@ -7,6 +7,8 @@ machines give the same villages. The township and 西河村 are fictional; peopl
 - `clock`: the simulated clock the other apps' demo stories run on;
 - `builder`: `DemoBuilder`, which registers the township through `village.services` and then
   runs each app's registered demo builder (`load_demo` calls it).
+- `cache`, `references`: the shared cache's writes and Wagtail's reference-index tasks, held
+  while the demo loads and done once at the end.
 
 The builder is not imported here: it loads Faker, and the apps' demos import this package when
 Django starts.

@@ -139,30 +139,25 @@ class DemoBuilder:
             actor=SYSTEM, township=township, name=plan.name, code=plan.code
         )
         areas = self.grids(village, plan)
-        households = []
+        registers = []
         for n in range(1, plan.households + 1):
             area = areas[(n - 1) * len(areas) // plan.households]
             street = STREETS[areas.index(area) % len(STREETS)]
-            households.append(
-                services.household_create(
-                    actor=SYSTEM,
-                    village=village,
-                    number=f"{plan.prefix}-{n:03d}",
-                    area=area,
-                    address=f"{plan.name}{area.parent.name}{street}{n}号",
-                )
+            registers.append(
+                {
+                    "number": f"{plan.prefix}-{n:03d}",
+                    "area": area,
+                    "address": f"{plan.name}{area.parent.name}{street}{n}号",
+                }
             )
-        people = 0
-        for household in households:
-            for fields in self.family(household):
-                services.villager_create(
-                    actor=SYSTEM,
-                    village=village,
-                    make_head=fields["relation_to_head"] == "户主",
-                    **fields,
-                )
-                people += 1
-        self.say(f"  {plan.name}: {len(households)} 户, {people} 人, {len(areas)} 片区")
+        households = services.households_create(actor=SYSTEM, village=village, households=registers)
+        people = [
+            {**fields, "make_head": fields["relation_to_head"] == "户主"}
+            for household in households
+            for fields in self.family(household)
+        ]
+        services.villagers_create(actor=SYSTEM, village=village, people=people)
+        self.say(f"  {plan.name}: {len(households)} 户, {len(people)} 人, {len(areas)} 片区")
         return village
 
     def adults(self, village, min_age=18, max_age=75):
@@ -176,9 +171,8 @@ class DemoBuilder:
             .order_by("id")
         )
 
-    def mark(self, villagers, **fields):
-        for villager in villagers:
-            services.villager_update(actor=SYSTEM, villager=villager, **fields)
+    def mark(self, village, villagers, **fields):
+        services.villagers_update(actor=SYSTEM, village=village, villagers=villagers, **fields)
 
     # -- logins --------------------------------------------------------------
 
@@ -218,11 +212,12 @@ class DemoBuilder:
         rest = rest[full_from_rest:]
         probationary = rest[: staffing.party_probationary]
         rest = rest[staffing.party_probationary :]
-        self.mark(full, party_membership=PartyMembership.FULL)
-        self.mark(probationary, party_membership=PartyMembership.PROBATIONARY)
+        self.mark(village, full, party_membership=PartyMembership.FULL)
+        self.mark(village, probationary, party_membership=PartyMembership.PROBATIONARY)
         representatives = rest[: staffing.representatives]
         rest = rest[staffing.representatives :]
         self.mark(
+            village,
             representatives,
             is_representative=True,
             representative_from=REP_TERM[0],

@@ -25,10 +25,13 @@ from .roster import (
     grid_update,
     household_create,
     household_update,
+    households_create,
     villager_build,
     villager_create,
     villager_id_number_reveal,
     villager_update,
+    villagers_create,
+    villagers_update,
 )
 from .tenancy import ruleset_create, ruleset_update, village_create
 
@@ -45,6 +48,7 @@ __all__ = [
     "grid_update",
     "household_create",
     "household_update",
+    "households_create",
     "membership_create",
     "membership_end",
     "membership_update",
@@ -56,4 +60,6 @@ __all__ = [
     "villager_create",
     "villager_id_number_reveal",
     "villager_update",
+    "villagers_create",
+    "villagers_update",
 ]

@@ -58,18 +58,27 @@ def household_create(
     *, actor, village: Village, number: str, area: Grid, address: str = "", status=None
 ) -> Household:
     require(actor, Action.CHANGE_ROSTER, village)
+    household = _household_save(village, number=number, area=area, address=address, status=status)
+    audit.record(
+        actor=actor,
+        action="village.household.create",
+        obj=household,
+        payload=_household_payload(household),
+    )
+    return household
+
+
+def _household_save(village: Village, *, number, area, address="", status=None) -> Household:
     household = Household(village=village, number=number, area=area, address=address)
     if status:
         household.status = status
     household.full_clean()
     household.save()
-    audit.record(
-        actor=actor,
-        action="village.household.create",
-        obj=household,
-        payload=fields_of(household, ["number", "area", "address", "status"]),
-    )
     return household
+
+
+def _household_payload(household: Household) -> dict:
+    return fields_of(household, ["number", "area", "address", "status"])
 
 
 @transaction.atomic
@@ -78,13 +87,19 @@ def household_update(*, actor, household: Household, **changes) -> Household:
     unknown = set(changes) - set(HOUSEHOLD_FIELDS)
     if unknown:
         raise ValidationError(_("不能修改这些字段：%s") % ", ".join(sorted(unknown)))
+    household, diff = _household_change(household, changes)
+    if diff:
+        audit.record(actor=actor, action="village.household.update", obj=household, payload=diff)
+    return household
+
+
+def _household_change(household: Household, changes: dict) -> tuple[Household, dict]:
+    """Change the stored row (locked) and save it; returns it and what changed."""
     household = Household.objects.select_for_update().get(pk=household.pk)
     diff = apply_changes(household, changes)
     household.full_clean()
     household.save()
-    if diff:
-        audit.record(actor=actor, action="village.household.update", obj=household, payload=diff)
-    return household
+    return household, diff
 
 
 # --- villagers ----------------------------------------------------------------
@@ -159,13 +174,82 @@ def villager_update(*, actor, villager: Villager, **changes) -> Villager:
     if unknown:
         raise ValidationError(_("不能修改这些字段：%s") % ", ".join(sorted(unknown)))
     villager = Villager.objects.select_for_update().get(pk=villager.pk)
-    if changes.get("id_number"):
-        changes["id_number"] = changes["id_number"].strip().upper()
-    diff = apply_changes(villager, changes)
-    villager.full_clean()
-    villager.save()
+    diff = _villager_change(villager, changes)
     if diff:
         audit.record(
             actor=actor, action="village.villager.update", obj=villager, payload=redact(diff)
         )
     return villager
+
+
+def _villager_change(villager: Villager, changes: dict) -> dict:
+    """Apply `changes` to the stored (locked) row and save it; returns what changed."""
+    if changes.get("id_number"):
+        changes = {**changes, "id_number": changes["id_number"].strip().upper()}
+    diff = apply_changes(villager, changes)
+    villager.full_clean()
+    villager.save()
+    return diff
+
+
+# --- many at once ---------------------------------------------------------------
+# A roster entered in one go (an import, the demo): each row validated, saved with its history
+# and written to the chain exactly as the single services would, in the same order, but the
+# chain's head is locked, extended and sealed once rather than once per row.
+
+
+@transaction.atomic
+def households_create(*, actor, village: Village, households: list[dict]) -> list[Household]:
+    """`household_create` for each of `households` (its keyword arguments)."""
+    require(actor, Action.CHANGE_ROSTER, village)
+    created = [_household_save(village, **fields) for fields in households]
+    events = [audit.Event("village.household.create", h, _household_payload(h)) for h in created]
+    if events:
+        audit.record_many(actor=actor, events=events, village=village)
+    return created
+
+
+@transaction.atomic
+def villagers_create(*, actor, village: Village, people: list[dict]) -> list[Villager]:
+    """`villager_create` for each of `people` (its keyword arguments, `make_head` included)."""
+    require(actor, Action.CHANGE_ROSTER, village)
+    villagers, events = [], []
+    for fields in people:
+        fields = dict(fields)
+        make_head = fields.pop("make_head", False)
+        villager = villager_build(village=village, **fields)
+        villager.save()
+        villagers.append(villager)
+        events.append(audit.Event("village.villager.create", villager, _villager_payload(villager)))
+        if make_head:
+            household, diff = _household_change(villager.household, {"head": villager})
+            if diff:
+                events.append(audit.Event("village.household.update", household, diff))
+    if events:
+        audit.record_many(actor=actor, events=events, village=village)
+    return villagers
+
+
+@transaction.atomic
+def villagers_update(*, actor, village: Village, villagers: list[Villager], **changes) -> list:
+    """`villager_update` with the same `changes` for each of `villagers` (of `village`)."""
+    require(actor, Action.CHANGE_ROSTER, village)
+    unknown = set(changes) - set(VILLAGER_FIELDS)
+    if unknown:
+        raise ValidationError(_("不能修改这些字段：%s") % ", ".join(sorted(unknown)))
+    # Locked in primary-key order (as concurrent writers lock them), changed in the caller's.
+    ids = [v.pk for v in villagers]
+    stored = Villager.objects.select_for_update().filter(village=village, pk__in=ids)
+    by_id = {v.pk: v for v in stored.order_by("pk")}
+    if len(by_id) != len(set(ids)):
+        raise ValidationError(_("只能修改本村的村民。"))
+    updated, events = [], []
+    for pk in ids:
+        villager = by_id[pk]
+        diff = _villager_change(villager, changes)
+        updated.append(villager)
+        if diff:
+            events.append(audit.Event("village.villager.update", villager, redact(diff)))
+    if events:
+        audit.record_many(actor=actor, events=events, village=village)
+    return updated

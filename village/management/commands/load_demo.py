@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from village.demo import MAIN, PASSWORD, one_password_hash
 from village.demo.builder import DemoBuilder
 from village.demo.cache import writes_held
+from village.demo.references import references_indexed_once
 from village.models import Village
 
 ADDRESS = "http://127.0.0.1:8000/"
@@ -56,7 +57,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("loading the demo township…")
             builder = DemoBuilder(stdout=self.stdout)
-            with one_password_hash(), writes_held():
+            with one_password_hash(), writes_held(), references_indexed_once():
                 builder.build()
             builder.finish()
             self.stdout.write(

@@ -1,0 +1,125 @@
+"""The roster services the demo registers its villages with (`households_create`,
+`villagers_create`, `villagers_update`): the rows, history and chain events of the single
+services, in the same order, and refusals that write nothing."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from tests.factories import HouseholdFactory, VillagerFactory, make_id_number
+from tests.support.village_services import events, villager_fields, writes_nothing
+from village import audit, services
+from village.models import AuditEvent, Household
+
+pytestmark = pytest.mark.usefixtures("_chinese")
+
+
+def chain_actions(village) -> list[tuple[str, dict]]:
+    rows = AuditEvent.objects.filter(chain=audit.chain_key(village=village)).order_by("seq")
+    return [(row.action, row.payload) for row in rows]
+
+
+def a_family(shared_township) -> list[dict]:
+    household = HouseholdFactory(village=shared_township["own"], area=shared_township["area"])
+    son = date(2001, 5, 4)
+    return [
+        {**villager_fields(shared_township, household=household), "make_head": True},
+        villager_fields(
+            shared_township,
+            household=household,
+            name="王小明",
+            id_number=make_id_number(son),
+            birth_date=son,
+            gender="m",
+            phone="",
+            relation_to_head="儿子",
+        ),
+    ]
+
+
+def test_a_family_registered_at_once_writes_what_one_by_one_would(shared_township):
+    secretary, village = shared_township["secretary"], shared_township["own"]
+    before = AuditEvent.objects.count()
+    mother, son = services.villagers_create(
+        actor=secretary, village=village, people=a_family(shared_township)
+    )
+    assert Household.objects.get(pk=mother.household_id).head == mother
+    assert mother.history.count() == son.history.count() == 1
+    assert [action for action, _payload in chain_actions(village)[-3:]] == [
+        "village.villager.create",
+        "village.household.update",
+        "village.villager.create",
+    ]
+    assert events("village.household.update").get().payload == {"head": [None, mother.pk]}
+    created = events("village.villager.create").last().payload
+    assert created["name"] == "王小明" and created["id_number"] == son.masked_id_number
+    assert AuditEvent.objects.count() == before + 3
+
+    # The same family registered one by one leaves the same events in the chain.
+    single = a_family(shared_township)
+    for fields in single:
+        services.villager_create(actor=secretary, village=village, **fields)
+    bulk_events, single_events = chain_actions(village)[-6:-3], chain_actions(village)[-3:]
+    assert [a for a, _p in bulk_events] == [a for a, _p in single_events]
+    assert [sorted(p) for _a, p in bulk_events] == [sorted(p) for _a, p in single_events]
+
+
+def test_a_family_with_one_bad_member_is_refused_whole(shared_township):
+    family = a_family(shared_township)
+    family[1]["id_number"] = "12345"
+    with writes_nothing(), pytest.raises(ValidationError) as excinfo:
+        services.villagers_create(
+            actor=shared_township["secretary"], village=shared_township["own"], people=family
+        )
+    assert "18位" in excinfo.value.message_dict["id_number"][0]
+
+
+def test_households_registered_at_once_are_each_in_the_chain(shared_township):
+    secretary, village, area = (shared_township[k] for k in ("secretary", "own", "area"))
+    households = services.households_create(
+        actor=secretary,
+        village=village,
+        households=[
+            {"number": "B-001", "area": area, "address": "东街1号"},
+            {"number": "B-002", "area": area, "address": "东街2号"},
+        ],
+    )
+    assert [h.number for h in households] == ["B-001", "B-002"]
+    assert all(h.history.count() == 1 for h in households)
+    payloads = [e.payload for e in events("village.household.create")]
+    assert [p["number"] for p in payloads] == ["B-001", "B-002"]
+
+
+def test_marking_villagers_at_once_records_each_change(shared_township):
+    secretary, village = shared_township["secretary"], shared_township["own"]
+    people = services.villagers_create(
+        actor=secretary, village=village, people=a_family(shared_township)
+    )
+    services.villagers_update(
+        actor=secretary, village=village, villagers=people, party_membership="full"
+    )
+    changes = [e.payload for e in events("village.villager.update")]
+    assert changes == [{"party_membership": ["none", "full"]}] * 2
+    assert all(v.history.count() == 2 for v in people)
+
+
+def test_marking_another_villages_villager_is_refused(shared_township):
+    stranger = VillagerFactory(household__village=shared_township["neighbour"])
+    with writes_nothing(), pytest.raises(ValidationError):
+        services.villagers_update(
+            actor=shared_township["secretary"],
+            village=shared_township["own"],
+            villagers=[shared_township["villager"], stranger],
+            is_representative=False,
+        )
+
+
+def test_marking_needs_the_right_to_change_the_roster(shared_township):
+    with writes_nothing(), pytest.raises(PermissionDenied):
+        services.villagers_update(
+            actor=shared_township["users"]["resident"],
+            village=shared_township["own"],
+            villagers=[shared_township["villager"]],
+            party_membership="full",
+        )
