@@ -7,22 +7,23 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.models import APIToken
 
-from . import permissions, selectors
+from . import api_me, permissions, selectors
+from .api_auth import BearerTokenAuth
 from .middleware import busy_response, database_busy
 
 api = NinjaAPI(
     title="村治 Cunzhi API",
     version="1",
     urls_namespace="api-v1",
+    # Wagtail's bearer tokens, looked up with SQL built once (village/api_auth.py).
     auth=BearerTokenAuth(),
     docs_url="/docs",
     # No outside host: Swagger UI would otherwise ask validator.swagger.io about the schema.
@@ -257,7 +258,18 @@ def _household_out(household, members) -> dict:
 
 @core_router.get("/me", response={200: MeOut, 401: Message})
 def me(request):
-    user = request.user
+    # Kept across requests until something in it changes (village/api_me.py).
+    body = api_me.answer(request.user, lambda: _me_rendered(request))
+    return HttpResponse(body, content_type=api.get_content_type())
+
+
+def _me_rendered(request) -> bytes:
+    """The answer as ninja renders a MeOut returned by a view."""
+    answer = MeOut.model_validate(_me_answer(request.user)).model_dump()
+    return api.renderer.render(request, answer, response_status=200)
+
+
+def _me_answer(user) -> dict:
     today = timezone.localdate()
     # The roles (kept across requests) say which of the reads below can have an answer.
     roles = permissions.roles_of(user)

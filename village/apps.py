@@ -9,9 +9,12 @@ class VillageConfig(AppConfig):
 
     def ready(self):
         from . import (
+            api_me,
             checks,  # noqa: F401  (registers the system checks)
             permissions,
         )
 
         # A user's cached roles are read afresh after any change of the rows they come from.
         permissions.connect()
+        # So is their kept `GET /api/v1/me` answer.
+        api_me.connect()

@@ -8,7 +8,8 @@ A user's roles are read once per request, and kept across requests in the shared
 in production) under a key of the user's *role generation* and the date: any change of one of
 their memberships, township memberships or villager record advances the generation (now and
 again on commit, like the pages' fragments), so the next request reads them afresh; the date in
-the key ends every role at midnight as `valid_on` does.
+the key ends every role at midnight as `valid_on` does; and nothing is kept longer than five
+minutes, so that a change made outside the application (raw SQL, a restored backup) is seen too.
 """
 
 import secrets
@@ -137,24 +138,42 @@ class Roles:
         )
 
 
-# A day at most: the date is part of the key.
-ROLES_TIMEOUT = 24 * 60 * 60
+# Minutes, though the generation catches every change the application makes: a change made
+# outside it (raw SQL, a restored backup) sends no signal, and must not last until midnight.
+ROLES_TIMEOUT = 5 * 60
 
 
-def _roles_generation_key(user_id) -> str:
+def role_generation_key(user_id) -> str:
+    """The cache key of the user's role generation; what is kept about the user across
+    requests (their roles, their `GET /api/v1/me` answer) is kept under its value."""
     return f"cz:roles-gen:u{user_id}"
+
+
+def generation(key: str, found: str | None = None) -> str:
+    """The generation under `key` (`found` when the caller has read it already), a new one when
+    the cache has none."""
+    if found is None:
+        found = cache.get(key)
+    if found is None:
+        # A random token, never a counter: a token lost from the cache is replaced by a new
+        # one, so whatever was kept before can never match again.
+        found = secrets.token_hex(6)
+        cache.set(key, found, None)
+    return found
+
+
+def advance_generation(key: str) -> None:
+    """Advance a generation: now, so that the writing request sees its change, and again once
+    the transaction commits, so that what another request read before the commit (and kept
+    under the first token) is never asked for again."""
+    cache.set(key, secrets.token_hex(6), None)
+    transaction.on_commit(lambda: cache.set(key, secrets.token_hex(6), None))
 
 
 def _roles_key(user_id, today) -> str:
     """Where this user's roles for `today` are kept: under their current role generation."""
-    generation_key = _roles_generation_key(user_id)
-    generation = cache.get(generation_key)
-    if generation is None:
-        # A random token, never a counter: a token lost from the cache is replaced by a new
-        # one, so roles kept before can never match again.
-        generation = secrets.token_hex(6)
-        cache.set(generation_key, generation, None)
-    return f"cz:roles:u{user_id}:{generation}:{today.isoformat()}"
+    current = generation(role_generation_key(user_id))
+    return f"cz:roles:u{user_id}:{current}:{today.isoformat()}"
 
 
 def roles_of(user) -> Roles:
@@ -225,14 +244,11 @@ def forget_roles(user) -> None:
 
 
 def roles_changed(user_id) -> None:
-    """Advance the user's role generation: now, so that the writing request sees its change, and
-    again once the transaction commits, so that roles another request read before the commit
-    (and kept under the first token) are never asked for again."""
+    """Advance the user's role generation (`advance_generation`): their next request reads
+    their roles afresh."""
     if not user_id:
         return
-    key = _roles_generation_key(user_id)
-    cache.set(key, secrets.token_hex(6), None)
-    transaction.on_commit(lambda: cache.set(key, secrets.token_hex(6), None))
+    advance_generation(role_generation_key(user_id))
 
 
 def _role_row_changed(sender, instance, **kwargs):

@@ -16,10 +16,10 @@ from village import permissions, services
 from village.models import Membership, TownshipMembership, Villager, VillagerStatus
 from village.permissions import SYSTEM, Action
 
-# GET /api/v1/me for a resident: the token, the household and its members; on the user's first
-# request also their villager record, memberships and township memberships (the roles), and the
-# token's last-used mark.
-QUERIES_API_ME_WARM = 3
+# GET /api/v1/me for a resident: the token (the answer is kept, village/api_me.py); on the user's
+# first request also their villager record, memberships and township memberships (the roles),
+# the household and its members, and the token's last-used mark.
+QUERIES_API_ME_WARM = 1
 QUERIES_API_ME_FIRST = 7
 
 

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.factories import PASSWORD, HouseholdFactory, UserFactory, VillagerFactory
+from village import api_me
 from village.models import Villager
 
 MASKED = re.compile(r"\d{4}\*{10}[\dX]{4}")
@@ -20,9 +21,11 @@ QUERIES_ADMIN_VILLAGERS = 12  # /admin/villager/ for the secretary, 5 or 30 vill
 # /admin/household/ for the secretary, 5 or 30 households (14: the area filter joins each
 # area's large grid for its label, where it loaded it per area)
 QUERIES_ADMIN_HOUSEHOLDS = 14
-# GET /api/v1/me with a bearer token, whatever the size of the household: the token, the
-# household and its members (tests/village/test_request_speed.py pins the other cases).
+# GET /api/v1/me with a bearer token, whatever the size of the household: read afresh after a
+# change in the household, the token, the household and its members; kept (village/api_me.py),
+# the token alone (tests/village/test_request_speed.py pins the other cases).
 QUERIES_API_ME = 3
+QUERIES_API_ME_KEPT = 1
 
 
 @pytest.fixture
@@ -267,13 +270,18 @@ def test_api_me_query_count_does_not_grow_with_the_household(
     )
     headers = {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
     assert client.get("/api/v1/me", **headers).status_code == 200  # warm-up (marks token used)
+    api_me.household_changed(resident.household_id)
     with django_assert_num_queries(QUERIES_API_ME):
         body = client.get("/api/v1/me", **headers).json()
     assert len(body["household"]["members"]) == 3
+    with django_assert_num_queries(QUERIES_API_ME_KEPT):
+        assert client.get("/api/v1/me", **headers).json() == body
     _add_members(resident.household, 5)
     with django_assert_num_queries(QUERIES_API_ME):
         body = client.get("/api/v1/me", **headers).json()
     assert len(body["household"]["members"]) == 8
+    with django_assert_num_queries(QUERIES_API_ME_KEPT):
+        assert client.get("/api/v1/me", **headers).json() == body
 
 
 def test_a_user_with_no_villager_record_and_no_role_sees_no_admin_link(db, client):

@@ -1,0 +1,61 @@
+"""The API's token lookup with its SQL built once (village/api_auth.py) finds what wagtail's
+BearerTokenAuth finds — the same token and user, every field as the ORM reads it — and refuses
+what it refuses: an unknown or revoked token, a deactivated account."""
+
+import pytest
+from django.utils import timezone
+from wagtail.models import APIToken
+
+from tests.factories import UserFactory
+from village.api_auth import find_token
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+@pytest.fixture
+def issued(db):
+    user = UserFactory(username="lookup", first_name="查找", is_staff=True)
+    user.last_login = timezone.now()
+    user.save()
+    row, plaintext = APIToken.create_token(user=user, name="phone")
+    APIToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    return row, plaintext
+
+
+def test_the_token_and_its_user_are_those_the_orm_reads(issued):
+    row, plaintext = issued
+    found = find_token(plaintext)
+    expected = APIToken.objects.select_related("user").get(pk=row.pk)
+    assert _fields(found) == _fields(expected)
+    assert _fields(found.user) == _fields(expected.user)
+    assert found.last_used_at.tzinfo is not None and found.user.is_staff is True
+    assert not found._state.adding and found.user._state.db == expected.user._state.db
+
+
+def test_an_unknown_or_revoked_token_is_not_found(issued):
+    row, plaintext = issued
+    assert find_token(APIToken.generate_token()) is None
+    assert find_token("") is None
+    row.revoke()
+    assert find_token(plaintext) is None
+
+
+def test_a_token_of_a_rotated_secret_key_is_still_found(issued, settings):
+    row, plaintext = issued
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-after-rotation-0123456789"
+    assert find_token(plaintext).pk == row.pk
+
+
+def test_the_api_refuses_a_deactivated_account_and_marks_a_token_used(issued, client):
+    row, plaintext = issued
+    APIToken.objects.filter(pk=row.pk).update(last_used_at=None)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
+    assert client.get("/api/v1/me", **headers).status_code == 200
+    assert APIToken.objects.get(pk=row.pk).last_used_at is not None
+    row.user.is_active = False
+    row.user.save()
+    response = client.get("/api/v1/me", **headers)
+    assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
