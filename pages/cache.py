@@ -3,8 +3,9 @@
 Rendered parts of the village sites are kept in the cache until what they show changes.
 
 A page's lists (the home's notices and open votes, the notice index, the moral models, the rules
-with their versions) are rendered once and reused, under a key that changes whenever anything
-they show may have changed:
+with their versions) are rendered once and reused until anything they show may have changed:
+each is kept with the generations below (`fragment_key`, `PageFragments`), and is served only
+while they are the current ones:
 
 - the village's *site generation*, advanced when a page under its home is published,
   unpublished, moved or deleted, and when its roster, roles, grids or matters change (who is in
@@ -28,7 +29,10 @@ lists still change key at midnight: a notice must not show the day after it expi
 A generation is a random token, never a counter: a token lost from the cache is replaced by a
 new one, so a fragment rendered before can never match again. Nothing is ever deleted; old
 fragments simply stop being asked for and expire. The base template (navigation, the CSRF token,
-messages) is outside every fragment. Page previews bypass the cache (`wagtailpagecache`).
+messages) is outside every fragment. Page previews bypass the cache (`{% fragment %}`).
+
+A page reads its parts with `PageFragments`: the generations and every part of the page in one
+round trip to the cache, the parts rendered afresh written back in one more.
 
 The cache must be shared by every process that serves or writes (Redis with REDIS_URL, else files
 on one machine: village/settings/base.py); a per-process cache would serve another process's stale
@@ -102,22 +106,72 @@ def fragment_key(village_id, user, *, dated: bool = True) -> str:
     return _key(_generations(_generation_keys(village_id, user_id)), village_id, user_id, dated)
 
 
-def fragment_keys(village_id, user) -> tuple[str, str]:
-    """Both keys of a page with a shared part and a part of the user's own, from one read of
-    the cache: (the shared, undated key; the user's dated key)."""
-    user_id = _user_id(user)
-    found = _generations(_generation_keys(village_id, user_id))
-    return _key(found, village_id, None, False), _key(found, village_id, user_id, True)
+class PageFragments:
+    """The rendered parts of one page for one request (`{% fragment %}` in the templates), and
+    the values they share, read and written in two round trips to the cache however many there
+    are.
 
+    A part is kept under a key naming what it is (the page, the language; for the user's own
+    parts, the user and the date) together with the generations it was rendered under, and is
+    served only while those are still the current ones. So the generations and every part are
+    read at once, and the parts made afresh are written at once when the page is rendered
+    (`save`). A part rendered from data read before a change is stored with the generation of
+    before, so it is never served after the change, as with `fragment_key`."""
 
-def remember(name: str, key: str, compute, *, timeout: int = TIMEOUT):
-    """A value (not markup) kept under a fragment key: computed once per key."""
-    full_key = f"cz:value:{name}:{key}"
-    value = cache.get(full_key)
-    if value is None:
-        value = compute()
-        cache.set(full_key, value, timeout)
-    return value
+    def __init__(self, village_id, user, *, shared: dict[str, str], own: dict[str, str]):
+        """`shared` and `own` map a part's name to what identifies it: the same for everyone,
+        or the user's own (dated: notices expire and terms end by date)."""
+        user_id = _user_id(user)
+        language = translation.get_language()
+        day = timezone.localdate().isoformat()
+        self.keys = {name: f"cz:part:{what}:{language}" for name, what in shared.items()}
+        self.keys.update(
+            {name: f"cz:part:{what}:{language}:{day}:{user_id or 0}" for name, what in own.items()}
+        )
+        self._depends = {name: _generation_keys(village_id, None) for name in shared}
+        self._depends.update({name: _generation_keys(village_id, user_id) for name in own})
+        self._generation_keys = _generation_keys(village_id, user_id)
+        self.timeout = fragment_timeout(village_id)
+        self._generations: dict[str, str] | None = None
+        self._found: dict[str, object] = {}
+        self._made: dict[str, tuple[str, object]] = {}
+
+    def _read(self) -> None:
+        found = cache.get_many([*self._generation_keys, *self.keys.values()])
+        missing = {key: _token() for key in self._generation_keys if key not in found}
+        if missing:
+            cache.set_many(missing, None)
+            found.update(missing)
+        self._generations = {
+            name: ".".join(found[key] for key in keys) for name, keys in self._depends.items()
+        }
+        for name, key in self.keys.items():
+            stored = found.get(key)
+            if stored is not None and stored[0] == self._generations[name]:
+                self._found[name] = stored[1]
+
+    def get(self, name: str):
+        if self._generations is None:
+            self._read()
+        return self._found.get(name)
+
+    def keep(self, name: str, value) -> None:
+        if self._generations is None:
+            self._read()
+        self._made[self.keys[name]] = (self._generations[name], value)
+
+    def value(self, name: str, compute):
+        """A value (not markup) kept beside the parts: computed once per generation."""
+        value = self.get(name)
+        if value is None:
+            value = compute()
+            self.keep(name, value)
+        return value
+
+    def save(self) -> None:
+        if self._made:
+            cache.set_many(self._made, self.timeout)
+            self._made = {}
 
 
 def _advance(key: str) -> None:

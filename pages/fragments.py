@@ -23,7 +23,6 @@ from .cache import (
     fragment_key,
     fragment_timeout,
     reader_changed,
-    remember,
     site_changed,
     villages_changed,
 )
@@ -35,7 +34,6 @@ __all__ = [
     "fragment_key",
     "fragment_timeout",
     "reader_changed",
-    "remember",
     "site_changed",
     "village_id_of",
 ]

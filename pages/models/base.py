@@ -2,7 +2,7 @@
 holds a page (asked by the page models, the fragment handlers, the selectors and the views)."""
 
 from django.core.cache import cache
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from village.models import Village
 
@@ -64,3 +64,18 @@ def village_id_of(page) -> int | None:
         village_id = village.pk if village else 0
         cache.set(key, village_id, None)
     return village_id or None
+
+
+def part_name(name: str, page, request) -> str:
+    """What identifies a part of `page` in the cache, as `wagtailpagecache` keys it: the page's
+    own state (its URL path, its last publication) and the site it is served on."""
+    site = Site.find_for_request(request)
+    return f"{name}:{page.cache_key}:{site.pk if site else 0}"
+
+
+def saving_parts(response):
+    """The page's response, writing the parts it rendered afresh (`context["parts"]`, a
+    pages.cache.PageFragments) to the cache together, once it is rendered."""
+    parts = response.context_data["parts"]
+    response.add_post_render_callback(lambda _response: parts.save())
+    return response

@@ -32,8 +32,8 @@ from village.models import (
 )
 from village.naming import sort_grid_choices
 
-from ..cache import fragment_key, fragment_timeout
-from .base import SearchableMixin, village_id_of, village_of_page
+from ..cache import PageFragments
+from .base import SearchableMixin, part_name, saving_parts, village_id_of, village_of_page
 
 
 class NoticeCategory(models.TextChoices):
@@ -70,6 +70,9 @@ class NoticeIndexPage(SearchableMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(notice_index_context(self, request))
         return context
+
+    def serve(self, request, *args, **kwargs):
+        return saving_parts(super().serve(request, *args, **kwargs))
 
 
 class NoticePageForm(WagtailAdminPageForm):
@@ -341,6 +344,10 @@ def notice_index_context(index: NoticeIndexPage, request) -> dict:
     return {
         "board": NoticeBoard(index, request.user, category),
         "category": category,
-        "fragment_key": fragment_key(village_id_of(index), request.user),
-        "fragment_timeout": fragment_timeout(village_id_of(index)),
+        "parts": PageFragments(
+            village_id_of(index),
+            request.user,
+            shared={},
+            own={"notices": f"{part_name('notice-index', index, request)}:{category}"},
+        ),
     }

@@ -16,8 +16,8 @@ from wagtail.models import Page, PageLogEntry, Revision
 from wagtail.search import index
 
 from ..blocks import ChapterBlock
-from ..cache import fragment_key, fragment_timeout
-from .base import SearchableMixin, stream_text, village_id_of
+from ..cache import PageFragments
+from .base import SearchableMixin, part_name, saving_parts, stream_text, village_id_of
 
 
 class RulesPage(SearchableMixin, Page):
@@ -83,21 +83,27 @@ class RulesPage(SearchableMixin, Page):
             shown = version.as_object()
         if compare_id:
             diff = self.compare_table(versions, compare_id)
-        return TemplateResponse(
-            request,
-            "pages/rules_page.html",
-            {
-                "page": self,
-                "self": self,
-                "shown": shown,
-                "version": version,
-                "versions": versions,
-                "diff": diff,
-                # Nothing dated: the key survives midnight.
-                "fragment_key": fragment_key(village_id_of(self), None, dated=False),
-                "fragment_timeout": fragment_timeout(village_id_of(self)),
-                "variant": f"{version_id}:{compare_id}",
-            },
+        # The same for everyone, and nothing dated: the key survives midnight.
+        parts = PageFragments(
+            village_id_of(self),
+            None,
+            shared={"rules": f"{part_name('rules', self, request)}:{version_id}:{compare_id}"},
+            own={},
+        )
+        return saving_parts(
+            TemplateResponse(
+                request,
+                "pages/rules_page.html",
+                {
+                    "page": self,
+                    "self": self,
+                    "shown": shown,
+                    "version": version,
+                    "versions": versions,
+                    "diff": diff,
+                    "parts": parts,
+                },
+            )
         )
 
     def compare_table(self, versions: list, compare_id: str) -> str:

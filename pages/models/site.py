@@ -13,17 +13,25 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageManager
 from wagtail.search import index
 
 from village import permissions, publications
-from village.models import Village, Villager
+from village.models import Village
 
 from ..blocks import BodyBlock, GovernanceSectionBlock, PowerBlock
-from ..cache import fragment_key, fragment_keys, fragment_timeout, remember
-from .base import SearchableMixin, stream_text, village_id_of
+from ..cache import PageFragments
+from .base import SearchableMixin, part_name, saving_parts, stream_text, village_id_of
 from .notices import NoticeIndexPage, NoticePage, notices_for, public_notices
 from .rules import RulesPage
+
+
+class VillageHomePageManager(PageManager):
+    """Every home comes with its village: the page shows its code and name, and whom the
+    notices on it reach depends on it (no second query when a request is routed to it)."""
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("village")
 
 
 class VillageHomePage(SearchableMixin, Page):
@@ -48,6 +56,8 @@ class VillageHomePage(SearchableMixin, Page):
     parent_page_types = ["wagtailcore.Page"]
     template = "pages/village_home_page.html"
 
+    objects = VillageHomePageManager()
+
     class Meta:
         verbose_name = _("村首页")
 
@@ -56,8 +66,11 @@ class VillageHomePage(SearchableMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context.update(home_context(self, request.user))
+        context.update(home_context(self, request))
         return context
+
+    def serve(self, request, *args, **kwargs):
+        return saving_parts(super().serve(request, *args, **kwargs))
 
 
 class StandardPage(SearchableMixin, Page):
@@ -101,9 +114,16 @@ class MoralModelIndexPage(SearchableMixin, Page):
         context["categories"] = MoralCategory.choices
         context["category"] = category
         # The same for everyone, whatever the date: no user and no date in the key.
-        context["fragment_key"] = fragment_key(village_id_of(self), None, dated=False)
-        context["fragment_timeout"] = fragment_timeout(village_id_of(self))
+        context["parts"] = PageFragments(
+            village_id_of(self),
+            None,
+            shared={"models": f"{part_name('moral-models', self, request)}:{category}"},
+            own={},
+        )
         return context
+
+    def serve(self, request, *args, **kwargs):
+        return saving_parts(super().serve(request, *args, **kwargs))
 
 
 class MoralCategory(models.TextChoices):
@@ -200,7 +220,7 @@ class TodoVisit(models.Model):
 # --- page contexts -------------------------------------------------------------------------
 
 
-def site_links(home: VillageHomePage) -> dict:
+def site_links(home: VillageHomePage, home_url: str) -> dict:
     """URLs of the village's sections, from one query (no per-type `specific` loads)."""
     types = {
         ContentType.objects.get_for_model(model).pk: key
@@ -213,7 +233,6 @@ def site_links(home: VillageHomePage) -> dict:
         )
     }
     urls = dict.fromkeys(types.values())
-    home_url = home.url or "/"
     for child in (
         Page.objects.child_of(home)
         .live()
@@ -237,22 +256,24 @@ class HomeBoard:
     """What the village home lists for one user. Each part is read only when the page's
     fragment is not in the cache (see pages/fragments.py)."""
 
+    SHOWN = ("title", "url_path", "publish_on", "category", "urgency")
+
     def __init__(self, home: VillageHomePage, user):
         self.home, self.user = home, user
-
-    @cached_property
-    def villager(self) -> Villager | None:
-        return permissions.villager_of(self.user)
 
     @cached_property
     def notices(self) -> list[NoticePage]:
         if self.user.is_authenticated:
             qs = notices_for(
-                self.user, self.home, villager=self.villager, village=self.home.village
+                self.user,
+                self.home,
+                villager=permissions.villager_of(self.user),
+                village=self.home.village,
             )
         else:
             qs = public_notices(self.home)
-        return list(qs[:8])
+        # What the list shows of each (a notice's URL is from its `url_path`).
+        return list(qs.only(*self.SHOWN)[:8])
 
     @cached_property
     def unread_count(self) -> int:
@@ -260,36 +281,47 @@ class HomeBoard:
 
     @cached_property
     def open_votes(self) -> list:
-        from deliberation.selectors import matters_for
+        """The village's matters being voted on, if the user may see them. Who may see a
+        matter depends on its village and status alone (`may_see`), the same for every matter
+        being voted on in one village: one plain query, and no list of visible villages."""
+        from deliberation.models import Matter, MatterStatus
+        from deliberation.selectors import may_see
 
         if not self.user.is_authenticated:
             return []
-        return list(matters_for(self.user, status="voting", village=self.home.village)[:5])
+        village = self.home.village
+        voting = list(
+            Matter.objects.filter(village=village, status=MatterStatus.VOTING)
+            .only("pk", "title", "status", "frozen_at", "village_id")
+            .order_by("-created_at", "-id")[:5]
+        )
+        for matter in voting:
+            matter.village = village  # what `may_see` asks about, without a query
+        return [matter for matter in voting if may_see(self.user, matter)]
 
-    @cached_property
-    def links(self) -> dict:
-        return site_links(self.home)
 
-
-def home_context(home: VillageHomePage, user) -> dict:
+def home_context(home: VillageHomePage, request) -> dict:
     """The village home's context: the board for this user, the shared section links, and the
-    fragment keys."""
-    board = HomeBoard(home, user)
-    # The shared parts show nothing dated: they do not change key at midnight.
-    shared_key, own_key = fragment_keys(home.village_id, user)
-    timeout = fragment_timeout(home.village_id)
+    page's parts in the cache (`{% fragment %}`)."""
+    home_url = home.get_url(request) or "/"
+    parts = PageFragments(
+        home.village_id,
+        request.user,
+        # The same for everyone, and nothing dated (kept across midnight): the search box, the
+        # 一核五治 sections and the section links (keyed on the home's URL too: a preview
+        # computes them from the draft's slug).
+        shared={
+            "search": part_name("village-home-search", home, request),
+            "sections": part_name("village-home-sections", home, request),
+            "links": f"{part_name('village-home-links', home, request)}:{home_url}",
+        },
+        # The user's own: notices to them with read marks, votes open to them.
+        own={"mine": part_name("village-home-mine", home, request)},
+    )
     return {
-        "board": board,
-        # The same for everyone: the section links, the search box and the 一核五治 sections.
-        # Keyed on the home's URL too: a preview computes links from the draft's slug.
-        "links": SimpleLazyObject(
-            lambda: remember(
-                "links", f"{home.pk}:{home.url}:{shared_key}", lambda: board.links, timeout=timeout
-            )
-        ),
-        "shared_key": shared_key,
-        "fragment_key": own_key,
-        "fragment_timeout": timeout,
+        "board": HomeBoard(home, request.user),
+        "links": SimpleLazyObject(lambda: parts.value("links", lambda: site_links(home, home_url))),
+        "parts": parts,
     }
 
 

@@ -28,8 +28,9 @@ from pages.models import (
 )
 from tests.support.site_world import publish_notice
 
-# Anonymous visitor: site + page route (by depth) + view restrictions, then the page's own.
-HOME_ANONYMOUS = 8
+# Anonymous visitor: site + page route (by depth) + view restrictions, then the page's own
+# (the home comes with its village: no query of its own for it).
+HOME_ANONYMOUS = 7
 NOTICE_INDEX_ANONYMOUS = 8
 # From the cache: site, route (one query per level: the notice index is a level deeper), view
 # restrictions; nothing of the page's own.
@@ -37,7 +38,7 @@ HOME_ANONYMOUS_CACHED = 5
 NOTICE_INDEX_ANONYMOUS_CACHED = 7
 # Signed-in villager: + session, user, the villager with household and area (the roles come
 # from the cache: village/permissions.py), and the notices with read state.
-HOME_VILLAGER = 12
+HOME_VILLAGER = 11
 NOTICE_INDEX_VILLAGER = 12
 # From the cache: + session and user only.
 HOME_VILLAGER_CACHED = 7
@@ -50,7 +51,7 @@ MORAL_MODEL_INDEX_ANONYMOUS = 9
 MORAL_MODEL_INDEX_ANONYMOUS_CACHED = 7
 MORAL_MODEL_PAGE_ANONYMOUS = 10
 # + 1 query for the monthly points lists, + 2 for star ratings and allocations (points app)
-TRANSPARENCY_ANONYMOUS = 14
+TRANSPARENCY_ANONYMOUS = 13  # the home comes with its village
 
 
 def add_notices(w, count, start):
