@@ -10,7 +10,11 @@ from tests.factories import (
 from tests.support.database import flush_past_audit_triggers
 
 # Worlds more than one folder builds on: their fixtures are visible in every folder.
-pytest_plugins = ["tests.support.deliberation_fixtures", "tests.support.site_fixtures"]
+pytest_plugins = [
+    "tests.support.deliberation_fixtures",
+    "tests.support.points_fixtures",
+    "tests.support.site_fixtures",
+]
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import pytest
 
 from points import services
 from tests.support.documents import pdf_text
-from tests.support.points_world import Ledger, build_world
 
 
 @pytest.fixture
@@ -14,18 +13,8 @@ def text_of():
     return pdf_text
 
 
-# The points world the points papers are printed from (test_points_documents.py,
-# test_passbook_batch.py).
-
-
-@pytest.fixture
-def points_world(db):
-    return build_world()
-
-
-@pytest.fixture
-def ledger(points_world):
-    return Ledger(points_world)
+# The year the points papers are printed from (test_points_documents.py, test_passbook_batch.py);
+# the points world is tests/support/points_fixtures.py's.
 
 
 @pytest.fixture
@@ -44,12 +33,3 @@ def year_of_h1(points_world, ledger, year):
         actor=points_world.keeper, household=points_world.h[1], item=points_world.items["soap"]
     )
     return year
-
-
-@pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login

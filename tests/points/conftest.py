@@ -1,35 +1,11 @@
-"""Fixtures of the points tests; the world itself is built in tests/support/points_world.py."""
+"""Fixtures of the points tests; the world and its fixtures are in tests/support (points_world.py,
+points_fixtures.py)."""
 
 import pytest
 
 from tests.support.points_api import Api
-from tests.support.points_world import (
-    Ledger,
-    build_world,
-)
-
-
-@pytest.fixture
-def points_world(db):
-    """The points world (tests/support/points_world.py): 东毛铺村, catalogue, store, people."""
-    return build_world()
-
-
-@pytest.fixture
-def ledger(points_world):
-    """Drives entries through record → review → publish → close for the points world."""
-    return Ledger(points_world)
 
 
 @pytest.fixture
 def api(client):
     return Api(client)
-
-
-@pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login

@@ -26,15 +26,6 @@ BAD = ["abc", "²", "A-001", "99999999999999999999"]
 
 
 @pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
-@pytest.fixture
 def busy_points_world(points_world, ledger):
     """Something for every id to miss: posted entries, an unpublished star round and
     allocation, an open publication with an open objection, an entry awaiting review."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 from wagtail.models import APIToken
 
 from tests.factories import PASSWORD, HouseholdFactory, VillageFactory, VillagerFactory
+from tests.support.api_tokens import bearer, me
 from village import api_me, services
 from village.models import Membership, Villager
 from village.permissions import SYSTEM
@@ -19,25 +20,10 @@ from village.permissions import SYSTEM
 ME = "/api/v1/me"
 
 
-def _token(client, username) -> dict:
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": PASSWORD},
-        content_type="application/json",
-    )
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
-
-
-def _me(client, headers) -> dict:
-    response = client.get(ME, **headers)
-    assert response.status_code == 200
-    return response.json()
-
-
 def _kept(client, headers, django_assert_num_queries) -> dict:
     """/me answered from the cache: the token is the one query."""
     with django_assert_num_queries(1):
-        return _me(client, headers)
+        return me(client, headers)
 
 
 @pytest.fixture
@@ -47,8 +33,8 @@ def resident(township_world):
 
 @pytest.fixture
 def headers(client, resident):
-    headers = _token(client, "resident")
-    _me(client, headers)  # kept from here on
+    headers = bearer(client, "resident")
+    me(client, headers)  # kept from here on
     return headers
 
 
@@ -58,7 +44,7 @@ def test_the_kept_answer_is_the_answer_byte_for_byte(
     township_world, client, settings, username, language
 ):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    headers = _token(client, username)
+    headers = bearer(client, username)
     fresh = client.get(ME, **headers)
     kept = client.get(ME, **headers)
     assert kept.content == fresh.content
@@ -69,12 +55,12 @@ def test_the_kept_answer_is_the_answer_byte_for_byte(
 
 
 def test_each_language_is_kept_apart(township_world, client, settings):
-    headers = _token(client, "secretary")
-    assert [r["label"] for r in _me(client, headers)["roles"]] == ["党支部书记"]
+    headers = bearer(client, "secretary")
+    assert [r["label"] for r in me(client, headers)["roles"]] == ["党支部书记"]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    assert [r["label"] for r in _me(client, headers)["roles"]] == ["Party branch secretary"]
+    assert [r["label"] for r in me(client, headers)["roles"]] == ["Party branch secretary"]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
-    assert [r["label"] for r in _me(client, headers)["roles"]] == ["党支部书记"]
+    assert [r["label"] for r in me(client, headers)["roles"]] == ["党支部书记"]
 
 
 def test_a_role_granted_and_revoked_by_a_plain_save_shows_on_the_next_request(
@@ -89,24 +75,24 @@ def test_a_role_granted_and_revoked_by_a_plain_save_shows_on_the_next_request(
         role="supervision",
         start=today - timedelta(days=3),
     )
-    assert [r["role"] for r in _me(client, headers)["roles"]] == ["supervision"]
+    assert [r["role"] for r in me(client, headers)["roles"]] == ["supervision"]
     assert [r["role"] for r in _kept(client, headers, django_assert_num_queries)["roles"]] == [
         "supervision"
     ]
     membership = Membership.objects.get(pk=membership.pk)
     membership.end = today - timedelta(days=1)
     membership.save()
-    assert _me(client, headers)["roles"] == []
+    assert me(client, headers)["roles"] == []
 
 
 def test_a_township_role_ended_shows_on_the_next_request(township_world, client):
-    headers = _token(client, "inspector")
-    assert len(_me(client, headers)["villages"]) == 2
+    headers = bearer(client, "inspector")
+    assert len(me(client, headers)["villages"]) == 2
     membership = township_world["users"]["inspector"].township_memberships.get()
     today = timezone.localdate()
     membership.start, membership.end = today - timedelta(days=9), today - timedelta(days=1)
     membership.save()
-    body = _me(client, headers)
+    body = me(client, headers)
     assert body["roles"] == [] and body["villages"] == []
 
 
@@ -115,7 +101,7 @@ def test_a_new_household_member_shows_to_the_others_on_the_next_request(
 ):
     before = _kept(client, headers, django_assert_num_queries)["household"]["members"]
     VillagerFactory(household=resident.villager.household, name="新生儿")
-    members = _me(client, headers)["household"]["members"]
+    members = me(client, headers)["household"]["members"]
     assert len(members) == len(before) + 1 and "新生儿" in {m["name"] for m in members}
 
 
@@ -124,15 +110,15 @@ def test_a_household_members_record_changed_shows_to_the_others(
 ):
     household = resident.villager.household
     spouse = VillagerFactory(household=household, name="李秀珍")
-    assert "李秀珍" in {m["name"] for m in _me(client, headers)["household"]["members"]}
+    assert "李秀珍" in {m["name"] for m in me(client, headers)["household"]["members"]}
     _kept(client, headers, django_assert_num_queries)
     spouse.name = "李秀贞"
     spouse.is_representative = True
     spouse.save()
-    members = {m["name"]: m for m in _me(client, headers)["household"]["members"]}
+    members = {m["name"]: m for m in me(client, headers)["household"]["members"]}
     assert "李秀珍" not in members and members["李秀贞"]["is_representative"] is True
     spouse.delete()
-    names = {m["name"] for m in _me(client, headers)["household"]["members"]}
+    names = {m["name"] for m in me(client, headers)["household"]["members"]}
     assert "李秀贞" not in names
 
 
@@ -143,7 +129,7 @@ def test_the_household_row_changed_shows_on_the_next_request(
     household = resident.villager.household
     household.address = "东街 8 号"
     household.save()
-    assert _me(client, headers)["household"]["address"] == "东街 8 号"
+    assert me(client, headers)["household"]["address"] == "东街 8 号"
 
 
 def test_a_villager_moved_to_another_household_shows_to_everyone_concerned(
@@ -153,19 +139,19 @@ def test_a_villager_moved_to_another_household_shows_to_everyone_concerned(
     stays = VillagerFactory(household=old, name="留守者")
     stays.user = township_world["users"]["outsider"]
     stays.save()
-    stays_headers = _token(client, "outsider")
-    assert {m["name"] for m in _me(client, stays_headers)["household"]["members"]} >= {
+    stays_headers = bearer(client, "outsider")
+    assert {m["name"] for m in me(client, stays_headers)["household"]["members"]} >= {
         resident.villager.name
     }
     new = HouseholdFactory(village=old.village, area=old.area, number="NEW-1")
-    _me(client, headers)  # the outsider joined the household: read afresh once
+    me(client, headers)  # the outsider joined the household: read afresh once
     _kept(client, headers, django_assert_num_queries)
     _kept(client, stays_headers, django_assert_num_queries)
     villager = Villager.objects.get(pk=resident.villager.pk)
     villager.household = new
     villager.save()
-    assert _me(client, headers)["household"]["number"] == "NEW-1"
-    left_behind = {m["name"] for m in _me(client, stays_headers)["household"]["members"]}
+    assert me(client, headers)["household"]["number"] == "NEW-1"
+    left_behind = {m["name"] for m in me(client, stays_headers)["household"]["members"]}
     assert resident.villager.name not in left_behind
 
 
@@ -176,38 +162,38 @@ def test_a_place_renamed_shows_on_the_next_request(
     own = township_world["own"]
     own.name = "东毛铺新村"
     own.save()
-    body = _me(client, headers)
+    body = me(client, headers)
     assert body["village"]["name"] == "东毛铺新村" and body["villages"][0]["name"] == "东毛铺新村"
     township = own.township
     township.name = "云岭新镇"
     township.save()
-    assert _me(client, headers)["village"]["township"] == "云岭新镇"
+    assert me(client, headers)["village"]["township"] == "云岭新镇"
     area = resident.villager.household.area
     area.name = "新片区"
     area.save()
-    assert _me(client, headers)["household"]["area"].endswith("新片区")
+    assert me(client, headers)["household"]["area"].endswith("新片区")
 
 
 def test_a_new_village_of_the_township_shows_to_its_inspector(township_world, client):
-    headers = _token(client, "inspector")
-    assert len(_me(client, headers)["villages"]) == 2
+    headers = bearer(client, "inspector")
+    assert len(me(client, headers)["villages"]) == 2
     VillageFactory(name="南山村", township=township_world["own"].township)
-    assert "南山村" in {v["name"] for v in _me(client, headers)["villages"]}
+    assert "南山村" in {v["name"] for v in me(client, headers)["villages"]}
 
 
 def test_the_users_own_row_changed_shows_on_the_next_request(
     township_world, client, django_assert_num_queries
 ):
     user = township_world["users"]["inspector"]  # no villager record: the account's name
-    headers = _token(client, "inspector")
-    _me(client, headers)
+    headers = bearer(client, "inspector")
+    me(client, headers)
     _kept(client, headers, django_assert_num_queries)
     user.first_name = "巡查员"
     user.save()
-    assert _me(client, headers)["name"] == "巡查员"
+    assert me(client, headers)["name"] == "巡查员"
     user.is_superuser = True
     user.save()
-    assert len(_me(client, headers)["villages"]) == 3  # every village, as for any superuser
+    assert len(me(client, headers)["villages"]) == 3  # every village, as for any superuser
 
 
 def test_a_deactivated_user_is_refused_on_the_next_request(
@@ -232,7 +218,7 @@ def test_a_revoked_token_is_refused_on_the_next_request(
     token.revoke()
     assert client.get(ME, **headers).status_code == 401
     # Another token of the same account still gets the (kept) answer.
-    assert _me(client, _token(client, "resident"))["username"] == "resident"
+    assert me(client, bearer(client, "resident"))["username"] == "resident"
 
 
 def test_a_password_change_is_seen_on_the_next_request(
@@ -244,7 +230,7 @@ def test_a_password_change_is_seen_on_the_next_request(
     kept = _kept(client, headers, django_assert_num_queries)
     resident.set_password("a-New-pass-456")
     resident.save()
-    assert _me(client, headers) == kept
+    assert me(client, headers) == kept
     refused = client.post(
         "/api/v1/auth/token",
         {"username": "resident", "password": PASSWORD},
@@ -257,7 +243,7 @@ def test_a_password_change_is_seen_on_the_next_request(
         content_type="application/json",
     )
     new_headers = {"HTTP_AUTHORIZATION": f"Bearer {fresh.json()['token']}"}
-    assert _me(client, new_headers) == kept
+    assert me(client, new_headers) == kept
 
 
 def test_a_session_logged_out_never_reaches_the_api(client, resident, headers):
@@ -265,25 +251,25 @@ def test_a_session_logged_out_never_reaches_the_api(client, resident, headers):
     user of /me, cached or not."""
     client.force_login(resident)
     assert client.get(ME).status_code == 401
-    assert _me(client, headers)["username"] == "resident"
+    assert me(client, headers)["username"] == "resident"
     client.logout()
     assert client.get(ME).status_code == 401
-    assert _me(client, headers)["username"] == "resident"
+    assert me(client, headers)["username"] == "resident"
 
 
 def test_roles_that_end_today_are_gone_from_the_answer_at_midnight(
     township_world, client, django_assert_num_queries
 ):
     user = township_world["users"]["secretary"]
-    headers = _token(client, "secretary")
-    assert [r["role"] for r in _me(client, headers)["roles"]] == ["secretary"]
+    headers = bearer(client, "secretary")
+    assert [r["role"] for r in me(client, headers)["roles"]] == ["secretary"]
     today = timezone.localdate()
     Membership.objects.filter(villager__user=user).update(end=today)  # a bulk update: no signal
     assert [r["role"] for r in _kept(client, headers, django_assert_num_queries)["roles"]] == [
         "secretary"
     ]
     with mock.patch("django.utils.timezone.localdate", return_value=today + timedelta(days=1)):
-        assert _me(client, headers)["roles"] == []
+        assert me(client, headers)["roles"] == []
 
 
 def test_an_answer_read_while_a_change_was_written_is_never_served_after_it(
@@ -305,6 +291,6 @@ def test_an_answer_read_while_a_change_was_written_is_never_served_after_it(
 
     with mock.patch.object(api_me, "answer", answer_while_a_member_arrives):
         api_me.household_changed(household.pk)
-        stale = _me(client, headers)
+        stale = me(client, headers)
     assert "后来者" not in {m["name"] for m in stale["household"]["members"]}
-    assert "后来者" in {m["name"] for m in _me(client, headers)["household"]["members"]}
+    assert "后来者" in {m["name"] for m in me(client, headers)["household"]["members"]}

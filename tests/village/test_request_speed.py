@@ -11,7 +11,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
+from tests.support.api_tokens import bearer, me
 from village import permissions, services
 from village.models import Membership, TownshipMembership, Villager, VillagerStatus
 from village.permissions import SYSTEM, Action
@@ -23,33 +24,18 @@ QUERIES_API_ME_WARM = 1
 QUERIES_API_ME_FIRST = 7
 
 
-def _token(client, username) -> dict:
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": PASSWORD},
-        content_type="application/json",
-    )
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
-
-
-def _me(client, headers) -> dict:
-    response = client.get("/api/v1/me", **headers)
-    assert response.status_code == 200
-    return response.json()
-
-
 def _fresh(user):
     """The user as the next request loads it: nothing kept on the object."""
     return type(user).objects.get(pk=user.pk)
 
 
 def test_api_me_query_counts_first_and_warm(township_world, client, django_assert_num_queries):
-    headers = _token(client, "resident")
+    headers = bearer(client, "resident")
     cache.clear()  # the user's first request of the day: no roles cached
     with django_assert_num_queries(QUERIES_API_ME_FIRST):
-        first = _me(client, headers)
+        first = me(client, headers)
     with django_assert_num_queries(QUERIES_API_ME_WARM):
-        warm = _me(client, headers)
+        warm = me(client, headers)
     assert first == warm
     assert warm["villages"] == [
         {"id": township_world["own"].pk, "name": "东毛铺村", "township": mock.ANY}
@@ -57,10 +43,10 @@ def test_api_me_query_counts_first_and_warm(township_world, client, django_asser
 
 
 def test_api_me_of_an_officer_lists_roles_and_villages_as_before(township_world, client):
-    body = _me(client, _token(client, "secretary"))
+    body = me(client, bearer(client, "secretary"))
     assert [r["role"] for r in body["roles"]] == ["secretary"]
     assert [v["name"] for v in body["villages"]] == ["东毛铺村"]
-    inspector = _me(client, _token(client, "inspector"))
+    inspector = me(client, bearer(client, "inspector"))
     assert [r["role"] for r in inspector["roles"]] == ["inspector"]
     assert {v["name"] for v in inspector["villages"]} == {"东毛铺村", "西河村"}
 
@@ -71,8 +57,8 @@ def test_a_role_granted_and_ended_through_the_services_shows_on_the_very_next_re
     own = township_world["own"]
     secretary = township_world["users"]["secretary"]
     resident = township_world["users"]["resident"]
-    headers = _token(client, "resident")
-    assert _me(client, headers)["roles"] == []
+    headers = bearer(client, "resident")
+    assert me(client, headers)["roles"] == []
     assert not permissions.can(_fresh(resident), Action.VIEW_ROSTER, own)  # cached now
     today = timezone.localdate()
     membership = services.membership_create(
@@ -82,10 +68,10 @@ def test_a_role_granted_and_ended_through_the_services_shows_on_the_very_next_re
         role="village_committee",
         start=today - timedelta(days=3),
     )
-    assert [r["role"] for r in _me(client, headers)["roles"]] == ["village_committee"]
+    assert [r["role"] for r in me(client, headers)["roles"]] == ["village_committee"]
     assert permissions.can(_fresh(resident), Action.VIEW_ROSTER, own)
     services.membership_end(actor=secretary, membership=membership, end=today - timedelta(days=1))
-    assert _me(client, headers)["roles"] == []
+    assert me(client, headers)["roles"] == []
     assert not permissions.can(_fresh(resident), Action.VIEW_ROSTER, own)
 
 
@@ -93,8 +79,8 @@ def test_a_township_role_granted_through_the_service_shows_on_the_next_request(
     township_world, client
 ):
     user = UserFactory(username="newcomer")
-    headers = _token(client, "newcomer")
-    assert _me(client, headers)["villages"] == []
+    headers = bearer(client, "newcomer")
+    assert me(client, headers)["villages"] == []
     services.township_membership_create(
         actor=SYSTEM,
         township=township_world["own"].township,
@@ -102,7 +88,7 @@ def test_a_township_role_granted_through_the_service_shows_on_the_next_request(
         role="inspector",
         start=timezone.localdate(),
     )
-    assert {v["name"] for v in _me(client, headers)["villages"]} == {"东毛铺村", "西河村"}
+    assert {v["name"] for v in me(client, headers)["villages"]} == {"东毛铺村", "西河村"}
 
 
 def test_a_plain_save_of_the_rows_roles_come_from_reads_them_afresh(township_world, client):
@@ -213,13 +199,13 @@ def test_a_membership_moved_to_another_holder_leaves_nothing_behind(township_wor
 @pytest.mark.parametrize("username", ["resident", "secretary", "inspector"])
 def test_no_permission_is_asked_twice_in_one_request(township_world, client, username):
     """One load of the roles per request, however often the request asks."""
-    headers = _token(client, username)
-    _me(client, headers)
+    headers = bearer(client, username)
+    me(client, headers)
     calls = []
     real = permissions._load_roles
     cache.clear()
     with mock.patch.object(
         permissions, "_load_roles", side_effect=lambda *a: calls.append(a) or real(*a)
     ):
-        _me(client, headers)
+        me(client, headers)
     assert len(calls) == 1

@@ -12,25 +12,17 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from tests.factories import PASSWORD
+from tests.support.api_tokens import bearer, me
 from village.models import Membership
 
 
 def _api(username) -> tuple[Client, dict]:
     client = Client()
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": PASSWORD},
-        content_type="application/json",
-    )
-    return client, {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
+    return client, bearer(client, username)
 
 
 def _roles(api) -> list[str]:
-    client, headers = api
-    response = client.get("/api/v1/me", **headers)
-    assert response.status_code == 200
-    return sorted(r["role"] for r in response.json()["roles"])
+    return sorted(r["role"] for r in me(*api)["roles"])
 
 
 def _admin(township_world) -> Client:
