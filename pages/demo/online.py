@@ -144,7 +144,7 @@ def reads_save(notice, village, reads: list[NoticeRead]) -> None:
     many receipts at once."""
     by_day: dict[date, list[NoticeRead]] = {}
     for read in reads:
-        by_day.setdefault(read.read_at.date(), []).append(read)
+        by_day.setdefault(timezone.localdate(read.read_at), []).append(read)
     for _day, day_reads in sorted(by_day.items()):
         day_reads.sort(key=lambda r: r.read_at)
         NoticeRead.objects.bulk_create(day_reads)

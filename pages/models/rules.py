@@ -6,6 +6,7 @@ import difflib
 from django.db import models
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext
@@ -114,7 +115,8 @@ class RulesPage(SearchableMixin, Page):
         return difflib.HtmlDiff(wrapcolumn=40).make_table(
             rule_lines(other.as_object()),
             rule_lines(self),
-            fromdesc=gettext("%s 版") % (other.as_object().adopted_on or other.created_at.date()),
+            fromdesc=gettext("%s 版")
+            % (other.as_object().adopted_on or timezone.localdate(other.created_at)),
             todesc=gettext("现行版（%s）") % (self.adopted_on or ""),
         )
 
