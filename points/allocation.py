@@ -5,8 +5,8 @@ Ties for the last fen go to the larger weight, then to the smaller key (the hous
 a stated rule that gives the same result on every run.
 """
 
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from village.money import yuan
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
+    """One household's part; a tuple, as a county's allocation makes 150,000 of them."""
+
     key: str
     weight: int
     numerator: int  # the exact share is numerator / denominator fen

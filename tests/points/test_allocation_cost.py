@@ -13,11 +13,12 @@ from village.models import HouseholdStatus
 
 
 def queries_allocation() -> int:
-    """The idempotency key, the households with their scores, the allocation and its history,
-    the audit head, event, head update and Wagtail log, the savepoint and its release (a test
-    runs in a transaction) — and the shares: one INSERT on SQLite; a COPY on PostgreSQL, which
-    Django's cursor does not see (the roles come from the cache)."""
-    return 11 if connection.vendor == "sqlite" else 10
+    """The households with their scores, the allocation and its history, the audit head, event,
+    head update and Wagtail log, the savepoint and its release (a test runs in a transaction) —
+    and the shares: one INSERT on SQLite; a COPY on PostgreSQL, which Django's cursor does not
+    see. The roles come from the cache; the idempotency key is checked by its unique index, read
+    only when a second submission hits it."""
+    return 10 if connection.vendor == "sqlite" else 9
 
 
 def _allocate(points_world, key):
@@ -66,3 +67,24 @@ def test_the_one_read_gives_what_year_scores_gives(points_world, ledger):
     allocation, _queries = _allocate(points_world, "a-3")
     shares = dict(Share.objects.filter(allocation=allocation).values_list("household", "score"))
     assert shares == {pk: score for pk, _number, score in rows}
+
+
+def test_a_reason_with_tabs_backslashes_and_line_ends_is_stored_as_written(points_world, ledger):
+    """The shares go in as COPY text on PostgreSQL: a reason that looks like the format's own
+    separators or escapes is stored as the secretary wrote it, not split or unescaped."""
+    ledger.open_year(base=100)
+    reason = "星级\t被撤销\\N\n见 2026\\t 第3号\r决议"
+    allocation = services.allocation_create(
+        actor=points_world.secretary,
+        village=points_world.village,
+        year=points_world.day.year,
+        title="年度积分奖励",
+        pool_fen=1000_00,
+        ineligible={points_world.h[1].pk: reason},
+        idempotency_key="reasons",
+    )
+    share = Share.objects.get(allocation=allocation, household=points_world.h[1])
+    assert (share.reason, share.eligible, share.amount_fen) == (reason, False, 0)
+    others = Share.objects.filter(allocation=allocation).exclude(household=points_world.h[1])
+    assert set(others.values_list("reason", flat=True)) == {""}
+    assert sum(others.values_list("amount_fen", flat=True)) == 1000_00

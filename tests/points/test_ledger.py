@@ -327,7 +327,13 @@ def test_the_same_allocation_form_submitted_twice_makes_one(points_world):
     )
     assert again.pk == first.pk
     assert Allocation.objects.count() == 1
-    with pytest.raises(ValidationError):
+    # Another village's secretary, with households to share among, sends the same key: the
+    # key's unique index stops the insert, and the other village's allocation is not returned.
+    far = points_world.foreign
+    far.village.rules.points_base = 100
+    far.village.rules.save()
+    services.year_open(actor=far.secretary, village=far.village, year=points_world.day.year)
+    with pytest.raises(ValidationError) as refused:
         services.allocation_create(
             actor=points_world.foreign.secretary,
             village=points_world.foreign.village,
@@ -336,3 +342,5 @@ def test_the_same_allocation_form_submitted_twice_makes_one(points_world):
             pool_fen=100,
             idempotency_key="form-1234",
         )
+    assert refused.value.code == "invalid_key"
+    assert Allocation.objects.count() == 1
