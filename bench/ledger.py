@@ -388,7 +388,7 @@ def allocation_rounds(rounds: int) -> tuple[float, float, int]:
                 year=YEAR,
                 title=f"{YEAR}年度积分奖励（第{r}轮）",
                 pool_fen=households[v.pk] * 100_00,  # ¥100 a household, ¥300 at most
-                floor=100,
+                floor=50,  # every household holds 100 base points: all share, at any --entries
                 cap_fen=300_00,
                 idempotency_key=f"bench-{r}-{v.pk}",
             )
