@@ -19,9 +19,11 @@ every request (BearerTokenAuth), so a revoked token or a deactivated account is 
 """
 
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -69,12 +71,41 @@ def places_changed(sender=None, **kwargs) -> None:
     permissions.advance_generation(PLACES_KEY)
 
 
+# Households changed while changes are held (a bulk load): their members' answers are read
+# afresh once, when the holding ends, instead of once per change.
+_held: ContextVar[set | None] = ContextVar("me_household_changes_held", default=None)
+
+
+@contextmanager
+def household_changes_held():
+    """Within: household changes are collected, and at the end (also on failure: what changed
+    before it stays changed) each member with an account of each such household has their
+    answer read afresh — one read of the members per 500 households, not one per change."""
+    held: set = set()
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        ids = sorted(held)
+        for start in range(0, len(ids), 500):
+            _members_changed(ids[start : start + 500])
+
+
 def household_changed(household_id) -> None:
     """What a household's members see of it changed (its row, a member's record, a member
     arriving or leaving): each member with an account has their answer read afresh."""
     if household_id is None:
         return
-    members = Villager.objects.filter(household_id=household_id, user__isnull=False)
+    held = _held.get()
+    if held is not None:
+        held.add(household_id)
+        return
+    _members_changed([household_id])
+
+
+def _members_changed(household_ids) -> None:
+    members = Villager.objects.filter(household_id__in=household_ids, user__isnull=False)
     for user_id in members.values_list("user_id", flat=True):
         permissions.advance_generation(_household_generation_key(user_id))
 
@@ -87,14 +118,11 @@ def _member_changed(sender, instance, **kwargs):
     household_changed(instance.household_id)
 
 
-def _member_moving(sender, instance, **kwargs):
-    """A villager about to be saved into another household: the one they leave changes too."""
-    if instance.pk is None:
-        return
-    before = Villager.objects.filter(pk=instance.pk).values_list("household_id", flat=True)
-    before = before.first()
-    if before is not None and before != instance.household_id:
-        household_changed(before)
+def _member_moving(sender, instance, stored_household_id, **kwargs):
+    """A villager about to be saved into another household: the one they leave changes too
+    (the stored row is read once, by permissions, for both caches)."""
+    if stored_household_id is not None and stored_household_id != instance.household_id:
+        household_changed(stored_household_id)
 
 
 def connect() -> None:
@@ -104,4 +132,4 @@ def connect() -> None:
             signal.connect(places_changed, sender=model, dispatch_uid=f"me-places-{model}")
         signal.connect(_household_row_changed, sender=Household, dispatch_uid="me-household")
         signal.connect(_member_changed, sender=Villager, dispatch_uid="me-member")
-    pre_save.connect(_member_moving, sender=Villager, dispatch_uid="me-member-moving")
+    permissions.villager_saving.connect(_member_moving, dispatch_uid="me-member-moving")

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -266,6 +267,11 @@ def _role_row_changed(sender, instance, **kwargs):
     roles_changed(user_id)
 
 
+# Sent before a stored villager record is saved, with the household it is stored under: read
+# once here, with the account it is linked to, for every cache that follows a villager.
+villager_saving = Signal()
+
+
 def _holder_moving(sender, instance, **kwargs):
     """A row roles are read from, about to be saved: if it moves from one user to another (a
     villager record's account link, a membership's villager, a township membership's user),
@@ -280,7 +286,16 @@ def _holder_moving(sender, instance, **kwargs):
                 Villager.objects.filter(pk=before).values_list("user_id", flat=True).first()
             )
         return
-    before = sender.objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
+    if sender is Villager:
+        stored = Villager.objects.filter(pk=instance.pk).order_by("pk")  # no joins to order
+        stored = stored.values_list("user_id", "household_id")
+        stored = stored.first()
+        if stored is None:
+            return
+        before, household_id = stored
+        villager_saving.send(sender, instance=instance, stored_household_id=household_id)
+    else:
+        before = sender.objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
     if before is not None and before != instance.user_id:
         roles_changed(before)
 

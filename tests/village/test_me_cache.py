@@ -4,10 +4,13 @@ villager moving, a place's name, the user's own row — shows on the very next r
 the user may ask at all is never kept: a deactivated account or a revoked token is refused on the
 next request, the answer warm in the cache."""
 
+import re
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import APIToken
 
@@ -294,3 +297,38 @@ def test_an_answer_read_while_a_change_was_written_is_never_served_after_it(
         stale = me(client, headers)
     assert "后来者" not in {m["name"] for m in stale["household"]["members"]}
     assert "后来者" in {m["name"] for m in me(client, headers)["household"]["members"]}
+
+
+def test_changes_held_in_a_bulk_load_show_once_it_ends(
+    township_world, client, resident, headers, django_assert_num_queries
+):
+    """`load_demo` holds household changes: none is lost, and the members of all the changed
+    households are read once at the end, not once per change."""
+    household = resident.villager.household
+    _kept(client, headers, django_assert_num_queries)
+    other = HouseholdFactory(village=household.village, area=household.area, number="HELD-2")
+    with mock.patch.object(api_me, "_members_changed", wraps=api_me._members_changed) as reads:
+        with api_me.household_changes_held():
+            household.address = "西街 1 号"
+            household.save()
+            VillagerFactory(household=household, name="新来的")
+            VillagerFactory(household=other, name="隔壁")
+            assert reads.call_count == 0
+        assert reads.call_count == 1
+        assert sorted(reads.call_args.args[0]) == sorted([household.pk, other.pk])
+    answer = me(client, headers)["household"]
+    assert answer["address"] == "西街 1 号"
+    assert "新来的" in {m["name"] for m in answer["members"]}
+
+
+def test_a_villager_saved_reads_its_stored_row_once(resident):
+    """Both caches that follow a villager (roles, the kept answer) learn what the stored row
+    held — its account and its household — from one read."""
+    villager = Villager.objects.get(pk=resident.villager.pk)
+    villager.name = "改了名"
+    with CaptureQueriesContext(connection) as queries:
+        villager.save()
+    # A read of the stored row's links alone: its account, its household, or both.
+    links = r'"village_villager"\."(user_id|household_id)"( AS "\w+")?'
+    stored = re.compile(rf'^SELECT {links}(, {links})? FROM .* WHERE "village_villager"\."id" = ')
+    assert len([q for q in queries if stored.match(q["sql"])]) == 1

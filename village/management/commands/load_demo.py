@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from village.api_me import household_changes_held
 from village.demo import MAIN, PASSWORD, one_password_hash
 from village.demo.builder import DemoBuilder
 from village.demo.cache import writes_held
@@ -57,7 +58,12 @@ class Command(BaseCommand):
         else:
             self.stdout.write("loading the demo township…")
             builder = DemoBuilder(stdout=self.stdout)
-            with one_password_hash(), writes_held(), references_indexed_once():
+            with (
+                one_password_hash(),
+                writes_held(),
+                references_indexed_once(),
+                household_changes_held(),
+            ):
                 builder.build()
             builder.finish()
             self.stdout.write(
