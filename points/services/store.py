@@ -46,8 +46,8 @@ def redeem(
     key = clean_key(key=idempotency_key)
     account = account_lock(household=household)
     # Read under the lock: the same key sent twice at once, the second waits, then finds the
-    # first.
-    existing = entry_by_key(key=key)
+    # first. A key made here for a request that sent none is new: nothing to read.
+    existing = entry_by_key(key=key) if (idempotency_key or "").strip() else None
     if existing is not None:
         redemption = getattr(existing, "redemption", None)
         if redemption is None or redemption.item_id != item.pk:
@@ -86,10 +86,10 @@ def redeem(
     entry.account.household = household
     entries_post(entries=[entry], actor=actor, locked={account.pk: account})
     try:
-        with transaction.atomic():
-            entry.save()
+        entry.save()  # no savepoint: a refusal here ends the whole redemption
     except IntegrityError:
-        # The same key committed by a concurrent request: this one must not debit again.
+        # The same key committed by a concurrent request for another household: this one must
+        # not debit again. Raised out of this function's atomic block, so all of it is undone.
         raise ValidationError(_("这笔兑换已经办理。"), code="duplicate") from None
     StoreItem.objects.filter(pk=item.pk).update(stock=F("stock") - quantity)
     redemption = Redemption.objects.create(

@@ -147,6 +147,29 @@ def test_the_same_redemption_key_twenty_times_at_once_redeems_once(points_world,
     assert ledger_consistent()
 
 
+def test_one_key_for_two_households_at_once_redeems_once_and_undoes_the_other(points_world, ledger):
+    """The key's unique index stops the second insert (each household's lock lets both through
+    to it): the redemption refused there is undone whole — no stock, no balance, no receipt."""
+    ledger.open_year(base=100)
+
+    def redeem(household):
+        return lambda: services.redeem(
+            actor=points_world.keeper,
+            household=household,
+            item=points_world.items["soap"],
+            idempotency_key="shared-key",
+        )
+
+    outcomes = in_threads([redeem(points_world.h[1]), redeem(points_world.h[2])] * 5, threads=10)
+    problems = [(k, v) for k, v in outcomes if k != "ok"]
+    assert all(k == "invalid" and v.code in ("duplicate", "key_conflict") for k, v in problems)
+    assert Redemption.objects.count() == 1
+    assert sorted(balance(points_world.h[i]) for i in (1, 2)) == [90, 100]
+    assert reload(points_world.items["soap"]).stock == 19
+    assert actions(points_world.village).count("points.redeem") == 1
+    assert ledger_consistent()
+
+
 # --- idempotent recording ------------------------------------------------------------------------
 
 
