@@ -50,7 +50,7 @@ def redeem(
     existing = entry_by_key(key=key) if (idempotency_key or "").strip() else None
     if existing is not None:
         redemption = getattr(existing, "redemption", None)
-        if redemption is None or redemption.item_id != item.pk:
+        if redemption is None or (redemption.item_id, existing.account_id) != (item.pk, account.pk):
             raise ValidationError(_("该幂等键已用于另一笔积分。"), code="key_conflict")
         return redemption
     item = StoreItem.objects.select_for_update().get(pk=item.pk)

@@ -118,6 +118,16 @@ def test_the_same_redemption_key_twice_redeems_once(points_world, ledger):
             idempotency_key="till-1-0001",
         )
     assert conflict.value.code == "key_conflict"
+    # The same key and item for another household: not the first household's redemption back.
+    with pytest.raises(ValidationError) as conflict:
+        services.redeem(
+            actor=points_world.keeper,
+            household=points_world.h[2],
+            item=points_world.items["soap"],
+            idempotency_key="till-1-0001",
+        )
+    assert conflict.value.code == "key_conflict"
+    assert Redemption.objects.count() == 1 and balance(points_world.h[2]) == 100
 
 
 @pytest.mark.parametrize(
