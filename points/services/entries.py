@@ -15,14 +15,13 @@ from village.uploads import validate_image_upload
 
 from .. import selectors
 from ..models import (
-    Account,
     Entry,
     EntryKind,
     EntryStatus,
     Rule,
 )
 from ..permissions import PointsAction
-from .ledger import account_for, clean_key, entry_by_key
+from .ledger import account_lock, clean_key, entry_by_key
 
 
 def _validate_entry(household, rule, occurred_on, photo, *, account, exclude_pk=None):
@@ -65,10 +64,8 @@ def _validate_entry(household, rule, occurred_on, photo, *, account, exclude_pk=
 
 
 def _create_entry(*, key: str, **fields) -> tuple[Entry, bool]:
-    """Insert once per idempotency key; a repeat returns the first entry unchanged."""
-    existing = entry_by_key(key=key)
-    if existing is not None:
-        return existing, False
+    """Insert once per idempotency key (the caller looked it up under the account's lock); a
+    copy committed meanwhile under another account's lock is returned unchanged."""
     try:
         with transaction.atomic():
             return Entry.objects.create(idempotency_key=key, **fields), True
@@ -113,19 +110,15 @@ def entry_record(
         permissions.require(actor, PointsAction.RECORD, household.village)
         if not officers.may_act_for(actor, household):
             raise PermissionDenied(_("网格员只能为本网格的户记分。"))
-    existing = entry_by_key(key=key)
-    if existing is not None:
-        _same_request(existing, household, rule)
-        return existing
     reason = (reason or "").strip()
     if len(reason) > 300:
         raise ValidationError({"reason": _("说明不能超过 300 字。")})
-    account = account_for(household=household)
     # Serialise recordings for one account so the cap per year holds under concurrency.
-    account = Account.objects.select_for_update().get(pk=account.pk)
-    # A copy of this request that held the lock before us may have recorded it already:
-    # answer with its entry rather than count it against the cap.
-    existing = entry_by_key(key=key)
+    account = account_lock(household=household)
+    # The same request sent again, or a copy that held the lock before us, recorded it
+    # already: answer with its entry rather than count it against the cap. A key made here for
+    # a request that sent none is new.
+    existing = entry_by_key(key=key) if (idempotency_key or "").strip() else None
     if existing is not None:
         _same_request(existing, household, rule)
         return existing

@@ -279,3 +279,38 @@ def test_existing_entries_were_counted_into_the_running_total(points_world, ledg
     rows = raw(f"SELECT id, balance, posted_total FROM {ACCOUNT} ORDER BY id")
     assert rows and all(bal == kept for _, bal, kept in rows), rows
     assert points_selectors.balances_differing() == []
+
+
+# A recording at the door: the officer's grids, the account locked, the key looked up, the
+# catalogue, the entry and its history in a savepoint (a copy under another account's lock is
+# caught there), the audit head, the household named in the event, the event, the head update —
+# and the test transaction's savepoint and release. A request that sent no key skips the lookup.
+RECORDING_QUERIES = 14
+
+
+def _queries_of(call) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured.captured_queries)
+
+
+def test_a_recording_and_a_redemption_ask_their_pinned_queries(points_world, ledger):
+    ledger.open_year(base=100)
+    w = points_world
+
+    def record(key):
+        return lambda: services.entry_record(
+            actor=w.officer, household=w.h[1], rule=w.rules["HJ01"], idempotency_key=key
+        )
+
+    def redeem(key):
+        return lambda: services.redeem(
+            actor=w.keeper, household=w.h[2], item=w.items["soap"], idempotency_key=key
+        )
+
+    _queries_of(record("warm-up-1"))  # the officer's and the keeper's roles, read once
+    _queries_of(redeem("warm-up-2"))
+    assert _queries_of(record("door-1")) == RECORDING_QUERIES
+    assert _queries_of(record(None)) == RECORDING_QUERIES - 1
+    assert _queries_of(redeem("till-1")) == REDEMPTION_QUERIES
+    assert _queries_of(redeem(None)) == REDEMPTION_QUERIES - 1
