@@ -71,23 +71,34 @@ def places_changed(sender=None, **kwargs) -> None:
     permissions.advance_generation(PLACES_KEY)
 
 
+class _Held:
+    def __init__(self):
+        self.ids: set = set()
+        self.open = True
+
+
 # Households changed while changes are held (a bulk load): their members' answers are read
 # afresh once, when the holding ends, instead of once per change.
-_held: ContextVar[set | None] = ContextVar("me_household_changes_held", default=None)
+_held: ContextVar[_Held | None] = ContextVar("me_household_changes_held", default=None)
 
 
 @contextmanager
 def household_changes_held():
     """Within: household changes are collected, and at the end (also on failure: what changed
     before it stays changed) each member with an account of each such household has their
-    answer read afresh — one read of the members per 500 households, not one per change."""
-    held: set = set()
+    answer read afresh — one read of the members per 500 households, not one per change.
+    Until then a changed household's members may be answered as before the change (the
+    writer too), so hold only a bulk load, outside any transaction of its own (the reads at
+    the end need a usable connection). A copy of the context that outlives the block (a task
+    it started) invalidates at once again."""
+    held = _Held()
     token = _held.set(held)
     try:
         yield
     finally:
         _held.reset(token)
-        ids = sorted(held)
+        held.open = False
+        ids = sorted(held.ids)
         for start in range(0, len(ids), 500):
             _members_changed(ids[start : start + 500])
 
@@ -98,8 +109,8 @@ def household_changed(household_id) -> None:
     if household_id is None:
         return
     held = _held.get()
-    if held is not None:
-        held.add(household_id)
+    if held is not None and held.open:
+        held.ids.add(household_id)
         return
     _members_changed([household_id])
 

@@ -195,16 +195,25 @@ def allocation_create(
     if key is not None and len(key) > 80:
         raise ValidationError(_("幂等键不能超过 80 个字符。"), code="invalid_key")
     title = (title or "").strip()
-    _check_allocation_terms(title, pool_fen, cap_fen)
     ineligible = dict(ineligible or {})
-    # One read of plain rows: a county's allocation reads hundreds of thousands of households.
-    scored = selectors.active_household_scores(village, year)
+    try:
+        _check_allocation_terms(title, pool_fen, cap_fen)
+        # One read of plain rows: a county's allocation reads hundreds of thousands of
+        # households.
+        scored = selectors.active_household_scores(village, year)
+        weights = {}
+        for pk, number, score in scored:
+            weights[number] = 0 if pk in ineligible else max(score - floor, 0)
+        parts = allocate(pool_fen, weights, cap_fen)
+    except ValidationError:
+        # Terms that no longer hold (the scores moved since): a form already submitted under
+        # this key still answers with its allocation; another village's key is refused.
+        existing = _allocation_by_key(key, village)
+        if existing is None:
+            raise
+        return existing
     households = [(pk, number) for pk, number, _score in scored]
     scores = {pk: score for pk, _number, score in scored}
-    weights = {}
-    for pk, number, score in scored:
-        weights[number] = 0 if pk in ineligible else max(score - floor, 0)
-    parts = allocate(pool_fen, weights, cap_fen)
     ranked = sorted(households, key=lambda h: (-parts[h[1]].amount, -weights[h[1]], h[1]))
     try:
         with transaction.atomic():

@@ -4,13 +4,22 @@ one INSERT, not one per receipt."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from wagtail.log_actions import log
+from wagtail.log_actions import LogContext, log
 from wagtail.models import PageLogEntry
 
 from pages import services as pages_services
 from village import audit
 
-FIELDS = ("content_type_id", "label", "action", "data", "user_id", "page_id", "content_changed")
+FIELDS = (
+    "content_type_id",
+    "label",
+    "action",
+    "data",
+    "user_id",
+    "page_id",
+    "content_changed",
+    "uuid",
+)
 
 
 def _fields(entry):
@@ -21,13 +30,13 @@ def test_a_receipt_is_in_the_page_history_as_wagtail_logs_it(site_world):
     w = site_world
     reader = w.people.a1
     notice = w.notices.everyone
-    pages_services.notice_mark_read(actor=reader.user, notice=notice)
-    mirrored = PageLogEntry.objects.get(action="pages.notice.read")
+    with LogContext(user=reader.user):  # one user action: both entries share its uuid
+        pages_services.notice_mark_read(actor=reader.user, notice=notice)
+        mirrored = PageLogEntry.objects.get(action="pages.notice.read")
+        data = {"villager": reader.pk, "household": reader.household_id}
+        wagtails = log(instance=notice, action="pages.notice.read", user=reader.user, data=data)
     assert mirrored.page_id == notice.pk and mirrored.user_id == reader.user.pk
-    assert mirrored.data == {"villager": reader.pk, "household": reader.household_id}
-    wagtails = log(
-        instance=notice, action="pages.notice.read", user=reader.user, data=mirrored.data
-    )
+    assert mirrored.data == data and mirrored.uuid is not None
     assert _fields(mirrored) == _fields(wagtails)
     assert mirrored.label == notice.get_admin_display_title()
     assert notice.pk in PageLogEntry.objects.for_instance(notice).values_list("page", flat=True)

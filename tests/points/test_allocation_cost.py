@@ -21,7 +21,7 @@ def queries_allocation() -> int:
     return 10 if connection.vendor == "sqlite" else 9
 
 
-def _allocate(points_world, key):
+def _allocate(points_world, key, floor=90, **terms):
     with CaptureQueriesContext(connection) as queries:
         allocation = services.allocation_create(
             actor=points_world.secretary,
@@ -29,8 +29,9 @@ def _allocate(points_world, key):
             year=points_world.day.year,
             title="年度积分奖励",
             pool_fen=1000_00,
-            floor=90,
+            floor=floor,
             idempotency_key=key,
+            **terms,
         )
     return allocation, len(queries)
 
@@ -74,14 +75,8 @@ def test_a_reason_with_tabs_backslashes_and_line_ends_is_stored_as_written(point
     separators or escapes is stored as the secretary wrote it, not split or unescaped."""
     ledger.open_year(base=100)
     reason = "星级\t被撤销\\N\n见 2026\\t 第3号\r决议"
-    allocation = services.allocation_create(
-        actor=points_world.secretary,
-        village=points_world.village,
-        year=points_world.day.year,
-        title="年度积分奖励",
-        pool_fen=1000_00,
-        ineligible={points_world.h[1].pk: reason},
-        idempotency_key="reasons",
+    allocation, _queries = _allocate(
+        points_world, "reasons", floor=0, ineligible={points_world.h[1].pk: reason}
     )
     share = Share.objects.get(allocation=allocation, household=points_world.h[1])
     assert (share.reason, share.eligible, share.amount_fen) == (reason, False, 0)

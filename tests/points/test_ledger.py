@@ -327,8 +327,31 @@ def test_the_same_allocation_form_submitted_twice_makes_one(points_world):
     )
     assert again.pk == first.pk
     assert Allocation.objects.count() == 1
-    # Another village's secretary, with households to share among, sends the same key: the
-    # key's unique index stops the insert, and the other village's allocation is not returned.
+    # Another village's secretary sends the same key: refused, whether that village has no one
+    # to share among (the split fails first) or has (the key's unique index stops the insert);
+    # the other village's allocation is never returned.
+    with pytest.raises(ValidationError) as refused:
+        services.allocation_create(
+            actor=points_world.foreign.secretary,
+            village=points_world.foreign.village,
+            year=points_world.day.year,
+            title="x",
+            pool_fen=100,
+            idempotency_key="form-1234",
+        )
+    assert refused.value.code == "invalid_key"
+    # The same form again when its terms no longer hold: still the allocation it made.
+    assert (
+        services.allocation_create(
+            actor=points_world.secretary,
+            village=points_world.village,
+            year=points_world.day.year,
+            title="",
+            pool_fen=50_000_00,
+            idempotency_key="form-1234",
+        )
+        == first
+    )
     far = points_world.foreign
     far.village.rules.points_base = 100
     far.village.rules.save()
