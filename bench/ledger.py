@@ -256,7 +256,13 @@ class Counter:
         self.item = store_item_create(
             actor=self.keeper, village=village, name="洗衣粉", points_price=1, stock=10**8
         )
-        self.households = [a.household for a in self.accounts]
+        # With their village, as the counter's view loads them (not read again per redemption).
+        from village.models import Household
+
+        by_id = Household.objects.select_related("village").in_bulk(
+            [a.household_id for a in self.accounts]
+        )
+        self.households = [by_id[a.household_id] for a in self.accounts]
         self.done = 0
         credit(self.accounts, keeper_of(village))
 
