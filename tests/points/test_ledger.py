@@ -314,6 +314,19 @@ def test_the_chain_holds_the_shares_fingerprint_from_creation_and_publication(po
     assert points_selectors.shares_fingerprint(allocation) != published["shares_sha256"]
 
 
+def _refused_in_the_foreign_village(points_world, key):
+    with pytest.raises(ValidationError) as refused:
+        services.allocation_create(
+            actor=points_world.foreign.secretary,
+            village=points_world.foreign.village,
+            year=points_world.day.year,
+            title="x",
+            pool_fen=100,
+            idempotency_key=key,
+        )
+    assert refused.value.code == "invalid_key"
+
+
 def test_the_same_allocation_form_submitted_twice_makes_one(points_world):
     first = _allocation(points_world, idempotency_key="form-1234")
     again = services.allocation_create(
@@ -330,16 +343,7 @@ def test_the_same_allocation_form_submitted_twice_makes_one(points_world):
     # Another village's secretary sends the same key: refused, whether that village has no one
     # to share among (the split fails first) or has (the key's unique index stops the insert);
     # the other village's allocation is never returned.
-    with pytest.raises(ValidationError) as refused:
-        services.allocation_create(
-            actor=points_world.foreign.secretary,
-            village=points_world.foreign.village,
-            year=points_world.day.year,
-            title="x",
-            pool_fen=100,
-            idempotency_key="form-1234",
-        )
-    assert refused.value.code == "invalid_key"
+    _refused_in_the_foreign_village(points_world, "form-1234")
     # The same form again when its terms no longer hold: still the allocation it made.
     assert (
         services.allocation_create(
@@ -356,14 +360,5 @@ def test_the_same_allocation_form_submitted_twice_makes_one(points_world):
     far.village.rules.points_base = 100
     far.village.rules.save()
     services.year_open(actor=far.secretary, village=far.village, year=points_world.day.year)
-    with pytest.raises(ValidationError) as refused:
-        services.allocation_create(
-            actor=points_world.foreign.secretary,
-            village=points_world.foreign.village,
-            year=points_world.day.year,
-            title="x",
-            pool_fen=100,
-            idempotency_key="form-1234",
-        )
-    assert refused.value.code == "invalid_key"
+    _refused_in_the_foreign_village(points_world, "form-1234")
     assert Allocation.objects.count() == 1
