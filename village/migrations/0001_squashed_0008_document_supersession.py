@@ -1,15 +1,17 @@
-"""`0001_initial` and `0002_audit_append_only` in one migration, run after every third-party
-app's migrations.
+"""`0001_initial` … `0008_document_supersession` in one migration, for a new database.
 
-Why: Django keeps the migration state of every model rendered while it migrates, and each
-operation that touches a model related to the user re-renders every model related to it. Run
-among Wagtail's two hundred migrations (as `0001_initial` was, which depends on the user model
-only), this app's models, the apps' that depend on it and all their history models were
-re-rendered by each of them: Wagtail's migrations took three times the CPU they take alone,
-over a third of a fresh `migrate`. Depending on the other apps' last migrations puts all of
-ours after them. The operations are those of the two migrations, unchanged; a database that
-applied them has this one applied.
+Each model is created once, as it stands now, with its constraints and indexes; then the
+replaced migrations' database guards (triggers, functions, partial indexes) run in their order,
+taken from those migrations so that their SQL is written once. A fresh `migrate` renders the
+migration state once per model instead of once per operation. It depends on every third-party app's last migration, so that all of ours run after Wagtail's (see docs/core.md).
+
+A database that applied the replaced migrations counts this one as applied; one that applied
+only some of them goes on with the rest. A fresh database built through this migration and one
+built through the originals have the same tables, columns, constraints, indexes, triggers and
+functions on SQLite and PostgreSQL (compared catalogue by catalogue when it was written).
 """
+
+from importlib import import_module
 
 import django.core.validators
 import django.db.models.deletion
@@ -17,47 +19,39 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import village.models
-
-# The append-only triggers of 0002_audit_append_only, as they were.
-SQLITE = [
-    """CREATE TRIGGER village_auditevent_no_update BEFORE UPDATE ON village_auditevent
-       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
-    """CREATE TRIGGER village_auditevent_no_delete BEFORE DELETE ON village_auditevent
-       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
-]
-SQLITE_DROP = [
-    "DROP TRIGGER IF EXISTS village_auditevent_no_update;",
-    "DROP TRIGGER IF EXISTS village_auditevent_no_delete;",
-]
-POSTGRES = [
-    """CREATE OR REPLACE FUNCTION village_audit_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'audit events are append-only'; END; $$ LANGUAGE plpgsql;""",
-    """CREATE TRIGGER village_auditevent_no_change BEFORE UPDATE OR DELETE ON village_auditevent
-       FOR EACH ROW EXECUTE FUNCTION village_audit_append_only();""",
-    """CREATE TRIGGER village_auditevent_no_truncate BEFORE TRUNCATE ON village_auditevent
-       FOR EACH STATEMENT EXECUTE FUNCTION village_audit_append_only();""",
-]
-POSTGRES_DROP = [
-    "DROP TRIGGER IF EXISTS village_auditevent_no_change ON village_auditevent;",
-    "DROP TRIGGER IF EXISTS village_auditevent_no_truncate ON village_auditevent;",
-    "DROP FUNCTION IF EXISTS village_audit_append_only();",
-]
+import village.models.documents
+import village.models.roster
+import village.models.tenancy
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        vendor = schema_editor.connection.vendor
-        for sql in statements.get(vendor, []):
-            schema_editor.execute(sql)
-
-    return run
+def _guards(*names):
+    """The database guards (triggers, functions, indexes) of the migrations this one replaces,
+    run in their order on the tables created above. They are written once, in those migrations;
+    their data steps find nothing to change on a new database."""
+    steps = []
+    for name in names:
+        module = import_module(f"village.migrations.{name}")
+        steps += [
+            step
+            for step in module.Migration.operations
+            if isinstance(step, (migrations.RunPython, migrations.RunSQL))
+        ]
+    return steps
 
 
 class Migration(migrations.Migration):
-    initial = True
+    replaces = [
+        ("village", "0001_initial"),
+        ("village", "0002_audit_append_only"),
+        ("village", "0003_alter_historicalmembership_role_and_more"),
+        ("village", "0004_documents"),
+        ("village", "0005_documents_append_only"),
+        ("village", "0006_ruleset_statutory_floor"),
+        ("village", "0007_audit_seal"),
+        ("village", "0008_document_supersession"),
+    ]
 
-    replaces = [("village", "0001_initial"), ("village", "0002_audit_append_only")]
+    initial = True
 
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -85,6 +79,10 @@ class Migration(migrations.Migration):
                 ("chain", models.CharField(max_length=20, primary_key=True, serialize=False)),
                 ("seq", models.PositiveBigIntegerField(default=0)),
                 ("hash", models.CharField(max_length=64)),
+                ("seal", models.CharField(blank=True, max_length=64)),
+                ("key_id", models.CharField(blank=True, max_length=12)),
+                ("anchored_at", models.DateTimeField(blank=True, null=True)),
+                ("anchored_seq", models.PositiveBigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
@@ -103,6 +101,108 @@ class Migration(migrations.Migration):
                 "verbose_name": "乡镇",
                 "verbose_name_plural": "乡镇",
                 "ordering": ["name"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Document",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("meeting_record", "会议记录"),
+                            ("resolution", "决议"),
+                            ("audit_trail", "议题审计记录"),
+                            ("points_statement", "户积分存折"),
+                            ("points_list", "积分公示表"),
+                            ("allocation", "福利分配表"),
+                            ("notice", "公告栏通知"),
+                            ("household_card", "户积分卡"),
+                            ("statements", "全村积分存折（合订本）"),
+                        ],
+                        max_length=20,
+                        verbose_name="文书种类",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("subject_type", models.CharField(max_length=60, verbose_name="对象类型")),
+                ("subject_id", models.CharField(max_length=40, verbose_name="对象编号")),
+                ("code", models.CharField(max_length=12, unique=True, verbose_name="验证码")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("size", models.PositiveIntegerField(verbose_name="字节数")),
+                ("pages", models.PositiveIntegerField(verbose_name="页数")),
+                (
+                    "file",
+                    models.FileField(
+                        upload_to=village.models.documents.document_path, verbose_name="文件"
+                    ),
+                ),
+                ("issued_by_name", models.CharField(max_length=100, verbose_name="签发人")),
+                ("issued_at", models.DateTimeField(verbose_name="签发时间")),
+                (
+                    "audit_seq",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="审计链序号"
+                    ),
+                ),
+                (
+                    "audit_hash",
+                    models.CharField(blank=True, max_length=64, verbose_name="审计链头"),
+                ),
+                (
+                    "content_sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="内容指纹"),
+                ),
+                (
+                    "reissue_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="重新签发原因"),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="签发人",
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="superseded_by",
+                        to="village.document",
+                        verbose_name="取代的文书",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "文书",
+                "verbose_name_plural": "文书",
+                "ordering": ["-issued_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["subject_type", "subject_id"], name="document_subject")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("supersedes__isnull", True),
+                            models.Q(("reissue_reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="document_reissue_has_reason",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -139,6 +239,16 @@ class Migration(migrations.Migration):
                 "verbose_name": "网格",
                 "verbose_name_plural": "网格",
                 "ordering": ["village", "parent_id", "name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("level", "large"), ("parent__isnull", True)),
+                            models.Q(("level", "area"), ("parent__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="grid_area_has_parent",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -332,6 +442,9 @@ class Migration(migrations.Migration):
                 "verbose_name": "村",
                 "verbose_name_plural": "村",
                 "ordering": ["township__name", "name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("township", "name"), name="village_unique_name")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -349,7 +462,7 @@ class Migration(migrations.Migration):
                         default=">=1/2",
                         help_text="《中国共产党支部工作条例（试行）》第十二条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="党支部提议：到会比例",
                     ),
                 ),
@@ -359,7 +472,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="《中国共产党支部工作条例（试行）》第十二条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="党支部提议：赞成占支委总数",
                     ),
                 ),
@@ -369,7 +482,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="两委联席会议议事规则（地方惯例）",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="两委商议：到会比例",
                     ),
                 ),
@@ -379,7 +492,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="两委联席会议议事规则（地方惯例）",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="两委商议：赞成占到会",
                     ),
                 ),
@@ -389,7 +502,7 @@ class Migration(migrations.Migration):
                         default=">=1/2",
                         help_text="《中国共产党支部工作条例（试行）》第十一条（地方常定为三分之二以上）",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="党员大会：到会比例",
                     ),
                 ),
@@ -399,7 +512,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="《中国共产党支部工作条例（试行）》第十一条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="党员大会：赞成占应到",
                     ),
                 ),
@@ -409,7 +522,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="《村民委员会组织法》第二十二条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="村民会议：到会成年村民比例",
                     ),
                 ),
@@ -419,7 +532,7 @@ class Migration(migrations.Migration):
                         default=">=2/3",
                         help_text="《村民委员会组织法》第二十二条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="村民会议：到会户代表比例",
                     ),
                 ),
@@ -429,7 +542,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="《村民委员会组织法》第二十二条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="村民会议：赞成占到会",
                     ),
                 ),
@@ -439,7 +552,7 @@ class Migration(migrations.Migration):
                         default=">=2/3",
                         help_text="《村民委员会组织法》第二十六条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="村民代表会议：到会比例",
                     ),
                 ),
@@ -449,7 +562,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="《村民委员会组织法》第二十六条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="村民代表会议：赞成占到会",
                     ),
                 ),
@@ -535,6 +648,20 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "议事规则",
                 "verbose_name_plural": "议事规则",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("adult_age__gte", 18), ("adult_age__lte", 21)),
+                        name="ruleset_adult_age",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("resolution_publication_days__gte", 1),
+                            ("result_publication_days__gte", 1),
+                            ("points_objection_days__gte", 1),
+                        ),
+                        name="ruleset_days_positive",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -592,6 +719,17 @@ class Migration(migrations.Migration):
                 "verbose_name": "户",
                 "verbose_name_plural": "户",
                 "ordering": ["village", "number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("village", "number"), name="household_unique_number"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status", "merged"), ("merged_into__isnull", True), _connector="OR"
+                        ),
+                        name="household_merged_into_only_when_merged",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -608,7 +746,7 @@ class Migration(migrations.Migration):
                     "id_number",
                     models.CharField(
                         max_length=18,
-                        validators=[village.models.validate_id_number],
+                        validators=[village.models.roster.validate_id_number],
                         verbose_name="身份证号",
                     ),
                 ),
@@ -749,7 +887,7 @@ class Migration(migrations.Migration):
                         default=">=1/2",
                         help_text="《中国共产党支部工作条例（试行）》第十二条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="党支部提议：到会比例",
                     ),
                 ),
@@ -759,7 +897,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="《中国共产党支部工作条例（试行）》第十二条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="党支部提议：赞成占支委总数",
                     ),
                 ),
@@ -769,7 +907,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="两委联席会议议事规则（地方惯例）",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="两委商议：到会比例",
                     ),
                 ),
@@ -779,7 +917,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="两委联席会议议事规则（地方惯例）",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="两委商议：赞成占到会",
                     ),
                 ),
@@ -789,7 +927,7 @@ class Migration(migrations.Migration):
                         default=">=1/2",
                         help_text="《中国共产党支部工作条例（试行）》第十一条（地方常定为三分之二以上）",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="党员大会：到会比例",
                     ),
                 ),
@@ -799,7 +937,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="《中国共产党支部工作条例（试行）》第十一条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="党员大会：赞成占应到",
                     ),
                 ),
@@ -809,7 +947,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="《村民委员会组织法》第二十二条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="村民会议：到会成年村民比例",
                     ),
                 ),
@@ -819,7 +957,7 @@ class Migration(migrations.Migration):
                         default=">=2/3",
                         help_text="《村民委员会组织法》第二十二条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="村民会议：到会户代表比例",
                     ),
                 ),
@@ -829,7 +967,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="《村民委员会组织法》第二十二条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="村民会议：赞成占到会",
                     ),
                 ),
@@ -839,7 +977,7 @@ class Migration(migrations.Migration):
                         default=">=2/3",
                         help_text="《村民委员会组织法》第二十六条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="村民代表会议：到会比例",
                     ),
                 ),
@@ -849,7 +987,7 @@ class Migration(migrations.Migration):
                         default=">1/2",
                         help_text="《村民委员会组织法》第二十六条",
                         max_length=12,
-                        validators=[village.models.validate_threshold],
+                        validators=[village.models.tenancy.validate_threshold],
                         verbose_name="村民代表会议：赞成占到会",
                     ),
                 ),
@@ -1041,6 +1179,105 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.CreateModel(
+            name="DocumentBatch",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("meeting_record", "会议记录"),
+                            ("resolution", "决议"),
+                            ("audit_trail", "议题审计记录"),
+                            ("points_statement", "户积分存折"),
+                            ("points_list", "积分公示表"),
+                            ("allocation", "福利分配表"),
+                            ("notice", "公告栏通知"),
+                            ("household_card", "户积分卡"),
+                            ("statements", "全村积分存折（合订本）"),
+                        ],
+                        max_length=20,
+                        verbose_name="文书种类",
+                    ),
+                ),
+                ("params", models.JSONField(default=dict, verbose_name="参数")),
+                (
+                    "requested_at",
+                    models.DateTimeField(
+                        default=village.models.documents.requested_now, verbose_name="申请时间"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "生成中"),
+                            ("done", "已完成"),
+                            ("failed", "失败"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="总数")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="已完成")),
+                ("error", models.TextField(blank=True, verbose_name="错误")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="完成时间"),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="village.document",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "village",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="village.village",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "批量文书",
+                "verbose_name_plural": "批量文书",
+                "ordering": ["-requested_at"],
+            },
+        ),
+        migrations.AddField(
+            model_name="document",
+            name="village",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="documents",
+                to="village.village",
+                verbose_name="村",
+            ),
+        ),
+        migrations.CreateModel(
             name="AuditEvent",
             fields=[
                 (
@@ -1091,6 +1328,9 @@ class Migration(migrations.Migration):
                 "verbose_name": "审计记录",
                 "verbose_name_plural": "审计记录",
                 "ordering": ["chain", "seq"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("chain", "seq"), name="audit_unique_seq")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -1107,7 +1347,7 @@ class Migration(migrations.Migration):
                     "id_number",
                     models.CharField(
                         max_length=18,
-                        validators=[village.models.validate_id_number],
+                        validators=[village.models.roster.validate_id_number],
                         verbose_name="身份证号",
                     ),
                 ),
@@ -1204,6 +1444,22 @@ class Migration(migrations.Migration):
                 "verbose_name": "村民",
                 "verbose_name_plural": "村民",
                 "ordering": ["village", "household__number", "id"],
+                "indexes": [models.Index(fields=["phone"], name="villager_phone")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("village", "id_number"), name="villager_unique_id"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("is_representative", False),
+                            ("representative_to__isnull", True),
+                            ("representative_from__isnull", True),
+                            ("representative_to__gte", models.F("representative_from")),
+                            _connector="OR",
+                        ),
+                        name="villager_representative_term_order",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -1224,6 +1480,7 @@ class Migration(migrations.Migration):
                             ("village_committee", "村委委员"),
                             ("grid_officer", "网格员"),
                             ("supervision", "村务监督委员"),
+                            ("store_keeper", "积分超市管理员"),
                         ],
                         max_length=20,
                         verbose_name="职务",
@@ -1266,6 +1523,28 @@ class Migration(migrations.Migration):
                 "verbose_name": "任职",
                 "verbose_name_plural": "任职",
                 "ordering": ["village", "role", "start"],
+                "indexes": [
+                    models.Index(fields=["village", "role", "start"], name="membership_lookup")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("end__isnull", True), ("end__gte", models.F("start")), _connector="OR"
+                        ),
+                        name="membership_end_after_start",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("role", "grid_officer"), ("grid__isnull", False)),
+                            models.Q(
+                                models.Q(("role", "grid_officer"), _negated=True),
+                                ("grid__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="membership_grid_only_for_officers",
+                    ),
+                ],
             },
         ),
         migrations.AddField(
@@ -1298,6 +1577,7 @@ class Migration(migrations.Migration):
                             ("village_committee", "村委委员"),
                             ("grid_officer", "网格员"),
                             ("supervision", "村务监督委员"),
+                            ("store_keeper", "积分超市管理员"),
                         ],
                         max_length=20,
                         verbose_name="职务",
@@ -1554,115 +1834,27 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.AddConstraint(
-            model_name="village",
-            constraint=models.UniqueConstraint(
-                fields=("township", "name"), name="village_unique_name"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="ruleset",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("adult_age__gte", 16), ("adult_age__lte", 21)),
-                name="ruleset_adult_age",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="ruleset",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("resolution_publication_days__gte", 1),
-                    ("result_publication_days__gte", 1),
-                    ("points_objection_days__gte", 1),
-                ),
-                name="ruleset_days_positive",
-            ),
-        ),
-        migrations.AddConstraint(
             model_name="grid",
             constraint=models.UniqueConstraint(fields=("village", "name"), name="grid_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name="grid",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("level", "large"), ("parent__isnull", True)),
-                    models.Q(("level", "area"), ("parent__isnull", False)),
-                    _connector="OR",
-                ),
-                name="grid_area_has_parent",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="auditevent",
-            constraint=models.UniqueConstraint(fields=("chain", "seq"), name="audit_unique_seq"),
-        ),
-        migrations.AddIndex(
-            model_name="villager",
-            index=models.Index(fields=["phone"], name="villager_phone"),
-        ),
-        migrations.AddConstraint(
-            model_name="villager",
+            model_name="document",
             constraint=models.UniqueConstraint(
-                fields=("village", "id_number"), name="villager_unique_id"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="villager",
-            constraint=models.CheckConstraint(
                 condition=models.Q(
-                    ("is_representative", False),
-                    ("representative_to__isnull", True),
-                    ("representative_from__isnull", True),
-                    ("representative_to__gte", models.F("representative_from")),
-                    _connector="OR",
+                    ("supersedes__isnull", True), models.Q(("content_sha256", ""), _negated=True)
                 ),
-                name="villager_representative_term_order",
+                fields=("village", "kind", "subject_type", "subject_id", "content_sha256"),
+                name="document_issued_once_per_content",
             ),
         ),
-        migrations.AddIndex(
-            model_name="membership",
-            index=models.Index(fields=["village", "role", "start"], name="membership_lookup"),
-        ),
-        migrations.AddConstraint(
-            model_name="membership",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("end__isnull", True), ("end__gte", models.F("start")), _connector="OR"
-                ),
-                name="membership_end_after_start",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="membership",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("role", "grid_officer"), ("grid__isnull", False)),
-                    models.Q(
-                        models.Q(("role", "grid_officer"), _negated=True), ("grid__isnull", True)
-                    ),
-                    _connector="OR",
-                ),
-                name="membership_grid_only_for_officers",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="household",
-            constraint=models.UniqueConstraint(
-                fields=("village", "number"), name="household_unique_number"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="household",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("status", "merged"), ("merged_into__isnull", True), _connector="OR"
-                ),
-                name="household_merged_into_only_when_merged",
-            ),
-        ),
-        # 0002_audit_append_only
-        migrations.RunPython(
-            _run({"sqlite": SQLITE, "postgresql": POSTGRES}),
-            _run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}),
+        *_guards(
+            "0001_initial",
+            "0002_audit_append_only",
+            "0003_alter_historicalmembership_role_and_more",
+            "0004_documents",
+            "0005_documents_append_only",
+            "0006_ruleset_statutory_floor",
+            "0007_audit_seal",
+            "0008_document_supersession",
         ),
     ]
