@@ -1,0 +1,95 @@
+"""`CreateModels` (our squashed migrations' step): the same state and tables as `CreateModel`
+one by one, the state rendered once."""
+
+import pytest
+from django.db import connection, migrations, models
+from django.db.migrations.state import ProjectState
+
+from village.migration_operations import CreateModels
+
+APP = "village"
+
+
+def operations():
+    """Two models pointing at each other, the first at the second before it exists."""
+    return [
+        migrations.CreateModel(
+            name="TrialLeft",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True)),
+                ("right", models.ForeignKey("village.TrialRight", models.PROTECT, null=True)),
+            ],
+            options={"constraints": [models.UniqueConstraint("right", name="trial_left_once")]},
+        ),
+        migrations.CreateModel(
+            name="TrialRight",
+            fields=[
+                ("id", models.BigAutoField(primary_key=True)),
+                ("left", models.ForeignKey("village.TrialLeft", models.PROTECT, null=True)),
+                ("village", models.ForeignKey("village.Village", models.PROTECT)),
+            ],
+        ),
+    ]
+
+
+def rendered_state():
+    from django.db.migrations.loader import MigrationLoader
+
+    state = MigrationLoader(None, ignore_no_migrations=True).project_state()
+    state.apps  # rendered, as `migrate` keeps it  # noqa: B018
+    return state
+
+
+def test_the_state_is_every_model_with_its_relations_rendered_once(monkeypatch):
+    state = rendered_state()
+    renders = []
+    real = type(state)._reload
+    monkeypatch.setattr(type(state), "_reload", lambda self, m: renders.append(m) or real(self, m))
+
+    CreateModels(operations()).state_forwards(APP, state)
+
+    assert len(renders) == 1
+    left = state.apps.get_model(APP, "TrialLeft")
+    right = state.apps.get_model(APP, "TrialRight")
+    assert left._meta.get_field("right").related_model is right
+    assert right._meta.get_field("left").related_model is left
+    assert right._meta.get_field("village").related_model is state.apps.get_model(APP, "Village")
+    assert [c.name for c in left._meta.constraints] == ["trial_left_once"]
+    # the same model states as the operations one by one, on a state not rendered
+    one_by_one = ProjectState()
+    for model_state in state.models.values():
+        if (model_state.app_label, model_state.name_lower) not in {
+            (APP, "trialleft"),
+            (APP, "trialright"),
+        }:
+            one_by_one.add_model(model_state.clone())
+    for operation in operations():
+        operation.state_forwards(APP, one_by_one)
+    for name in ("trialleft", "trialright"):
+        assert state.models[APP, name].fields.keys() == one_by_one.models[APP, name].fields.keys()
+        assert state.models[APP, name].options == one_by_one.models[APP, name].options
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tables_are_created_and_dropped():
+    before = rendered_state()
+    after = before.clone()
+    step = CreateModels(operations())
+    step.state_forwards(APP, after)
+
+    with connection.schema_editor() as editor:
+        step.database_forwards(APP, editor, before, after)
+    try:
+        tables = connection.introspection.table_names()
+        assert {"village_trialleft", "village_trialright"} <= set(tables)
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, "village_trialleft")
+        assert constraints["trial_left_once"]["unique"]
+        assert constraints["trial_left_once"]["columns"] == ["right_id"]
+    finally:
+        with connection.schema_editor() as editor:
+            step.database_backwards(APP, editor, after, before)
+    assert not {"village_trialleft", "village_trialright"} & set(
+        connection.introspection.table_names()
+    )
+    assert step.describe() == "Create models TrialLeft, TrialRight"

@@ -1,0 +1,49 @@
+"""A migration operation of our squashed migrations (Django's "writing your own" operations).
+
+`CreateModels` creates several models in one step. Django's `CreateModel`, applied while the
+migration state is rendered (as `migrate` keeps it), re-renders the new model and every model
+related to it, recursively: for a model that points at the village or the user, that is nearly
+every model of the project and of Wagtail, some two hundred, once per model created. Here the
+models are added to the state together and the related models rendered once for all of them.
+What reaches the database is each `CreateModel`'s own work, in order.
+"""
+
+from django.db.migrations.operations.base import Operation
+
+
+class CreateModels(Operation):
+    """`CreateModel` operations applied as one: the same state, the same tables."""
+
+    def __init__(self, operations):
+        self.operations = operations
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.operations], {})
+
+    def state_forwards(self, app_label, state):
+        # `ProjectState.add_model` re-renders only a state whose apps are rendered: add every
+        # model to the bare state, then render what they touch once.
+        rendered = state.__dict__.pop("apps", None)
+        for operation in self.operations:
+            operation.state_forwards(app_label, state)
+        if rendered is not None:
+            state.apps = rendered
+            state.reload_models(
+                [(app_label, operation.name_lower) for operation in self.operations],
+                delay=False,
+            )
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for operation in self.operations:
+            operation.database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        for operation in reversed(self.operations):
+            operation.database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return "Create models " + ", ".join(operation.name for operation in self.operations)
+
+    @property
+    def migration_name_fragment(self):
+        return "models"
