@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import HouseholdFactory, VillagerFactory, make_id_number
 from tests.support.village_services import events, villager_fields, writes_nothing
@@ -123,3 +125,92 @@ def test_marking_needs_the_right_to_change_the_roster(shared_township):
             villagers=[shared_township["villager"]],
             party_membership="full",
         )
+
+
+# -- a batch's refusals: the single service's words, nothing written ----------------------------
+
+
+def single_refusal(shared_township, fields) -> dict:
+    """What `villager_create` answers for `fields`, the attempt undone."""
+    with transaction.atomic(), pytest.raises(ValidationError) as excinfo:
+        services.villager_create(
+            actor=shared_township["secretary"], village=shared_township["own"], **fields
+        )
+    return excinfo.value.message_dict
+
+
+def batch_refusal(shared_township, people) -> dict:
+    with writes_nothing(), pytest.raises(ValidationError) as excinfo:
+        services.villagers_create(
+            actor=shared_township["secretary"], village=shared_township["own"], people=people
+        )
+    return excinfo.value.message_dict
+
+
+def test_an_id_number_twice_in_one_batch_is_refused_as_one_by_one(shared_township):
+    family = a_family(shared_township)
+    family[1]["id_number"] = family[0]["id_number"]
+    family[1]["birth_date"] = family[0]["birth_date"]
+    refused = batch_refusal(shared_township, family)
+    services.villager_create(
+        actor=shared_township["secretary"],
+        village=shared_township["own"],
+        **{k: v for k, v in family[0].items() if k != "make_head"},
+    )
+    assert refused == single_refusal(shared_township, family[1])
+    assert "__all__" in refused
+
+
+def test_an_id_number_already_registered_is_refused_as_one_by_one(shared_township):
+    family = a_family(shared_township)
+    stored = shared_township["villager"]
+    family[1].update(id_number=stored.id_number, birth_date=stored.birth_date)
+    refused = batch_refusal(shared_township, family)
+    assert refused == single_refusal(shared_township, family[1])
+
+
+def test_a_household_of_another_village_is_refused_as_one_by_one(shared_township):
+    family = a_family(shared_township)
+    family[1]["household"] = HouseholdFactory(village=shared_township["neighbour"])
+    refused = batch_refusal(shared_township, family)
+    assert (
+        refused == single_refusal(shared_township, family[1]) == {"household": ["请选择本村的户。"]}
+    )
+
+
+def test_a_representative_term_ending_before_it_starts_is_refused_as_one_by_one(shared_township):
+    family = a_family(shared_township)
+    family[1].update(
+        is_representative=True,
+        representative_from=date(2026, 5, 1),
+        representative_to=date(2026, 4, 30),
+    )
+    refused = batch_refusal(shared_township, family)
+    assert refused == single_refusal(shared_township, family[1])
+    assert "__all__" in refused
+
+
+def test_a_batch_checks_its_rows_without_a_query_each(shared_township):
+    """Each further villager costs its insert, its history row and the role cache's read of its
+    household's users, in a savepoint: no query to check its household, its ID number or its
+    term."""
+
+    def register(n):
+        household = HouseholdFactory(village=shared_township["own"], area=shared_township["area"])
+        people = [
+            villager_fields(
+                shared_township,
+                household=household,
+                id_number=make_id_number(date(1990, 8, 8), male=False),
+            )
+            for _ in range(n)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            services.villagers_create(
+                actor=shared_township["secretary"], village=shared_township["own"], people=people
+            )
+        return len(queries)
+
+    register(1)  # the chain's head and the content type, read once
+    three, five = register(3), register(5)
+    assert five - three == 2 * 5

@@ -70,7 +70,8 @@ def test_the_state_is_every_model_with_its_relations_rendered_once(monkeypatch):
         assert state.models[APP, name].options == one_by_one.models[APP, name].options
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("flushable_audit_chain")
 def test_the_tables_are_created_and_dropped():
     before = rendered_state()
     after = before.clone()

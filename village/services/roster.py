@@ -1,7 +1,7 @@
 """Writes of the roster: grids, households and villagers."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from .. import audit
@@ -121,14 +121,18 @@ VILLAGER_FIELDS = [
 
 
 def villager_build(*, village: Village, **fields) -> Villager:
+    villager = _villager_new(village, fields)
+    villager.full_clean()
+    return villager
+
+
+def _villager_new(village: Village, fields: dict) -> Villager:
     unknown = set(fields) - set(VILLAGER_FIELDS)
     if unknown:
         raise ValidationError(_("未知字段：%s") % ", ".join(sorted(unknown)))
     if fields.get("id_number"):
         fields["id_number"] = fields["id_number"].strip().upper()
-    villager = Villager(village=village, **fields)
-    villager.full_clean()
-    return villager
+    return Villager(village=village, **fields)
 
 
 def _villager_payload(villager: Villager) -> dict:
@@ -213,12 +217,16 @@ def households_create(*, actor, village: Village, households: list[dict]) -> lis
 def villagers_create(*, actor, village: Village, people: list[dict]) -> list[Villager]:
     """`villager_create` for each of `people` (its keyword arguments, `make_head` included)."""
     require(actor, Action.CHANGE_ROSTER, village)
+    people = [dict(fields) for fields in people]
+    ours = set(
+        Household.objects.filter(
+            village=village, pk__in={getattr(f.get("household"), "pk", None) for f in people}
+        ).values_list("pk", flat=True)
+    )
     villagers, events = [], []
     for fields in people:
-        fields = dict(fields)
         make_head = fields.pop("make_head", False)
-        villager = villager_build(village=village, **fields)
-        villager.save()
+        villager = _villager_insert(village, ours, fields)
         villagers.append(villager)
         events.append(audit.Event("village.villager.create", villager, _villager_payload(villager)))
         if make_head:
@@ -228,6 +236,26 @@ def villagers_create(*, actor, village: Village, people: list[dict]) -> list[Vil
     if events:
         audit.record_many(actor=actor, events=events, village=village)
     return villagers
+
+
+def _villager_insert(village: Village, households: set[int], fields: dict) -> Villager:
+    """One row of a batch, checked as `villager_build` checks it but without a query per row:
+    the households were read together, and the database's constraints (one ID number per
+    village, the representative's term in order) refuse a row, which the full check then
+    explains in the single service's words."""
+    villager = _villager_new(village, fields)
+    if getattr(villager.household, "pk", None) not in households:
+        villager.full_clean()  # not a household of this village: says so
+    villager.full_clean(
+        exclude=["village", "household"], validate_unique=False, validate_constraints=False
+    )
+    try:
+        with transaction.atomic():
+            villager.save()
+    except IntegrityError:
+        villager.full_clean()
+        raise
+    return villager
 
 
 @transaction.atomic
