@@ -80,12 +80,11 @@ def online(village) -> dict[int, list[Villager]]:
     # 137 + the village's place in its township (two digits) + six: eleven digits whatever the
     # database's ids are (PostgreSQL's sequences are not reset between test runs).
     place = Village.objects.filter(township=village.township_id, pk__lt=village.pk).count()
-    for n, villager in enumerate(chosen, start=1):
-        phone = f"137{place:02d}{n:06d}"
-        villager = village_services.villager_update(actor=SYSTEM, villager=villager, phone=phone)
-        village_services.account_create(
-            actor=SYSTEM, villager=villager, username=phone, password=PASSWORD
-        )
+    phones = [(v, {"phone": f"137{place:02d}{n:06d}"}) for n, v in enumerate(chosen, start=1)]
+    chosen = village_services.villagers_change(actor=SYSTEM, village=village, changes=phones)
+    village_services.accounts_create(
+        actor=SYSTEM, village=village, accounts=[(v, v.phone) for v in chosen], password=PASSWORD
+    )
     by_household: dict[int, list[Villager]] = {}
     for v in Villager.objects.filter(village=village, user__isnull=False).select_related(
         "user", "household__area"

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import HouseholdFactory, VillagerFactory, make_id_number
+from tests.factories import AreaFactory, HouseholdFactory, VillagerFactory, make_id_number
 from tests.support.village_services import events, villager_fields, writes_nothing
 from village import audit, services
 from village.models import AuditEvent, Household
@@ -214,3 +214,91 @@ def test_a_batch_checks_its_rows_without_a_query_each(shared_township):
     register(1)  # the chain's head and the content type, read once
     three, five = register(3), register(5)
     assert five - three == 2 * 5
+
+
+# -- changes of their own per villager (the demo's phone numbers) --------------------------------
+
+
+def test_villagers_changed_each_their_own_way_as_one_by_one(shared_township):
+    secretary, village = shared_township["secretary"], shared_township["own"]
+    mother, son = services.villagers_create(
+        actor=secretary, village=village, people=a_family(shared_township)
+    )
+    services.villagers_change(
+        actor=secretary,
+        village=village,
+        changes=[(mother, {"phone": "13700000001"}), (son, {"phone": "13700000002"})],
+    )
+    assert [e.payload for e in events("village.villager.update")] == [
+        {"phone": ["13911112222", "13700000001"]},
+        {"phone": ["", "13700000002"]},
+    ]
+    assert [v.history.count() for v in (mother, son)] == [2, 2]
+    assert [
+        v.phone for v in services.villagers_change(actor=secretary, village=village, changes=[])
+    ] == []
+
+
+def single_change_refusal(shared_township, villager, changes) -> dict:
+    with transaction.atomic(), pytest.raises(ValidationError) as excinfo:
+        services.villager_update(actor=shared_township["secretary"], villager=villager, **changes)
+    return excinfo.value.message_dict
+
+
+@pytest.mark.parametrize("spoil", ["phone", "id_number", "household", "term"])
+def test_villagers_changed_at_once_are_refused_as_one_by_one(shared_township, spoil):
+    secretary, village = shared_township["secretary"], shared_township["own"]
+    mother, son = services.villagers_create(
+        actor=secretary, village=village, people=a_family(shared_township)
+    )
+    bad = {
+        "phone": {"phone": "1370000000x"},
+        "id_number": {"id_number": mother.id_number, "birth_date": mother.birth_date},
+        "household": {"household": HouseholdFactory(village=shared_township["neighbour"])},
+        "term": {
+            "is_representative": True,
+            "representative_from": date(2026, 5, 1),
+            "representative_to": date(2026, 4, 30),
+        },
+    }[spoil]
+    with writes_nothing(), pytest.raises(ValidationError) as excinfo:
+        services.villagers_change(
+            actor=secretary,
+            village=village,
+            changes=[(mother, {"phone": "13700000001"}), (son, bad)],
+        )
+    assert excinfo.value.message_dict == single_change_refusal(shared_township, son, bad)
+
+
+# -- households at once ------------------------------------------------------------------------
+
+
+def single_household_refusal(shared_township, fields) -> dict:
+    with transaction.atomic(), pytest.raises(ValidationError) as excinfo:
+        services.household_create(
+            actor=shared_township["secretary"], village=shared_township["own"], **fields
+        )
+    return excinfo.value.message_dict
+
+
+@pytest.mark.parametrize("spoil", ["number_twice", "number_stored", "foreign_area"])
+def test_households_at_once_are_refused_as_one_by_one(shared_township, spoil):
+    secretary, village, area = (shared_township[k] for k in ("secretary", "own", "area"))
+    rows = [{"number": "C-001", "area": area}, {"number": "C-002", "area": area}]
+    if spoil == "number_twice":
+        rows[1]["number"] = "C-001"
+    elif spoil == "number_stored":
+        rows[1]["number"] = HouseholdFactory(village=village, area=area).number
+    else:
+        rows[1]["area"] = AreaFactory(
+            village=shared_township["neighbour"],
+            parent__village=shared_township["neighbour"],
+        )
+    with writes_nothing(), pytest.raises(ValidationError) as excinfo:
+        services.households_create(actor=secretary, village=village, households=rows)
+    if spoil == "number_twice":
+        services.household_create(actor=secretary, village=village, **rows[0])
+    refused = excinfo.value.message_dict
+    assert refused == single_household_refusal(shared_township, rows[1])
+    if spoil == "foreign_area":
+        assert refused == {"area": ["请选择本村的一个片区。"]}

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import RequestFactory
 from django.utils import timezone
 
+from tests.factories import VillagerFactory
 from tests.support.village_services import NEW_PASSWORD, User, events, writes_nothing
 from village import permissions, services
 from village.models import ActivationCode, Villager
@@ -234,3 +235,80 @@ def test_account_with_a_taken_username_is_refused(shared_township):
             password="x",
         )
     assert "用户名已被使用" in excinfo.value.messages[0]
+
+
+# --- accounts in bulk (the demo's logins) ------------------------------------------------------
+
+
+def two_without_accounts(shared_township):
+    village = shared_township["own"]
+    other = VillagerFactory(household__village=village, household__area=shared_township["area"])
+    return [shared_township["villager"], other]
+
+
+def test_accounts_created_at_once_are_what_one_by_one_gives(shared_township):
+    secretary, village = shared_township["secretary"], shared_township["own"]
+    first, second = two_without_accounts(shared_township)
+    users = services.accounts_create(
+        actor=secretary,
+        village=village,
+        accounts=[(first, "wang"), (second, "li")],
+        password=NEW_PASSWORD,
+    )
+    assert [u.username for u in users] == ["wang", "li"]
+    for villager, user in zip((first, second), users, strict=True):
+        stored = Villager.objects.get(pk=villager.pk)
+        assert stored.user == user and user.first_name == stored.name
+        assert user.check_password(NEW_PASSWORD)
+        assert stored.history.first().user_id == user.pk
+    assert [e.payload for e in events("village.account.create")] == [
+        {"username": "wang"},
+        {"username": "li"},
+    ]
+    assert [e.object_id for e in events("village.account.create")] == [
+        str(first.pk),
+        str(second.pk),
+    ]
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        "has_account",
+        "username_taken",
+        "username_twice",
+        "another_village",
+    ],
+)
+def test_accounts_at_once_are_refused_whole(shared_township, spoil):
+    secretary, village = shared_township["secretary"], shared_township["own"]
+    first, second = two_without_accounts(shared_township)
+    accounts = [(first, "wang"), (second, "li")]
+    expected = "用户名已被使用"
+    if spoil == "has_account":
+        services.account_create(
+            actor=secretary, villager=second, username="li0", password=NEW_PASSWORD
+        )
+        expected = "该村民已有账号"
+    elif spoil == "username_taken":
+        accounts[1] = (second, "outsider")
+    elif spoil == "username_twice":
+        accounts[1] = (second, "wang")
+    else:
+        accounts[1] = (VillagerFactory(household__village=shared_township["neighbour"]), "li")
+        expected = "只能修改本村的村民"
+    with writes_nothing(), pytest.raises(ValidationError) as excinfo:
+        services.accounts_create(
+            actor=secretary, village=village, accounts=accounts, password=NEW_PASSWORD
+        )
+    assert expected in excinfo.value.messages[0]
+
+
+def test_accounts_at_once_need_the_right_to_give_logins(shared_township):
+    with writes_nothing(), pytest.raises(PermissionDenied):
+        services.accounts_create(
+            actor=shared_township["users"]["resident"],
+            village=shared_township["own"],
+            accounts=[(shared_township["villager"], "wang")],
+            password=NEW_PASSWORD,
+        )

@@ -9,6 +9,7 @@ from .accounts import (
     CODE_LENGTH,
     account_activate,
     account_create,
+    accounts_create,
     activation_code_issue,
     format_code,
 )
@@ -30,6 +31,7 @@ from .roster import (
     villager_create,
     villager_id_number_reveal,
     villager_update,
+    villagers_change,
     villagers_create,
     villagers_update,
 )
@@ -42,6 +44,7 @@ __all__ = [
     "VILLAGER_FIELDS",
     "account_activate",
     "account_create",
+    "accounts_create",
     "activation_code_issue",
     "format_code",
     "grid_create",
@@ -60,6 +63,7 @@ __all__ = [
     "villager_create",
     "villager_id_number_reveal",
     "villager_update",
+    "villagers_change",
     "villagers_create",
     "villagers_update",
 ]

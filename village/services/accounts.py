@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from .. import audit, extensions
 from ..models import (
     ActivationCode,
+    Village,
     Villager,
     VillagerStatus,
 )
@@ -87,6 +88,44 @@ def account_create(*, actor, villager: Villager, username: str, password: str):
     )
     extensions.roles_changed(user)
     return user
+
+
+@transaction.atomic
+def accounts_create(
+    *, actor, village: Village, accounts: list[tuple[Villager, str]], password: str
+) -> list:
+    """`account_create` for each (villager of `village`, username), in one locked step: the same
+    users, rows and chain events; refused whole if any row would be."""
+    require(actor, Action.ISSUE_ACTIVATION, village)
+    ids = [villager.pk for villager, _username in accounts]
+    stored = Villager.objects.select_for_update().filter(village=village, pk__in=ids)
+    by_id = {villager.pk: villager for villager in stored.order_by("pk")}
+    if len(by_id) != len(set(ids)):
+        raise ValidationError(_("只能修改本村的村民。"))
+    usernames = [username for _villager, username in accounts]
+    User = get_user_model()
+    if (
+        len(set(usernames)) != len(usernames)
+        or User.objects.filter(username__in=usernames).exists()
+    ):
+        raise ValidationError(_("用户名已被使用。"))
+    users, events = [], []
+    for given, username in accounts:
+        villager = by_id[given.pk]
+        if villager.user_id:
+            raise ValidationError(_("该村民已有账号。"))
+        user = User(username=username, first_name=villager.name)
+        user.set_password(password)
+        user.save()
+        villager.user = user
+        villager.save(update_fields=["user"])
+        users.append(user)
+        events.append(audit.Event("village.account.create", villager, {"username": username}))
+    if events:
+        audit.record_many(actor=actor, events=events, village=village)
+    for user in users:
+        extensions.roles_changed(user)
+    return users
 
 
 @transaction.atomic

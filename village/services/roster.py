@@ -68,12 +68,19 @@ def household_create(
     return household
 
 
-def _household_save(village: Village, *, number, area, address="", status=None) -> Household:
+def _household_save(
+    village: Village, *, number, area, address="", status=None, areas: set[int] | None = None
+) -> Household:
+    """A new household saved; in a batch, `areas` are the village's areas read together, and a
+    household in one of them is checked as `_save_checked` does."""
     household = Household(village=village, number=number, area=area, address=address)
     if status:
         household.status = status
-    household.full_clean()
-    household.save()
+    if areas is not None and getattr(area, "pk", None) in areas:
+        _save_checked(household, exclude=["village", "area"])
+    else:
+        household.full_clean()
+        household.save()
     return household
 
 
@@ -93,12 +100,19 @@ def household_update(*, actor, household: Household, **changes) -> Household:
     return household
 
 
-def _household_change(household: Household, changes: dict) -> tuple[Household, dict]:
-    """Change the stored row (locked) and save it; returns it and what changed."""
-    household = Household.objects.select_for_update().get(pk=household.pk)
+def _household_change(
+    household: Household, changes: dict, *, in_batch: bool = False
+) -> tuple[Household, dict]:
+    """Change the stored row (locked) and save it; returns it and what changed. In a batch, the
+    fields not changed are not checked again (see `_save_checked`)."""
+    stored = Household.objects.select_for_update().select_related("area")
+    household = stored.get(pk=household.pk)
     diff = apply_changes(household, changes)
-    household.full_clean()
-    household.save()
+    if in_batch:
+        _save_checked(household, exclude=_unchanged(household, changes))
+    else:
+        household.full_clean()
+        household.save()
     return household, diff
 
 
@@ -188,12 +202,16 @@ def villager_update(*, actor, villager: Villager, **changes) -> Villager:
 
 def _villager_change(villager: Villager, changes: dict) -> dict:
     """Apply `changes` to the stored (locked) row and save it; returns what changed."""
-    if changes.get("id_number"):
-        changes = {**changes, "id_number": changes["id_number"].strip().upper()}
-    diff = apply_changes(villager, changes)
+    diff = apply_changes(villager, _normalised(changes))
     villager.full_clean()
     villager.save()
     return diff
+
+
+def _normalised(changes: dict) -> dict:
+    if changes.get("id_number"):
+        return {**changes, "id_number": changes["id_number"].strip().upper()}
+    return changes
 
 
 # --- many at once ---------------------------------------------------------------
@@ -206,7 +224,8 @@ def _villager_change(villager: Villager, changes: dict) -> dict:
 def households_create(*, actor, village: Village, households: list[dict]) -> list[Household]:
     """`household_create` for each of `households` (its keyword arguments)."""
     require(actor, Action.CHANGE_ROSTER, village)
-    created = [_household_save(village, **fields) for fields in households]
+    areas = set(Grid.objects.filter(village=village).values_list("pk", flat=True))
+    created = [_household_save(village, **fields, areas=areas) for fields in households]
     events = [audit.Event("village.household.create", h, _household_payload(h)) for h in created]
     if events:
         audit.record_many(actor=actor, events=events, village=village)
@@ -230,7 +249,9 @@ def villagers_create(*, actor, village: Village, people: list[dict]) -> list[Vil
         villagers.append(villager)
         events.append(audit.Event("village.villager.create", villager, _villager_payload(villager)))
         if make_head:
-            household, diff = _household_change(villager.household, {"head": villager})
+            household, diff = _household_change(
+                villager.household, {"head": villager}, in_batch=True
+            )
             if diff:
                 events.append(audit.Event("village.household.update", household, diff))
     if events:
@@ -239,42 +260,62 @@ def villagers_create(*, actor, village: Village, people: list[dict]) -> list[Vil
 
 
 def _villager_insert(village: Village, households: set[int], fields: dict) -> Villager:
-    """One row of a batch, checked as `villager_build` checks it but without a query per row:
-    the households were read together, and the database's constraints (one ID number per
-    village, the representative's term in order) refuse a row, which the full check then
-    explains in the single service's words."""
+    """One row of a batch, checked as `villager_build` checks it: its households were read
+    together, the rest as `_save_checked` does."""
     villager = _villager_new(village, fields)
     if getattr(villager.household, "pk", None) not in households:
         villager.full_clean()  # not a household of this village: says so
-    villager.full_clean(
-        exclude=["village", "household"], validate_unique=False, validate_constraints=False
-    )
+    _save_checked(villager, exclude=["village", "household"])
+    return villager
+
+
+def _save_checked(row, *, exclude: list[str]) -> None:
+    """Save a row of a batch, checked as the single services check it but without a query per
+    row: the model's own rules (`clean`) and the fields not in `exclude` here, the database's
+    constraints (an ID number once per village, a household number once, a term in order) in a
+    savepoint. A row they refuse is then fully validated, so that the batch is refused in the
+    single service's words."""
+    row.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
-            villager.save()
+            row.save()
     except IntegrityError:
-        villager.full_clean()
+        row.full_clean()
         raise
-    return villager
+
+
+def _unchanged(row, changes: dict) -> list[str]:
+    return [field.name for field in row._meta.fields if field.name not in changes]
 
 
 @transaction.atomic
 def villagers_update(*, actor, village: Village, villagers: list[Villager], **changes) -> list:
     """`villager_update` with the same `changes` for each of `villagers` (of `village`)."""
+    return villagers_change(
+        actor=actor, village=village, changes=[(villager, changes) for villager in villagers]
+    )
+
+
+@transaction.atomic
+def villagers_change(*, actor, village: Village, changes: list[tuple[Villager, dict]]) -> list:
+    """`villager_update` for each (villager of `village`, its changes), in one locked step; the
+    fields a row does not change are not checked again (`_save_checked`)."""
     require(actor, Action.CHANGE_ROSTER, village)
-    unknown = set(changes) - set(VILLAGER_FIELDS)
+    unknown = set().union(*(set(c) for _v, c in changes)) - set(VILLAGER_FIELDS)
     if unknown:
         raise ValidationError(_("不能修改这些字段：%s") % ", ".join(sorted(unknown)))
     # Locked in primary-key order (as concurrent writers lock them), changed in the caller's.
-    ids = [v.pk for v in villagers]
+    ids = [v.pk for v, _c in changes]
     stored = Villager.objects.select_for_update().filter(village=village, pk__in=ids)
-    by_id = {v.pk: v for v in stored.order_by("pk")}
+    by_id = {v.pk: v for v in stored.select_related("household").order_by("pk")}
     if len(by_id) != len(set(ids)):
         raise ValidationError(_("只能修改本村的村民。"))
     updated, events = [], []
-    for pk in ids:
-        villager = by_id[pk]
-        diff = _villager_change(villager, changes)
+    for given, row_changes in changes:
+        villager = by_id[given.pk]
+        row_changes = _normalised(row_changes)
+        diff = apply_changes(villager, row_changes)
+        _save_checked(villager, exclude=_unchanged(villager, row_changes))
         updated.append(villager)
         if diff:
             events.append(audit.Event("village.villager.update", villager, redact(diff)))
