@@ -1,4 +1,4 @@
-"""A migration operation of our squashed migrations (Django's "writing your own" operations).
+"""What our squashed migrations are made of (Django's "writing your own" operations).
 
 `CreateModels` creates several models in one step. Django's `CreateModel`, applied while the
 migration state is rendered (as `migrate` keeps it), re-renders the new model and every model
@@ -8,6 +8,9 @@ models are added to the state together and the related models rendered once for 
 What reaches the database is each `CreateModel`'s own work, in order.
 """
 
+from importlib import import_module
+
+from django.db import migrations
 from django.db.migrations.operations.base import Operation
 
 
@@ -47,3 +50,19 @@ class CreateModels(Operation):
     @property
     def migration_name_fragment(self):
         return "models"
+
+
+def replaced_guards(app_label: str, *names: str) -> list[Operation]:
+    """The database guards (triggers, functions, partial indexes: their `RunPython` and `RunSQL`
+    steps) of the named migrations of `app_label`, in their order, for the squash that replaces
+    them to run on the tables it created: their SQL stays written once, in those migrations.
+    Their data steps find nothing to change on a new database."""
+    steps = []
+    for name in names:
+        module = import_module(f"{app_label}.migrations.{name}")
+        steps += [
+            step
+            for step in module.Migration.operations
+            if isinstance(step, (migrations.RunPython, migrations.RunSQL))
+        ]
+    return steps

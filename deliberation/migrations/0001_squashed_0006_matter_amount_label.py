@@ -1,42 +1,17 @@
-"""`0001_initial` … `0006_matter_amount_label` in one migration, for a new database.
-
-Every model is created once, as it stands now, with its constraints and indexes, in one step
-(`CreateModels`: the migration state is rendered once for all of them, not once per model and
-per field as the replaced migrations did); then the replaced migrations' database guards
-(triggers, functions, partial indexes) run in their order, taken from those migrations so that
-their SQL is written once. It depends on the village app's squash.
-
-A database that applied the replaced migrations counts this one as applied; one that applied
-only some of them goes on with the rest. A fresh database built through this migration and one
-built through the originals have the same tables, columns, constraints, indexes, triggers and
-functions on SQLite and PostgreSQL (compared catalogue by catalogue when it was written).
+"""`0001_initial` … `0006_matter_amount_label` in one migration, for a new database: every model
+created once, as it stands now, in one step (`CreateModels`), then the replaced migrations'
+database guards in their order (`replaced_guards`). It depends on the village app's squash. See
+docs/core.md ("Each app's migrations are squashed").
 """
 
 import uuid
-from importlib import import_module
-
 import django.db.models.deletion
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
 import deliberation.models
-from village.migration_operations import CreateModels
-
-
-def _guards(*names):
-    """The database guards (triggers, functions, indexes) of the migrations this one replaces,
-    run in their order on the tables created above. They are written once, in those migrations;
-    their data steps find nothing to change on a new database."""
-    steps = []
-    for name in names:
-        module = import_module(f"deliberation.migrations.{name}")
-        steps += [
-            step
-            for step in module.Migration.operations
-            if isinstance(step, (migrations.RunPython, migrations.RunSQL))
-        ]
-    return steps
+from village.migration_operations import CreateModels, replaced_guards
 
 
 class Migration(migrations.Migration):
@@ -1463,7 +1438,8 @@ class Migration(migrations.Migration):
                 ),
             ]
         ),
-        *_guards(
+        *replaced_guards(
+            "deliberation",
             "0001_initial",
             "0002_system_actor",
             "0003_ballot_box",

@@ -1,14 +1,6 @@
-"""`0001_initial` … `0002_todovisit` in one migration, for a new database.
-
-Every model is created once, as it stands now, with its constraints and indexes, in one step
-(`CreateModels`: the migration state is rendered once for all of them, not once per model and
-per field as the replaced migrations did). It depends on the village and deliberation apps'
-squashes.
-
-A database that applied the replaced migrations counts this one as applied; one that applied
-only some of them goes on with the rest. A fresh database built through this migration and one
-built through the originals have the same tables, columns, constraints and indexes on SQLite
-and PostgreSQL (compared catalogue by catalogue when it was written).
+"""`0001_initial` and `0002_todovisit` in one migration, for a new database: every model created
+once, as it stands now, in one step (`CreateModels`). It depends on the village and deliberation
+apps' squashes. See docs/core.md ("Each app's migrations are squashed").
 """
 
 import django.db.models.deletion

@@ -1,19 +1,9 @@
-"""`0001_initial` … `0008_document_supersession` in one migration, for a new database.
-
-Every model is created once, as it stands now, with its constraints and indexes, in one step
-(`CreateModels`: the migration state is rendered once for all of them, not once per model and
-per field as the replaced migrations did); then the replaced migrations' database guards
-(triggers, functions, partial indexes) run in their order, taken from those migrations so that
-their SQL is written once. It depends on every third-party app's last migration, so that all of ours run after
-Wagtail's (docs/core.md).
-
-A database that applied the replaced migrations counts this one as applied; one that applied
-only some of them goes on with the rest. A fresh database built through this migration and one
-built through the originals have the same tables, columns, constraints, indexes, triggers and
-functions on SQLite and PostgreSQL (compared catalogue by catalogue when it was written).
+"""`0001_initial` … `0008_document_supersession` in one migration, for a new database: every model
+created once, as it stands now, in one step (`CreateModels`), then the replaced migrations'
+database guards in their order (`replaced_guards`). It depends on every third-party app's last
+migration, so that all of ours run after Wagtail's. See docs/core.md ("Each app's migrations are
+squashed").
 """
-
-from importlib import import_module
 
 import django.core.validators
 import django.db.models.deletion
@@ -24,22 +14,7 @@ from django.db import migrations, models
 import village.models.documents
 import village.models.roster
 import village.models.tenancy
-from village.migration_operations import CreateModels
-
-
-def _guards(*names):
-    """The database guards (triggers, functions, indexes) of the migrations this one replaces,
-    run in their order on the tables created above. They are written once, in those migrations;
-    their data steps find nothing to change on a new database."""
-    steps = []
-    for name in names:
-        module = import_module(f"village.migrations.{name}")
-        steps += [
-            step
-            for step in module.Migration.operations
-            if isinstance(step, (migrations.RunPython, migrations.RunSQL))
-        ]
-    return steps
+from village.migration_operations import CreateModels, replaced_guards
 
 
 class Migration(migrations.Migration):
@@ -1952,7 +1927,8 @@ class Migration(migrations.Migration):
                 ),
             ]
         ),
-        *_guards(
+        *replaced_guards(
+            "village",
             "0001_initial",
             "0002_audit_append_only",
             "0003_alter_historicalmembership_role_and_more",

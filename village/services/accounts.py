@@ -78,15 +78,21 @@ def account_create(*, actor, villager: Villager, username: str, password: str):
     User = get_user_model()
     if User.objects.filter(username=username).exists():
         raise ValidationError(_("用户名已被使用。"))
-    user = User(username=username, first_name=villager.name)
-    user.set_password(password)
-    user.save()
-    villager.user = user
-    villager.save(update_fields=["user"])
+    user = _login_give(villager, username, password)
     audit.record(
         actor=actor, action="village.account.create", obj=villager, payload={"username": username}
     )
     extensions.roles_changed(user)
+    return user
+
+
+def _login_give(villager: Villager, username: str, password: str):
+    """The villager's new user, bound to them (the username checked free by the caller)."""
+    user = get_user_model()(username=username, first_name=villager.name)
+    user.set_password(password)
+    user.save()
+    villager.user = user
+    villager.save(update_fields=["user"])
     return user
 
 
@@ -114,12 +120,7 @@ def accounts_create(
         villager = by_id[given.pk]
         if villager.user_id:
             raise ValidationError(_("该村民已有账号。"))
-        user = User(username=username, first_name=villager.name)
-        user.set_password(password)
-        user.save()
-        villager.user = user
-        villager.save(update_fields=["user"])
-        users.append(user)
+        users.append(_login_give(villager, username, password))
         events.append(audit.Event("village.account.create", villager, {"username": username}))
     if events:
         audit.record_many(actor=actor, events=events, village=village)
