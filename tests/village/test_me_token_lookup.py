@@ -1,12 +1,17 @@
 """The API's token lookup with its SQL built once (village/api_auth.py) finds what wagtail's
 BearerTokenAuth finds — the same token and user, every field as the ORM reads it — and refuses
-what it refuses: an unknown or revoked token, a deactivated account."""
+what it refuses: an unknown or revoked token, a deactivated account. On a kept connection it is
+also the request's health check."""
 
+import psycopg
 import pytest
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import APIToken
 
 from tests.factories import UserFactory
+from tests.support.concurrency import skip_unless_postgresql
 from village.api_auth import find_token
 
 
@@ -59,3 +64,51 @@ def test_the_api_refuses_a_deactivated_account_and_marks_a_token_used(issued, cl
     row.user.save()
     response = client.get("/api/v1/me", **headers)
     assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
+
+
+# -- the lookup as the kept connection's health check --------------------------------------------
+
+
+def a_new_request(monkeypatch) -> list:
+    """The state of a kept connection when a request begins (CONN_HEALTH_CHECKS on): its health
+    not yet checked. Returns the calls of Django's own check (`SELECT 1`)."""
+    wrapper = connections["default"]  # the connection itself, not its thread-local proxy
+    wrapper.ensure_connection()
+    monkeypatch.setattr(wrapper, "health_check_enabled", True)
+    wrapper.health_check_done = False
+    checks = []
+    real = wrapper.is_usable
+    monkeypatch.setattr(wrapper, "is_usable", lambda: checks.append(1) or real())
+    return checks
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("flushable_audit_chain")
+def test_the_lookup_is_the_requests_health_check(monkeypatch):
+    user = UserFactory(username="kept")
+    row, plaintext = APIToken.create_token(user=user, name="phone")
+    checks = a_new_request(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        assert find_token(plaintext).pk == row.pk
+    assert checks == [] and len(queries) == 1
+    assert connection.health_check_done
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("flushable_audit_chain")
+def test_a_connection_the_database_dropped_is_replaced_not_a_500(monkeypatch):
+    skip_unless_postgresql()
+    user = UserFactory(username="dropped")
+    row, plaintext = APIToken.create_token(user=user, name="phone")
+    a_new_request(monkeypatch)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    with psycopg.connect(**connection.get_connection_params()) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.health_check_done = False  # the next request on the dead connection
+
+    assert find_token(plaintext).pk == row.pk
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid
