@@ -11,7 +11,7 @@ connection the lookup is also the request's health check (`_rows`): one round tr
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import InterfaceError, OperationalError, connections
+from django.db import DatabaseError, connections
 from wagtail.api.v3 import auth as wagtail_auth
 from wagtail.models import APIToken
 
@@ -40,8 +40,8 @@ def _lookup(alias: str, digests: int) -> tuple:
 def _rows(connection, sql: str, digests: list[str]) -> list:
     """The lookup's rows. As a request's first query on a kept connection, it is also the
     connection's health check (CONN_HEALTH_CHECKS): rather than Django's `SELECT 1` and then the
-    lookup, the lookup itself, and once more on a new connection if the kept one has gone (the
-    database restarted); a read, so running it again changes nothing."""
+    lookup, the lookup itself, and once more on a new connection if it failed because the kept
+    one has gone (the database restarted); a read, so running it again changes nothing."""
     own_check = (
         connection.connection is not None
         and connection.health_check_enabled
@@ -52,7 +52,9 @@ def _rows(connection, sql: str, digests: list[str]) -> list:
         connection.health_check_done = True
         try:
             return _fetch(connection, sql, digests)
-        except (OperationalError, InterfaceError):
+        except DatabaseError:
+            if connection.is_usable():
+                raise  # not the connection: a timeout, a lock — as without the check
             connection.close()
     return _fetch(connection, sql, digests)
 

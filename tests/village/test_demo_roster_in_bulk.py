@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import AreaFactory, HouseholdFactory, VillagerFactory, make_id_number
+from tests.support.concurrency import skip_unless_postgresql
 from tests.support.village_services import events, villager_fields, writes_nothing
 from village import audit, services
 from village.models import AuditEvent, Household
@@ -302,3 +303,40 @@ def test_households_at_once_are_refused_as_one_by_one(shared_township, spoil):
     assert refused == single_household_refusal(shared_township, rows[1])
     if spoil == "foreign_area":
         assert refused == {"area": ["请选择本村的一个片区。"]}
+
+
+def test_a_row_without_a_household_is_refused_as_one_by_one(shared_township):
+    family = a_family(shared_township)
+    del family[1]["household"]
+    refused = batch_refusal(shared_township, family)
+    assert refused == single_refusal(shared_township, family[1])
+    assert "household" in refused
+
+
+def test_a_large_grid_as_a_households_area_is_refused_as_one_by_one(shared_township):
+    secretary, village, area = (shared_township[k] for k in ("secretary", "own", "area"))
+    rows = [{"number": "D-001", "area": area}, {"number": "D-002", "area": area.parent}]
+    with writes_nothing(), pytest.raises(ValidationError) as excinfo:
+        services.households_create(actor=secretary, village=village, households=rows)
+    assert excinfo.value.message_dict == single_household_refusal(shared_township, rows[1])
+
+
+def test_a_batch_locks_the_villagers_rows_only(shared_township):
+    """Not their households (nor a household's area): two batches over the same households in
+    another order must not wait on each other's households, nor deadlock."""
+    skip_unless_postgresql()
+    secretary, village = shared_township["secretary"], shared_township["own"]
+    people = services.villagers_create(
+        actor=secretary, village=village, people=a_family(shared_township)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        services.villagers_change(
+            actor=secretary, village=village, changes=[(v, {"phone": ""}) for v in people]
+        )
+        services.household_update(actor=secretary, household=people[0].household, address="西街9号")
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert any('FROM "village_villager"' in sql for sql in locks)
+    assert any('FROM "village_household"' in sql for sql in locks)
+    for sql in locks:
+        if 'INNER JOIN "village_household"' in sql or 'INNER JOIN "village_grid"' in sql:
+            assert "FOR UPDATE OF" in sql, sql

@@ -5,7 +5,7 @@ also the request's health check."""
 
 import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import APIToken
@@ -112,3 +112,23 @@ def test_a_connection_the_database_dropped_is_replaced_not_a_500(monkeypatch):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != pid
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("flushable_audit_chain")
+def test_an_error_on_a_sound_connection_is_not_run_again(monkeypatch):
+    """A timeout or a lock is the database's answer, not a dropped connection: raised as it
+    would be without the check, the lookup not run twice."""
+    from village import api_auth
+
+    a_new_request(monkeypatch)
+    runs = []
+
+    def timed_out(*args):
+        runs.append(1)
+        raise OperationalError("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(api_auth, "_fetch", timed_out)
+    with pytest.raises(OperationalError):
+        find_token(APIToken.generate_token())
+    assert runs == [1]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from .. import audit
 from ..models import (
     Grid,
+    GridLevel,
     Household,
     Village,
     Villager,
@@ -105,7 +106,7 @@ def _household_change(
 ) -> tuple[Household, dict]:
     """Change the stored row (locked) and save it; returns it and what changed. In a batch, the
     fields not changed are not checked again (see `_save_checked`)."""
-    stored = Household.objects.select_for_update().select_related("area")
+    stored = Household.objects.select_for_update(of=("self",)).select_related("area")
     household = stored.get(pk=household.pk)
     diff = apply_changes(household, changes)
     if in_batch:
@@ -224,7 +225,9 @@ def _normalised(changes: dict) -> dict:
 def households_create(*, actor, village: Village, households: list[dict]) -> list[Household]:
     """`household_create` for each of `households` (its keyword arguments)."""
     require(actor, Action.CHANGE_ROSTER, village)
-    areas = set(Grid.objects.filter(village=village).values_list("pk", flat=True))
+    areas = set(
+        Grid.objects.filter(village=village, level=GridLevel.AREA).values_list("pk", flat=True)
+    )
     created = [_household_save(village, **fields, areas=areas) for fields in households]
     events = [audit.Event("village.household.create", h, _household_payload(h)) for h in created]
     if events:
@@ -263,7 +266,7 @@ def _villager_insert(village: Village, households: set[int], fields: dict) -> Vi
     """One row of a batch, checked as `villager_build` checks it: its households were read
     together, the rest as `_save_checked` does."""
     villager = _villager_new(village, fields)
-    if getattr(villager.household, "pk", None) not in households:
+    if villager.household_id not in households:
         villager.full_clean()  # not a household of this village: says so
     _save_checked(villager, exclude=["village", "household"])
     return villager
@@ -306,7 +309,7 @@ def villagers_change(*, actor, village: Village, changes: list[tuple[Villager, d
         raise ValidationError(_("不能修改这些字段：%s") % ", ".join(sorted(unknown)))
     # Locked in primary-key order (as concurrent writers lock them), changed in the caller's.
     ids = [v.pk for v, _c in changes]
-    stored = Villager.objects.select_for_update().filter(village=village, pk__in=ids)
+    stored = Villager.objects.select_for_update(of=("self",)).filter(village=village, pk__in=ids)
     by_id = {v.pk: v for v in stored.select_related("household").order_by("pk")}
     if len(by_id) != len(set(ids)):
         raise ValidationError(_("只能修改本村的村民。"))
