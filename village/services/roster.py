@@ -77,7 +77,7 @@ def _household_save(
     household = Household(village=village, number=number, area=area, address=address)
     if status:
         household.status = status
-    if areas is not None and getattr(area, "pk", None) in areas:
+    if areas is not None and household.area_id in areas:
         _save_checked(household, exclude=["village", "area"])
     else:
         household.full_clean()
@@ -291,7 +291,6 @@ def _unchanged(row, changes: dict) -> list[str]:
     return [field.name for field in row._meta.fields if field.name not in changes]
 
 
-@transaction.atomic
 def villagers_update(*, actor, village: Village, villagers: list[Villager], **changes) -> list:
     """`villager_update` with the same `changes` for each of `villagers` (of `village`)."""
     return villagers_change(
