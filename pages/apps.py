@@ -14,6 +14,15 @@ class PagesConfig(AppConfig):
         from .permissions import register_actions
 
         fragments.connect()
+        # A notice published (in the admin, by a moderator's approval, on schedule) is told to
+        # its audience in the same transaction.
+        from wagtail.signals import page_published
+
+        from .models import NoticePage
+
+        page_published.connect(
+            services.notice_published, sender=NoticePage, dispatch_uid="notice-announce"
+        )
 
         extensions.register_role_listener(services.sync_user_groups)
         extensions.register_home(_home_for)

@@ -92,6 +92,29 @@ def audience_households(notice: NoticePage, village: Village) -> QuerySet[Househ
     return households.distinct()
 
 
+def audience_villagers(notice: NoticePage, village: Village) -> QuerySet[Villager]:
+    """The registered villagers of active households the notice addresses today."""
+    villagers = Villager.objects.filter(
+        village=village,
+        status=VillagerStatus.REGISTERED,
+        household__status=HouseholdStatus.ACTIVE,
+    )
+    today = timezone.localdate()
+    if notice.audience == Audience.GRIDS:
+        return villagers.filter(household__area_id__in=area_ids(notice))
+    if notice.audience == Audience.PARTY:
+        return villagers.filter(
+            party_membership__in=[PartyMembership.FULL, PartyMembership.PROBATIONARY]
+        )
+    if notice.audience == Audience.REPRESENTATIVES:
+        return villagers.filter(
+            Q(representative_from__isnull=True) | Q(representative_from__lte=today),
+            Q(representative_to__isnull=True) | Q(representative_to__gte=today),
+            is_representative=True,
+        )
+    return villagers
+
+
 def unread_report(notice: NoticePage, village: Village, *, areas: list[int] | None = None):
     """Households of the audience where nobody has confirmed reading, per area, with a phone."""
     households = audience_households(notice, village)

@@ -1,11 +1,14 @@
 """Writes of the village sites: a village's site with its editor groups and moderation
 workflow, editors' group membership from their roles, and read receipts."""
 
+from datetime import datetime, time
+
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import (
@@ -22,7 +25,8 @@ from wagtail.models import (
 )
 
 from village import audit
-from village.models import Membership, Village, VillageRole
+from village import services as village_services
+from village.models import Membership, Notification, NotificationKind, Village, VillageRole
 from village.permissions import SYSTEM, user_of, villager_of
 
 from . import selectors
@@ -35,6 +39,7 @@ from .models import (
     RulesPage,
     TodoVisit,
     TransparencyPage,
+    Urgency,
     VillageHomePage,
 )
 
@@ -245,6 +250,43 @@ def notice_mark_read(*, actor, notice: NoticePage) -> NoticeRead:
         payload={"villager": villager.pk, "household": villager.household_id},
     )
     return read
+
+
+def _plain(html: str, limit: int = 120) -> str:
+    text = " ".join(strip_tags(html).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def notice_announce(*, notice: NoticePage) -> Notification | None:
+    """Tell the notice's audience it is out: inbox, push, and a text to households without an
+    account (village/services/outbox.py). Once per notice, whoever publishes it again; not for
+    a notice already expired. The platform tells (the publishing is logged by Wagtail)."""
+    village = selectors.village_of_page(notice)
+    if village is None or not notice.live:
+        return None
+    today = timezone.localdate()
+    if notice.expires_on and notice.expires_on < today:
+        return None
+    send_after = None
+    if notice.publish_on and notice.publish_on > today:
+        send_after = timezone.make_aware(datetime.combine(notice.publish_on, time(0)))
+    return village_services.notification_send(
+        actor=SYSTEM,
+        village=village,
+        key=f"notice:{notice.pk}",
+        kind=NotificationKind.NOTICE,
+        title=notice.title,
+        body=_plain(notice.body),
+        url=notice.url or "",
+        urgent=notice.urgency == Urgency.URGENT,
+        villagers=selectors.audience_villagers(notice, village),
+        send_after=send_after,
+    )
+
+
+def notice_published(sender, instance, **kwargs) -> None:
+    """Wagtail's page_published, sent inside the publishing transaction."""
+    notice_announce(notice=instance)
 
 
 def todo_visit_mark(*, user, at=None):

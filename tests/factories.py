@@ -11,6 +11,7 @@ from village.models import (
     GridLevel,
     Household,
     Membership,
+    PushSubscription,
     RuleSet,
     Township,
     TownshipMembership,
@@ -236,3 +237,15 @@ def deliberation_village(*, township=None, name=None, households=12):
         representatives_body=representatives + committee,
         adults=[people[label] for label, _party in labels],
     )
+
+
+class PushSubscriptionFactory(factory.django.DjangoModelFactory):
+    """A device's subscription at a push service no test reaches (keys of the right shape)."""
+
+    class Meta:
+        model = PushSubscription
+
+    user = factory.SubFactory(UserFactory)
+    endpoint = factory.Sequence(lambda n: f"https://push.invalid/send/{n}")
+    p256dh = "B" + "A" * 86
+    auth = "A" * 22

@@ -15,7 +15,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from wagtail.models import APIToken
 
-from . import api_me, permissions, selectors
+from . import api_inbox, api_me, permissions, selectors
 from .api_auth import BearerTokenAuth
 from .middleware import busy_response, database_busy
 
@@ -305,6 +305,7 @@ def _me_answer(user) -> dict:
 
 
 api.add_router("/", core_router)
+api.add_router("/", api_inbox.router)
 
 
 def not_found(request, *args, **kwargs):

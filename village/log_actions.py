@@ -23,6 +23,8 @@ ACTIONS: dict[str, object] = {
     "village.township.create": _("新建乡镇"),
     "village.account.create": _("开通账号"),
     "village.document.issue": _("签发文书"),
+    "village.notification.send": _("发出消息（站内、推送、短信）"),
+    "village.reach.preference": _("修改消息接收方式"),
     "audit.anchor": _("村审计链头写入乡镇审计链（锚定）"),
 }
 

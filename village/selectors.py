@@ -4,15 +4,19 @@ from datetime import date
 from enum import StrEnum
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from . import permissions
 from .models import (
+    Channel,
+    Delivery,
     Grid,
     GridLevel,
     Household,
     HouseholdStatus,
     Membership,
     PartyMembership,
+    ReachPreference,
     Village,
     Villager,
     VillageRole,
@@ -137,4 +141,34 @@ def memberships_of_user(user, on: date) -> list[Membership]:
         Membership.objects.valid_on(on)
         .filter(villager__user=user)
         .select_related("village", "grid")
+    )
+
+
+# --- the inbox ---------------------------------------------------------------------------------
+
+
+def inbox_of(user, *, limit: int = 100) -> list[Delivery]:
+    """The user's inbox messages that are due, newest first, with their notification."""
+    return list(
+        Delivery.objects.filter(
+            user=user, channel=Channel.INBOX, notification__send_after__lte=timezone.now()
+        )
+        .select_related("notification")
+        .order_by("-pk")[:limit]
+    )
+
+
+def inbox_unread(user) -> int:
+    return Delivery.objects.filter(
+        user=user,
+        channel=Channel.INBOX,
+        read_at__isnull=True,
+        notification__send_after__lte=timezone.now(),
+    ).count()
+
+
+def reach_preference_of(villager: Villager) -> ReachPreference:
+    """The villager's channels; everything on until they choose."""
+    return ReachPreference.objects.filter(villager=villager).first() or ReachPreference(
+        villager=villager
     )

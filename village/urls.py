@@ -5,7 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import extensions, media, views
+from . import extensions, inbox_views, media, views
 from .api import api, not_found
 
 village_patterns = (
@@ -15,6 +15,9 @@ village_patterns = (
         path("logout/", LogoutView.as_view(), name="logout"),
         path("activate/", views.activate, name="activate"),
         path("me/", views.me, name="me"),
+        path("me/inbox/", inbox_views.inbox, name="inbox"),
+        path("me/inbox/<int:delivery_id>/", inbox_views.inbox_open, name="inbox_open"),
+        path("me/inbox/preferences/", inbox_views.inbox_preferences, name="inbox_preferences"),
         path("text-size/", views.text_size, name="text_size"),
         path("verify/<str:code>/", views.verify, name="verify"),
     ],

@@ -1,6 +1,7 @@
 """Tenancy: townships, villages and each village's rule set with its thresholds."""
 
 import re
+from datetime import time
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
@@ -122,6 +123,9 @@ RULE_SOURCES = {
     "points_base": "村规民约·积分制管理办法",
     "points_carry_over": "村规民约·积分制管理办法",
     "points_objection_days": "村规民约·积分制管理办法（公示期）",
+    "quiet_hours_start": "本平台默认：夜间不推送、不发短信（紧急通知除外）",
+    "quiet_hours_end": "本平台默认：夜间不推送、不发短信（紧急通知除外）",
+    "sms_monthly_limit": "村委会确定的短信预算（每月条数）",
 }
 
 
@@ -191,6 +195,15 @@ class RuleSet(models.Model):
     )
     points_objection_days = models.PositiveSmallIntegerField(
         _("积分公示异议期（天）"), default=5, help_text=RULE_SOURCES["points_objection_days"]
+    )
+    quiet_hours_start = models.TimeField(
+        _("免打扰开始"), default=time(21, 0), help_text=RULE_SOURCES["quiet_hours_start"]
+    )
+    quiet_hours_end = models.TimeField(
+        _("免打扰结束"), default=time(7, 0), help_text=RULE_SOURCES["quiet_hours_end"]
+    )
+    sms_monthly_limit = models.PositiveIntegerField(
+        _("每月短信额度（条）"), default=2000, help_text=RULE_SOURCES["sms_monthly_limit"]
     )
     history = HistoricalRecords()
 

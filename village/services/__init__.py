@@ -13,6 +13,13 @@ from .accounts import (
     activation_code_issue,
     format_code,
 )
+from .outbox import (
+    inbox_mark_read,
+    notification_send,
+    push_subscribe,
+    push_unsubscribe,
+    reach_preference_set,
+)
 from .roles import (
     membership_create,
     membership_end,
@@ -52,9 +59,14 @@ __all__ = [
     "household_create",
     "household_update",
     "households_create",
+    "inbox_mark_read",
     "membership_create",
     "membership_end",
     "membership_update",
+    "notification_send",
+    "push_subscribe",
+    "push_unsubscribe",
+    "reach_preference_set",
     "ruleset_create",
     "ruleset_update",
     "township_membership_create",

@@ -283,3 +283,25 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'self'"],
     }
 }
+
+# --- the outbox's channels (village/channels/): each chosen here, secrets from the environment
+# SMS: "console" (prints), "file" (appends to CUNZHI_SMS_FILE) or "aliyun" (Dysmsapi SendSms).
+CUNZHI_SMS_BACKEND = os.environ.get("CUNZHI_SMS_BACKEND", "console")
+CUNZHI_SMS = {
+    "FILE": os.environ.get("CUNZHI_SMS_FILE", str(BASE_DIR / "var" / "sms.log")),
+    "ENDPOINT": os.environ.get("CUNZHI_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "ACCESS_KEY_ID": os.environ.get("CUNZHI_SMS_ACCESS_KEY_ID", ""),
+    "ACCESS_KEY_SECRET": os.environ.get("CUNZHI_SMS_ACCESS_KEY_SECRET", ""),
+    "SIGN_NAME": os.environ.get("CUNZHI_SMS_SIGN_NAME", "村治"),
+    # The approved template, e.g. "${village}通知：${title}。详情请登录村治或问网格员。"
+    "TEMPLATE_CODE": os.environ.get("CUNZHI_SMS_TEMPLATE_CODE", ""),
+    "TIMEOUT": float(os.environ.get("CUNZHI_SMS_TIMEOUT", "10")),
+}
+# Web Push: VAPID keys (base64url, as `vapid --gen` writes them); no key, no push.
+CUNZHI_PUSH_BACKEND = os.environ.get("CUNZHI_PUSH_BACKEND", "webpush")
+CUNZHI_VAPID_PUBLIC_KEY = os.environ.get("CUNZHI_VAPID_PUBLIC_KEY", "")
+CUNZHI_VAPID_PRIVATE_KEY = os.environ.get("CUNZHI_VAPID_PRIVATE_KEY", "")
+CUNZHI_VAPID_SUBJECT = os.environ.get("CUNZHI_VAPID_SUBJECT", "mailto:admin@localhost")
+CUNZHI_PUSH_TIMEOUT = float(os.environ.get("CUNZHI_PUSH_TIMEOUT", "10"))
+# Push endpoints over plain http (a push service on this machine): tests and development only.
+CUNZHI_PUSH_INSECURE_ENDPOINTS = False

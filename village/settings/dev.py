@@ -42,3 +42,4 @@ LOGGING = {
         },
     },
 }
+CUNZHI_PUSH_INSECURE_ENDPOINTS = DEBUG

@@ -13,3 +13,4 @@ STORAGES = {
 }
 # One process: the live server of the browser tests runs in a thread of the test process.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CUNZHI_PUSH_INSECURE_ENDPOINTS = True  # the local push endpoint of the tests
