@@ -4,17 +4,17 @@ import re
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from . import audit, log_actions, permissions, services
+from . import audit, log_actions, permissions, selectors, services
 from . import roster as roster_io
-from .models import AuditEvent, Villager
+from .models import AuditEvent, Notification, Villager
 from .permissions import Action
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -264,3 +264,26 @@ def audit_overview(request):
         event.action_label = str(log_actions.ACTIONS.get(event.action, event.action))
         event.actor_label = _actor_label(event)
     return TemplateResponse(request, "village/admin/audit.html", {"rows": rows, "recent": recent})
+
+
+def outbox(request):
+    """消息发送: each message of the user's villages, how far it got, and what failed."""
+    villages = permissions.visible_villages(request.user, Action.VIEW_ROSTER)
+    if not villages.exists():
+        raise PermissionDenied
+    return TemplateResponse(
+        request, "village/admin/outbox.html", {"rows": selectors.outbox_summary(villages)}
+    )
+
+
+def outbox_problems(request, notification_id: int):
+    notification = get_object_or_404(
+        Notification.objects.select_related("village"), pk=notification_id
+    )
+    if not permissions.can(request.user, Action.VIEW_ROSTER, notification.village):
+        raise Http404
+    return TemplateResponse(
+        request,
+        "village/admin/outbox_problems.html",
+        {"notification": notification, "rows": selectors.outbox_problems(notification)},
+    )

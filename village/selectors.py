@@ -10,11 +10,13 @@ from . import permissions
 from .models import (
     Channel,
     Delivery,
+    DeliveryStatus,
     Grid,
     GridLevel,
     Household,
     HouseholdStatus,
     Membership,
+    Notification,
     PartyMembership,
     ReachPreference,
     Village,
@@ -171,4 +173,40 @@ def reach_preference_of(villager: Villager) -> ReachPreference:
     """The villager's channels; everything on until they choose."""
     return ReachPreference.objects.filter(villager=villager).first() or ReachPreference(
         villager=villager
+    )
+
+
+# --- the outbox, as the village's cadres see it ----------------------------------------------
+
+OUTBOX_PROBLEMS = ("failed", "unknown", "skipped")
+
+
+def outbox_summary(villages: QuerySet[Village], *, limit: int = 30) -> list[Notification]:
+    """The latest messages of `villages`, each with its counts per channel and state, in one
+    query (`inbox`, `inbox_read`, `push_sent`, `sms_sent`, `waiting`, `problems`)."""
+
+    def n(**where):
+        return Count("deliveries", filter=Q(**{f"deliveries__{k}": v for k, v in where.items()}))
+
+    return list(
+        Notification.objects.filter(village__in=villages)
+        .select_related("village")
+        .annotate(
+            inbox=n(channel=Channel.INBOX),
+            inbox_read=n(channel=Channel.INBOX, read_at__isnull=False),
+            push_sent=n(channel=Channel.PUSH, status=DeliveryStatus.SENT),
+            sms_sent=n(channel=Channel.SMS, status=DeliveryStatus.SENT),
+            waiting=n(status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+            problems=n(status__in=OUTBOX_PROBLEMS),
+        )
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def outbox_problems(notification: Notification) -> list[Delivery]:
+    """The deliveries of `notification` that did not arrive, with whom they were for."""
+    return list(
+        Delivery.objects.filter(notification=notification, status__in=OUTBOX_PROBLEMS)
+        .select_related("villager", "household__area__parent")
+        .order_by("channel", "household__number", "pk")
     )

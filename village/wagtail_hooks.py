@@ -343,12 +343,23 @@ def register_village_admin_urls():
             name="village_id_number_reveal",
         ),
         path("audit/", admin_views.audit_overview, name="village_audit"),
+        path("outbox/", admin_views.outbox, name="village_outbox"),
+        path(
+            "outbox/<int:notification_id>/",
+            admin_views.outbox_problems,
+            name="village_outbox_problems",
+        ),
     ]
 
 
 class RosterMenuItem(MenuItem):
     def is_shown(self, request):
         return permissions.can(request.user, Action.EXPORT_ROSTER)
+
+
+class OutboxMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.can(request.user, Action.VIEW_ROSTER)
 
 
 class AuditMenuItem(MenuItem):
@@ -361,6 +372,11 @@ def register_roster_menu_item():
     return RosterMenuItem(
         _("花名册导入导出"), reverse("village_roster"), icon_name="download", order=160
     )
+
+
+@hooks.register("register_admin_menu_item")
+def register_outbox_menu_item():
+    return OutboxMenuItem(_("消息发送"), reverse("village_outbox"), icon_name="mail", order=146)
 
 
 @hooks.register("register_admin_menu_item")
