@@ -2,6 +2,7 @@
 workflow, editors' group membership from their roles, and read receipts."""
 
 from datetime import datetime, time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -26,7 +27,15 @@ from wagtail.models import (
 
 from village import audit
 from village import services as village_services
-from village.models import Membership, Notification, NotificationKind, Village, VillageRole
+from village.models import (
+    Channel,
+    Delivery,
+    Membership,
+    Notification,
+    NotificationKind,
+    Village,
+    VillageRole,
+)
 from village.permissions import SYSTEM, user_of, villager_of
 
 from . import selectors
@@ -242,6 +251,14 @@ def notice_mark_read(*, actor, notice: NoticePage) -> NoticeRead:
             )
     except IntegrityError:
         return NoticeRead.objects.get(notice=notice, villager=villager)
+    # Its message in 我的消息 is read too: the villager has seen more than the message.
+    Delivery.objects.filter(
+        notification__village=village,
+        notification__key=f"notice:{notice.pk}",
+        channel=Channel.INBOX,
+        user=read.user,
+        read_at__isnull=True,
+    ).update(read_at=read.read_at)
     audit.record(
         actor=actor,
         action="pages.notice.read",
@@ -277,7 +294,8 @@ def notice_announce(*, notice: NoticePage) -> Notification | None:
         kind=NotificationKind.NOTICE,
         title=notice.title,
         body=_plain(notice.body),
-        url=notice.url or "",
+        # The path: push and SMS put the site's public address before it when they send.
+        url=urlsplit(notice.url or "").path,
         urgent=notice.urgency == Urgency.URGENT,
         villagers=selectors.audience_villagers(notice, village),
         send_after=send_after,

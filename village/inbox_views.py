@@ -1,11 +1,16 @@
-"""我的消息: the signed-in user's inbox on the web, and their choice of channels."""
+"""我的消息: the signed-in user's inbox on the web, their choice of channels and this device's
+push subscription; the service worker and the manifest that make the site an app."""
+
+import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -33,7 +38,11 @@ def inbox(request):
     return render(
         request,
         "village/inbox.html",
-        {"items": selectors.inbox_of(request.user), "form": form},
+        {
+            "items": selectors.inbox_of(request.user),
+            "form": form,
+            "vapid_key": settings.CUNZHI_VAPID_PUBLIC_KEY,
+        },
     )
 
 
@@ -65,3 +74,53 @@ def inbox_preferences(request):
         raise Http404 from exc
     messages.success(request, _("消息接收方式已保存。站内消息始终保留，紧急通知照常发送。"))
     return redirect("village:inbox")
+
+
+@login_required
+@require_POST
+def push_subscribe(request):
+    """This device's subscription (the browser's PushSubscription as JSON), from pwa.js."""
+    try:
+        data = json.loads(request.body or b"{}")
+        keys = data.get("keys") or {}
+        subscription = services.push_subscribe(
+            user=request.user,
+            endpoint=str(data.get("endpoint", "")),
+            p256dh=str(keys.get("p256dh", "")),
+            auth=str(keys.get("auth", "")),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except (ValueError, AttributeError):
+        return JsonResponse({"message": _("推送订阅格式不正确。")}, status=400)
+    except ValidationError as exc:
+        return JsonResponse({"message": "；".join(exc.messages)}, status=400)
+    return JsonResponse({"id": subscription.pk}, status=201)
+
+
+def service_worker(request):
+    """/sw.js at the root, so its scope is the whole site."""
+    response = render(request, "village/sw.js", content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def manifest(request):
+    """The web app manifest: the site installs on a phone's home screen as 村治."""
+    icons = [
+        {"src": static(f"village/icon-{n}.png"), "sizes": f"{n}x{n}", "type": "image/png"}
+        for n in (192, 512)
+    ]
+    body = {
+        "name": _("村治 · 村务公开"),
+        "short_name": _("村治"),
+        "lang": "zh-CN",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b8322a",
+        "icons": icons,
+    }
+    return JsonResponse(
+        body, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False}
+    )

@@ -18,6 +18,7 @@ village_patterns = (
         path("me/inbox/", inbox_views.inbox, name="inbox"),
         path("me/inbox/<int:delivery_id>/", inbox_views.inbox_open, name="inbox_open"),
         path("me/inbox/preferences/", inbox_views.inbox_preferences, name="inbox_preferences"),
+        path("me/push/", inbox_views.push_subscribe, name="push_subscribe"),
         path("text-size/", views.text_size, name="text_size"),
         path("verify/<str:code>/", views.verify, name="verify"),
     ],
@@ -31,6 +32,8 @@ urlpatterns = [
     re_path(r"^api/", not_found),  # not a page of the site: JSON 404, no slash redirect
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", views.favicon),
+    path("sw.js", inbox_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", inbox_views.manifest, name="manifest"),
     path("", include(village_patterns)),
     *extensions.urlpatterns(),
 ]

@@ -9,6 +9,8 @@ from django.test import override_settings
 from django.utils import timezone
 from wagtail.models import APIToken
 
+from pages.models import NoticePage
+from pages.services import notice_mark_read
 from tests.factories import UserFactory
 from tests.support.outbox_servers import PushService
 from tests.support.site_world import build_notice_village, publish_notice
@@ -272,3 +274,15 @@ def test_the_inbox_page_costs_the_same_for_3_messages_as_for_30(
         _inbox_row(world, title=f"通知{i}")
     with django_assert_num_queries(INBOX_PAGE_QUERIES):
         assert client.get("/me/inbox/").content.decode().count('data-testid="inbox-item"') == 30
+
+
+def test_confirming_the_notice_reads_its_message_too(world, client):
+    row = _inbox_row(world)
+    other = Delivery.objects.get(
+        notification=row.notification, channel=Channel.INBOX, user=world["reader4"].user
+    )
+    notice = NoticePage.objects.get(pk=int(row.notification.key.split(":")[1]))
+    notice_mark_read(actor=world["reader3"].user, notice=notice)
+    row.refresh_from_db()
+    other.refresh_from_db()
+    assert row.read_at is not None and other.read_at is None

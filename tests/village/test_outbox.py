@@ -4,6 +4,7 @@ hours, the village's SMS budget, and rows left by a stopped worker never sent tw
 
 import time as clock
 from datetime import datetime, time, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import transaction
@@ -69,7 +70,7 @@ def test_publishing_a_notice_writes_an_inbox_row_per_account_and_a_text_per_offl
     # (and a moved-out member who has one) gets none: it is the officer's to visit.
     sms = list(_rows(n, Channel.SMS))
     assert [(d.household_id, d.phone) for d in sms] == [(world["offline"].pk, "13900000302")]
-    assert n.title == "明天上午发放冬季取暖补贴" and n.url == notice.url
+    assert n.title == "明天上午发放冬季取暖补贴" and n.url == urlsplit(notice.url).path
     event = AuditEvent.objects.get(action="village.notification.send")
     assert event.payload["deliveries"] == {"inbox": 4, "push": 0, "sms": 1}
 
