@@ -5,14 +5,31 @@ Who a notice reaches and a villager's notices are read by the notice pages thems
 live beside them (pages/models/notices.py); they are re-exported here for the views, services
 and documents."""
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from village import officers, permissions
 from village.models import (
+    SENT_CHANNELS,
+    Delivery,
+    DeliveryStatus,
     Household,
     HouseholdStatus,
     PartyMembership,
@@ -26,6 +43,8 @@ from .models import (
     Audience,
     NoticePage,
     NoticeRead,
+    NoticeTold,
+    ToldChannel,
     VillageHomePage,
     area_ids,
     audience_filter,
@@ -39,6 +58,7 @@ from .models import (
 )
 
 __all__ = [
+    "ReachRow",
     "UnreadRow",
     "areas_reported_on",
     "audience_filter",
@@ -51,7 +71,7 @@ __all__ = [
     "notices_with_unread_counts",
     "open_to_everyone",
     "public_notices",
-    "unread_report",
+    "reach_report",
     "village_of_page",
 ]
 
@@ -64,11 +84,45 @@ def home_of(village: Village) -> VillageHomePage | None:
 
 
 @dataclass
-class UnreadRow:
+class ReachRow:
+    """One household of a notice's audience: whether and how it has been reached."""
+
     household: Household
     area: str
     head: str
     phone: str
+    read_at: datetime | None = None
+    told: list = field(default_factory=list)  # NoticeTold, first first
+    delivered: str = ""  # "push" or "sms": a phone of the household got the message
+    delivered_at: datetime | None = None
+
+    @property
+    def how(self) -> str:
+        """How it was first reached: "read" (a member confirmed), a told channel, or ""."""
+        told = self.told[0] if self.told else None
+        if self.read_at and (told is None or self.read_at <= told.recorded_at):
+            return "read"
+        return told.channel if told else ""
+
+    @property
+    def at(self) -> datetime | None:
+        how = self.how
+        if how == "read":
+            return self.read_at
+        return self.told[0].recorded_at if how else None
+
+    @property
+    def reached(self) -> bool:
+        return bool(self.how)
+
+    @property
+    def how_label(self) -> str:
+        how = self.how
+        return str(_("自己阅读")) if how == "read" else str(ToldChannel(how).label) if how else ""
+
+
+# Kept for the name the officers' screens and tests know the unread rows by.
+UnreadRow = ReachRow
 
 
 def audience_households(notice: NoticePage, village: Village) -> QuerySet[Household]:
@@ -115,35 +169,96 @@ def audience_villagers(notice: NoticePage, village: Village) -> QuerySet[Village
     return villagers
 
 
-def unread_report(notice: NoticePage, village: Village, *, areas: list[int] | None = None):
-    """Households of the audience where nobody has confirmed reading, per area, with a phone."""
+def reach_report(notice: NoticePage, village: Village, *, areas: list[int] | None = None):
+    """The notice's reach ledger: every household of its audience (in `areas` when given) with
+    the first time it was reached and how — a member (or proxy) confirmed reading, or a person
+    told it (NoticeTold) — and whether a push or text reached a phone of it. Counts per way and
+    per area; `rows` are the households not yet reached, in natural order. Five queries."""
     households = audience_households(notice, village)
     if areas is not None:
         households = households.filter(area_id__in=areas)
-    read = NoticeRead.objects.filter(notice=notice, household=OuterRef("pk"))
-    total = households.count()
-    unread_qs = (
-        households.annotate(has_read=Exists(read))
-        .filter(has_read=False)
-        .select_related("area__parent", "head")
-        .prefetch_related("members")
-        .order_by()
+    ids = households.values("pk")
+    reads = dict(
+        NoticeRead.objects.filter(notice=notice, household_id__in=ids)
+        .values_list("household_id")
+        .annotate(first=Min("read_at"))
+        .values_list("household_id", "first")
     )
-    rows, by_area, area_of = [], {}, {}
-    # Natural order (二片区 before 十片区), which the database's collation cannot give.
-    for h in sorted(unread_qs, key=lambda h: (grid_key(h.area), natural_key(h.number))):
+    told: dict[int, list] = {}
+    for t in (
+        NoticeTold.objects.filter(notice=notice, household_id__in=ids)
+        .select_related("recorded_by")
+        .order_by("recorded_at", "pk")
+    ):
+        told.setdefault(t.household_id, []).append(t)
+    delivered: dict[int, tuple] = {}
+    for household_id, channel, at in (
+        Delivery.objects.filter(
+            notification__village=village,
+            notification__key=f"notice:{notice.pk}",
+            channel__in=SENT_CHANNELS,
+            status=DeliveryStatus.SENT,
+            household_id__in=ids,
+        )
+        .order_by("sent_at")
+        .values_list("household_id", "channel", "sent_at")
+    ):
+        delivered.setdefault(household_id, (channel, at))
+    rows = []
+    for h in households.select_related("area__parent", "head").prefetch_related("members"):
         phone = (h.head.phone if h.head else "") or next(
             (m.phone for m in h.members.all() if m.phone), ""
         )
-        rows.append(UnreadRow(h, str(h.area), h.head.name if h.head else "", phone))
-        by_area[str(h.area)] = by_area.get(str(h.area), 0) + 1
-        area_of.setdefault(str(h.area), h.area)
+        channel, at = delivered.get(h.pk, ("", None))
+        rows.append(
+            ReachRow(
+                h,
+                str(h.area),
+                h.head.name if h.head else "",
+                phone,
+                read_at=reads.get(h.pk),
+                told=told.get(h.pk, []),
+                delivered=channel,
+                delivered_at=at,
+            )
+        )
+    # Natural order (二片区 before 十片区), which the database's collation cannot give.
+    rows.sort(key=lambda r: (grid_key(r.household.area), natural_key(r.household.number)))
+    ways = Counter(r.how for r in rows if r.reached)
+    areas_seen: dict[str, list] = {}
+    for r in rows:
+        entry = areas_seen.setdefault(r.area, [r.household.area, 0, 0, 0])
+        entry[1] += 1
+        entry[2] += r.reached
+        entry[3] += r.read_at is None
+    read = sum(1 for r in rows if r.read_at)
+    not_reached = [r for r in rows if not r.reached]
     return {
-        "total": total,
-        "unread": len(rows),
-        "read": total - len(rows),
-        "rows": rows,
-        "by_area": sorted(by_area.items(), key=lambda item: grid_key(area_of[item[0]])),
+        "total": len(rows),
+        "read": read,
+        "unread": len(rows) - read,
+        "reached": len(rows) - len(not_reached),
+        "not_reached": len(not_reached),
+        "first_read": ways.get("read", 0),
+        "told": {c: ways.get(c, 0) for c in ToldChannel.values},
+        "told_labels": [(ToldChannel(c).label, ways.get(c, 0)) for c in ToldChannel.values],
+        "delivered": sum(1 for r in rows if r.delivered),
+        "households": rows,
+        "rows": not_reached,
+        # Per area: households not yet reached (the officers' work), then the full counts.
+        "by_area": [
+            (name, total - reached)
+            for name, (_area, total, reached, _u) in sorted(
+                areas_seen.items(), key=lambda item: grid_key(item[1][0])
+            )
+            if total - reached
+        ],
+        "areas": [
+            {"area": name, "total": total, "reached": reached}
+            for name, (_area, total, reached, _u) in sorted(
+                areas_seen.items(), key=lambda item: grid_key(item[1][0])
+            )
+        ],
     }
 
 

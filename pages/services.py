@@ -25,11 +25,12 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from village import audit
+from village import audit, officers
 from village import services as village_services
 from village.models import (
     Channel,
     Delivery,
+    Household,
     Membership,
     Notification,
     NotificationKind,
@@ -44,9 +45,11 @@ from .models import (
     NoticeIndexPage,
     NoticePage,
     NoticeRead,
+    NoticeTold,
     PowerListPage,
     RulesPage,
     TodoVisit,
+    ToldChannel,
     TransparencyPage,
     Urgency,
     VillageHomePage,
@@ -267,6 +270,55 @@ def notice_mark_read(*, actor, notice: NoticePage) -> NoticeRead:
         payload={"villager": villager.pk, "household": villager.household_id},
     )
     return read
+
+
+@transaction.atomic
+def notice_tell(
+    *, actor, notice: NoticePage, household: Household, channel: str, note: str = ""
+) -> tuple[NoticeTold, bool]:
+    """已当面告知 / 电话告知 / 大喇叭已播 / 微信群: a household told of the notice by a person.
+    The household's area officer, or a cadre for any household; once per household and
+    channel (the same record again returns the first, and False)."""
+    village = selectors.village_of_page(notice)
+    if village is None or household.village_id != village.pk:
+        raise PermissionDenied(_("这户不在本通知的村。"))
+    if not officers.may_act_for(actor, household):
+        raise PermissionDenied(_("只能为您负责片区的户登记告知。"))
+    if channel not in ToldChannel.values:
+        raise ValidationError(
+            _("告知方式应为：%s。")
+            % "、".join(f"{v}（{label}）" for v, label in ToldChannel.choices)
+        )
+    if not notice.live:
+        raise ValidationError(_("这条通知已撤下。"))
+    if not selectors.audience_households(notice, village).filter(pk=household.pk).exists():
+        raise ValidationError(_("这条通知不是发给这户的。"))
+    note = " ".join((note or "").split())
+    if len(note) > 200:
+        raise ValidationError(_("备注不能超过200字。"))
+    existing = NoticeTold.objects.filter(notice=notice, household=household, channel=channel)
+    found = existing.first()
+    if found is not None:
+        return found, False
+    try:
+        with transaction.atomic():
+            told = NoticeTold.objects.create(
+                notice=notice,
+                household=household,
+                channel=channel,
+                note=note,
+                recorded_by=user_of(actor),
+            )
+    except IntegrityError:  # recorded at the same moment by another request
+        return existing.get(), False
+    audit.record(
+        actor=actor,
+        action="pages.notice.told",
+        obj=notice,
+        village=village,
+        payload={"household": household.pk, "channel": channel, "note": note},
+    )
+    return told, True
 
 
 def _plain(html: str, limit: int = 120) -> str:

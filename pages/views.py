@@ -69,7 +69,7 @@ def _report_notice(request, notice_id):
 def unread_report(request, notice_id):
     notice, village = _report_notice(request, notice_id)
     areas = selectors.areas_reported_on(request.user, village)
-    report = selectors.unread_report(notice, village, areas=areas)
+    report = selectors.reach_report(notice, village, areas=areas)
     return TemplateResponse(
         request,
         "pages/admin/unread.html",
@@ -86,13 +86,24 @@ def unread_report(request, notice_id):
 def unread_export(request, notice_id):
     notice, village = _report_notice(request, notice_id)
     areas = selectors.areas_reported_on(request.user, village)
-    report = selectors.unread_report(notice, village, areas=areas)
+    report = selectors.reach_report(notice, village, areas=areas)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("未读户"))
     ws.append([_("通知"), notice.title])
-    ws.append([_("户号"), _("片区"), _("户主"), _("电话"), _("住址")])
+    # The households still to reach: the officers' list to call or visit.
+    ws.append([_("户号"), _("片区"), _("户主"), _("电话"), _("住址"), _("推送/短信")])
+    delivered = {"sms": _("短信已送达"), "push": _("推送已送达")}
     for row in report["rows"]:
-        ws.append([row.household.number, row.area, row.head, row.phone, row.household.address])
+        ws.append(
+            [
+                row.household.number,
+                row.area,
+                row.head,
+                row.phone,
+                row.household.address,
+                delivered.get(row.delivered, ""),
+            ]
+        )
     buffer = io.BytesIO()
     wb.save(buffer)
     response = HttpResponse(

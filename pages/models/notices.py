@@ -119,6 +119,14 @@ class NoticePage(SearchableMixin, Page):
     )
     publish_on = models.DateField(_("发布日期"), default=timezone.localdate)
     expires_on = models.DateField(_("有效期至"), null=True, blank=True)
+    reach_hours = models.PositiveSmallIntegerField(
+        _("送达时限（小时）"),
+        default=24,
+        help_text=_(
+            "发布后超过这个时长仍未阅读、也未被告知的户，列入片区网格员的走访名单；"
+            "再过同样时长，列入书记的待办。"
+        ),
+    )
     body = RichTextField(_("正文"))
 
     content_panels = [
@@ -129,6 +137,7 @@ class NoticePage(SearchableMixin, Page):
                 FieldPanel("urgency"),
                 FieldPanel("publish_on"),
                 FieldPanel("expires_on"),
+                FieldPanel("reach_hours"),
             ],
             heading=_("类别与日期"),
         ),
@@ -204,6 +213,39 @@ class NoticeRead(models.Model):
 
     def __str__(self):
         return f"{self.notice_id}:{self.villager_id}"
+
+
+class ToldChannel(models.TextChoices):
+    IN_PERSON = "in_person", _("当面告知")
+    PHONE = "phone", _("电话告知")
+    LOUDSPEAKER = "loudspeaker", _("大喇叭")
+    WECHAT_GROUP = "wechat_group", _("微信群")
+
+
+class NoticeTold(models.Model):
+    """A household told of a notice by a person (已当面告知, 电话告知, 大喇叭已播, 微信群): who
+    recorded it and when. Once per household and channel; never changed or removed."""
+
+    notice = models.ForeignKey(NoticePage, on_delete=models.PROTECT, related_name="told")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("告知方式"), max_length=20, choices=ToldChannel.choices)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("告知记录")
+        verbose_name_plural = _("告知记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "household", "channel"], name="notice_told_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.notice_id}:{self.household_id}:{self.channel}"
 
 
 # --- who a notice reaches, and a villager's notices ------------------------------------------

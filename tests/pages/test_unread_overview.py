@@ -30,7 +30,7 @@ def counts(response) -> dict[str, tuple[int, int]]:
 def reports(world, areas=None) -> dict[str, tuple[int, int]]:
     found = {}
     for notice in selectors.current_notices(world.home):
-        report = selectors.unread_report(notice, world.village, areas=areas)
+        report = selectors.reach_report(notice, world.village, areas=areas)
         found[notice.title] = (report["total"], report["unread"])
     return found
 

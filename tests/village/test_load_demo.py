@@ -250,7 +250,7 @@ class TestDemo:
         assert len(notices) == 14
         shares = []
         for notice in notices:
-            report = selectors.unread_report(notice, demo.main)
+            report = selectors.reach_report(notice, demo.main)
             assert 0 < report["read"] < report["total"], notice.title
             assert report["unread"] == len(report["rows"]) > 0
             shares.append(report["read"] / report["total"])

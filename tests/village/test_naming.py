@@ -3,7 +3,7 @@ in the unread report, the notice form's grid picker, the matter page's filter an
 
 import pytest
 
-from pages.selectors import unread_report
+from pages.selectors import reach_report
 from tests.factories import AreaFactory, HouseholdFactory
 from village.naming import chinese_number, natural_key, natural_sorted
 from village.selectors import areas_of
@@ -66,7 +66,7 @@ def test_the_villages_areas_are_listed_in_natural_order(site_world):
 
 def test_unread_report_lists_areas_in_natural_order(site_world):
     _more_areas(site_world)
-    report = unread_report(site_world.notices.everyone, site_world.village)
+    report = reach_report(site_world.notices.everyone, site_world.village)
     areas = [area.split(" · ")[-1] for area, _n in report["by_area"]]
     assert areas == ["一片区", "二片区", "三片区", "十片区", "十一片区", "二十片区"]
     rows = [row.area.split(" · ")[-1] for row in report["rows"]]
