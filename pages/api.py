@@ -9,6 +9,7 @@ from ninja import Router, Schema
 
 from village import permissions
 from village.api import Message
+from village.models import Household
 
 from . import selectors, services
 from .models import NoticePage
@@ -84,3 +85,124 @@ def notice_read(request, notice_id: int):
     except PermissionDenied as exc:
         raise Http404 from exc
     return {"id": n.pk, "read_at": read.read_at}
+
+
+# --- reach: the ledger of who has been reached, and "told" records by officers ---------------
+
+
+class ReachAreaOut(Schema):
+    area: str
+    total: int
+    reached: int
+
+
+class ReachHouseholdOut(Schema):
+    id: int
+    number: str
+    area: str
+    head: str
+    phone: str
+    reached: bool
+    how: str  # "read", "in_person", "phone", "loudspeaker", "wechat_group" or ""
+    at: datetime | None
+    delivered: str  # "push", "sms" or ""
+
+
+class ReachOut(Schema):
+    notice: int
+    total: int
+    reached: int
+    read: int
+    told: dict[str, int]
+    delivered: int
+    not_reached: int
+    areas: list[ReachAreaOut]
+    households: list[ReachHouseholdOut]
+
+
+class ToldIn(Schema):
+    household: int
+    channel: str
+    note: str = ""
+
+
+class ToldOut(Schema):
+    id: int
+    household: int
+    channel: str
+    note: str
+    recorded_at: datetime
+    created: bool
+
+
+def _reported_notice(request, notice_id: int):
+    """The notice and its village, for those who report on it (its cadres, officers and
+    inspectors); anyone else learns nothing of it."""
+    n = NoticePage.objects.live().filter(pk=notice_id).first()
+    village = selectors.village_of_page(n) if n is not None else None
+    if village is None or not permissions.can(
+        request.user, permissions.Action.VIEW_ROSTER, village
+    ):
+        raise Http404
+    return n, village
+
+
+@router.get("/notices/{notice_id}/reach", response={200: ReachOut, 404: Message})
+def notice_reach(request, notice_id: int):
+    """Cadres see every household; a grid officer those of their areas."""
+    n, village = _reported_notice(request, notice_id)
+    report = selectors.reach_report(
+        n, village, areas=selectors.areas_reported_on(request.user, village)
+    )
+    return {
+        "notice": n.pk,
+        "total": report["total"],
+        "reached": report["reached"],
+        "read": report["first_read"],
+        "told": report["told"],
+        "delivered": report["delivered"],
+        "not_reached": report["not_reached"],
+        "areas": report["areas"],
+        "households": [
+            {
+                "id": r.household.pk,
+                "number": r.household.number,
+                "area": r.area,
+                "head": r.head,
+                "phone": r.phone,
+                "reached": r.reached,
+                "how": r.how,
+                "at": r.at,
+                "delivered": r.delivered,
+            }
+            for r in report["households"]
+        ],
+    }
+
+
+@router.post(
+    "/notices/{notice_id}/told",
+    response={200: ToldOut, 201: ToldOut, 400: Message, 403: Message, 404: Message},
+)
+def notice_told(request, notice_id: int, payload: ToldIn):
+    """已当面告知 and the like, by the household's area officer; the same record again: 200."""
+    n, village = _reported_notice(request, notice_id)
+    household = Household.objects.filter(pk=payload.household, village=village).first()
+    if household is None:
+        raise Http404
+    told, created = services.notice_tell(
+        actor=request.user,
+        notice=n,
+        household=household,
+        channel=payload.channel,
+        note=payload.note,
+    )
+    body = {
+        "id": told.pk,
+        "household": household.pk,
+        "channel": told.channel,
+        "note": told.note,
+        "recorded_at": told.recorded_at,
+        "created": created,
+    }
+    return (201 if created else 200), body

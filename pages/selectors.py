@@ -169,15 +169,9 @@ def audience_villagers(notice: NoticePage, village: Village) -> QuerySet[Village
     return villagers
 
 
-def reach_report(notice: NoticePage, village: Village, *, areas: list[int] | None = None):
-    """The notice's reach ledger: every household of its audience (in `areas` when given) with
-    the first time it was reached and how — a member (or proxy) confirmed reading, or a person
-    told it (NoticeTold) — and whether a push or text reached a phone of it. Counts per way and
-    per area; `rows` are the households not yet reached, in natural order. Five queries."""
-    households = audience_households(notice, village)
-    if areas is not None:
-        households = households.filter(area_id__in=areas)
-    ids = households.values("pk")
+def _reach_facts(notice: NoticePage, village: Village, ids) -> tuple[dict, dict, dict]:
+    """For the households `ids`: the first read, the told records (first first), and the first
+    push or text that reached a phone of the household."""
     reads = dict(
         NoticeRead.objects.filter(notice=notice, household_id__in=ids)
         .values_list("household_id")
@@ -204,35 +198,48 @@ def reach_report(notice: NoticePage, village: Village, *, areas: list[int] | Non
         .values_list("household_id", "channel", "sent_at")
     ):
         delivered.setdefault(household_id, (channel, at))
+    return reads, told, delivered
+
+
+def _reach_by_area(rows: list[ReachRow]) -> list[dict]:
+    """Per area in natural order: households, and those reached."""
+    areas: dict[int, dict] = {}
+    for r in rows:
+        entry = areas.setdefault(
+            r.household.area_id,
+            {"grid": r.household.area, "area": r.area, "total": 0, "reached": 0},
+        )
+        entry["total"] += 1
+        entry["reached"] += r.reached
+    ordered = sorted(areas.values(), key=lambda a: grid_key(a["grid"]))
+    return [{"area": a["area"], "total": a["total"], "reached": a["reached"]} for a in ordered]
+
+
+def reach_report(notice: NoticePage, village: Village, *, areas: list[int] | None = None):
+    """The notice's reach ledger: every household of its audience (in `areas` when given) with
+    the first time it was reached and how — a member (or proxy) confirmed reading, or a person
+    told it (NoticeTold) — and whether a push or text reached a phone of it. Counts per way and
+    per area; `rows` are the households not yet reached, in natural order. Five queries."""
+    households = audience_households(notice, village)
+    if areas is not None:
+        households = households.filter(area_id__in=areas)
+    reads, told, delivered = _reach_facts(notice, village, households.values("pk"))
     rows = []
     for h in households.select_related("area__parent", "head").prefetch_related("members"):
         phone = (h.head.phone if h.head else "") or next(
             (m.phone for m in h.members.all() if m.phone), ""
         )
         channel, at = delivered.get(h.pk, ("", None))
+        head = h.head.name if h.head else ""
         rows.append(
-            ReachRow(
-                h,
-                str(h.area),
-                h.head.name if h.head else "",
-                phone,
-                read_at=reads.get(h.pk),
-                told=told.get(h.pk, []),
-                delivered=channel,
-                delivered_at=at,
-            )
+            ReachRow(h, str(h.area), head, phone, reads.get(h.pk), told.get(h.pk, []), channel, at)
         )
     # Natural order (二片区 before 十片区), which the database's collation cannot give.
     rows.sort(key=lambda r: (grid_key(r.household.area), natural_key(r.household.number)))
     ways = Counter(r.how for r in rows if r.reached)
-    areas_seen: dict[str, list] = {}
-    for r in rows:
-        entry = areas_seen.setdefault(r.area, [r.household.area, 0, 0, 0])
-        entry[1] += 1
-        entry[2] += r.reached
-        entry[3] += r.read_at is None
     read = sum(1 for r in rows if r.read_at)
     not_reached = [r for r in rows if not r.reached]
+    by_area = _reach_by_area(rows)
     return {
         "total": len(rows),
         "read": read,
@@ -245,19 +252,10 @@ def reach_report(notice: NoticePage, village: Village, *, areas: list[int] | Non
         "delivered": sum(1 for r in rows if r.delivered),
         "households": rows,
         "rows": not_reached,
-        # Per area: households not yet reached (the officers' work), then the full counts.
+        "areas": by_area,
+        # The officers' work per area: households not yet reached.
         "by_area": [
-            (name, total - reached)
-            for name, (_area, total, reached, _u) in sorted(
-                areas_seen.items(), key=lambda item: grid_key(item[1][0])
-            )
-            if total - reached
-        ],
-        "areas": [
-            {"area": name, "total": total, "reached": reached}
-            for name, (_area, total, reached, _u) in sorted(
-                areas_seen.items(), key=lambda item: grid_key(item[1][0])
-            )
+            (a["area"], a["total"] - a["reached"]) for a in by_area if a["total"] > a["reached"]
         ],
     }
 

@@ -2,15 +2,20 @@
 
 from datetime import datetime
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from deliberation.permissions import DeliberationAction
 from village import permissions
 
 from . import services, todo, worklist
+from .models import NoticePage, ToldChannel
 
 # The mark a login session began with: reloading the page keeps showing what was new then.
 SESSION_KEY = "todo_since"
@@ -70,5 +75,39 @@ def household(request, household_id):
             "visit": visit,
             "household": visit.household,
             "record_url": f"{reverse('points:record')}?household={visit.household.pk}",
+            "told_channels": ToldChannel.choices,
         },
     )
+
+
+@login_required
+@require_POST
+def household_told(request, household_id):
+    """已当面告知 (or 电话告知, 大喇叭已播, 微信群) for a notice, from the officer's phone."""
+    visit = worklist.visit_of(request.user, household_id)
+    notice = NoticePage.objects.live().filter(pk=request.POST.get("notice") or 0).first()
+    if visit is None or notice is None:
+        raise Http404
+    try:
+        told, _created = services.notice_tell(
+            actor=request.user,
+            notice=notice,
+            household=visit.household,
+            channel=request.POST.get("channel", ""),
+            note=request.POST.get("note", ""),
+        )
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("已登记：%(household)s 户 %(how)s《%(title)s》。")
+            % {
+                "household": visit.household.number,
+                "how": told.get_channel_display(),
+                "title": notice.title,
+            },
+        )
+    return redirect("todo:household", household_id=visit.household.pk)

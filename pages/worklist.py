@@ -3,6 +3,7 @@
 addressed), and the households of an officer's grid worth a visit (a notice nobody there has
 read, points waiting for review). A fixed number of queries, whatever the lists' length."""
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -22,7 +23,15 @@ from village.models import (
 )
 from village.naming import grid_key, natural_key
 
-from .models import Audience, NoticeIndexPage, NoticePage, NoticeRead, VillageHomePage
+from .models import (
+    Audience,
+    NoticeIndexPage,
+    NoticePage,
+    NoticeRead,
+    NoticeTold,
+    VillageHomePage,
+    reach_due_at,
+)
 from .permissions import PagesAction
 
 SHOWN = 8
@@ -105,6 +114,9 @@ class Reach:
     village_id: int
     read: int
     total: int
+    reached: int = 0  # read, or told by a person
+    # Households still not reached after two reach windows: the secretary's to see to.
+    overdue: int = 0
 
     @property
     def percent(self) -> int:
@@ -154,14 +166,20 @@ def notices_reach(village_ids, *, limit: int = 5) -> list[Reach]:
         .annotate(n=Count("pk", distinct=True))
         .values_list("village_id", "n")
     )
-    reads = dict(
+    ids_of_notices = [n.pk for n in notices]
+    read_pairs = set(
         NoticeRead.objects.filter(
-            notice__in=[n.pk for n in notices], household__status=HouseholdStatus.ACTIVE
-        )
-        .values_list("notice_id")
-        .annotate(n=Count("household_id", distinct=True))
-        .values_list("notice_id", "n")
+            notice__in=ids_of_notices, household__status=HouseholdStatus.ACTIVE
+        ).values_list("notice_id", "household_id")
     )
+    told_pairs = set(
+        NoticeTold.objects.filter(
+            notice__in=ids_of_notices, household__status=HouseholdStatus.ACTIVE
+        ).values_list("notice_id", "household_id")
+    )
+    reads = Counter(n for n, _h in read_pairs)
+    reached = Counter(n for n, _h in read_pairs | told_pairs)
+    now = timezone.now()
     areas = _area_ids_by_notice(notices)
     rows = []
     for notice in notices:
@@ -174,7 +192,11 @@ def notices_reach(village_ids, *, limit: int = 5) -> list[Reach]:
             total = party.get(village_id, 0)
         else:
             total = representatives.get(village_id, 0)
-        rows.append(Reach(notice, village_id, min(reads.get(notice.pk, 0), total), total))
+        got = min(reached.get(notice.pk, 0), total)
+        late = total - got if now >= reach_due_at(notice, windows=2) else 0
+        rows.append(
+            Reach(notice, village_id, min(reads.get(notice.pk, 0), total), total, got, late)
+        )
     return rows
 
 
@@ -224,9 +246,20 @@ def visits(user, households=None) -> list[Visit]:
         else []
     )
     areas = _area_ids_by_notice(notices)
+    # A notice joins the round once its reach window has passed: until then the inbox, push
+    # and texts are still doing their work.
+    now = timezone.now()
+    notices = [n for n in notices if reach_due_at(n) <= now]
+    in_round = [n.pk for n in notices]
     reads = set(
         NoticeRead.objects.filter(
-            notice__in=[n.pk for n in notices], household__in=households.values("pk")
+            notice__in=in_round, household__in=households.values("pk")
+        ).values_list("notice_id", "household_id")
+    )
+    # Told by a person (当面, 电话, 大喇叭, 微信群): reached, nothing left to visit for.
+    reads |= set(
+        NoticeTold.objects.filter(
+            notice__in=in_round, household__in=households.values("pk")
         ).values_list("notice_id", "household_id")
     )
     pending = points_worklist.pending_by_household(households)

@@ -27,6 +27,7 @@ from .notices import (
     notices_for,
     open_to_everyone,
     public_notices,
+    reach_due_at,
 )
 from .rules import RulesPage, earlier_versions, published_revision_ids, rule_lines
 from .site import (
@@ -78,6 +79,7 @@ __all__ = [
     "open_to_everyone",
     "public_notices",
     "published_revision_ids",
+    "reach_due_at",
     "rule_lines",
     "site_links",
     "stream_text",

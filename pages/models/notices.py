@@ -1,7 +1,7 @@
 """Notices (通知公告) with their audience and read receipts (已读): who a notice reaches, who may
 read it, and a villager's notices with their read state."""
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
 from django.conf import settings
@@ -249,6 +249,22 @@ class NoticeTold(models.Model):
 
 
 # --- who a notice reaches, and a villager's notices ------------------------------------------
+
+
+def reach_started_at(notice: NoticePage) -> datetime:
+    """When the notice's reach window began: its publication, or the start of its date when it
+    was entered after that date (a paper notice put online later) or dated ahead."""
+    published = notice.first_published_at or timezone.now()
+    day = timezone.make_aware(datetime.combine(notice.publish_on, time(0)))
+    if timezone.localdate(published) > notice.publish_on:
+        return day
+    return max(published, day)
+
+
+def reach_due_at(notice: NoticePage, windows: int = 1) -> datetime:
+    """The end of the notice's first (or `windows`-th) reach window: households not reached by
+    then go to their officer's visit list (first), then to the secretary's (second)."""
+    return reach_started_at(notice) + timedelta(hours=notice.reach_hours * windows)
 
 
 def area_ids(notice: NoticePage) -> set[int]:
