@@ -15,15 +15,24 @@ reaches the service worker through DevTools instead of the push service's socket
 """
 
 import json
+import re
 import time as clock
-from datetime import time
+from datetime import time, timedelta
 
 from django.test import override_settings
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from pages.models import NoticePage
-from tests.support.browser import admin_login, footer_action, site_login, write_notice
+from tests.support.browser import (
+    admin_login,
+    assert_fits_phone,
+    footer_action,
+    site_login,
+    write_notice,
+)
 from tests.support.outbox_servers import PushService, vapid_keys
+from tests.support.site_world import publish_notice
 from village import services
 from village.models import Channel, Delivery, DeliveryStatus
 from village.permissions import SYSTEM
@@ -150,3 +159,36 @@ def test_a_published_notice_reaches_the_phone_by_push_and_is_read(
     secretary.goto("/admin/outbox/")
     expect(secretary.get_by_test_id("outbox-rows")).to_contain_text(TITLE)
     shot(secretary, "outbox")
+
+
+def test_an_officer_tells_a_household_in_person_from_the_phone(new_page, village_world, shot):
+    """A day after a notice to everyone, the households of 三片区 nobody has reached are on the
+    officer's round; the officer knocks, taps 已当面告知, and the reach page counts it."""
+    w = village_world
+    notice = publish_notice(w["notices"], "冬季取暖补贴发放通知")
+    a_day_ago = timezone.now() - timedelta(hours=25)
+    NoticePage.objects.filter(pk=notice.pk).update(
+        first_published_at=a_day_ago, publish_on=timezone.localdate(a_day_ago)
+    )
+    household = w["reader3"].household
+
+    officer = new_page("phone")
+    site_login(officer, "13700000002")
+    officer.goto("/me/todo/")
+    visits = officer.get_by_test_id("todo-visits")
+    expect(visits).to_contain_text(household.number)
+    visits.get_by_role("link", name=re.compile(re.escape(household.number))).click()
+    card = officer.get_by_test_id(f"told-{notice.pk}")
+    expect(card).to_be_visible()
+    assert_fits_phone(officer)
+    shot(officer, "household")
+    card.get_by_role("button", name="已当面告知").click()
+    expect(officer.locator(".messages")).to_contain_text(f"已登记：{household.number} 户 当面告知")
+    expect(officer.get_by_test_id(f"told-{notice.pk}")).to_have_count(0)
+    shot(officer, "told")
+
+    secretary = new_page("desktop")
+    admin_login(secretary, "secretary")
+    secretary.goto(f"/admin/notices/{notice.pk}/unread/")
+    expect(secretary.get_by_test_id("reach-summary")).to_contain_text("当面告知 1 户")
+    expect(secretary.get_by_test_id("reached-rows")).to_contain_text("张网格")
