@@ -273,3 +273,33 @@ def test_the_secretarys_home_flags_households_not_reached_after_two_windows(site
     _age(notice, 49)
     _tell(client, w.people.secretary.user, notice, w.households.h1, "loudspeaker")
     assert "超时仍有 7 户未触达" in line()
+
+
+# --- at once -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("flushable_audit_chain")
+def test_the_same_told_record_sent_at_once_is_kept_once_on_postgresql():
+    from pages.services import notice_tell
+    from tests.support.concurrency import in_threads, outcome_kinds, skip_unless_postgresql
+    from tests.support.site_world import build_site_world
+
+    skip_unless_postgresql()
+    w = build_site_world()
+
+    def tell():
+        told, created = notice_tell(
+            actor=w.people.officer.user,
+            notice=w.notices.everyone,
+            household=w.households.h2,
+            channel="in_person",
+        )
+        return told.pk, created
+
+    outcomes = in_threads([tell] * 8, threads=8)
+    assert outcome_kinds(outcomes) == {"ok": 8}, outcomes
+    assert len({pk for _kind, (pk, _created) in outcomes}) == 1
+    assert sum(created for _kind, (_pk, created) in outcomes) == 1
+    assert NoticeTold.objects.count() == 1
+    assert AuditEvent.objects.filter(action="pages.notice.told").count() == 1
