@@ -9,7 +9,7 @@ from ninja import Router, Schema
 
 from village import permissions
 from village.api import Message
-from village.models import Household
+from village.models import Household, Village
 
 from . import selectors, services
 from .models import NoticePage
@@ -206,3 +206,60 @@ def notice_told(request, notice_id: int, payload: ToldIn):
         "created": created,
     }
     return (201 if created else 200), body
+
+
+# --- publishing from a phone -----------------------------------------------------------------
+
+
+class NoticeIn(Schema):
+    title: str
+    body: str
+    category: str = "affairs"
+    urgency: str = "normal"
+    audience: str
+    grids: list[int] = []
+    publish_on: date | None = None
+    expires_on: date | None = None
+    reach_hours: int = 24
+    publish: bool = False
+    village: int | None = None  # for someone who writes for several villages
+
+
+class NoticeCreatedOut(Schema):
+    id: int
+    title: str
+    status: str  # "published", "in_moderation" or "draft"
+    url: str
+
+
+@router.post(
+    "/notices",
+    response={201: NoticeCreatedOut, 400: Message, 403: Message, 404: Message},
+)
+def notice_create(request, payload: NoticeIn):
+    """A notice written on a phone: the secretary's is published at once (`publish: true`), a
+    grid officer's waits for the secretary, as in the admin."""
+    if payload.village is not None:
+        village = Village.objects.filter(pk=payload.village).first()
+    else:
+        villager = permissions.villager_of(request.user)
+        village = villager.village if villager is not None else None
+    if village is None or not permissions.can(
+        request.user, permissions.Action.VIEW_VILLAGE, village
+    ):
+        raise Http404
+    page, status = services.notice_create(
+        actor=request.user,
+        village=village,
+        title=payload.title,
+        body=payload.body,
+        category=payload.category,
+        urgency=payload.urgency,
+        audience=payload.audience,
+        grid_ids=payload.grids,
+        publish_on=payload.publish_on,
+        expires_on=payload.expires_on,
+        reach_hours=payload.reach_hours,
+        publish=payload.publish,
+    )
+    return 201, {"id": page.pk, "title": page.title, "status": status, "url": page.url or ""}

@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
+from django.utils.html import escape, strip_tags
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import (
@@ -30,6 +31,7 @@ from village import services as village_services
 from village.models import (
     Channel,
     Delivery,
+    Grid,
     Household,
     Membership,
     Notification,
@@ -41,7 +43,9 @@ from village.permissions import SYSTEM, user_of, villager_of
 
 from . import selectors
 from .models import (
+    Audience,
     MoralModelIndexPage,
+    NoticeCategory,
     NoticeIndexPage,
     NoticePage,
     NoticeRead,
@@ -319,6 +323,99 @@ def notice_tell(
         payload={"household": household.pk, "channel": channel, "note": note},
     )
     return told, True
+
+
+def _named(model, exc: ValidationError) -> list[str]:
+    """A model's field errors with each field's name before its message (one line each)."""
+    lines = []
+    for name, messages in exc.message_dict.items():
+        label = "" if name == "__all__" else f"{model._meta.get_field(name).verbose_name}："
+        lines += [f"{label}{m}" for m in messages]
+    return lines
+
+
+def _free_slug(index: NoticeIndexPage, title: str) -> str:
+    """The title as the address, numbered when the section has it already."""
+    base = slugify(title, allow_unicode=True)[:200] or "notice"
+    taken = set(index.get_children().filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _paragraphs(text: str) -> str:
+    """Plain text typed on a phone as the rich text Wagtail keeps: a paragraph per line."""
+    lines = [escape(line.strip()) for line in text.splitlines() if line.strip()]
+    return "".join(f"<p>{line}</p>" for line in lines)
+
+
+@transaction.atomic
+def notice_create(
+    *,
+    actor,
+    village: Village,
+    title: str,
+    body: str,
+    category: str = NoticeCategory.AFFAIRS,
+    urgency: str = Urgency.NORMAL,
+    audience: str,
+    grid_ids: list[int] = (),
+    publish_on=None,
+    expires_on=None,
+    reach_hours: int = 24,
+    publish: bool = False,
+) -> tuple[NoticePage, str]:
+    """A notice written on a phone, as the admin's editor would keep it: the page in the
+    village's 通知公告 with a revision by `actor`. `publish` publishes it for those who may
+    (the secretary, the committees); a grid officer's goes to the secretary's moderation, as in
+    the admin. Returns the page and "published", "in_moderation" or "draft"."""
+    home = selectors.home_of(village)
+    index = NoticeIndexPage.objects.child_of(home).first() if home is not None else None
+    if index is None:
+        raise ValidationError(_("本村还没有开通网站。"))
+    tester = index.permissions_for_user(actor)
+    if not tester.can_add_subpage():
+        raise PermissionDenied(_("您不能在本村发布通知。"))
+    grids = list(Grid.objects.filter(pk__in=list(grid_ids), village=village))
+    if len(grids) != len(set(grid_ids)):
+        raise ValidationError(_("所选网格或片区不属于本村。"))
+    if audience == Audience.GRIDS and not grids:
+        raise ValidationError(_("发送范围为“指定网格或片区”时，请选择网格或片区。"))
+    page = NoticePage(
+        title=" ".join(title.split()),
+        body=_paragraphs(body),
+        category=category,
+        urgency=urgency,
+        audience=audience,
+        publish_on=publish_on or timezone.localdate(),
+        expires_on=expires_on,
+        reach_hours=reach_hours,
+        live=False,
+        owner=actor,
+    )
+    page.grids = grids if audience == Audience.GRIDS else []
+    if not page.body:
+        raise ValidationError(_("请填写通知正文。"))
+    page.slug = _free_slug(index, page.title)
+    try:
+        page.full_clean(exclude=["path", "depth", "url_path", "draft_title"])
+    except ValidationError as exc:
+        raise ValidationError(_named(NoticePage, exc)) from exc
+    index.add_child(instance=page)
+    revision = page.save_revision(user=actor, log_action=True)
+    if not publish:
+        return page, "draft"
+    if tester.can_publish_subpage():
+        revision.publish(user=actor)
+        page.refresh_from_db()
+        return page, "published"
+    workflow = page.get_workflow()
+    if workflow is None:
+        raise PermissionDenied(_("您不能直接发布通知，本村也没有审核流程。"))
+    workflow.start(page, actor)
+    return page, "in_moderation"
 
 
 def _plain(html: str, limit: int = 120) -> str:
