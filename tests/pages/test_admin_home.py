@@ -166,7 +166,8 @@ def test_secretary_home_queries_do_not_grow(role_world, client, django_assert_nu
     role_world.ledger.published((role_world.h[1], "HJ01"))
     client.force_login(role_world.secretary)
     client.get("/admin/")
-    with django_assert_num_queries(37) as first:
+    # 38: the notices' reach reads who was told beside who read (pages.worklist.notices_reach).
+    with django_assert_num_queries(38) as first:
         client.get("/admin/")
     entries, _publication = role_world.ledger.published(
         (role_world.h[2], "HJ01"), (role_world.h[3], "HJ01")
@@ -183,7 +184,8 @@ def test_secretary_home_queries_do_not_grow(role_world, client, django_assert_nu
 def test_grid_officer_home_queries_do_not_grow(role_world, client, django_assert_num_queries):
     client.force_login(role_world.officer)
     client.get("/admin/")
-    with django_assert_num_queries(25) as first:
+    # 26: the round reads who was told beside who read (pages.worklist.visits).
+    with django_assert_num_queries(26) as first:
         client.get("/admin/")
     for n in range(3):
         publish_notice(role_world.index, f"第{n}号通知")
