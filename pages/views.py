@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from village import documents as issued
 from village import permissions
 
-from . import documents, selectors, services
+from . import broadcast, documents, selectors, services
 from .models import Audience, NoticePage, VillageHomePage
 from .search import search_pages
 
@@ -166,4 +166,21 @@ def notice_print(request, notice_id):
             "error": error,
         },
         status=400 if error else 200,
+    )
+
+
+def notice_broadcast(request, notice_id):
+    """大喇叭播音稿: the notice as the loudspeaker reads it, to print or read from the screen."""
+    notice = get_object_or_404(NoticePage, pk=notice_id)
+    village = selectors.village_of_page(notice)
+    if village is None or not permissions.can(
+        request.user, permissions.Action.VIEW_VILLAGE, village
+    ):
+        raise Http404
+    if not documents.may_print(request.user, village):
+        raise PermissionDenied
+    return TemplateResponse(
+        request,
+        "pages/admin/notice_broadcast.html",
+        {"notice": notice, "village": village, "script": broadcast.script(notice)},
     )

@@ -32,6 +32,11 @@ def register_pages_admin_urls():
             "notices/<int:notice_id>/unread.xlsx", views.unread_export, name="pages_unread_export"
         ),
         path("notices/<int:notice_id>/print/", views.notice_print, name="pages_notice_print"),
+        path(
+            "notices/<int:notice_id>/broadcast/",
+            views.notice_broadcast,
+            name="pages_notice_broadcast",
+        ),
     ]
 
 
