@@ -1,6 +1,8 @@
 """Writes of the village sites: a village's site with its editor groups and moderation
 workflow, editors' group membership from their roles, and read receipts."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, time
 from urllib.parse import urlsplit
 
@@ -451,9 +453,25 @@ def notice_announce(*, notice: NoticePage) -> Notification | None:
     )
 
 
+# Off while the demo loader replays notices published days ago (`history_replayed`).
+_announcing: ContextVar[bool] = ContextVar("announcing", default=True)
+
+
+@contextmanager
+def history_replayed():
+    """Publishing inside this block tells no one: the notices are history being entered, not
+    news. The caller tells what should still be told with `notice_announce`."""
+    token = _announcing.set(False)
+    try:
+        yield
+    finally:
+        _announcing.reset(token)
+
+
 def notice_published(sender, instance, **kwargs) -> None:
     """Wagtail's page_published, sent inside the publishing transaction."""
-    notice_announce(notice=instance)
+    if _announcing.get():
+        notice_announce(notice=instance)
 
 
 def todo_visit_mark(*, user, at=None):
