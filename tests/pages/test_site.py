@@ -52,6 +52,7 @@ def _notice_form(title, **extra):
             "audience": "everyone",
             "publish_on": "2025-01-01",
             "expires_on": "",
+            "reach_hours": "24",
             "body": rich_text("<p>请各户按时参加。</p>"),
             "comments": inline_formset([]),
             **extra,
