@@ -86,6 +86,9 @@ def cases(sizes):
         ("matter page, voter list", reverse("deliberation_admin_matter", args=[voting.pk])),
         ("matter page, meeting form", reverse("deliberation_admin_matter", args=[recording.pk])),
         ("通知未读户 overview", reverse("pages_unread_overview")),
+        # A village of 320 households: every household's reach, the ways told, the texts.
+        ("reach report (320 households)", reverse("pages_unread", args=[_fire_notice()])),
+        ("消息发送 outbox", reverse("village_outbox")),
         ("积分台账 ledger", reverse("points_admin_ledger")),
         (f"{PDF} ({sizes[-1][0]} events)", print_url(sizes[-1][1])),
     ]
@@ -93,6 +96,12 @@ def cases(sizes):
         n = dict((pk, n) for n, pk in sizes)[short[0]]
         found.append((f"{PDF} ({n} events)", print_url(short[0])))
     return found
+
+
+def _fire_notice() -> int:
+    from pages.models import NoticePage
+
+    return NoticePage.objects.get(title__startswith="关于做好今冬明春防火工作的通知").pk
 
 
 def print_url(matter_id: int) -> str:
