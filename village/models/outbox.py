@@ -152,6 +152,12 @@ class Delivery(models.Model):
                 name="delivery_due",
                 condition=Q(status="pending"),
             ),
+            # Rows a stopped worker left "sending": as small as the rows in flight.
+            models.Index(
+                fields=["claimed_at"],
+                name="delivery_in_flight",
+                condition=Q(status="sending"),
+            ),
             models.Index(fields=["user", "channel", "-id"], name="delivery_inbox"),
             models.Index(fields=["notification", "channel", "status"], name="delivery_report"),
         ]
