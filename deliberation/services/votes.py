@@ -35,6 +35,7 @@ from ..models import (
 from ..permissions import DeliberationAction
 from .common import current_version, lock_matter, new_receipt, record, registered_villager
 from .counting import meeting_close
+from .reminders import vote_opened_tell
 
 
 def _localtime(moment: datetime) -> str:
@@ -119,6 +120,7 @@ def matter_open_vote(
         },
         matter=matter,
     )
+    vote_opened_tell(actor=actor, meeting=meeting)
     return meeting
 
 
