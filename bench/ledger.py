@@ -31,7 +31,6 @@ import io
 import os
 import random
 import re
-import secrets
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.county import county_structure, psql, setup_django  # noqa: E402
 
 GOAL_POSTING = (
     "goal: points posting (a store redemption) ≥ 25 % of `pgbench` TPC-B tps on the same "
@@ -55,27 +56,6 @@ PGBENCH = ["pgbench", "-h", "127.0.0.1", "-U", "postgres"]
 YEAR = date.today().year
 
 
-def psql(sql: str, db: str = "postgres") -> str:
-    return subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qAtc", sql],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
-def setup_django(database_url: str):
-    """Production settings (no query log, the production cache), the secrets generated."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "village.settings.production")
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("CUNZHI_AUDIT_KEY", secrets.token_urlsafe(48))
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
-    import django
-
-    django.setup()
-
-
 # --- the county ---------------------------------------------------------------------------------
 
 
@@ -83,36 +63,9 @@ def build(villages: int, households: int) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from village.models import RuleSet, Township, Village
-
     call_command("migrate", verbosity=0)
-    township = Township.objects.create(name="测速县", code="benchcounty")
     with transaction.atomic(), connection.cursor() as c:
-        c.execute(
-            """INSERT INTO village_village (township_id, name, code, seal_number)
-               SELECT %s, '测速村' || g, 'bv' || g, '' FROM generate_series(1, %s) g""",
-            [township.pk, villages],
-        )
-        RuleSet.objects.bulk_create(
-            [RuleSet(village=v) for v in Village.objects.filter(township=township)],
-            batch_size=1000,
-        )
-        c.execute(
-            """INSERT INTO village_grid (village_id, parent_id, level, name)
-               SELECT id, NULL, 'large', '第一网格' FROM village_village WHERE township_id = %s""",
-            [township.pk],
-        )
-        c.execute(
-            """INSERT INTO village_grid (village_id, parent_id, level, name)
-               SELECT g.village_id, g.id, 'area', '一片区' FROM village_grid g
-               WHERE g.level = 'large'"""
-        )
-        c.execute(
-            """INSERT INTO village_household (village_id, number, area_id, address, status)
-               SELECT a.village_id, 'H' || lpad(n::text, 4, '0'), a.id, '', 'active'
-               FROM village_grid a, generate_series(1, %s) n WHERE a.level = 'area'""",
-            [households],
-        )
+        county_structure(c, villages, households)
         c.execute(
             """INSERT INTO points_account (village_id, household_id, balance, opened_at)
                SELECT village_id, id, 0, now() FROM village_household"""

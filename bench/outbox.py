@@ -21,9 +21,7 @@ phone subscribed to push, and a mobile number for most; then measures
 import argparse
 import io
 import os
-import secrets
 import statistics
-import subprocess
 import sys
 import time
 from datetime import time as clock_time
@@ -33,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.county import county_structure, psql, setup_django  # noqa: E402
+
 GOAL_FANOUT = (
     "goal: fan-out of one notice to a county (150,000 households, 400,000 villagers): delivery "
     "rows written within 3× a raw bulk insert of the same rows"
@@ -40,24 +40,8 @@ GOAL_FANOUT = (
 GOAL_SEND = "figure: the worker's send rate against the local push and SMS endpoints"
 
 
-def psql(sql: str, db: str = "postgres") -> str:
-    return subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qAtc", sql],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
-def setup_django(database_url: str):
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "village.settings.production")
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("CUNZHI_AUDIT_KEY", secrets.token_urlsafe(48))
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
-    import django
-
-    django.setup()
+def setup(database_url: str):
+    setup_django(database_url)
     from django.conf import settings
 
     # The sender runs when the bench says, not on commit.
@@ -68,39 +52,15 @@ def build(villages: int, households: int) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from village.models import RuleSet, Township, Village
-
     call_command("migrate", verbosity=0)
-    township = Township.objects.create(name="测速县", code="benchcounty")
     with transaction.atomic(), connection.cursor() as c:
-        c.execute(
-            """INSERT INTO village_village (township_id, name, code, seal_number)
-               SELECT %s, '测速村' || g, 'bv' || g, '' FROM generate_series(1, %s) g""",
-            [township.pk, villages],
-        )
-        RuleSet.objects.bulk_create(
-            [
-                # No quiet hours: the bench may run at any hour.
-                RuleSet(village=v, quiet_hours_start=clock_time(0), quiet_hours_end=clock_time(0))
-                for v in Village.objects.filter(township=township)
-            ],
-            batch_size=1000,
-        )
-        c.execute(
-            """INSERT INTO village_grid (village_id, parent_id, level, name)
-               SELECT id, NULL, 'large', '第一网格' FROM village_village WHERE township_id = %s""",
-            [township.pk],
-        )
-        c.execute(
-            """INSERT INTO village_grid (village_id, parent_id, level, name)
-               SELECT g.village_id, g.id, 'area', '一片区' FROM village_grid g
-               WHERE g.level = 'large'"""
-        )
-        c.execute(
-            """INSERT INTO village_household (village_id, number, area_id, address, status)
-               SELECT a.village_id, 'H' || lpad(n::text, 4, '0'), a.id, '', 'active'
-               FROM village_grid a, generate_series(1, %s) n WHERE a.level = 'area'""",
-            [households],
+        # No quiet hours: the bench may run at any hour.
+        county_structure(
+            c,
+            villages,
+            households,
+            quiet_hours_start=clock_time(0),
+            quiet_hours_end=clock_time(0),
         )
         # 8 villagers per 3 households: 3, 3, 2.
         c.execute(
@@ -294,7 +254,7 @@ def main():
     psql(f"CREATE DATABASE {db}")
     started = time.perf_counter()
     try:
-        setup_django(f"postgres://postgres@127.0.0.1:5432/{db}")
+        setup(f"postgres://postgres@127.0.0.1:5432/{db}")
         from tests.support.outbox_servers import AliyunSms, PushService
         from village.models import Household, Villager
 

@@ -140,8 +140,9 @@ def unread_overview(request):
 # --- the notice printed for the board (admin) ----------------------------------------------
 
 
-def notice_print(request, notice_id):
-    """GET: what will be printed and a button; POST: issue the sealed PDF and open it."""
+def _printable_notice(request, notice_id):
+    """The notice and its village for one who may print the village's notices; 404 for another
+    village's, 403 for one of the village who may not print."""
     notice = get_object_or_404(NoticePage, pk=notice_id)
     village = selectors.village_of_page(notice)
     if village is None or not permissions.can(
@@ -150,6 +151,12 @@ def notice_print(request, notice_id):
         raise Http404
     if not documents.may_print(request.user, village):
         raise PermissionDenied
+    return notice, village
+
+
+def notice_print(request, notice_id):
+    """GET: what will be printed and a button; POST: issue the sealed PDF and open it."""
+    notice, village = _printable_notice(request, notice_id)
     error = None
     if request.method == "POST":
         try:
@@ -171,14 +178,7 @@ def notice_print(request, notice_id):
 
 def notice_broadcast(request, notice_id):
     """大喇叭播音稿: the notice as the loudspeaker reads it, to print or read from the screen."""
-    notice = get_object_or_404(NoticePage, pk=notice_id)
-    village = selectors.village_of_page(notice)
-    if village is None or not permissions.can(
-        request.user, permissions.Action.VIEW_VILLAGE, village
-    ):
-        raise Http404
-    if not documents.may_print(request.user, village):
-        raise PermissionDenied
+    notice, village = _printable_notice(request, notice_id)
     return TemplateResponse(
         request,
         "pages/admin/notice_broadcast.html",
