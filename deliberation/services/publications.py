@@ -5,10 +5,13 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from village import audit, permissions
+from village import services as village_services
+from village.models import NotificationKind, Villager
 from village.permissions import user_of
 from village.uploads import validate_image_upload
 
@@ -121,6 +124,16 @@ def objection_answer(*, actor, objection: Objection, answer: str) -> Objection:
         obj=objection,
         payload={"matter": matter.pk, "answer": objection.answer[:500]},
         matter=matter,
+    )
+    village_services.notification_send(
+        actor=actor,
+        village=matter.village,
+        key=f"matter-objection:{objection.pk}",
+        kind=NotificationKind.OBJECTION_ANSWERED,
+        title=_("您对“%(title)s”的异议已答复") % {"title": matter.title},
+        body=objection.answer[:200],
+        url=reverse("deliberation:matter", args=[matter.pk]),
+        villagers=Villager.objects.filter(pk=objection.villager_id),
     )
     return objection
 

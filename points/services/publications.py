@@ -4,16 +4,19 @@ from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from village import audit, permissions
-from village.models import Village, VillagerStatus
+from village import services as village_services
+from village.models import NotificationKind, Village, Villager, VillagerStatus
 from village.permissions import user_of
 
 from .. import selectors
 from ..models import (
+    Account,
     Entry,
     EntryStatus,
     Objection,
@@ -71,7 +74,24 @@ def publication_create(*, actor, village: Village, month: date) -> Publication:
             "objection_ends_at": publication.objection_ends_at,
         },
     )
+    _publication_tell(actor, publication, rows)
     return publication
+
+
+def _publication_tell(actor, publication: Publication, rows: list[Entry]) -> None:
+    """Tell the households with entries in the list (their members), through the outbox."""
+    households = Account.objects.filter(pk__in={r.account_id for r in rows}).values("household_id")
+    village_services.notification_send(
+        actor=actor,
+        village=publication.village,
+        key=f"points-publication:{publication.pk}",
+        kind=NotificationKind.POINTS_PUBLISHED,
+        title=_("积分公示：%(month)s") % {"month": f"{publication.month:%Y-%m}"},
+        body=_("本户有积分记录在这次公示中，如有异议请在 %(end)s 前提出。")
+        % {"end": timezone.localtime(publication.objection_ends_at).strftime("%m月%d日 %H:%M")},
+        url=reverse("points:home"),
+        villagers=Villager.objects.filter(village=publication.village, household_id__in=households),
+    )
 
 
 @transaction.atomic
@@ -156,6 +176,16 @@ def objection_answer(*, actor, objection: Objection, upheld: bool, answer: str) 
             entry.save()
             events.append(_posted_event(entry))
     audit.record_many(actor=actor, village=objection.village, events=events)
+    village_services.notification_send(
+        actor=actor,
+        village=objection.village,
+        key=f"points-objection:{objection.pk}",
+        kind=NotificationKind.OBJECTION_ANSWERED,
+        title=_("您的积分异议已答复：%(status)s") % {"status": objection.get_status_display()},
+        body=answer[:200],
+        url=reverse("points:home"),
+        villagers=Villager.objects.filter(pk=objection.villager_id),
+    )
     return objection
 
 

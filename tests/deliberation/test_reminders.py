@@ -76,3 +76,20 @@ def test_a_closed_vote_is_not_reminded(deliberation_world, procedure):
     meeting = selectors.current_vote_meeting(matter)
     assert votes_closing_remind(now=now + timedelta(hours=3)) == 0
     assert not Notification.objects.filter(key=f"vote-closing:{meeting.pk}").exists()
+
+
+def test_an_answered_objection_tells_the_one_who_objected(deliberation_world, procedure, people):
+    from deliberation import services
+
+    resolved = procedure.to_vote()
+    procedure.resolve(resolved)
+    publication = procedure.publish(resolved)
+    objection = services.objection_file(
+        actor=people["x4"].user, publication=publication, text="租金偏低，建议重新评估。"
+    )
+    services.objection_answer(
+        actor=procedure.actor, objection=objection, answer="租金经第三方评估，高于周边水平。"
+    )
+    n, told = _told(f"matter-objection:{objection.pk}")
+    assert told == {people["x4"].pk}
+    assert n.url == f"/matters/{resolved.pk}/" and n.body.startswith("租金经第三方评估")
