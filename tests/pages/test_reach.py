@@ -303,3 +303,30 @@ def test_the_same_told_record_sent_at_once_is_kept_once_on_postgresql():
     assert sum(created for _kind, (_pk, created) in outcomes) == 1
     assert NoticeTold.objects.count() == 1
     assert AuditEvent.objects.filter(action="pages.notice.told").count() == 1
+
+
+# --- what a person with the database can do -------------------------------------------------
+
+
+def test_a_told_record_cannot_be_changed_or_removed_by_raw_sql_or_the_orm(site_world, client):
+    from django.db import DatabaseError, connection, transaction
+
+    w = site_world
+    _tell(client, w.people.officer.user, w.notices.everyone, w.households.h2)
+    told = NoticeTold.objects.get()
+    table = NoticeTold._meta.db_table
+    for sql in (
+        f"UPDATE {table} SET channel = 'phone' WHERE id = %s",
+        f"UPDATE {table} SET recorded_at = recorded_at WHERE id = %s",
+        f"DELETE FROM {table} WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as c:
+            c.execute(sql, [told.pk])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        NoticeTold.objects.filter(pk=told.pk).delete()
+    told.refresh_from_db()
+    assert told.channel == "in_person"
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as c:
+            c.execute(f"TRUNCATE {table}")
+    assert NoticeTold.objects.count() == 1
