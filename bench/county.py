@@ -5,6 +5,7 @@ and one area. Used by bench/ledger.py and bench/outbox.py."""
 import os
 import secrets
 import subprocess
+import time
 
 
 def psql(sql: str, db: str = "postgres") -> str:
@@ -60,3 +61,15 @@ def county_structure(cursor, villages: int, households: int, **rules):
         [households],
     )
     return township
+
+
+def database_finish(db: str, *, keep: bool, started: float) -> None:
+    """Close the connections, then drop the bench's database (or say where it was kept)."""
+    from django.db import connections
+
+    connections.close_all()
+    if keep:
+        print(f"kept: postgres://postgres@127.0.0.1:5432/{db}")
+    else:
+        psql(f"DROP DATABASE IF EXISTS {db}")
+    print(f"whole run {time.perf_counter() - started:.0f} s")

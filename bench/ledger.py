@@ -41,7 +41,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.county import county_structure, psql, setup_django  # noqa: E402
+from bench.county import (  # noqa: E402
+    county_structure,
+    database_finish,
+    psql,
+    setup_django,
+)
 
 GOAL_POSTING = (
     "goal: points posting (a store redemption) ≥ 25 % of `pgbench` TPC-B tps on the same "
@@ -455,16 +460,9 @@ def main():
             f" (median of {args.rounds} alternating rounds)"
         )
     finally:
-        from django.db import connections
-
-        connections.close_all()
         if pgbench is not None:
             pgbench.drop()
-        if args.keep:
-            print(f"kept: postgres://postgres@127.0.0.1:5432/{db}")
-        else:
-            psql(f"DROP DATABASE IF EXISTS {db}")
-        print(f"whole run {time.perf_counter() - started:.0f} s")
+        database_finish(db, keep=args.keep, started=started)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.county import county_structure, psql, setup_django  # noqa: E402
+from bench.county import (  # noqa: E402
+    county_structure,
+    database_finish,
+    psql,
+    setup_django,
+)
 
 GOAL_FANOUT = (
     "goal: fan-out of one notice to a county (150,000 households, 400,000 villagers): delivery "
@@ -284,14 +289,7 @@ def main():
                     f"{sent / seconds:.0f} per second on one worker"
                 )
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        if args.keep:
-            print(f"kept: postgres://postgres@127.0.0.1:5432/{db}")
-        else:
-            psql(f"DROP DATABASE IF EXISTS {db}")
-        print(f"whole run {time.perf_counter() - started:.0f} s")
+        database_finish(db, keep=args.keep, started=started)
 
 
 if __name__ == "__main__":

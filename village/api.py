@@ -17,6 +17,7 @@ from wagtail.models import APIToken
 
 from . import api_inbox, api_me, permissions, selectors
 from .api_auth import BearerTokenAuth
+from .api_schemas import Message
 from .middleware import busy_response, database_busy
 
 api = NinjaAPI(
@@ -96,11 +97,6 @@ def _database_error(request, exc):
 
 
 # --- schemas -------------------------------------------------------------------
-
-
-class Message(Schema):
-    message: str
-    code: str | None = None
 
 
 class TokenIn(Schema):

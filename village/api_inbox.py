@@ -10,14 +10,10 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from . import permissions, selectors, services
+from .api_schemas import Message
 from .models import Delivery
 
 router = Router(tags=["inbox"])
-
-
-class ErrorOut(Schema):
-    message: str
-    code: str | None = None
 
 
 class InboxItemOut(Schema):
@@ -84,7 +80,7 @@ def _item(d: Delivery) -> dict:
     }
 
 
-@router.get("/inbox", response={200: InboxOut, 401: ErrorOut})
+@router.get("/inbox", response={200: InboxOut, 401: Message})
 def inbox(request):
     items = selectors.inbox_of(request.user)
     unread = sum(1 for d in items if d.read_at is None)
@@ -93,7 +89,7 @@ def inbox(request):
     return {"unread": unread, "items": [_item(d) for d in items]}
 
 
-@router.post("/inbox/{delivery_id}/read", response={200: InboxItemOut, 404: ErrorOut})
+@router.post("/inbox/{delivery_id}/read", response={200: InboxItemOut, 404: Message})
 def inbox_read(request, delivery_id: int):
     try:
         delivery = services.inbox_mark_read(user=request.user, delivery_id=delivery_id)
@@ -102,7 +98,7 @@ def inbox_read(request, delivery_id: int):
     return _item(delivery)
 
 
-@router.get("/inbox/preferences", response={200: PreferenceOut, 403: ErrorOut})
+@router.get("/inbox/preferences", response={200: PreferenceOut, 403: Message})
 def preferences(request):
     villager = permissions.villager_of(request.user)
     if villager is None:
@@ -111,13 +107,13 @@ def preferences(request):
     return {"push": p.push, "sms": p.sms}
 
 
-@router.put("/inbox/preferences", response={200: PreferenceOut, 403: ErrorOut})
+@router.put("/inbox/preferences", response={200: PreferenceOut, 403: Message})
 def preferences_set(request, payload: PreferenceIn):
     p = services.reach_preference_set(actor=request.user, push=payload.push, sms=payload.sms)
     return {"push": p.push, "sms": p.sms}
 
 
-@router.get("/push/key", response={200: PushKeyOut, 404: ErrorOut}, auth=None)
+@router.get("/push/key", response={200: PushKeyOut, 404: Message}, auth=None)
 def push_key(request):
     """The VAPID public key a browser subscribes with (no key: no push on this site)."""
     if not settings.CUNZHI_VAPID_PUBLIC_KEY:
@@ -125,7 +121,7 @@ def push_key(request):
     return {"public_key": settings.CUNZHI_VAPID_PUBLIC_KEY}
 
 
-@router.post("/push/subscriptions", response={201: SubscriptionOut, 400: ErrorOut, 401: ErrorOut})
+@router.post("/push/subscriptions", response={201: SubscriptionOut, 400: Message, 401: Message})
 def push_subscribe(request, payload: SubscriptionIn):
     s = services.push_subscribe(
         user=request.user,
@@ -137,6 +133,6 @@ def push_subscribe(request, payload: SubscriptionIn):
     return 201, {"id": s.pk, "endpoint": s.endpoint}
 
 
-@router.post("/push/subscriptions/delete", response={200: dict, 401: ErrorOut})
+@router.post("/push/subscriptions/delete", response={200: dict, 401: Message})
 def push_unsubscribe(request, payload: UnsubscribeIn):
     return {"deleted": services.push_unsubscribe(user=request.user, endpoint=payload.endpoint)}

@@ -10,7 +10,7 @@ against the village's monthly budget."""
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -38,7 +38,8 @@ ATTEMPTS = len(BACKOFF) + 1
 # A claim older than this belongs to a worker that stopped.
 STALE = timedelta(minutes=10)
 
-_DEFAULTS = RuleSet(quiet_hours_start=time(21), quiet_hours_end=time(7), sms_monthly_limit=2000)
+# A village without a rule set keeps the rule set's defaults (written once, on the model).
+_DEFAULTS = RuleSet()
 
 
 def in_quiet_hours(rules: RuleSet, at: datetime) -> bool:
