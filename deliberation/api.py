@@ -347,10 +347,9 @@ def matter_audit_pdf(request, matter_id: int):
 
 @router.get("/suggestions", response=list[SuggestionOut])
 def suggestions(request):
-    villager = permissions.villager_of(request.user)
-    if villager is None:
+    qs = selectors.own_suggestions(request.user)
+    if qs is None:
         return []
-    qs = Suggestion.objects.filter(villager=villager).select_related("matter")
     return [_suggestion(s) for s in qs]
 
 
@@ -368,8 +367,8 @@ def _suggestion(s: Suggestion) -> dict:
 
 @router.post("/suggestions", response={201: SuggestionOut, 400: Message, 403: Message})
 def suggestion_create(request, payload: SuggestionIn):
-    villager = permissions.villager_of(request.user)
-    if villager is None:
+    household = permissions.household_of(request.user)
+    if household is None:
         raise PermissionDenied(_("只有本村村民可以说事。"))
-    s = services.suggestion_submit(actor=request.user, village=villager.village, text=payload.text)
+    s = services.suggestion_submit(actor=request.user, village=household.village, text=payload.text)
     return 201, _suggestion(s)

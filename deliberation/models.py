@@ -483,6 +483,15 @@ class Objection(models.Model):
     villager = models.ForeignKey(Villager, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("异议内容"))
     filed_at = models.DateTimeField(default=now)
+    # Set when a 亲情账号 acted in the household's name (`villager` is then the head).
+    proxy = models.ForeignKey(
+        "village.HouseholdProxy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("亲情账号"),
+    )
     answer = models.TextField(_("答复"), blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -535,6 +544,15 @@ class Suggestion(models.Model):
     text = models.TextField(_("说事内容"))
     photo = models.ImageField(_("照片"), upload_to="deliberation/suggestions/%Y/%m/", blank=True)
     created_at = models.DateTimeField(default=now)
+    # Set when a 亲情账号 acted in the household's name (`villager` is then the head).
+    proxy = models.ForeignKey(
+        "village.HouseholdProxy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("亲情账号"),
+    )
     status = models.CharField(
         max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
     )

@@ -27,11 +27,14 @@ def register_actions() -> None:
     A = DeliberationAction
     permissions.register(A.MATTER_VIEW, village_roles=READERS, township_roles=TOWNSHIP)
     permissions.register(
-        A.MATTER_VIEW_PUBLIC, village_roles=(*READERS, "resident"), township_roles=TOWNSHIP
+        A.MATTER_VIEW_PUBLIC,
+        village_roles=(*READERS, "resident", "proxy"),
+        township_roles=TOWNSHIP,
     )
     permissions.register(A.MATTER_MANAGE, village_roles=CADRES, write=True)
+    # Never a 亲情账号 ("proxy"): a vote is cast by the villager in person.
     permissions.register(A.MATTER_VOTE, village_roles=("resident",), write=True)
-    permissions.register(A.OBJECTION_FILE, village_roles=("resident",), write=True)
+    permissions.register(A.OBJECTION_FILE, village_roles=("resident", "proxy"), write=True)
     permissions.register(A.OBJECTION_ANSWER, village_roles=CADRES, write=True)
-    permissions.register(A.SUGGESTION_SUBMIT, village_roles=("resident",), write=True)
+    permissions.register(A.SUGGESTION_SUBMIT, village_roles=("resident", "proxy"), write=True)
     permissions.register(A.SUGGESTION_ANSWER, village_roles=CADRES, write=True)

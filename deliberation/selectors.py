@@ -26,6 +26,7 @@ from .models import (
     Publication,
     PublicationKind,
     Step,
+    Suggestion,
 )
 from .permissions import DeliberationAction
 
@@ -553,3 +554,19 @@ def attendance_matching(meeting: Meeting, *, query: str = "", area: int | None =
     if area:
         rows = rows.filter(villager__household__area_id=area)
     return rows
+
+
+def own_suggestions(user):
+    """The 说事 a user filed — a 亲情账号's: every one filed in its household's name, whoever
+    filed it — or None for a user who is neither a villager nor a proxy."""
+    villager = permissions.villager_of(user)
+    if villager is not None:
+        qs = Suggestion.objects.filter(villager=villager)
+    else:
+        proxy = permissions.proxy_of(user)
+        if proxy is None:
+            return None
+        qs = Suggestion.objects.filter(
+            village_id=proxy.village_id, villager__household_id=proxy.household_id
+        )
+    return qs.select_related("matter")

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from village import permissions
 
 from . import selectors, services
-from .models import Choice, Matter, MatterStatus, Suggestion
+from .models import Choice, Matter, MatterStatus
 
 
 def _load(matter_id) -> Matter:
@@ -78,7 +78,7 @@ def _following(request, matter: Matter):
     )
 
 
-def _detail(request, matter: Matter, *, receipt: dict | None):
+def _detail(request, matter: Matter, *, receipt: dict | None, status: int = 200):
     villager = permissions.villager_of(request.user)
     meeting = selectors.vote_meeting(matter)
     eligible = (
@@ -119,7 +119,9 @@ def _detail(request, matter: Matter, *, receipt: dict | None):
             "receipts": receipts,
             "publications": list(matter.publications.all()),
             "progress": selectors.matter_progress(matter),
+            "through_proxy": villager is None and permissions.proxy_of(request.user) is not None,
         },
+        status=status,
     )
 
 
@@ -131,6 +133,10 @@ def vote(request, matter_id):
         receipt = services.vote_cast(
             actor=request.user, matter=matter, choice=request.POST.get("choice", "")
         )
+    except permissions.ProxyRefused as exc:
+        # Said on the matter's page, with the status that says it is refused for good.
+        messages.error(request, str(exc))
+        return _detail(request, matter, receipt=None, status=403)
     except (ValidationError, PermissionDenied) as exc:
         message = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, message)
@@ -180,15 +186,15 @@ class SuggestionForm(forms.Form):
 
 @login_required
 def suggestions(request):
-    villager = permissions.villager_of(request.user)
-    if villager is None:
+    household = permissions.household_of(request.user)
+    if household is None:
         raise PermissionDenied
     form = SuggestionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.suggestion_submit(
                 actor=request.user,
-                village=villager.village,
+                village=household.village,
                 text=form.cleaned_data["text"],
                 photo=form.cleaned_data.get("photo"),
             )
@@ -197,7 +203,7 @@ def suggestions(request):
         else:
             messages.success(request, _("已提交，村干部会尽快答复。"))
             return redirect("deliberation:suggestions")
-    items = Suggestion.objects.filter(villager=villager).select_related("matter")
+    items = selectors.own_suggestions(request.user)
     status = 400 if request.method == "POST" else 200
     return render(
         request, "deliberation/suggestions.html", {"form": form, "items": items}, status=status

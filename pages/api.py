@@ -113,6 +113,8 @@ class ReachOut(Schema):
     total: int
     reached: int
     read: int
+    # Households for which a 亲情账号 (family proxy) confirmed reading.
+    read_by_proxy: int
     told: dict[str, int]
     delivered: int
     not_reached: int
@@ -159,6 +161,7 @@ def notice_reach(request, notice_id: int):
         "total": report["total"],
         "reached": report["reached"],
         "read": report["first_read"],
+        "read_by_proxy": report["read_by_proxy"],
         "told": report["told"],
         "delivered": report["delivered"],
         "not_reached": report["not_reached"],

@@ -169,15 +169,20 @@ def audience_villagers(notice: NoticePage, village: Village) -> QuerySet[Village
     return villagers
 
 
-def _reach_facts(notice: NoticePage, village: Village, ids) -> tuple[dict, dict, dict]:
+def _reach_facts(notice: NoticePage, village: Village, ids) -> tuple[dict, dict, dict, set]:
     """For the households `ids`: the first read, the told records (first first), and the first
-    push or text that reached a phone of the household."""
-    reads = dict(
+    push or text that reached a phone of the household; and the households a 亲情账号 confirmed
+    reading for."""
+    reads, by_proxy = {}, set()
+    for household_id, first, proxied in (
         NoticeRead.objects.filter(notice=notice, household_id__in=ids)
         .values_list("household_id")
-        .annotate(first=Min("read_at"))
-        .values_list("household_id", "first")
-    )
+        .annotate(first=Min("read_at"), proxied=Count("proxy"))
+        .values_list("household_id", "first", "proxied")
+    ):
+        reads[household_id] = first
+        if proxied:
+            by_proxy.add(household_id)
     told: dict[int, list] = {}
     for t in (
         NoticeTold.objects.filter(notice=notice, household_id__in=ids)
@@ -198,7 +203,7 @@ def _reach_facts(notice: NoticePage, village: Village, ids) -> tuple[dict, dict,
         .values_list("household_id", "channel", "sent_at")
     ):
         delivered.setdefault(household_id, (channel, at))
-    return reads, told, delivered
+    return reads, told, delivered, by_proxy
 
 
 def _reach_by_area(rows: list[ReachRow]) -> list[dict]:
@@ -223,7 +228,7 @@ def reach_report(notice: NoticePage, village: Village, *, areas: list[int] | Non
     households = audience_households(notice, village)
     if areas is not None:
         households = households.filter(area_id__in=areas)
-    reads, told, delivered = _reach_facts(notice, village, households.values("pk"))
+    reads, told, delivered, by_proxy = _reach_facts(notice, village, households.values("pk"))
     rows = []
     for h in households.select_related("area__parent", "head").prefetch_related("members"):
         phone = (h.head.phone if h.head else "") or next(
@@ -247,6 +252,8 @@ def reach_report(notice: NoticePage, village: Village, *, areas: list[int] | Non
         "reached": len(rows) - len(not_reached),
         "not_reached": len(not_reached),
         "first_read": ways.get("read", 0),
+        # Households for which a 亲情账号 confirmed reading (some read by a member as well).
+        "read_by_proxy": len(by_proxy),
         "told": {c: ways.get(c, 0) for c in ToldChannel.values},
         "told_labels": [(ToldChannel(c).label, ways.get(c, 0)) for c in ToldChannel.values],
         "delivered": sum(1 for r in rows if r.delivered),

@@ -41,7 +41,7 @@ from village.models import (
     Village,
     VillageRole,
 )
-from village.permissions import SYSTEM, user_of, villager_of
+from village.permissions import SYSTEM, proxy_mark, user_of
 
 from . import selectors
 from .models import (
@@ -59,6 +59,7 @@ from .models import (
     TransparencyPage,
     Urgency,
     VillageHomePage,
+    addressed_reader,
 )
 
 EDITORS, MODERATORS, DRAFTERS = "editors", "moderators", "drafters"
@@ -235,15 +236,11 @@ def sync_user_groups(user) -> None:
 
 @transaction.atomic
 def notice_mark_read(*, actor, notice: NoticePage) -> NoticeRead:
-    """已读: the villager confirms; a second confirmation changes nothing."""
+    """已读: the villager confirms — or a 亲情账号 for its household, in the head's name and
+    marked as the proxy's; a second confirmation changes nothing."""
     village = selectors.village_of_page(notice)
-    villager = villager_of(actor)
-    if (
-        villager is None
-        or village is None
-        or villager.village_id != village.pk
-        or not selectors.in_audience(notice, villager)
-    ):
+    villager, proxy = (None, None) if village is None else addressed_reader(actor, notice, village)
+    if villager is None:
         raise PermissionDenied(_("这条通知不是发给您的。"))
     if not notice.live:
         raise ValidationError(_("这条通知已撤下。"))
@@ -257,6 +254,7 @@ def notice_mark_read(*, actor, notice: NoticePage) -> NoticeRead:
                 villager=villager,
                 household_id=villager.household_id,
                 user=user_of(actor),
+                proxy=proxy,
             )
     except IntegrityError:
         return NoticeRead.objects.get(notice=notice, villager=villager)
@@ -273,7 +271,11 @@ def notice_mark_read(*, actor, notice: NoticePage) -> NoticeRead:
         action="pages.notice.read",
         obj=notice,
         village=village,
-        payload={"villager": villager.pk, "household": villager.household_id},
+        payload={
+            "villager": villager.pk,
+            "household": villager.household_id,
+            **proxy_mark(proxy),
+        },
     )
     return read
 
@@ -450,6 +452,9 @@ def notice_announce(*, notice: NoticePage) -> Notification | None:
         urgent=notice.urgency == Urgency.URGENT,
         villagers=selectors.audience_villagers(notice, village),
         send_after=send_after,
+        # A notice to households (everyone, areas) reaches their 亲情账号 too; one to party
+        # members or representatives is for the person.
+        proxies=notice.audience in (Audience.EVERYONE, Audience.GRIDS),
     )
 
 

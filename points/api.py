@@ -131,8 +131,7 @@ class RedemptionOut(Schema):
 
 
 def _own_household(request) -> Household:
-    villager = permissions.villager_of(request.user)
-    household = villager.household if villager is not None else None
+    household = permissions.household_of(request.user)
     if household is None:
         raise PermissionDenied(_("只有本村在册村民才有户积分账户。"))
     return household

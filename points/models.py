@@ -358,6 +358,15 @@ class Objection(models.Model):
     )
     text = models.TextField(_("异议理由"), max_length=1000)
     filed_at = models.DateTimeField(_("提出时间"), default=now)
+    # Set when a 亲情账号 acted in the household's name (`villager` is then the head).
+    proxy = models.ForeignKey(
+        "village.HouseholdProxy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("亲情账号"),
+    )
     status = models.CharField(
         _("处理结果"), max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN
     )

@@ -40,7 +40,8 @@ def register_actions() -> None:
     register(p.CLAIM, village_roles=("resident",), write=True)
     register(p.REVIEW, village_roles=cadres, write=True)
     register(p.PUBLISH, village_roles=cadres, write=True)
-    register(p.OBJECT, village_roles=("resident",), write=True)
+    # A 亲情账号 objects in its household's name (never claims: that is the villager's own act).
+    register(p.OBJECT, village_roles=("resident", "proxy"), write=True)
     register(p.ANSWER, village_roles=cadres, write=True)
     register(p.REVERSE, village_roles=("secretary",), write=True)
     register(p.IMPORT, village_roles=cadres, write=True)

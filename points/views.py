@@ -46,11 +46,6 @@ def _error_text(exc) -> str:
     return str(exc) or _("您没有权限执行此操作。")
 
 
-def _own_household(user) -> Household | None:
-    villager = permissions.villager_of(user)
-    return villager.household if villager is not None else None
-
-
 # Entries of the year on one screen of the household's page; older ones a page further.
 ENTRIES_PER_PAGE = 20
 
@@ -79,7 +74,7 @@ def _rules_key(village, catalogue) -> str:
 
 @login_required
 def home(request):
-    household = _own_household(request.user)
+    household = permissions.household_of(request.user)
     year = timezone.localdate().year
     context = {
         "household": household,
@@ -128,7 +123,12 @@ def publication(request, publication_id):
     pub = get_object_or_404(Publication.objects.select_related("village"), pk=publication_id)
     if not selectors.may_see_publication(request.user, pub):
         raise Http404
-    rows = list(selectors.publication_rows(pub))
+    rows = selectors.publication_rows(pub)
+    proxy = permissions.proxy_of(request.user)
+    if proxy is not None and permissions.villager_of(request.user) is None:
+        # A 亲情账号 never sees another household: its own household's rows of the list only.
+        rows = rows.filter(account__household_id=proxy.household_id)
+    rows = list(rows)
     may_object = permissions.can(request.user, PointsAction.OBJECT, pub.village) and pub.is_open
     return render(
         request,
@@ -137,6 +137,7 @@ def publication(request, publication_id):
             "publication": pub,
             "rows": rows,
             "may_object": may_object,
+            "proxy": proxy,
             "total": sum(r.points for r in rows),
         },
     )
@@ -291,7 +292,7 @@ def _record_posted(request, household: Household, form) -> Entry | None:
 @login_required
 def claim(request):
     """A villager claims a good deed for their own household (a photo helps the review)."""
-    household = _own_household(request.user)
+    household = permissions.household_of(request.user)
     if household is None or not permissions.can(
         request.user, PointsAction.CLAIM, household.village
     ):
@@ -338,7 +339,7 @@ def card(request, token):
         return redirect(f"{reverse('points_admin_counter')}?household={household.number}")
     if permissions.can(request.user, PointsAction.RECORD, household.village):
         return redirect(f"{reverse('points:record')}?household={household.pk}")
-    mine = _own_household(request.user)
+    mine = permissions.household_of(request.user)
     if mine is not None and mine.pk == household.pk:
         return redirect("points:home")
     raise Http404
@@ -347,7 +348,7 @@ def card(request, token):
 @login_required
 def statement_pdf(request):
     """The "下载积分存折" link: the caller's own household — no other can be named here."""
-    household = _own_household(request.user)
+    household = permissions.household_of(request.user)
     if household is None:
         raise PermissionDenied
     try:

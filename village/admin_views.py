@@ -8,13 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from . import audit, log_actions, permissions, selectors, services
 from . import roster as roster_io
-from .models import AuditEvent, Notification, Villager
+from .models import AuditEvent, Household, HouseholdProxy, Notification, Villager
 from .permissions import Action
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -228,15 +229,19 @@ def chain_problem_text(problem: audit.ChainProblem) -> str:
 
 
 def _actor_label(event: AuditEvent) -> str:
-    """A person's name: the villager's, else the account's full name, else the login kept in
-    the chain (an account since deleted, or the system)."""
+    """A person's name: the villager's, else the account's full name (marked when a 亲情账号
+    acted), else the login kept in the chain (an account since deleted, or the system)."""
     actor = event.actor
     if actor is None:
         return _("系统") if event.actor_name == "system" else event.actor_name
     villager = getattr(actor, "villager", None)
     if villager is not None:
         return villager.name
-    return actor.get_full_name() or actor.get_username()
+    name = actor.get_full_name() or actor.get_username()
+    if "proxy" in (event.payload or {}):
+        # An act of a 亲情账号 in a household's name says so wherever the chain is shown.
+        return _("%(name)s（亲情账号，代户办理）") % {"name": name}
+    return name
 
 
 def audit_overview(request):
@@ -287,3 +292,70 @@ def outbox_problems(request, notification_id: int):
         "village/admin/outbox_problems.html",
         {"notification": notification, "rows": selectors.outbox_problems(notification)},
     )
+
+
+class ProxyBindForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50)
+    phone = forms.CharField(
+        label=gettext_lazy("手机号（登录用）"),
+        max_length=11,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    relation = forms.CharField(
+        label=gettext_lazy("与户主关系"),
+        max_length=20,
+        help_text=gettext_lazy("例如：女儿、儿子、孙子"),
+    )
+    ends_on = forms.DateField(
+        label=gettext_lazy("截止日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("最长三年；到期后自动失效，可以再绑定。"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def household_proxies(request, household_id):
+    """亲情账号 of one household: bind a family member's phone until a date, or end a binding."""
+    household = get_object_or_404(
+        permissions.scope(request.user, Action.VIEW_ROSTER, Household.objects.all()).select_related(
+            "village", "head"
+        ),
+        pk=household_id,
+    )
+    permissions.require(request.user, Action.ISSUE_ACTIVATION, household.village)
+    form = ProxyBindForm(request.POST if request.POST.get("bind") else None)
+    context = {"household": household, "form": form, "code": None, "bound": None}
+    if request.method == "POST" and request.POST.get("end"):
+        proxy = get_object_or_404(HouseholdProxy, pk=request.POST["end"], household=household)
+        try:
+            services.proxy_end(actor=request.user, proxy=proxy, reason=request.POST.get("reason"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已结束 %s 的亲情账号。") % proxy.name)
+        return redirect("village_household_proxies", household.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proxy, code = services.proxy_bind(
+                actor=request.user, household=household, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            context.update(
+                bound=proxy, code=code, activate_url=request.build_absolute_uri("/activate/")
+            )
+            context["form"] = ProxyBindForm()
+    context["proxies"] = household.proxies.select_related("user").order_by("-bound_at", "-pk")
+    context["today"] = timezone.localdate()
+    status = 400 if request.method == "POST" and form.errors else 200
+    return TemplateResponse(request, "village/admin/proxies.html", context, status=status)
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error(None, exc)

@@ -28,12 +28,18 @@ def register_nav(label, url_name: str) -> None:
 
 
 def nav(request) -> dict:
-    """Context processor: the registered header links."""
+    """Context processor: the registered header links, and the 亲情账号 a page is read through."""
     from django.urls import reverse
+
+    from . import permissions
 
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"extension_nav": []}
-    return {"extension_nav": [(label, reverse(name)) for label, name in _NAV]}
+    return {
+        "extension_nav": [(label, reverse(name)) for label, name in _NAV],
+        # 亲情账号: every page says for whom the account acts (no query for anyone else).
+        "acting_proxy": permissions.proxy_of(request.user),
+    }
 
 
 _DEMOS: list = []

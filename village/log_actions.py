@@ -25,6 +25,9 @@ ACTIONS: dict[str, object] = {
     "village.document.issue": _("签发文书"),
     "village.notification.send": _("发出消息（站内、推送、短信）"),
     "village.reach.preference": _("修改消息接收方式"),
+    "village.proxy.bind": _("绑定亲情账号"),
+    "village.proxy.activate": _("亲情账号激活"),
+    "village.proxy.end": _("结束亲情账号"),
     "audit.anchor": _("村审计链头写入乡镇审计链（锚定）"),
 }
 

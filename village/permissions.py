@@ -25,7 +25,15 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Household, Membership, TownshipMembership, Village, Villager, VillagerStatus
+from .models import (
+    Household,
+    HouseholdProxy,
+    Membership,
+    TownshipMembership,
+    Village,
+    Villager,
+    VillagerStatus,
+)
 
 
 class Action(StrEnum):
@@ -57,6 +65,8 @@ VILLAGE_GRANTS: dict[str, set[Action]] = {
     "store_keeper": {A.ACCESS_ADMIN, A.VIEW_VILLAGE},
     # A registered villager living in the village.
     "resident": {A.VIEW_VILLAGE},
+    # 亲情账号: an account acting for one household of the village (never a villager itself).
+    "proxy": {A.VIEW_VILLAGE},
 }
 # Township roles → what they may do in every village of their township.
 TOWNSHIP_GRANTS: dict[str, set[Action]] = {
@@ -121,6 +131,9 @@ class Roles:
     household_id: int | None = None
     home_village_id: int | None = None
     villager_id: int | None = None
+    # 亲情账号: the binding in force today and its household (an account with no villager).
+    proxy_id: int | None = None
+    proxy_household_id: int | None = None
     # can(user, action) with no target, answered once per request (admin listings ask per row).
     anywhere: dict[Action, bool] = field(default_factory=dict)
 
@@ -215,6 +228,16 @@ def _load_roles(user, today) -> Roles:
             .values_list("village_id", "role")
         ):
             roles.village_roles.setdefault(village_id, set()).add(role)
+    else:
+        binding = (
+            HouseholdProxy.objects.active_on(today)
+            .filter(user=user)
+            .order_by("pk")
+            .values_list("pk", "household_id", "village_id")[:1]
+        )
+        for proxy_id, household_id, village_id in binding:
+            roles.proxy_id, roles.proxy_household_id = proxy_id, household_id
+            roles.village_roles.setdefault(village_id, set()).add("proxy")
     for township_id, role in (
         TownshipMembership.objects.valid_on(today)
         .filter(user=user)
@@ -238,7 +261,7 @@ def _load_villager(user) -> Villager | None:
 
 def forget_roles(user) -> None:
     """The user's roles changed: this request and every later one read them afresh."""
-    for attribute in ("_cunzhi_roles", "_cunzhi_villager"):
+    for attribute in ("_cunzhi_roles", "_cunzhi_villager", "_cunzhi_proxy"):
         if hasattr(user, attribute):
             delattr(user, attribute)
     roles_changed(user.pk)
@@ -302,7 +325,7 @@ def _holder_moving(sender, instance, **kwargs):
 
 def connect() -> None:
     """Connected in VillageConfig.ready: every save or delete of a row roles are read from."""
-    for model in (Membership, TownshipMembership, Villager):
+    for model in (Membership, TownshipMembership, Villager, HouseholdProxy):
         for signal in (post_save, post_delete):
             signal.connect(_role_row_changed, sender=model, dispatch_uid=f"roles-{model}")
     for model in (Membership, TownshipMembership, Villager):
@@ -322,6 +345,79 @@ def villager_of(user) -> Villager | None:
     villager = _load_villager(user)
     user._cunzhi_villager = (timezone.localdate(), villager)
     return villager
+
+
+def proxy_of(user) -> HouseholdProxy | None:
+    """The 亲情账号 binding in force today of a signed-in user, with its household, or None (read
+    once per request, after the roles that name it)."""
+    if user is SYSTEM or not getattr(user, "is_authenticated", False):
+        return None
+    proxy_id = roles_of(user).proxy_id
+    if proxy_id is None:
+        return None
+    cached = getattr(user, "_cunzhi_proxy", None)
+    if cached is not None and cached.pk == proxy_id:
+        return cached
+    binding = (
+        HouseholdProxy.objects.select_related("household__village", "household__head")
+        .filter(pk=proxy_id)
+        .order_by()
+        .first()
+    )
+    user._cunzhi_proxy = binding
+    return binding
+
+
+def household_of(user) -> Household | None:
+    """The household whose own pages `user` reads: their own, or the one their 亲情账号 acts
+    for."""
+    villager = villager_of(user)
+    if villager is not None:
+        return villager.household
+    proxy = proxy_of(user)
+    return proxy.household if proxy is not None else None
+
+
+class ProxyRefused(PermissionDenied):
+    """Something only a villager in person may do, tried through a 亲情账号."""
+
+
+def in_name_of(user, village) -> tuple[Villager | None, HouseholdProxy | None]:
+    """In whose name `user` acts in `village`: their own villager record, or — through a
+    亲情账号 — the household's head (its first registered member when the head is not), with
+    the binding; (None, None) for anyone else. The caller still checks the villager's status."""
+    villager = villager_of(user)
+    if villager is not None:
+        return (villager, None) if villager.village_id == village.pk else (None, None)
+    proxy = proxy_of(user)
+    if proxy is None or proxy.village_id != village.pk:
+        return None, None
+    head = proxy.household.head
+    if head is None or head.status != VillagerStatus.REGISTERED:
+        head = (
+            Villager.objects.filter(
+                household_id=proxy.household_id, status=VillagerStatus.REGISTERED
+            )
+            .order_by("pk")
+            .first()
+        )
+    return head, (proxy if head is not None else None)
+
+
+def proxy_mark(proxy: HouseholdProxy | None) -> dict:
+    """What an event's payload says of a 亲情账号 that acted (nothing when none did)."""
+    if proxy is None:
+        return {}
+    return {"proxy": proxy.pk, "proxy_name": proxy.name, "proxy_relation": proxy.relation}
+
+
+def refuse_proxy(user, what: str) -> None:
+    """Refuse, with the reason, an act a 亲情账号 may never do for its household (voting)."""
+    if villager_of(user) is None and proxy_of(user) is not None:
+        raise ProxyRefused(
+            _("亲情账号不能%(what)s：只有村民本人可以%(what)s（本人登录，或到会场）。")
+            % {"what": what}
+        )
 
 
 def _village_of(target) -> Village | None:
@@ -358,7 +454,7 @@ def can(user, action: Action | str, target=None) -> bool:
             roles.anywhere[action] = granted or visible_villages(user, action).exists()
         return roles.anywhere[action]
     if action == A.VIEW_HOUSEHOLD and isinstance(target, Household):
-        if roles.household_id == target.pk:
+        if target.pk in (roles.household_id, roles.proxy_household_id):
             return True
         action = A.VIEW_ROSTER
     village = _village_of(target)

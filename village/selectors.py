@@ -100,7 +100,9 @@ def households_represented(*, village: Village, on: date) -> QuerySet[Household]
 
 def household_for_user(user) -> Household | None:
     roles = permissions.roles_of(user)
-    if roles.household_id is None:
+    # A villager's own household, or the one a 亲情账号 acts for.
+    household_id = roles.household_id or roles.proxy_household_id
+    if household_id is None:
         return None
     return (
         Household.objects.select_related("village__township", "area__parent", "head")
@@ -110,7 +112,7 @@ def household_for_user(user) -> Household | None:
                 queryset=Villager.objects.order_by("birth_date", "id"),
             )
         )
-        .get(pk=roles.household_id)
+        .get(pk=household_id)
     )
 
 

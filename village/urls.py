@@ -15,6 +15,7 @@ village_patterns = (
         path("logout/", LogoutView.as_view(), name="logout"),
         path("activate/", views.activate, name="activate"),
         path("me/", views.me, name="me"),
+        path("me/proxies/<int:proxy_id>/end/", views.proxy_end, name="proxy_end"),
         path("me/inbox/", inbox_views.inbox, name="inbox"),
         path("me/inbox/<int:delivery_id>/", inbox_views.inbox_open, name="inbox_open"),
         path("me/inbox/preferences/", inbox_views.inbox_preferences, name="inbox_preferences"),

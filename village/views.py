@@ -3,18 +3,22 @@
 import hashlib
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import extensions, permissions, selectors, services
+from .models import HouseholdProxy
 
 
 class PhoneLoginForm(AuthenticationForm):
@@ -63,8 +67,13 @@ def favicon(request):
 @login_required
 def me(request):
     household = selectors.household_for_user(request.user)
-    members = []
-    if household is not None:
+    # The user's own villager record (from their roles: no query), None for a 亲情账号.
+    villager_id = permissions.roles_of(request.user).villager_id
+    members, proxies = [], []
+    # A 亲情账号 reads the household's notices and points, not its members' particulars.
+    if household is not None and villager_id is not None:
+        # The household's 亲情账号, for all its members to see; its head may end them.
+        proxies = list(household.proxies.active_on(timezone.localdate()).order_by("bound_at", "pk"))
         # The head first, then the others from the eldest. ID numbers masked for everyone,
         # staff included: the whole number only on a logged reveal in the roster admin.
         ordered = sorted(household.members.all(), key=lambda m: (m.pk != household.head_id,))
@@ -77,6 +86,8 @@ def me(request):
         {
             "household": household,
             "members": members,
+            "proxies": proxies,
+            "is_head": villager_id is not None and household.head_id == villager_id,
             "villages": permissions.visible_villages(request.user),
             "admin_access": permissions.can(request.user, permissions.Action.ACCESS_ADMIN),
         },
@@ -174,3 +185,22 @@ def verify(request, code):
     return render(
         request, "village/verify.html", {"document": document, "result": result}, status=status
     )
+
+
+@login_required
+@require_POST
+def proxy_end(request, proxy_id):
+    """The head of household ends a 亲情账号 of their household (from 我的户)."""
+    household = selectors.household_for_user(request.user)
+    if household is None or permissions.villager_of(request.user) is None:
+        raise Http404
+    proxy = get_object_or_404(HouseholdProxy, pk=proxy_id, household=household)
+    try:
+        services.proxy_end(actor=request.user, proxy=proxy, reason=_("户主结束"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        return HttpResponseForbidden(str(exc))
+    else:
+        messages.success(request, _("已结束 %s 的亲情账号。") % proxy.name)
+    return redirect("village:me")

@@ -74,6 +74,20 @@ class HouseholdCreate(HouseholdCreateBase):
 
 
 class HouseholdEdit(HouseholdEditBase):
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        if permissions.can(self.request.user, Action.ISSUE_ACTIVATION, self.object.village):
+            buttons.append(
+                Button(
+                    _("亲情账号"),
+                    url=reverse("village_household_proxies", args=[self.object.pk]),
+                    icon_name="user",
+                    priority=20,
+                )
+            )
+        return buttons
+
     def get_form(self, *args, **kwargs):
         form = super().get_form(*args, **kwargs)
         # The head is one of the household's members; a merge target is another household.
@@ -341,6 +355,11 @@ def register_village_admin_urls():
             "villagers/<int:villager_id>/id-number/",
             admin_views.id_number_reveal,
             name="village_id_number_reveal",
+        ),
+        path(
+            "households/<int:household_id>/proxies/",
+            admin_views.household_proxies,
+            name="village_household_proxies",
         ),
         path("audit/", admin_views.audit_overview, name="village_audit"),
         path("outbox/", admin_views.outbox, name="village_outbox"),

@@ -48,6 +48,17 @@ def registered_villager(*, user, village) -> Villager:
     return villager
 
 
+def villager_in_name(*, user, village) -> tuple[Villager, object]:
+    """`registered_villager` for an act a 亲情账号 may do in its household's name (an
+    objection, 说事): the villager acted for and the binding, or the villager and None."""
+    villager, proxy = permissions.in_name_of(user, village)
+    if villager is None:
+        raise PermissionDenied(_("您不是本村村民，不能进行此操作。"))
+    if villager.status != VillagerStatus.REGISTERED:
+        raise PermissionDenied(_("您的户籍状态不是在册，不能进行此操作。"))
+    return villager, proxy
+
+
 def current_version(*, matter: Matter) -> MatterVersion:
     """The matter's version being deliberated now."""
     return matter.versions.get(number=matter.version)

@@ -26,7 +26,7 @@ from ..models import (
     Step,
 )
 from ..permissions import DeliberationAction
-from .common import lock_matter, record, registered_villager
+from .common import lock_matter, record, villager_in_name
 
 
 def publication_open(*, actor, matter: Matter, kind: str, text: str, days_key: str) -> Publication:
@@ -83,7 +83,7 @@ def matter_publish(*, actor, matter: Matter, text: str) -> Publication:
 def objection_file(*, actor, publication: Publication, text: str) -> Objection:
     matter = publication.matter
     permissions.require(actor, DeliberationAction.OBJECTION_FILE, matter.village)
-    villager = registered_villager(user=actor, village=matter.village)
+    villager, proxy = villager_in_name(user=actor, village=matter.village)
     publication = Publication.objects.select_for_update().get(pk=publication.pk)
     now = timezone.now()
     if publication.closed_at or now >= publication.ends_at:
@@ -93,13 +93,18 @@ def objection_file(*, actor, publication: Publication, text: str) -> Objection:
     if len(text) > 2000:
         raise ValidationError(_("异议内容不能超过 2000 字。"))
     objection = Objection.objects.create(
-        publication=publication, villager=villager, text=text.strip()
+        publication=publication, villager=villager, text=text.strip(), proxy=proxy
     )
     record(
         actor=actor,
         action="deliberation.objection.file",
         obj=objection,
-        payload={"publication": publication.pk, "matter": matter.pk, "villager": villager.pk},
+        payload={
+            "publication": publication.pk,
+            "matter": matter.pk,
+            "villager": villager.pk,
+            **permissions.proxy_mark(proxy),
+        },
         matter=matter,
     )
     return objection
@@ -134,6 +139,7 @@ def objection_answer(*, actor, objection: Objection, answer: str) -> Objection:
         body=objection.answer[:200],
         url=reverse("deliberation:matter", args=[matter.pk]),
         villagers=Villager.objects.filter(pk=objection.villager_id),
+        proxies=True,
     )
     return objection
 

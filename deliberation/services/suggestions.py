@@ -2,30 +2,33 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from village import audit, permissions
+from village import services as village_services
+from village.models import NotificationKind, Villager
 from village.permissions import user_of
 from village.uploads import validate_image_upload
 
 from ..models import Matter, Suggestion, SuggestionStatus
 from ..permissions import DeliberationAction
-from .common import registered_villager
+from .common import villager_in_name
 from .matters import matter_create
 
 
 @transaction.atomic
 def suggestion_submit(*, actor, village, text: str, photo=None) -> Suggestion:
     permissions.require(actor, DeliberationAction.SUGGESTION_SUBMIT, village)
-    villager = registered_villager(user=actor, village=village)
+    villager, proxy = villager_in_name(user=actor, village=village)
     if not (text or "").strip():
         raise ValidationError(_("请写下您想说的事。"))
     if len(text) > 2000:
         raise ValidationError(_("内容不能超过 2000 字。"))
     if photo:
         validate_image_upload(photo)
-    suggestion = Suggestion(village=village, villager=villager, text=text.strip())
+    suggestion = Suggestion(village=village, villager=villager, text=text.strip(), proxy=proxy)
     if photo:
         suggestion.photo = photo
     suggestion.save()
@@ -33,7 +36,7 @@ def suggestion_submit(*, actor, village, text: str, photo=None) -> Suggestion:
         actor=actor,
         action="deliberation.suggestion.submit",
         obj=suggestion,
-        payload={"villager": villager.pk},
+        payload={"villager": villager.pk, **permissions.proxy_mark(proxy)},
         village=village,
     )
     return suggestion
@@ -58,6 +61,17 @@ def suggestion_answer(*, actor, suggestion: Suggestion, answer: str) -> Suggesti
         obj=suggestion,
         payload={"answer": suggestion.answer[:500]},
         village=suggestion.village,
+    )
+    village_services.notification_send(
+        actor=actor,
+        village=suggestion.village,
+        key=f"saying:{suggestion.pk}",
+        kind=NotificationKind.SAYING_ANSWERED,
+        title=_("您说的事已答复"),
+        body=suggestion.answer[:200],
+        url=reverse("deliberation:suggestions"),
+        villagers=Villager.objects.filter(pk=suggestion.villager_id),
+        proxies=True,
     )
     return suggestion
 

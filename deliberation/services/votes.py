@@ -158,7 +158,8 @@ def vote_cast(*, actor, matter: Matter, choice: str) -> dict:
     (votes of one meeting take turns with each other and with the count, never with other
     meetings). A secret vote is sealed (`ballot_box`), so nothing written now holds a choice
     anyone can read; an open vote is a ballot naming the voter. Atomic inside: a second vote
-    is the unique constraint's error, turned into a message."""
+    is the unique constraint's error, turned into a message. Never through a 亲情账号."""
+    permissions.refuse_proxy(actor, _("投票"))
     permissions.require(actor, DeliberationAction.MATTER_VOTE, matter.village)
     if choice not in Choice.values:
         raise ValidationError(_("表决意见只能是赞成（yes）、反对（no）或弃权（abstain）。"))

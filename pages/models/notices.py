@@ -171,15 +171,10 @@ class NoticePage(SearchableMixin, Page):
                 return redirect_to_login(request.get_full_path())
             else:
                 raise Http404
-        villager = permissions.villager_of(request.user)
+        villager, proxy = addressed_reader(request.user, self, village) if village else (None, None)
         read = None
         if villager is not None:
             read = NoticeRead.objects.filter(notice=self, villager=villager).first()
-        addressed = (
-            villager is not None
-            and villager.village_id == getattr(village, "pk", None)
-            and (in_audience(self, villager))
-        )
         return TemplateResponse(
             request,
             "pages/notice_page.html",
@@ -187,7 +182,8 @@ class NoticePage(SearchableMixin, Page):
                 "page": self,
                 "self": self,
                 "read": read,
-                "can_confirm": addressed and read is None,
+                "proxy": proxy,
+                "can_confirm": villager is not None and read is None,
                 "can_report": village is not None
                 and permissions.can(request.user, permissions.Action.VIEW_ROSTER, village),
             },
@@ -202,6 +198,15 @@ class NoticeRead(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     read_at = models.DateTimeField(default=timezone.now)
+    # Set when a 亲情账号 acted in the household's name (`villager` is then the head).
+    proxy = models.ForeignKey(
+        "village.HouseholdProxy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("亲情账号"),
+    )
 
     class Meta:
         verbose_name = _("已读回执")
@@ -297,10 +302,19 @@ def may_read(user, notice: NoticePage, village: Village | None = None) -> bool:
         return False
     if permissions.can(user, permissions.Action.VIEW_ROSTER, village):
         return True
-    villager = permissions.villager_of(user)
-    return (
-        villager is not None and villager.village_id == village.pk and in_audience(notice, villager)
-    )
+    return addressed_reader(user, notice, village)[0] is not None
+
+
+def addressed_reader(user, notice: NoticePage, village: Village):
+    """(villager, proxy) who reads `notice` as addressed to them: a villager of its audience, or
+    a 亲情账号 in its household's name — for notices to households (everyone, areas) only: a
+    notice to party members or representatives is for the person. (None, None) otherwise."""
+    villager, proxy = permissions.in_name_of(user, village)
+    if villager is None:
+        return None, None
+    if proxy is not None and notice.audience not in (Audience.EVERYONE, Audience.GRIDS):
+        return None, None
+    return (villager, proxy) if in_audience(notice, villager) else (None, None)
 
 
 def open_to_everyone(notice: NoticePage) -> bool:

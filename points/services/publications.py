@@ -91,20 +91,20 @@ def _publication_tell(actor, publication: Publication, rows: list[Entry]) -> Non
         % {"end": timezone.localtime(publication.objection_ends_at).strftime("%m月%d日 %H:%M")},
         url=reverse("points:home"),
         villagers=Villager.objects.filter(village=publication.village, household_id__in=households),
+        proxies=True,
     )
 
 
 @transaction.atomic
 def objection_file(*, actor, entry: Entry, text: str) -> Objection:
-    """A villager of the village objects to an entry while its publication is open."""
+    """A villager of the village objects to an entry while its publication is open; a 亲情账号
+    objects in its household's name, to its household's own entries."""
     permissions.require(actor, PointsAction.OBJECT, entry.village)
-    villager = permissions.villager_of(actor)
-    if (
-        villager is None
-        or villager.village_id != entry.village_id
-        or villager.status != VillagerStatus.REGISTERED
-    ):
+    villager, proxy = permissions.in_name_of(actor, entry.village)
+    if villager is None or villager.status != VillagerStatus.REGISTERED:
         raise PermissionDenied(_("只有本村在册村民可以提出异议。"))
+    if proxy is not None and entry.account.household_id != proxy.household_id:
+        raise PermissionDenied(_("亲情账号只能对本户的积分提出异议。"))
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("请写明异议理由。")})
@@ -122,14 +122,14 @@ def objection_file(*, actor, entry: Entry, text: str) -> Objection:
     if entry.objections.filter(villager=villager, status=ObjectionStatus.OPEN).exists():
         raise ValidationError(_("您对这条积分的异议还在处理中。"), code="duplicate")
     objection = Objection.objects.create(
-        entry=entry, village=entry.village, villager=villager, text=text
+        entry=entry, village=entry.village, villager=villager, text=text, proxy=proxy
     )
     audit.record(
         actor=actor,
         action="points.objection.file",
         obj=objection,
         village=entry.village,
-        payload={"entry": entry.pk, "text": text},
+        payload={"entry": entry.pk, "text": text, **permissions.proxy_mark(proxy)},
     )
     return objection
 
@@ -185,6 +185,7 @@ def objection_answer(*, actor, objection: Objection, upheld: bool, answer: str) 
         body=answer[:200],
         url=reverse("points:home"),
         villagers=Villager.objects.filter(pk=objection.villager_id),
+        proxies=True,
     )
     return objection
 

@@ -28,18 +28,18 @@ MATRIX = {
     "audit.view": ((*CADRES, "supervision"), TOWNSHIP, False),
     "matter.manage": (CADRES, (), True),
     "matter.view": (READERS, TOWNSHIP, False),
-    "matter.view_public": ((*READERS, "resident"), TOWNSHIP, False),
+    "matter.view_public": ((*READERS, "resident", "proxy"), TOWNSHIP, False),
     "matter.vote": (("resident",), (), True),
     "membership.change": (("secretary",), ("township_admin",), True),
     "notice.print": (CADRES, (), True),
     "objection.answer": (CADRES, (), True),
-    "objection.file": (("resident",), (), True),
+    "objection.file": (("resident", "proxy"), (), True),
     "points.answer": (CADRES, (), True),
     "points.catalogue": ((), (), True),
     "points.catalogue.draft": (("secretary", "village_committee"), (), True),
     "points.claim": (("resident",), (), True),
     "points.import": (CADRES, (), True),
-    "points.object": (("resident",), (), True),
+    "points.object": (("resident", "proxy"), (), True),
     "points.publish": (CADRES, (), True),
     "points.record": ((*CADRES, "grid_officer"), (), True),
     "points.reverse": (("secretary",), (), True),
@@ -53,8 +53,8 @@ MATRIX = {
     "store.manage": ((*CADRES, "store_keeper"), (), True),
     "store.serve": ((*CADRES, "store_keeper"), (), True),
     "suggestion.answer": (CADRES, (), True),
-    "suggestion.submit": (("resident",), (), True),
-    "village.view": ((*READERS, "store_keeper", "resident"), TOWNSHIP, False),
+    "suggestion.submit": (("resident", "proxy"), (), True),
+    "village.view": ((*READERS, "store_keeper", "resident", "proxy"), TOWNSHIP, False),
     "villager.view_id_number": (CADRES, (), False),
     "welfare.manage": (("secretary", "village_committee"), (), True),
 }
@@ -158,6 +158,31 @@ def test_a_villager_holds_the_actions_of_their_role_and_of_a_resident(village, r
     }
     assert holds(user, village) == expected
     assert holds(user, VillageFactory(name="远方村")) == set()  # another township's village
+
+
+def test_a_family_proxy_holds_only_what_it_does_for_its_household_and_never_the_vote(village):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import HouseholdFactory, UserFactory
+    from village import services
+
+    secretary = villager_with_role(village, "secretary").user
+    household = HouseholdFactory(village=village)
+    user = UserFactory(username="13812340000")
+    services.proxy_bind(
+        actor=secretary,
+        household=household,
+        name="张小梅",
+        phone="13812340000",
+        relation="女儿",
+        ends_on=timezone.localdate() + timedelta(days=30),
+    )
+    expected = {action for action, (roles, _t, _w) in MATRIX.items() if "proxy" in roles}
+    assert holds(user, village) == expected
+    assert "matter.vote" not in expected and "points.claim" not in expected
+    assert holds(user, VillageFactory(name="西河村", township=village.township)) == set()
 
 
 @pytest.mark.parametrize("role", TOWNSHIP)

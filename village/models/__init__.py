@@ -24,6 +24,7 @@ from .outbox import (
     ReachPreference,
     SmsMonth,
 )
+from .proxies import HouseholdProxy
 from .roles import (
     ActivationCode,
     DatedQuerySet,
@@ -83,6 +84,7 @@ __all__ = [
     "Grid",
     "GridLevel",
     "Household",
+    "HouseholdProxy",
     "HouseholdStatus",
     "Membership",
     "Notification",

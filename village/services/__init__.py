@@ -20,6 +20,7 @@ from .outbox import (
     push_unsubscribe,
     reach_preference_set,
 )
+from .proxies import proxy_bind, proxy_end
 from .roles import (
     membership_create,
     membership_end,
@@ -64,6 +65,8 @@ __all__ = [
     "membership_end",
     "membership_update",
     "notification_send",
+    "proxy_bind",
+    "proxy_end",
     "push_subscribe",
     "push_unsubscribe",
     "reach_preference_set",

@@ -140,9 +140,16 @@ def account_activate(*, phone: str, code: str, password: str):
         .first()
     )
     now = timezone.now()
+    if row is None:
+        # Not a villager's code: a 亲情账号's, or none.
+        from .proxies import proxy_activate
+
+        user = proxy_activate(phone=phone, code=code, password=password)
+        if user is None:
+            raise error
+        return user
     if (
-        row is None
-        or row.used_at
+        row.used_at
         or row.revoked_at
         or row.expires_at < now
         or row.villager.phone != (phone or "").strip()

@@ -17,6 +17,7 @@ from ..models import (
     Channel,
     Delivery,
     DeliveryStatus,
+    HouseholdProxy,
     Notification,
     PushSubscription,
     ReachPreference,
@@ -61,6 +62,25 @@ def _people(villagers: QuerySet[Villager]) -> list[_Person]:
     ]
 
 
+def _proxy_people(village: Village, people: list[_Person]) -> list[_Person]:
+    """The 亲情账号 accounts of the households among `people`: each gets the household's inbox
+    message and push (never a text: the household's own phone gets that), in the name of the
+    household's first addressed member."""
+    first = {}
+    for person in people:
+        first.setdefault(person.household, person)
+    bindings = (
+        HouseholdProxy.objects.active_on(timezone.localdate())
+        .filter(village=village, user__isnull=False)
+        .values_list("household_id", "user_id")
+    )
+    return [
+        _Person(first[household].villager, household, user, "", False, True, False)
+        for household, user in bindings
+        if household in first
+    ]
+
+
 def _sms_phones(people: list[_Person], urgent: bool) -> dict[int, _Person]:
     """A text for each household where no one addressed has an account: to the head, or else
     the first member with a mobile number who has not turned texts off."""
@@ -91,11 +111,14 @@ def notification_send(
     url: str = "",
     urgent: bool = False,
     send_after=None,
+    proxies: bool = False,
 ) -> Notification:
     """Tell `villagers` (those registered) about an event: an inbox message to each with an
     account, a push to each of their devices, a text to each household no one of which has an
     account. Called by the event's own service, which has checked `actor`; the same `key` a
-    second time finds the first notification and tells no one again."""
+    second time finds the first notification and tells no one again. `proxies`: the
+    households' 亲情账号 are told too (a message to the household, not to a person's role:
+    never a vote's, which would tell a proxy whether the villager has voted)."""
     now = timezone.now()
     existing = Notification.objects.filter(village=village, key=key).first()
     if existing is not None:
@@ -119,7 +142,9 @@ def notification_send(
     except IntegrityError:  # told at the same moment by another request
         return Notification.objects.get(village=village, key=key)
     people = _people(villagers)
-    counts = deliveries_write(notification, people)
+    counts = deliveries_write(
+        notification, people, readers=_proxy_people(village, people) if proxies else ()
+    )
     audit.record(
         actor=actor,
         action="village.notification.send",
@@ -131,10 +156,13 @@ def notification_send(
     return notification
 
 
-def deliveries_write(notification: Notification, people: list[_Person]) -> dict[str, int]:
-    """The delivery rows of `notification` for `people`, in bulk; counts per channel."""
+def deliveries_write(
+    notification: Notification, people: list[_Person], readers=()
+) -> dict[str, int]:
+    """The delivery rows of `notification` for `people`, in bulk; counts per channel.
+    `readers`: accounts told in the app (inbox, push) only — the households' 亲情账号."""
     start = notification.send_after
-    users = {p.user: p for p in people if p.user is not None}
+    users = {p.user: p for p in [*people, *readers] if p.user is not None}
     rows = [
         Delivery(
             notification=notification,
