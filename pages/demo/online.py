@@ -247,3 +247,39 @@ def reach_fill(village, notice) -> int:
         services.notice_tell(actor=recorder, notice=notice, household=row.household, channel=way)
         count += 1
     return count
+
+
+# The demo's 亲情账号: a daughter working in Jinan, bound to her parents' household.
+PROXY_PHONE = "13600000001"
+
+
+def proxy_demo(village, notice):
+    """Bind a 亲情账号 (login `PROXY_PHONE`, the demo password) to a household nobody there
+    has a login for, and let it confirm `notice` for the household. Returns the binding."""
+    household = (
+        Villager.objects.filter(
+            village=village, status=VillagerStatus.REGISTERED, household__head_id=F("pk")
+        )
+        .exclude(household__members__user__isnull=False)
+        .exclude(household__in=NoticeRead.objects.filter(notice=notice).values("household"))
+        .order_by("household__number")
+        .first()
+        .household
+    )
+    User = get_user_model()
+    user = User.objects.filter(username=PROXY_PHONE).first()
+    if user is None:
+        user = User.objects.create_user(username=PROXY_PHONE, first_name="王小梅")
+        user.set_password(PASSWORD)
+        user.save()
+    secretary = User.objects.get(username="secretary")
+    proxy, _code = village_services.proxy_bind(
+        actor=secretary,
+        household=household,
+        name="王小梅",
+        phone=PROXY_PHONE,
+        relation="女儿（在济南工作）",
+        ends_on=timezone.localdate() + timedelta(days=365),
+    )
+    services.notice_mark_read(actor=user, notice=notice)
+    return proxy

@@ -31,7 +31,7 @@ from .content import (
     dated,
 )
 from .images import portrait
-from .online import online, reach_fill, reads_create
+from .online import online, proxy_demo, reach_fill, reads_create
 
 
 def paragraphs(items) -> str:
@@ -173,11 +173,13 @@ def build_demo(township, stdout=None):
         pages = notices_publish(village, home, sec)
     reads = reads_create(village, pages, online(village))
     told = reach_fill(village, pages[0])
+    proxy = proxy_demo(village, pages[0])
     powers_publish(home, sec)
     standard_pages(home, sec)
     if stdout:
         stdout.write(
             f"  网站: {NoticePage.objects.descendant_of(home).count()} 条通知"
             f"（{reads} 户次已读，{told} 户次已告知）, "
+            f"亲情账号 {proxy.phone}（{proxy.household.number} 户）, "
             f"{MoralModelPage.objects.descendant_of(home).count()} 位道德模范"
         )

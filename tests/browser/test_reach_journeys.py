@@ -192,3 +192,64 @@ def test_an_officer_tells_a_household_in_person_from_the_phone(new_page, village
     secretary.goto(f"/admin/notices/{notice.pk}/unread/")
     expect(secretary.get_by_test_id("reach-summary")).to_contain_text("当面告知 1 户")
     expect(secretary.get_by_test_id("reached-rows")).to_contain_text("张网格")
+
+
+def test_a_family_proxy_confirms_reading_and_is_refused_a_vote(new_page, db, shot):
+    """The secretary binds a daughter working in the city to her father's household; she
+    activates the account on her phone, confirms a notice in the household's name, and finds
+    that a vote is her father's alone: the page says so, and a vote posted anyway is refused."""
+    from tests.factories import PASSWORD, deliberation_village
+    from tests.support.deliberation_world import Procedure
+    from tests.support.site_world import notice_index_of, open_site
+
+    w = deliberation_village(name="东毛铺村")
+    father = w.people["x2"]
+    household = father.household
+    household.head = father
+    household.save()
+    notice = publish_notice(notice_index_of(open_site(w.village)), "冬季取暖补贴发放通知")
+    matter = Procedure(w).to_vote("村道硬化筹资筹劳方案")
+
+    secretary = new_page("desktop")
+    admin_login(secretary, w.secretary.user.username)
+    secretary.goto(f"/admin/households/{household.pk}/proxies/")
+    secretary.get_by_label("姓名").fill("张小梅")
+    secretary.get_by_label("手机号（登录用）").fill("13812345678")
+    secretary.get_by_label("与户主关系").fill("女儿")
+    ends = (timezone.localdate() + timedelta(days=365)).isoformat()
+    secretary.get_by_label("截止日期").fill(ends)
+    secretary.get_by_role("button", name="绑定").click()
+    code = secretary.get_by_test_id("proxy-code").inner_text()
+    expect(secretary.get_by_test_id("proxy-list")).to_contain_text("待激活")
+    shot(secretary, "proxy-bound")
+
+    daughter = new_page("phone")
+    daughter.goto("/activate/")
+    daughter.get_by_label("手机号").fill("13812345678")
+    daughter.get_by_label("激活码").fill(code)
+    daughter.get_by_label("设置密码").fill(PASSWORD)
+    daughter.get_by_label("再次输入密码").fill(PASSWORD)
+    daughter.get_by_role("button", name=re.compile("激活")).click()
+    expect(daughter.get_by_test_id("proxy-banner")).to_contain_text(household.number)
+    assert_fits_phone(daughter)
+
+    daughter.goto(notice.url)
+    daughter.get_by_role("button", name="代本户确认已读").click()
+    expect(daughter.get_by_test_id("read-state")).to_contain_text("亲情账号代为确认已读")
+    shot(daughter, "proxy-read")
+
+    daughter.goto(f"/matters/{matter.pk}/")
+    expect(daughter.get_by_test_id("proxy-no-vote")).to_contain_text("亲情账号不能投票")
+    expect(daughter.locator("input[name=choice]")).to_have_count(0)
+    shot(daughter, "proxy-no-vote")
+    # A vote posted anyway (a saved form, a crafted request): 403, with the reason.
+    token = next(c["value"] for c in daughter.context.cookies() if c["name"] == "csrftoken")
+    refused = daughter.request.post(
+        f"/matters/{matter.pk}/vote/",
+        form={"choice": "yes", "csrfmiddlewaretoken": token},
+        headers={"Referer": daughter.url, "X-CSRFToken": token},
+    )
+    assert refused.status == 403 and "亲情账号不能投票" in refused.text()
+
+    secretary.goto(f"/admin/notices/{notice.pk}/unread/")
+    expect(secretary.get_by_test_id("reach-summary")).to_contain_text("亲情账号代确认 1 户")

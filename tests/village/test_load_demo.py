@@ -258,6 +258,21 @@ class TestDemo:
         )
         assert not others.exists()
 
+    def test_a_family_proxy_has_confirmed_the_fire_notice_for_a_household(self, demo):
+        """The demo's 亲情账号 (a daughter in Jinan): bound to a household where nobody has a
+        login, it confirmed the fire notice in the household's name, and logs in by phone."""
+
+        from pages import selectors
+        from pages.demo.online import PROXY_PHONE
+        from pages.models import NoticePage
+        from village.models import HouseholdProxy
+
+        proxy = HouseholdProxy.objects.get(phone=PROXY_PHONE)
+        assert proxy.is_active() and proxy.household.village == demo.main
+        notice = NoticePage.objects.get(title__startswith="关于做好今冬明春防火工作的通知")
+        assert selectors.reach_report(notice, demo.main)["read_by_proxy"] == 1
+        assert proxy.user.username == PROXY_PHONE and proxy.user.check_password(PASSWORD)
+
     def test_notices_have_reads_and_unread_households(self, demo):
         """The unread report shows a working village: most households of each audience have
         confirmed, some have not, and older notices have reached more of them."""
