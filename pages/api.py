@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from village import permissions
+from village import officers, permissions
 from village.api import Message
 from village.models import Household, Village
 
@@ -266,3 +266,129 @@ def notice_create(request, payload: NoticeIn):
         publish=payload.publish,
     )
     return 201, {"id": page.pk, "title": page.title, "status": status, "url": page.url or ""}
+
+
+# --- 户情收集: questions on a notice, one answer per household ----------------------------------
+
+
+class QuestionOut(Schema):
+    id: int
+    text: str
+    kind: str
+    options: list[str]
+
+
+class AnswerIn(Schema):
+    # Empty for the caller's own household (a member or its 亲情账号); a household's id when
+    # its officer records the answer at the door.
+    household: int | None = None
+    answers: dict[str, str]
+
+
+class AnswerOut(Schema):
+    id: int
+    household: int
+    way: str
+    answered_at: datetime
+    answers: list[dict]
+
+
+class AnswersAreaOut(Schema):
+    area: str
+    total: int
+    answered: int
+
+
+class AnswersHouseholdOut(Schema):
+    id: int
+    number: str
+    area: str
+    answered: bool
+    way: str
+    values: list[str]
+
+
+class AnswersOut(Schema):
+    notice: int
+    questions: list[QuestionOut]
+    total: int
+    answered: int
+    areas: list[AnswersAreaOut]
+    households: list[AnswersHouseholdOut]
+
+
+def _question(q) -> dict:
+    return {"id": q.pk, "text": q.text, "kind": q.kind, "options": q.option_list()}
+
+
+def _answer(a) -> dict:
+    return {
+        "id": a.pk,
+        "household": a.household_id,
+        "way": a.way,
+        "answered_at": a.answered_at,
+        "answers": a.answers,
+    }
+
+
+@router.get("/notices/{notice_id}/questions", response={200: list[QuestionOut], 404: Message})
+def notice_questions(request, notice_id: int):
+    """The notice's questions, for whoever may read the notice."""
+    n = NoticePage.objects.live().filter(pk=notice_id).first()
+    if n is None or not (selectors.open_to_everyone(n) or selectors.may_read(request.user, n)):
+        raise Http404
+    return [_question(q) for q in n.questions.all()]
+
+
+@router.post(
+    "/notices/{notice_id}/answers",
+    response={201: AnswerOut, 400: Message, 403: Message, 404: Message},
+)
+def notice_answer(request, notice_id: int, payload: AnswerIn):
+    """The household's answers, once: its own (no `household`), or at the door by its officer."""
+    n = NoticePage.objects.live().filter(pk=notice_id).first()
+    village = selectors.village_of_page(n) if n is not None else None
+    if village is None:
+        raise Http404
+    household = None
+    if payload.household is not None:
+        household = Household.objects.filter(pk=payload.household, village=village).first()
+        if household is None:
+            raise Http404
+    elif not selectors.may_read(request.user, n):
+        raise Http404
+    answer = services.household_answer(
+        actor=request.user, notice=n, answers=payload.answers, household=household
+    )
+    return 201, _answer(answer)
+
+
+@router.get("/notices/{notice_id}/answers", response={200: AnswersOut, 404: Message})
+def notice_answers(request, notice_id: int):
+    """Completion by area and every household's answers: cadres, and officers for their areas;
+    nobody else learns anything of them (404)."""
+    n = NoticePage.objects.live().filter(pk=notice_id).first()
+    village = selectors.village_of_page(n) if n is not None else None
+    if village is None or not selectors.may_see_answers(request.user, village):
+        raise Http404
+    report = selectors.answers_report(
+        n, village, areas=officers.officer_areas(request.user, village)
+    )
+    return {
+        "notice": n.pk,
+        "questions": [_question(q) for q in report["questions"]],
+        "total": report["total"],
+        "answered": report["answered"],
+        "areas": report["areas"],
+        "households": [
+            {
+                "id": h.pk,
+                "number": h.number,
+                "area": str(h.area),
+                "answered": a is not None,
+                "way": a.way if a else "",
+                "values": values,
+            }
+            for h, a, values in report["rows"]
+        ],
+    }

@@ -34,6 +34,7 @@ class PagesConfig(AppConfig):
         extensions.register_demo(build_demo)
         log_actions.register("pages.notice.read", _("确认已读"))
         log_actions.register("pages.notice.told", _("登记已告知（当面、电话、大喇叭、微信群）"))
+        log_actions.register("pages.notice.answer", _("回答户情问题"))
         log_actions.register("pages.site.setup", _("开通村网站"))
         register_actions()
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from village import officers, permissions
 from village.models import (
     SENT_CHANNELS,
+    AuditEvent,
     Delivery,
     DeliveryStatus,
     Household,
@@ -41,11 +42,14 @@ from village.naming import grid_key, natural_key
 
 from .models import (
     Audience,
+    HouseholdAnswer,
     NoticePage,
     NoticeRead,
     NoticeTold,
+    QuestionKind,
     ToldChannel,
     VillageHomePage,
+    answers_digest,
     area_ids,
     audience_filter,
     current_notices,
@@ -324,4 +328,73 @@ def notices_with_unread_counts(
 
     return notices.annotate(
         households_total=by_audience(False), households_unread=by_audience(True)
+    )
+
+
+# --- 户情收集: the answers of the households ---------------------------------------------------
+
+
+def may_see_answers(user, village: Village) -> bool:
+    """The village's cadres, and its grid officers (for their own areas): not the supervision
+    committee or the township, who oversee the procedure, not the households' answers."""
+    return officers.officer_areas(user, village) != []
+
+
+def answers_report(notice: NoticePage, village: Village, *, areas: list[int] | None = None):
+    """Every household of the notice's audience (in `areas` when given) with its answer (or
+    None) and its values in the order of the questions; completion per area; per question the
+    count of each option (choice) or the sum (number). Four queries."""
+    questions = list(notice.questions.all())
+    households = audience_households(notice, village)
+    if areas is not None:
+        households = households.filter(area_id__in=areas)
+    answers = {
+        a.household_id: a
+        for a in HouseholdAnswer.objects.filter(
+            notice=notice, household_id__in=households.values("pk")
+        ).select_related("answered_by")
+    }
+    rows = []
+    for h in households.select_related("area__parent", "head").order_by():
+        answer = answers.get(h.pk)
+        values = [answer.value_of(q.pk) if answer else "" for q in questions]
+        rows.append((h, answer, values))
+    rows.sort(key=lambda r: (grid_key(r[0].area), natural_key(r[0].number)))
+    areas_seen: dict[int, dict] = {}
+    for h, answer, _values in rows:
+        entry = areas_seen.setdefault(h.area_id, {"area": str(h.area), "total": 0, "answered": 0})
+        entry["total"] += 1
+        entry["answered"] += answer is not None
+    tallies = []
+    for q in questions:
+        values = [a.value_of(q.pk) for a in answers.values()]
+        tally = {"question": q, "counts": [], "sum": None}
+        if q.kind == QuestionKind.CHOICE:
+            counts = Counter(values)
+            tally["counts"] = [(option, counts.get(option, 0)) for option in q.option_list()]
+        elif q.kind == QuestionKind.NUMBER:
+            tally["sum"] = sum(int(v) for v in values if v.isdigit())
+        tallies.append(tally)
+    answered = sum(1 for _h, a, _v in rows if a is not None)
+    return {
+        "questions": questions,
+        "rows": rows,
+        "total": len(rows),
+        "answered": answered,
+        "areas": list(areas_seen.values()),
+        "tallies": tallies,
+    }
+
+
+def answers_unmatched(notice: NoticePage) -> list[int]:
+    """Households whose stored answers no longer match the fingerprint the chain holds for
+    them (an answer changed past the database's guard). Empty when all match."""
+    fingerprints = {
+        e.payload.get("household"): e.payload.get("answers_sha256")
+        for e in AuditEvent.objects.filter(action="pages.notice.answer", object_id=str(notice.pk))
+    }
+    return sorted(
+        a.household_id
+        for a in HouseholdAnswer.objects.filter(notice=notice).order_by("pk")
+        if fingerprints.get(a.household_id) != answers_digest(a.answers)
     )

@@ -45,7 +45,9 @@ from village.permissions import SYSTEM, proxy_mark, user_of
 
 from . import selectors
 from .models import (
+    AnswerWay,
     Audience,
+    HouseholdAnswer,
     MoralModelIndexPage,
     NoticeCategory,
     NoticeIndexPage,
@@ -60,6 +62,7 @@ from .models import (
     Urgency,
     VillageHomePage,
     addressed_reader,
+    answers_digest,
 )
 
 EDITORS, MODERATORS, DRAFTERS = "editors", "moderators", "drafters"
@@ -278,6 +281,93 @@ def notice_mark_read(*, actor, notice: NoticePage) -> NoticeRead:
         },
     )
     return read
+
+
+def _answers_parsed(questions: list, answers: dict) -> list[dict]:
+    """Every question answered, each as its kind wants; errors keyed by question id."""
+    given = {str(k): v for k, v in (answers or {}).items()}
+    unknown = set(given) - {str(q.pk) for q in questions}
+    if unknown:
+        raise ValidationError(_("这些问题不属于这条通知：%s。") % "、".join(sorted(unknown)))
+    parsed, errors = [], {}
+    for question in questions:
+        try:
+            value = question.parse(given.get(str(question.pk)))
+        except ValidationError as exc:
+            errors[str(question.pk)] = exc.messages
+            continue
+        parsed.append({"question": question.pk, "text": question.text, "value": value})
+    if errors:
+        raise ValidationError(errors)
+    return parsed
+
+
+@transaction.atomic
+def household_answer(
+    *, actor, notice: NoticePage, answers: dict, household: Household | None = None
+) -> HouseholdAnswer:
+    """户情收集: a household answers the notice's questions once — a member or its 亲情账号
+    (no `household`: their own), or the household's officer at the door (`household` named).
+    A second answer for the household is refused, and says who answered."""
+    village = selectors.village_of_page(notice)
+    if village is None:
+        raise PermissionDenied(_("这条通知不是发给您的。"))
+    villager, proxy = addressed_reader(actor, notice, village)
+    own = villager.household if villager is not None else None
+    if household is None or (own is not None and household.pk == own.pk):
+        if own is None:
+            raise PermissionDenied(_("这条通知不是发给您的。"))
+        household, way = own, (AnswerWay.PROXY if proxy else AnswerWay.MEMBER)
+    else:
+        if household.village_id != village.pk or not officers.may_act_for(actor, household):
+            raise PermissionDenied(_("只能为您负责片区的户代答。"))
+        villager, proxy, way = None, None, AnswerWay.AT_DOOR
+    if not notice.live:
+        raise ValidationError(_("这条通知已撤下。"))
+    questions = list(notice.questions.all())
+    if not questions:
+        raise ValidationError(_("这条通知没有需要回答的问题。"))
+    if not selectors.audience_households(notice, village).filter(pk=household.pk).exists():
+        raise ValidationError(_("这户不在本通知的发送范围内。"))
+    parsed = _answers_parsed(questions, answers)
+    try:
+        with transaction.atomic():
+            answer = HouseholdAnswer.objects.create(
+                notice=notice,
+                household=household,
+                answers=parsed,
+                way=way,
+                villager=villager,
+                proxy=proxy,
+                answered_by=user_of(actor),
+            )
+    except IntegrityError:
+        first = HouseholdAnswer.objects.get(notice=notice, household=household)
+        raise ValidationError(
+            _("%(number)s 户已于 %(at)s 回答过（%(way)s），每户只答一次。")
+            % {
+                "number": household.number,
+                "at": timezone.localtime(first.answered_at).strftime("%Y-%m-%d %H:%M"),
+                "way": first.get_way_display(),
+            },
+            code="answered",
+        ) from None
+    digest = answers_digest(parsed)
+    audit.record(
+        actor=actor,
+        action="pages.notice.answer",
+        obj=notice,
+        village=village,
+        # The answers stay with the cadres: the chain (which inspectors read) holds their
+        # fingerprint, so a changed answer no longer matches its event.
+        payload={
+            "household": household.pk,
+            "way": way,
+            "answers_sha256": digest,
+            **proxy_mark(proxy),
+        },
+    )
+    return answer
 
 
 @transaction.atomic

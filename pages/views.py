@@ -3,20 +3,23 @@ and a notice printed for the board. The notice and rules pages serve themselves 
 
 import io
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from village import documents as issued
-from village import permissions
+from village import officers, permissions
+from village.models import Household
 
 from . import broadcast, documents, selectors, services
-from .models import Audience, NoticePage, VillageHomePage
+from .models import Audience, HouseholdAnswer, NoticePage, VillageHomePage
 from .search import search_pages
 
 
@@ -184,3 +187,135 @@ def notice_broadcast(request, notice_id):
         "pages/admin/notice_broadcast.html",
         {"notice": notice, "village": village, "script": broadcast.script(notice)},
     )
+
+
+# --- 户情收集 ----------------------------------------------------------------------------------
+
+
+def _answers_of(request, questions) -> dict:
+    return {str(q.pk): request.POST.get(f"q{q.pk}", "") for q in questions}
+
+
+@require_POST
+def notice_answer(request, notice_id):
+    """A member (or the household's 亲情账号) answers the notice's questions for the household."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    notice = get_object_or_404(NoticePage.objects.live(), pk=notice_id)
+    try:
+        services.household_answer(
+            actor=request.user,
+            notice=notice,
+            answers=_answers_of(request, notice.questions.all()),
+        )
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        response = notice.serve(request)
+        response.status_code = 400
+        return response
+    messages.success(request, _("已提交，谢谢！本户的回答只有村干部和本片区网格员能看到。"))
+    return redirect(notice.url)
+
+
+def door_answer(request, notice_id, household_id):
+    """上门代答: the household's officer (or a cadre) records its answers at the door."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    notice = get_object_or_404(NoticePage.objects.live(), pk=notice_id)
+    village = selectors.village_of_page(notice)
+    household = get_object_or_404(
+        Household.objects.select_related("area", "head"), pk=household_id, village=village
+    )
+    if not officers.may_act_for(request.user, household):
+        raise Http404
+    questions = list(notice.questions.all())
+    answered = HouseholdAnswer.objects.filter(notice=notice, household=household).first()
+    status = 200
+    if request.method == "POST" and answered is None:
+        try:
+            services.household_answer(
+                actor=request.user,
+                notice=notice,
+                household=household,
+                answers=_answers_of(request, questions),
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+            status = 400
+        else:
+            messages.success(
+                request, _("已登记 %s 户的回答（网格员上门代答）。") % household.number
+            )
+            return redirect("pages_notice_answers", notice.pk)
+    return TemplateResponse(
+        request,
+        "pages/door_answer.html",
+        {
+            "notice": notice,
+            "household": household,
+            "questions": questions,
+            "answered": answered,
+            "posted": request.POST,
+        },
+        status=status,
+    )
+
+
+def _answers_notice(request, notice_id):
+    notice = get_object_or_404(NoticePage, pk=notice_id)
+    village = selectors.village_of_page(notice)
+    if village is None or not selectors.may_see_answers(request.user, village):
+        raise Http404
+    return notice, village
+
+
+def notice_answers(request, notice_id):
+    """The answers of the households, completion by area: cadres all, an officer their areas."""
+    notice, village = _answers_notice(request, notice_id)
+    areas = officers.officer_areas(request.user, village)
+    return TemplateResponse(
+        request,
+        "pages/admin/answers.html",
+        {
+            "notice": notice,
+            "report": selectors.answers_report(notice, village, areas=areas),
+            "limited": areas is not None,
+            "unmatched": selectors.answers_unmatched(notice),
+        },
+    )
+
+
+def notice_answers_export(request, notice_id):
+    notice, village = _answers_notice(request, notice_id)
+    report = selectors.answers_report(
+        notice, village, areas=officers.officer_areas(request.user, village)
+    )
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("户情收集"))
+    ws.append([_("通知"), notice.title])
+    questions = report["questions"]
+    ws.append(
+        [_("片区"), _("户号"), _("户主"), _("回答方式"), _("回答时间")]
+        + [q.text for q in questions]
+    )
+    for household, answer, values in report["rows"]:
+        ws.append(
+            [
+                str(household.area),
+                household.number,
+                household.head.name if household.head else "",
+                answer.get_way_display() if answer else _("未回答"),
+                timezone.localtime(answer.answered_at).strftime("%Y-%m-%d %H:%M") if answer else "",
+                *values,
+            ]
+        )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''answers-{notice.pk}.xlsx"
+    return response

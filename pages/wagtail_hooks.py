@@ -28,6 +28,12 @@ def register_pages_admin_urls():
     return [
         path("notices/unread/", views.unread_overview, name="pages_unread_overview"),
         path("notices/<int:notice_id>/unread/", views.unread_report, name="pages_unread"),
+        path("notices/<int:notice_id>/answers/", views.notice_answers, name="pages_notice_answers"),
+        path(
+            "notices/<int:notice_id>/answers.xlsx",
+            views.notice_answers_export,
+            name="pages_notice_answers_export",
+        ),
         path(
             "notices/<int:notice_id>/unread.xlsx", views.unread_export, name="pages_unread_export"
         ),

@@ -30,6 +30,14 @@ from .notices import (
     public_notices,
     reach_due_at,
 )
+from .questions import (
+    MOST_QUESTIONS,
+    AnswerWay,
+    HouseholdAnswer,
+    NoticeQuestion,
+    QuestionKind,
+    answers_digest,
+)
 from .rules import RulesPage, earlier_versions, published_revision_ids, rule_lines
 from .site import (
     HomeBoard,
@@ -47,8 +55,11 @@ from .site import (
 )
 
 __all__ = [
+    "MOST_QUESTIONS",
+    "AnswerWay",
     "Audience",
     "HomeBoard",
+    "HouseholdAnswer",
     "MoralCategory",
     "MoralModelIndexPage",
     "MoralModelPage",
@@ -57,9 +68,11 @@ __all__ = [
     "NoticeIndexPage",
     "NoticePage",
     "NoticePageForm",
+    "NoticeQuestion",
     "NoticeRead",
     "NoticeTold",
     "PowerListPage",
+    "QuestionKind",
     "RulesPage",
     "SearchableMixin",
     "StandardPage",
@@ -69,6 +82,7 @@ __all__ = [
     "Urgency",
     "VillageHomePage",
     "addressed_reader",
+    "answers_digest",
     "area_ids",
     "audience_filter",
     "current_notices",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
@@ -143,6 +143,12 @@ class NoticePage(SearchableMixin, Page):
         ),
         MultiFieldPanel([FieldPanel("audience"), FieldPanel("grids")], heading=_("发送范围")),
         FieldPanel("body"),
+        InlinePanel(
+            "questions",
+            label=_("户情问题"),
+            heading=_("户情收集（可选，最多十题；每户回答一次）"),
+            max_num=10,
+        ),
     ]
     search_fields = [*Page.search_fields, index.SearchField("search_bigrams")]
     base_form_class = NoticePageForm
@@ -172,9 +178,15 @@ class NoticePage(SearchableMixin, Page):
             else:
                 raise Http404
         villager, proxy = addressed_reader(request.user, self, village) if village else (None, None)
-        read = None
+        read = answered = None
+        questions = []
         if villager is not None:
             read = NoticeRead.objects.filter(notice=self, villager=villager).first()
+            # 户情收集: the questions, and whether the household has answered them.
+            questions = list(self.questions.all())
+            if questions:
+                answered = self.household_answers.filter(household_id=villager.household_id)
+                answered = answered.first()
         return TemplateResponse(
             request,
             "pages/notice_page.html",
@@ -184,6 +196,8 @@ class NoticePage(SearchableMixin, Page):
                 "read": read,
                 "proxy": proxy,
                 "can_confirm": villager is not None and read is None,
+                "questions": questions,
+                "answered": answered,
                 "can_report": village is not None
                 and permissions.can(request.user, permissions.Action.VIEW_ROSTER, village),
             },
