@@ -283,3 +283,37 @@ def proxy_demo(village, notice):
     )
     services.notice_mark_read(actor=user, notice=notice)
     return proxy
+
+
+# Where the demo's returning workers come from.
+CITIES = ["济南", "青岛", "北京", "上海"]
+
+
+def questionnaire_demo(village, notice) -> int:
+    """Half of `notice`'s households answer its questions: by a member with a login, or by the
+    area's officer at the door. Returns the answers recorded."""
+    rng = random.Random(READ_SEED + 4)
+    officers = _officer_of_area(village)
+    secretary = get_user_model().objects.get(username="secretary")
+    questions = list(notice.questions.all())
+    count = 0
+    households = selectors.audience_households(notice, village).prefetch_related("members")
+    for household in households.order_by("number"):
+        if rng.random() >= 0.5:
+            continue
+        member = next((m.user for m in household.members.all() if m.user_id), None)
+        returned = rng.random() < 0.15
+        answers = {
+            str(questions[0].pk): "是" if returned else "否",
+            str(questions[1].pk): str(rng.randint(1, 3)) if returned else "0",
+            str(questions[2].pk): rng.choice(CITIES) if returned else "无",
+        }
+        if member is not None:
+            services.household_answer(actor=member, notice=notice, answers=answers)
+        else:
+            actor = officers.get(household.area_id) or secretary
+            services.household_answer(
+                actor=actor, notice=notice, answers=answers, household=household
+            )
+        count += 1
+    return count

@@ -16,6 +16,7 @@ from ..models import (
     MoralModelPage,
     NoticeIndexPage,
     NoticePage,
+    NoticeQuestion,
     PowerListPage,
     RulesPage,
     StandardPage,
@@ -31,7 +32,7 @@ from .content import (
     dated,
 )
 from .images import portrait
-from .online import online, proxy_demo, reach_fill, reads_create
+from .online import online, proxy_demo, questionnaire_demo, reach_fill, reads_create
 
 
 def paragraphs(items) -> str:
@@ -126,6 +127,32 @@ def notices_publish(village, home, sec) -> list[NoticePage]:
     return pages
 
 
+def questionnaire_publish(village, home, sec) -> NoticePage:
+    """户情收集: a notice of this week asking every household three questions."""
+    index = NoticeIndexPage.objects.child_of(home).first()
+    page = NoticePage(
+        title="冬春季返乡人员户情登记",
+        category="affairs",
+        urgency="important",
+        audience="everyone",
+        publish_on=timezone.localdate() - timedelta(days=1),
+        body=paragraphs(
+            [
+                "为做好冬春季疫情防控和返乡人员服务，请各户回答下面三个问题，每户答一次。",
+                "不方便上网的户，片区网格员会上门代为登记。回答只有村干部和本片区网格员能看到。",
+            ]
+        ),
+    )
+    page.questions = [
+        NoticeQuestion(text="家中是否有外地返乡人员？", kind="choice", options="是\n否"),
+        NoticeQuestion(text="返乡人数（没有填 0）", kind="number"),
+        NoticeQuestion(text="从哪里返乡（没有填“无”）", kind="text"),
+    ]
+    index.add_child(instance=page)
+    publish(page, sec)
+    return page
+
+
 def powers_publish(home, sec):
     powers = PowerListPage.objects.child_of(home).first().specific
     powers.intro = "村级小微权力清单：每一项权力的依据、流程和监督方式，村民都可以查。"
@@ -171,9 +198,11 @@ def build_demo(township, stdout=None):
     # the officers record whom they told, so its reach page shows every way (docs/reach.md).
     with services.history_replayed():
         pages = notices_publish(village, home, sec)
+        asking = questionnaire_publish(village, home, sec)
     reads = reads_create(village, pages, online(village))
     told = reach_fill(village, pages[0])
     proxy = proxy_demo(village, pages[0])
+    answered = questionnaire_demo(village, asking)
     powers_publish(home, sec)
     standard_pages(home, sec)
     if stdout:
@@ -181,5 +210,6 @@ def build_demo(township, stdout=None):
             f"  网站: {NoticePage.objects.descendant_of(home).count()} 条通知"
             f"（{reads} 户次已读，{told} 户次已告知）, "
             f"亲情账号 {proxy.phone}（{proxy.household.number} 户）, "
+            f"户情收集 {answered} 户已答, "
             f"{MoralModelPage.objects.descendant_of(home).count()} 位道德模范"
         )

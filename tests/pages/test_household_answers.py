@@ -245,3 +245,31 @@ def test_a_stored_answer_cannot_be_changed_and_a_forged_one_no_longer_matches_th
     assert selectors.answers_unmatched(asked) == [site_world.households.h1.pk]
     client.force_login(site_world.people.secretary.user)
     assert "与审计链不符" in client.get(f"/admin/notices/{asked.pk}/answers/").content.decode()
+
+
+# Pinned query counts, whatever the number of households and answers. The API: the token, the
+# notice and its village, then the report (questions, answers, households); the page: the
+# session, the user and Wagtail's menu, the same report, and the chain's fingerprints.
+QUERIES_ANSWERS_API = 6
+QUERIES_ANSWERS_PAGE = 16
+
+
+def test_the_answers_report_query_counts_do_not_grow_with_the_answers(
+    site_world, asked, client, django_assert_num_queries
+):
+    w = site_world
+    bearer = _bearer(w.people.secretary.user)
+    client.force_login(w.people.secretary.user)
+    url, page = f"{API}/notices/{asked.pk}/answers", f"/admin/notices/{asked.pk}/answers/"
+    for people in ([w.people.a1], [w.people.a1c, w.people.a2, w.people.a3, w.people.party]):
+        for person in people:
+            client.force_login(person.user)
+            client.post(f"/site/notices/{asked.pk}/answer/", _form(asked))
+        client.force_login(w.people.secretary.user)
+        client.get(url, **bearer)  # warm-up
+        client.get(page)
+        with django_assert_num_queries(QUERIES_ANSWERS_API):
+            assert client.get(url, **bearer).status_code == 200
+        with django_assert_num_queries(QUERIES_ANSWERS_PAGE):
+            assert client.get(page).status_code == 200
+    assert HouseholdAnswer.objects.count() == 5
