@@ -54,10 +54,11 @@ def _out(n: NoticePage, is_read: bool) -> dict:
 
 @router.get("/notices", response={200: list[NoticeOut], 403: Message})
 def notices(request):
-    villager = permissions.villager_of(request.user)
-    if villager is None:
+    # A villager's own village, or that of the household a 亲情账号 acts for.
+    household = permissions.household_of(request.user)
+    if household is None:
         raise PermissionDenied(_("只有村民账号可以查看通知列表。"))
-    home = selectors.home_of(villager.village)
+    home = selectors.home_of(household.village)
     if home is None:
         return []
     qs = selectors.notices_for(request.user, home)

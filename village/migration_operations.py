@@ -52,6 +52,32 @@ class CreateModels(Operation):
         return "models"
 
 
+class ModelSteps(CreateModels):
+    """`CreateModel` and `AddField` operations of one app applied as one, for the same reason:
+    each would re-render every related model (nearly all of them) on its own; together the
+    touched models are rendered once."""
+
+    def state_forwards(self, app_label, state):
+        rendered = state.__dict__.pop("apps", None)
+        for operation in self.operations:
+            operation.state_forwards(app_label, state)
+        if rendered is not None:
+            state.apps = rendered
+            touched = {
+                # A field's operation names its model; a model's is its own name.
+                (app_label, getattr(operation, "model_name_lower", None) or operation.name_lower)
+                for operation in self.operations
+            }
+            state.reload_models(sorted(touched), delay=False)
+
+    def describe(self):
+        return "Model steps: " + "; ".join(operation.describe() for operation in self.operations)
+
+    @property
+    def migration_name_fragment(self):
+        return "model_steps"
+
+
 def replaced_guards(app_label: str, *names: str) -> list[Operation]:
     """The database guards (triggers, functions, partial indexes: their `RunPython` and `RunSQL`
     steps) of the named migrations of `app_label`, in their order, for the squash that replaces

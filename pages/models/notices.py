@@ -368,10 +368,13 @@ def current_notices(root) -> QuerySet[NoticePage]:
 def notices_for(
     user, root, *, include_expired=False, villager=None, village=None
 ) -> QuerySet[NoticePage]:
-    """The notices under `root` this user may read, unread first then newest, with `is_read`."""
+    """The notices under `root` this user may read, unread first then newest, with `is_read`.
+    A 亲情账号 reads those of its household's head that are to households (everyone, areas)."""
     qs = NoticePage.objects.live().descendant_of(root) if include_expired else current_notices(root)
     village = village or village_of_page(root)
-    villager = villager or permissions.villager_of(user)
+    proxy = None
+    if villager is None and village is not None:
+        villager, proxy = permissions.in_name_of(user, village)
     staff = village is not None and permissions.can(user, permissions.Action.VIEW_ROSTER, village)
     if not staff:
         if (
@@ -385,6 +388,8 @@ def notices_for(
                 is_read=Value(None, output_field=BooleanField())
             )
         qs = qs.filter(audience_filter(villager, timezone.localdate())).distinct()
+        if proxy is not None:
+            qs = qs.filter(audience__in=[Audience.EVERYONE, Audience.GRIDS])
     read = NoticeRead.objects.filter(notice=OuterRef("pk"), villager=villager)
     return qs.annotate(is_read=Exists(read)).order_by(
         "is_read", "-publish_on", "-first_published_at", "-id"

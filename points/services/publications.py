@@ -78,6 +78,12 @@ def publication_create(*, actor, village: Village, month: date) -> Publication:
     return publication
 
 
+def _listed_villagers(publication: Publication):
+    """The villagers of the households with entries in the list."""
+    households = Account.objects.filter(entries__publication=publication).values("household_id")
+    return Villager.objects.filter(village=publication.village, household_id__in=households)
+
+
 def _publication_tell(actor, publication: Publication, rows: list[Entry]) -> None:
     """Tell the households with entries in the list (their members), through the outbox."""
     households = Account.objects.filter(pk__in={r.account_id for r in rows}).values("household_id")
@@ -93,6 +99,36 @@ def _publication_tell(actor, publication: Publication, rows: list[Entry]) -> Non
         villagers=Villager.objects.filter(village=publication.village, household_id__in=households),
         proxies=True,
     )
+
+
+# A list's households are reminded this long before its objection window closes.
+REMIND_BEFORE = timedelta(days=1)
+
+
+def publications_closing_remind(*, now=None) -> int:
+    """Each points list whose objection window closes within `REMIND_BEFORE`: one reminder to
+    the households with entries in it (and their 亲情账号). Once per list, however often this
+    runs. Returns the lists reminded."""
+    now = now or timezone.now()
+    closing = Publication.objects.filter(
+        closed_at__isnull=True,
+        objection_ends_at__gt=now,
+        objection_ends_at__lte=now + REMIND_BEFORE,
+    ).select_related("village")
+    for publication in closing:
+        village_services.notification_send(
+            actor=permissions.SYSTEM,
+            village=publication.village,
+            key=f"points-closing:{publication.pk}",
+            kind=NotificationKind.POINTS_CLOSING,
+            title=_("积分公示即将截止：%(month)s") % {"month": f"{publication.month:%Y-%m}"},
+            body=_("本户在这次公示中有积分记录，异议 %(end)s 截止；如有异议请尽快提出。")
+            % {"end": timezone.localtime(publication.objection_ends_at).strftime("%m月%d日 %H:%M")},
+            url=reverse("points:home"),
+            villagers=_listed_villagers(publication),
+            proxies=True,
+        )
+    return len(closing)
 
 
 @transaction.atomic

@@ -273,3 +273,43 @@ def test_the_answers_report_query_counts_do_not_grow_with_the_answers(
         with django_assert_num_queries(QUERIES_ANSWERS_PAGE):
             assert client.get(page).status_code == 200
     assert HouseholdAnswer.objects.count() == 5
+
+
+def test_the_secretary_adds_questions_in_the_page_editor(site_world, client):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+    def form(questions):
+        return nested_form_data(
+            {
+                "title": "防汛户情登记",
+                "slug": "flood-questions",
+                "category": "affairs",
+                "urgency": "important",
+                "audience": "everyone",
+                "publish_on": timezone.localdate().isoformat(),
+                "expires_on": "",
+                "reach_hours": "24",
+                "body": rich_text("<p>请各户回答。</p>"),
+                "comments": inline_formset([]),
+                "questions": inline_formset(questions),
+                "action-publish": "publish",
+            }
+        )
+
+    client.force_login(site_world.people.secretary.user)
+    url = f"/admin/pages/add/pages/noticepage/{site_world.index.pk}/"
+    eleven = [{"text": f"问题{i}", "kind": "text", "options": ""} for i in range(11)]
+    assert client.post(url, form(eleven)).status_code == 200  # refused: the form again
+    bad_choice = [{"text": "房屋是否漏雨？", "kind": "choice", "options": "是"}]
+    assert client.post(url, form(bad_choice)).status_code == 200
+    assert not NoticePage.objects.filter(slug="flood-questions").exists()
+    two = [
+        {"text": "房屋是否漏雨？", "kind": "choice", "options": "是\n否"},
+        {"text": "需要帮助的人数", "kind": "number", "options": ""},
+    ]
+    assert client.post(url, form(two)).status_code == 302
+    notice = NoticePage.objects.get(slug="flood-questions")
+    assert notice.live and [q.text for q in notice.questions.all()] == [
+        "房屋是否漏雨？",
+        "需要帮助的人数",
+    ]

@@ -43,7 +43,9 @@ NOTICE_INDEX_VILLAGER = 12
 # From the cache: + session and user only.
 HOME_VILLAGER_CACHED = 7
 NOTICE_INDEX_VILLAGER_CACHED = 9
-NOTICE_PAGE_VILLAGER = 16
+# A notice's page for a villager of its audience: 17 with the notice's 户情收集 questions
+# (none here: the household's answer is only looked up when there are some).
+NOTICE_PAGE_VILLAGER = 17
 API_NOTICES = 5
 RULES_ANONYMOUS = 9
 RULES_ANONYMOUS_CACHED = 7

@@ -55,6 +55,7 @@ def _notice_form(title, **extra):
             "reach_hours": "24",
             "body": rich_text("<p>请各户按时参加。</p>"),
             "comments": inline_formset([]),
+            "questions": inline_formset([]),
             **extra,
         }
     )

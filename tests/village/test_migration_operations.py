@@ -97,3 +97,39 @@ def test_the_tables_are_created_and_dropped():
         connection.introspection.table_names()
     )
     assert step.describe() == "Create models TrialLeft, TrialRight"
+
+
+def test_model_steps_add_fields_and_models_with_one_render(monkeypatch):
+    """`ModelSteps`: a new model, a field added to an existing model pointing at it and a field
+    altered, rendered once, to the same model states as the operations one by one."""
+    from village.migration_operations import ModelSteps
+
+    steps = [
+        *operations(),
+        migrations.AddField(
+            model_name="village",
+            name="trial",
+            field=models.ForeignKey("village.TrialLeft", models.PROTECT, null=True),
+        ),
+        migrations.AlterField(
+            model_name="trialright",
+            name="village",
+            field=models.ForeignKey("village.Village", models.PROTECT, related_name="+"),
+        ),
+    ]
+    state = rendered_state()
+    renders = []
+    real = type(state)._reload
+    monkeypatch.setattr(type(state), "_reload", lambda self, m: renders.append(m) or real(self, m))
+    ModelSteps(steps).state_forwards(APP, state)
+    assert len(renders) == 1
+    village = state.apps.get_model(APP, "Village")
+    assert village._meta.get_field("trial").related_model is state.apps.get_model(APP, "TrialLeft")
+    one_by_one = rendered_state()
+    for operation in steps:
+        operation.state_forwards(APP, one_by_one)
+    for name in ("village", "trialleft", "trialright"):
+        batch, single = state.models[APP, name], one_by_one.models[APP, name]
+        assert {n: f.deconstruct()[1:] for n, f in batch.fields.items()} == {
+            n: f.deconstruct()[1:] for n, f in single.fields.items()
+        }

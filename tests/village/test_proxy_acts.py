@@ -197,3 +197,15 @@ def test_a_proxy_objects_to_a_published_resolution_through_the_page(
     # The chain's screen names the act as a proxy's.
     client.force_login(w.secretary.user)
     assert "亲情账号，代户办理" in client.get("/admin/audit/").content.decode()
+
+
+def test_a_proxys_notice_list_is_its_households(site_world, client):
+    w = site_world
+    user = proxy_for(w.people.secretary.user, w.households.h1)
+    listed = client.get("/api/v1/notices", **_bearer(user))
+    titles = {n["title"] for n in listed.json()}
+    assert w.notices.everyone.title in titles and w.notices.area1.title in titles
+    assert not titles & {w.notices.party.title, w.notices.grid2.title, w.notices.other.title}
+    client.force_login(user)
+    page = client.get(w.index.url).content.decode()
+    assert w.notices.area1.title in page and w.notices.grid2.title not in page

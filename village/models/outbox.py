@@ -30,6 +30,7 @@ class NotificationKind(models.TextChoices):
     VOTE_OPENED = "vote_opened", _("投票开始")
     VOTE_CLOSING = "vote_closing", _("投票即将截止")
     POINTS_PUBLISHED = "points_published", _("积分公示")
+    POINTS_CLOSING = "points_closing", _("积分公示即将截止")
     OBJECTION_ANSWERED = "objection_answered", _("异议答复")
     SAYING_ANSWERED = "saying_answered", _("村民说事答复")
 
