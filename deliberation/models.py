@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from village.models import Household, Village, Villager
+from village.models import Household, Village, Villager, proxy_field
 
 
 class Category(models.TextChoices):
@@ -484,14 +484,7 @@ class Objection(models.Model):
     text = models.TextField(_("异议内容"))
     filed_at = models.DateTimeField(default=now)
     # Set when a 亲情账号 acted in the household's name (`villager` is then the head).
-    proxy = models.ForeignKey(
-        "village.HouseholdProxy",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("亲情账号"),
-    )
+    proxy = proxy_field()
     answer = models.TextField(_("答复"), blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -545,14 +538,7 @@ class Suggestion(models.Model):
     photo = models.ImageField(_("照片"), upload_to="deliberation/suggestions/%Y/%m/", blank=True)
     created_at = models.DateTimeField(default=now)
     # Set when a 亲情账号 acted in the household's name (`villager` is then the head).
-    proxy = models.ForeignKey(
-        "village.HouseholdProxy",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("亲情账号"),
-    )
+    proxy = proxy_field()
     status = models.CharField(
         max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
     )

@@ -86,6 +86,18 @@ def unread_report(request, notice_id):
     )
 
 
+def _workbook_response(wb, filename: str) -> HttpResponse:
+    """`wb` as a download named `filename`."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
 def unread_export(request, notice_id):
     notice, village = _report_notice(request, notice_id)
     areas = selectors.areas_reported_on(request.user, village)
@@ -107,14 +119,7 @@ def unread_export(request, notice_id):
                 delivered.get(row.delivered, ""),
             ]
         )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''unread-{notice.pk}.xlsx"
-    return response
+    return _workbook_response(wb, f"unread-{notice.pk}.xlsx")
 
 
 def unread_overview(request):
@@ -311,11 +316,4 @@ def notice_answers_export(request, notice_id):
                 *values,
             ]
         )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''answers-{notice.pk}.xlsx"
-    return response
+    return _workbook_response(wb, f"answers-{notice.pk}.xlsx")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from village.models import Household, Village, Villager
+from village.models import Household, Village, Villager, proxy_field
 from village.money import yuan_figure
 
 
@@ -359,14 +359,7 @@ class Objection(models.Model):
     text = models.TextField(_("异议理由"), max_length=1000)
     filed_at = models.DateTimeField(_("提出时间"), default=now)
     # Set when a 亲情账号 acted in the household's name (`villager` is then the head).
-    proxy = models.ForeignKey(
-        "village.HouseholdProxy",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("亲情账号"),
-    )
+    proxy = proxy_field()
     status = models.CharField(
         _("处理结果"), max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN
     )

@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 ('answered_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='village.household')),
                 ('notice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='household_answers', to='pages.noticepage')),
-                ('proxy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='village.householdproxy')),
+                ('proxy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='village.householdproxy', verbose_name='亲情账号')),
                 ('villager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='village.villager')),
             ],
             options={

@@ -29,6 +29,7 @@ from village.models import (
     Village,
     Villager,
     VillagerStatus,
+    proxy_field,
 )
 from village.naming import sort_grid_choices
 
@@ -213,14 +214,7 @@ class NoticeRead(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     read_at = models.DateTimeField(default=timezone.now)
     # Set when a 亲情账号 acted in the household's name (`villager` is then the head).
-    proxy = models.ForeignKey(
-        "village.HouseholdProxy",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("亲情账号"),
-    )
+    proxy = proxy_field()
 
     class Meta:
         verbose_name = _("已读回执")

@@ -15,7 +15,7 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Orderable
 
-from village.models import Household, HouseholdProxy, Villager
+from village.models import Household, Villager, proxy_field
 
 MOST_QUESTIONS = 10
 MOST_OPTIONS = 10
@@ -100,9 +100,7 @@ class HouseholdAnswer(models.Model):
     villager = models.ForeignKey(
         Villager, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    proxy = models.ForeignKey(
-        HouseholdProxy, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    proxy = proxy_field()
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

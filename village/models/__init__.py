@@ -24,7 +24,7 @@ from .outbox import (
     ReachPreference,
     SmsMonth,
 )
-from .proxies import HouseholdProxy
+from .proxies import HouseholdProxy, proxy_field
 from .roles import (
     ActivationCode,
     DatedQuerySet,
@@ -105,6 +105,7 @@ __all__ = [
     "add_years",
     "document_path",
     "mask_id_number",
+    "proxy_field",
     "requested_now",
     "validate_id_number",
     "validate_threshold",

@@ -79,3 +79,17 @@ class HouseholdProxy(models.Model):
     def is_active(self, day=None) -> bool:
         day = day or timezone.localdate()
         return self.ended_at is None and self.starts_on <= day <= self.ends_on
+
+
+def proxy_field():
+    """The field of a row a 亲情账号 may write in a household's name (a read receipt, an
+    objection, 说事, an answer): set when a proxy acted, the row's villager then being the
+    household's head."""
+    return models.ForeignKey(
+        HouseholdProxy,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("亲情账号"),
+    )
