@@ -6,7 +6,7 @@ Loads the demo (one village of 320 households, 921 adult voters) into a scratch 
 (or the one given; an existing demo is reused) and requests through the Django test client, in
 interleaved rounds (so a slower moment of a shared machine slows every page alike): the admin
 dashboard (baseline), a matter's page with the villagers' vote list and one with the meeting
-form, the 通知未读户 overview, the 积分台账 ledger — as the secretary — and the audit trail PDF
+form, the 通知未读户 overview, a notice's reach report and 户情收集 answers, 消息发送, the 积分台账 ledger — as the secretary — and the audit trail PDF
 of the longest trail (queued for the worker past `AUDIT_PDF_SYNC_EVENTS`, deliberation/tasks.py)
 and of the longest printed at once, by the cadres and the inspector in turn: its first print
 (rendered) apart from the later ones (the document already issued, handed out again). Then the
@@ -89,6 +89,8 @@ def cases(sizes):
         # A village of 320 households: every household's reach, the ways told, the texts.
         ("reach report (320 households)", reverse("pages_unread", args=[_fire_notice()])),
         ("消息发送 outbox", reverse("village_outbox")),
+        # The questionnaire half answered: completion by area, tallies, every household.
+        ("户情收集 answers (320 households)", reverse("pages_notice_answers", args=[_asking()])),
         ("积分台账 ledger", reverse("points_admin_ledger")),
         (f"{PDF} ({sizes[-1][0]} events)", print_url(sizes[-1][1])),
     ]
@@ -102,6 +104,12 @@ def _fire_notice() -> int:
     from pages.models import NoticePage
 
     return NoticePage.objects.get(title__startswith="关于做好今冬明春防火工作的通知").pk
+
+
+def _asking() -> int:
+    from pages.models import NoticePage
+
+    return NoticePage.objects.get(title="冬春季返乡人员户情登记").pk
 
 
 def print_url(matter_id: int) -> str:
