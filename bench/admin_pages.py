@@ -6,11 +6,12 @@ Loads the demo (one village of 320 households, 921 adult voters) into a scratch 
 (or the one given; an existing demo is reused) and requests through the Django test client, in
 interleaved rounds (so a slower moment of a shared machine slows every page alike): the admin
 dashboard (baseline), a matter's page with the villagers' vote list and one with the meeting
-form, the 通知未读户 overview, a notice's reach report and 户情收集 answers, 消息发送, the 积分台账 ledger — as the secretary — and the audit trail PDF
-of the longest trail (queued for the worker past `AUDIT_PDF_SYNC_EVENTS`, deliberation/tasks.py)
-and of the longest printed at once, by the cadres and the inspector in turn: its first print
-(rendered) apart from the later ones (the document already issued, handed out again). Then the
-queued PDF is made as the worker would, and timed.
+form, the 通知未读户 overview, a notice's reach report and its 户情收集 answers, 消息发送, the
+积分台账 ledger — as the secretary — and the audit trail PDF of the longest trail (queued for the
+worker past `AUDIT_PDF_SYNC_EVENTS`, deliberation/tasks.py) and of the longest printed at once,
+by the cadres and the inspector in turn: its first print (rendered) apart from the later ones
+(the document already issued, handed out again). Then the queued PDF is made as the worker
+would, and timed.
 
 Prints the median ms of each, its queries, the ratio to the dashboard, and the goal.
 """
