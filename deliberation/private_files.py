@@ -20,6 +20,8 @@ def _may_view_suggestion(user, suggestion) -> bool:
     villager = permissions.villager_of(user)
     if villager is not None and villager.pk == suggestion.villager_id:
         return True
+    if suggestion.proxy_id and suggestion.proxy.user_id == getattr(user, "pk", None):
+        return True  # filed by this 亲情账号
     return permissions.can(user, DeliberationAction.MATTER_VIEW, suggestion.village)
 
 

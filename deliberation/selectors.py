@@ -557,8 +557,8 @@ def attendance_matching(meeting: Meeting, *, query: str = "", area: int | None =
 
 
 def own_suggestions(user):
-    """The 说事 a user filed — a 亲情账号's: every one filed in its household's name, whoever
-    filed it — or None for a user who is neither a villager nor a proxy."""
+    """The 说事 a user filed — a 亲情账号's: those it filed in its household's name — or None
+    for a user who is neither a villager nor a proxy."""
     villager = permissions.villager_of(user)
     if villager is not None:
         qs = Suggestion.objects.filter(villager=villager)
@@ -566,7 +566,5 @@ def own_suggestions(user):
         proxy = permissions.proxy_of(user)
         if proxy is None:
             return None
-        qs = Suggestion.objects.filter(
-            village_id=proxy.village_id, villager__household_id=proxy.household_id
-        )
+        qs = Suggestion.objects.filter(village_id=proxy.village_id, proxy__user=user)
     return qs.select_related("matter")

@@ -71,7 +71,10 @@ def notice(request, notice_id: int):
     # As on the web: a notice to everyone is public; any other only for its audience.
     if n is None or not (selectors.open_to_everyone(n) or selectors.may_read(request.user, n)):
         raise Http404
-    villager = permissions.villager_of(request.user)
+    village = selectors.village_of_page(n)
+    villager, _proxy = (
+        selectors.addressed_reader(request.user, n, village) if village else (None, None)
+    )
     is_read = bool(villager) and n.reads.filter(villager=villager).exists()
     return {**_out(n, is_read), "body": n.body}
 

@@ -49,7 +49,8 @@ from .models import (
     QuestionKind,
     ToldChannel,
     VillageHomePage,
-    answers_digest,
+    addressed_reader,
+    answers_match,
     area_ids,
     audience_filter,
     current_notices,
@@ -64,6 +65,7 @@ from .models import (
 __all__ = [
     "ReachRow",
     "UnreadRow",
+    "addressed_reader",
     "areas_reported_on",
     "audience_filter",
     "audience_households",
@@ -390,11 +392,12 @@ def answers_unmatched(notice: NoticePage) -> list[int]:
     """Households whose stored answers no longer match the fingerprint the chain holds for
     them (an answer changed past the database's guard). Empty when all match."""
     fingerprints = {
-        e.payload.get("household"): e.payload.get("answers_sha256")
+        e.payload.get("household"): (e.payload.get("key") or "", e.payload.get("answers_hmac"))
         for e in AuditEvent.objects.filter(action="pages.notice.answer", object_id=str(notice.pk))
     }
-    return sorted(
-        a.household_id
-        for a in HouseholdAnswer.objects.filter(notice=notice).order_by("pk")
-        if fingerprints.get(a.household_id) != answers_digest(a.answers)
-    )
+    unmatched = []
+    for answer in HouseholdAnswer.objects.filter(notice=notice).order_by("pk"):
+        key_id, mac = fingerprints.get(answer.household_id, ("", None))
+        if not answers_match(answer.answers, key_id=key_id, mac=mac):
+            unmatched.append(answer.household_id)
+    return sorted(unmatched)

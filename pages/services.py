@@ -352,18 +352,19 @@ def household_answer(
             },
             code="answered",
         ) from None
-    digest = answers_digest(parsed)
+    key_id, digest = answers_digest(parsed)
     audit.record(
         actor=actor,
         action="pages.notice.answer",
         obj=notice,
         village=village,
-        # The answers stay with the cadres: the chain (which inspectors read) holds their
+        # The answers stay with the cadres: the chain (which inspectors read) holds their keyed
         # fingerprint, so a changed answer no longer matches its event.
         payload={
             "household": household.pk,
             "way": way,
-            "answers_sha256": digest,
+            "answers_hmac": digest,
+            "key": key_id,
             **proxy_mark(proxy),
         },
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from village import documents as issued
 from village import officers, permissions
@@ -84,6 +85,14 @@ def unread_report(request, notice_id):
             "can_print": documents.may_print(request.user, village),
         },
     )
+
+
+def _text_cell(ws, value: str) -> WriteOnlyCell:
+    """A villager's words as text, never a formula: openpyxl stores a string starting with "="
+    as one, which the cadre's spreadsheet would run."""
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def _workbook_response(wb, filename: str) -> HttpResponse:
@@ -313,7 +322,7 @@ def notice_answers_export(request, notice_id):
                 household.head.name if household.head else "",
                 answer.get_way_display() if answer else _("未回答"),
                 timezone.localtime(answer.answered_at).strftime("%Y-%m-%d %H:%M") if answer else "",
-                *values,
+                *(_text_cell(ws, value) for value in values),
             ]
         )
     return _workbook_response(wb, f"answers-{notice.pk}.xlsx")

@@ -49,10 +49,12 @@ FIRST_YEAR = 2000
 
 
 def is_member(actor, household: Household) -> bool:
-    """Does `actor` live in `household` (their villager record belongs to it)?"""
+    """Does `actor` live in `household` (their villager record belongs to it), or act for it as
+    its 亲情账号?"""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
-    return permissions.roles_of(actor).household_id == household.pk
+    roles = permissions.roles_of(actor)
+    return household.pk in (roles.household_id, roles.proxy_household_id)
 
 
 def may_print_statement(actor, household: Household) -> bool:

@@ -326,7 +326,10 @@ def household_proxies(request, household_id):
     form = ProxyBindForm(request.POST if request.POST.get("bind") else None)
     context = {"household": household, "form": form, "code": None, "bound": None}
     if request.method == "POST" and request.POST.get("end"):
-        proxy = get_object_or_404(HouseholdProxy, pk=request.POST["end"], household=household)
+        ending = request.POST["end"]
+        proxy = get_object_or_404(
+            HouseholdProxy, pk=int(ending) if ending.isdigit() else None, household=household
+        )
         try:
             services.proxy_end(actor=request.user, proxy=proxy, reason=request.POST.get("reason"))
         except ValidationError as exc:

@@ -270,7 +270,12 @@ def _me_answer(user) -> dict:
     # The roles (kept across requests) say which of the reads below can have an answer.
     roles = permissions.roles_of(user)
     household = selectors.household_for_user(user)
-    members = list(household.members.all()) if household is not None else []
+    # A 亲情账号 reads the household's notices and points, not its members' particulars.
+    members = (
+        list(household.members.all())
+        if household is not None and roles.villager_id is not None
+        else []
+    )
     # The user's own record is one of the household's members; asked for only when it is not.
     villager = next((m for m in members if m.pk == roles.villager_id), None)
     if villager is None and roles.villager_id is not None:

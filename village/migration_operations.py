@@ -55,7 +55,14 @@ class CreateModels(Operation):
 class ModelSteps(CreateModels):
     """`CreateModel` and `AddField` operations of one app applied as one, for the same reason:
     each would re-render every related model (nearly all of them) on its own; together the
-    touched models are rendered once."""
+    touched models are rendered once. Each step's database work runs against the states before
+    and after the whole batch, so no two steps may touch the same model."""
+
+    def __init__(self, operations):
+        touched = [_model_of(operation) for operation in operations]
+        if len(set(touched)) != len(touched):
+            raise ValueError(f"ModelSteps: two steps touch one model: {touched}")
+        super().__init__(operations)
 
     def state_forwards(self, app_label, state):
         rendered = state.__dict__.pop("apps", None)
@@ -63,11 +70,7 @@ class ModelSteps(CreateModels):
             operation.state_forwards(app_label, state)
         if rendered is not None:
             state.apps = rendered
-            touched = {
-                # A field's operation names its model; a model's is its own name.
-                (app_label, getattr(operation, "model_name_lower", None) or operation.name_lower)
-                for operation in self.operations
-            }
+            touched = {(app_label, _model_of(operation)) for operation in self.operations}
             state.reload_models(sorted(touched), delay=False)
 
     def describe(self):
@@ -76,6 +79,12 @@ class ModelSteps(CreateModels):
     @property
     def migration_name_fragment(self):
         return "model_steps"
+
+
+def _model_of(operation) -> str:
+    """The model an operation changes: a field's operation names its model; a model's
+    operation, its own name."""
+    return getattr(operation, "model_name_lower", None) or operation.name_lower
 
 
 def replaced_guards(app_label: str, *names: str) -> list[Operation]:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from .models import (
     Household,
     HouseholdProxy,
+    HouseholdStatus,
     Membership,
     TownshipMembership,
     Village,
@@ -231,7 +232,8 @@ def _load_roles(user, today) -> Roles:
     else:
         binding = (
             HouseholdProxy.objects.active_on(today)
-            .filter(user=user)
+            # A household closed or merged since: its proxy acts for nobody.
+            .filter(user=user, household__status=HouseholdStatus.ACTIVE)
             .order_by("pk")
             .values_list("pk", "household_id", "village_id")[:1]
         )
@@ -393,7 +395,13 @@ def in_name_of(user, village) -> tuple[Villager | None, HouseholdProxy | None]:
     if proxy is None or proxy.village_id != village.pk:
         return None, None
     head = proxy.household.head
-    if head is None or head.status != VillagerStatus.REGISTERED:
+    # The head as recorded, if still a registered member of the household (one who moved to
+    # another household stays its recorded head until the roster is corrected).
+    if (
+        head is None
+        or head.status != VillagerStatus.REGISTERED
+        or head.household_id != proxy.household_id
+    ):
         head = (
             Villager.objects.filter(
                 household_id=proxy.household_id, status=VillagerStatus.REGISTERED

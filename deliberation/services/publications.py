@@ -139,7 +139,7 @@ def objection_answer(*, actor, objection: Objection, answer: str) -> Objection:
         body=objection.answer[:200],
         url=reverse("deliberation:matter", args=[matter.pk]),
         villagers=Villager.objects.filter(pk=objection.villager_id),
-        proxies=True,
+        proxies=objection.proxy_id is not None,
     )
     return objection
 

@@ -71,7 +71,7 @@ def suggestion_answer(*, actor, suggestion: Suggestion, answer: str) -> Suggesti
         body=suggestion.answer[:200],
         url=reverse("deliberation:suggestions"),
         villagers=Villager.objects.filter(pk=suggestion.villager_id),
-        proxies=True,
+        proxies=suggestion.proxy_id is not None,
     )
     return suggestion
 

@@ -37,6 +37,7 @@ from .questions import (
     NoticeQuestion,
     QuestionKind,
     answers_digest,
+    answers_match,
 )
 from .rules import RulesPage, earlier_versions, published_revision_ids, rule_lines
 from .site import (
@@ -83,6 +84,7 @@ __all__ = [
     "VillageHomePage",
     "addressed_reader",
     "answers_digest",
+    "answers_match",
     "area_ids",
     "audience_filter",
     "current_notices",

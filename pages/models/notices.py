@@ -100,6 +100,22 @@ class NoticePageForm(WagtailAdminPageForm):
         )
         sort_grid_choices(field)
 
+    def clean(self):
+        cleaned = super().clean()
+        questions = self.formsets.get("questions") if hasattr(self, "formsets") else None
+        if (
+            questions is not None
+            and self.instance.pk
+            and questions.has_changed()
+            and self.instance.household_answers.exists()
+        ):
+            # The answers keep the words they answered; a changed question would show them
+            # under other words in the tally and the export.
+            raise ValidationError(
+                _("已有户回答了这些问题，问题不能再修改或删除；可以另发一条通知。")
+            )
+        return cleaned
+
 
 class NoticePage(SearchableMixin, Page):
     category = models.CharField(

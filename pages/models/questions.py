@@ -3,7 +3,6 @@ each household of its audience answers once — a member, its 亲情账号, or i
 the door. Answers are facts: never changed or deleted (triggers), visible to the village's
 cadres and the household's own officer only."""
 
-import hashlib
 import json
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Orderable
 
+from village import keys
 from village.models import Household, Villager, proxy_field
 
 MOST_QUESTIONS = 10
@@ -122,7 +122,22 @@ class HouseholdAnswer(models.Model):
         return next((a["value"] for a in self.answers if a["question"] == question_id), "")
 
 
-def answers_digest(answers: list[dict]) -> str:
-    """The fingerprint of a household's answers written into the chain with them."""
-    text = json.dumps(answers, ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+# The purpose the answers' key is derived for (village/keys.py).
+ANSWERS_KEY = "household-answers"
+
+
+def _answers_text(answers: list[dict]) -> str:
+    return json.dumps(answers, ensure_ascii=False, sort_keys=True)
+
+
+def answers_digest(answers: list[dict]) -> tuple[str, str]:
+    """(key id, fingerprint) of a household's answers, written into the chain with them: an
+    HMAC under the installation's integrity key, so that whoever reads the chain (the
+    supervision committee, the township) cannot try every answer against it — a yes/no and a
+    small number are few guesses."""
+    return keys.seal(ANSWERS_KEY, _answers_text(answers))
+
+
+def answers_match(answers: list[dict], *, key_id: str, mac: str) -> bool:
+    """Do `answers` still have the fingerprint the chain holds for them?"""
+    return keys.seal_ok(ANSWERS_KEY, _answers_text(answers), key_id=key_id, mac=mac)

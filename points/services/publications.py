@@ -221,7 +221,8 @@ def objection_answer(*, actor, objection: Objection, upheld: bool, answer: str) 
         body=answer[:200],
         url=reverse("points:home"),
         villagers=Villager.objects.filter(pk=objection.villager_id),
-        proxies=True,
+        # The answer to an objection a 亲情账号 filed reaches it too; a member's own, not.
+        proxies=objection.proxy_id is not None,
     )
     return objection
 

@@ -3,7 +3,9 @@ a member, its 亲情账号, or its officer at the door — and the answers are s
 cadres (all) and the household's officer (their areas), nobody else. Completion by area, the
 Excel export, bad input, and answers that cannot be changed without the chain noticing."""
 
+import hashlib
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -66,7 +68,10 @@ def test_a_member_answers_once_for_the_household(site_world, asked, client):
     assert [a["value"] for a in answer.answers] == ["是", "2", "济南"]
     event = AuditEvent.objects.get(action="pages.notice.answer")
     # The chain holds the answers' fingerprint, not the answers (inspectors read the chain).
-    assert len(event.payload["answers_sha256"]) == 64 and "济南" not in str(event.payload)
+    assert len(event.payload["answers_hmac"]) == 64 and "济南" not in str(event.payload)
+    # Keyed: whoever reads the chain cannot try the few possible answers against it.
+    guessed = json.dumps(answer.answers, ensure_ascii=False, sort_keys=True)
+    assert hashlib.sha256(guessed.encode()).hexdigest() != event.payload["answers_hmac"]
     # Another member of the household: already answered, and a second answer is refused.
     client.force_login(w.people.a1b.user)
     assert 'data-testid="answered"' in client.get(asked.url).content.decode()
@@ -312,4 +317,51 @@ def test_the_secretary_adds_questions_in_the_page_editor(site_world, client):
     assert notice.live and [q.text for q in notice.questions.all()] == [
         "房屋是否漏雨？",
         "需要帮助的人数",
+    ]
+
+
+def test_an_answer_that_looks_like_a_formula_is_exported_as_text(site_world, asked, client):
+    client.force_login(site_world.people.a1.user)
+    formula = '=HYPERLINK("http://example.com","点我")'
+    client.post(f"/site/notices/{asked.pk}/answer/", _form(asked, where=formula))
+    client.force_login(site_world.people.secretary.user)
+    data = client.get(f"/admin/notices/{asked.pk}/answers.xlsx").content
+    sheet = load_workbook(io.BytesIO(data)).active
+    cell = next(row[7] for row in sheet.iter_rows() if row[1].value == "A1-01")
+    assert cell.value == formula and cell.data_type == "s"
+
+
+def test_questions_cannot_change_once_a_household_has_answered(site_world, asked, client):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+    client.force_login(site_world.people.a1.user)
+    client.post(f"/site/notices/{asked.pk}/answer/", _form(asked))
+    questions = list(asked.questions.all())
+    client.force_login(site_world.people.secretary.user)
+    data = nested_form_data(
+        {
+            "title": asked.title,
+            "slug": asked.slug,
+            "category": asked.category,
+            "urgency": asked.urgency,
+            "audience": asked.audience,
+            "publish_on": asked.publish_on.isoformat(),
+            "expires_on": "",
+            "reach_hours": "24",
+            "body": rich_text("<p>请各户如实回答。</p>"),
+            "comments": inline_formset([]),
+            "questions": inline_formset(
+                [
+                    {"id": q.pk, "text": q.text + "（改）", "kind": q.kind, "options": q.options}
+                    for q in questions
+                ],
+                initial=len(questions),
+            ),
+            "action-publish": "publish",
+        }
+    )
+    response = client.post(f"/admin/pages/{asked.pk}/edit/", data)
+    assert response.status_code == 200 and "不能再修改" in response.content.decode()
+    assert [q.text for q in NoticePage.objects.get(pk=asked.pk).questions.all()] == [
+        q.text for q in questions
     ]

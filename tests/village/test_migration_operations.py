@@ -112,9 +112,7 @@ def test_model_steps_add_fields_and_models_with_one_render(monkeypatch):
             field=models.ForeignKey("village.TrialLeft", models.PROTECT, null=True),
         ),
         migrations.AlterField(
-            model_name="trialright",
-            name="village",
-            field=models.ForeignKey("village.Village", models.PROTECT, related_name="+"),
+            model_name="grid", name="name", field=models.CharField(max_length=80)
         ),
     ]
     state = rendered_state()
@@ -128,8 +126,24 @@ def test_model_steps_add_fields_and_models_with_one_render(monkeypatch):
     one_by_one = rendered_state()
     for operation in steps:
         operation.state_forwards(APP, one_by_one)
-    for name in ("village", "trialleft", "trialright"):
+    for name in ("village", "grid", "trialleft", "trialright"):
         batch, single = state.models[APP, name], one_by_one.models[APP, name]
         assert {n: f.deconstruct()[1:] for n, f in batch.fields.items()} == {
             n: f.deconstruct()[1:] for n, f in single.fields.items()
         }
+
+
+def test_model_steps_refuse_two_steps_on_one_model():
+    """Each step's database work sees the states before and after the whole batch: a field
+    added to a model created in the same batch would be added to a table not there yet."""
+    from village.migration_operations import ModelSteps
+
+    with pytest.raises(ValueError, match="two steps touch one model"):
+        ModelSteps(
+            [
+                *operations(),
+                migrations.AddField(
+                    model_name="trialright", name="note", field=models.TextField(default="")
+                ),
+            ]
+        )

@@ -108,6 +108,12 @@ def test_a_proxy_objects_to_its_households_entry_and_to_no_other(points_world, l
     assert objection.proxy.user == user and objection.villager == w.h[1].head
     event = AuditEvent.objects.get(action="points.objection.file")
     assert event.payload["proxy"] == objection.proxy_id
+    # The cadres answering it see whose act it was.
+    from django.urls import reverse
+
+    client.force_login(w.secretary)
+    assert "亲情账号代提" in client.get(reverse("points_admin_objections")).content.decode()
+    client.force_login(user)
     with pytest.raises(permissions.PermissionDenied, match="本户"):
         points_services.objection_file(actor=user, entry=other, text="不属实")
     assert Objection.objects.count() == 1
@@ -209,3 +215,66 @@ def test_a_proxys_notice_list_is_its_households(site_world, client):
     client.force_login(user)
     page = client.get(w.index.url).content.decode()
     assert w.notices.area1.title in page and w.notices.grid2.title not in page
+
+
+# --- the review's findings: a moved head, a closed household, what else a proxy reads ---------
+
+
+def test_a_head_moved_to_another_household_is_not_whom_the_proxy_acts_for(site_world, client):
+    w = site_world
+    user = proxy_for(w.people.secretary.user, w.households.h1)
+    head = w.people.a1
+    head.household = w.households.h4  # moved; still recorded as h1's head
+    head.save()
+    villager, proxy = permissions.in_name_of(user, w.village)
+    assert villager == w.people.a1b and villager.household == w.households.h1
+    assert proxy.household == w.households.h1
+    client.force_login(user)
+    assert client.post(f"/site/notices/{w.notices.grid2.pk}/read/").status_code == 404
+    assert client.post(f"/site/notices/{w.notices.everyone.pk}/read/").status_code == 302
+    assert NoticeRead.objects.get().household == w.households.h1
+
+
+def test_a_closed_households_proxy_acts_for_nobody(site_world, client):
+    from village.models import HouseholdStatus
+
+    w = site_world
+    user = proxy_for(w.people.secretary.user, w.households.h1)
+    w.households.h1.status = HouseholdStatus.MERGED
+    w.households.h1.merged_into = w.households.h2
+    w.households.h1.save()
+    permissions.forget_roles(user)
+    assert permissions.household_of(user) is None and permissions.proxy_of(user) is None
+    client.force_login(user)
+    assert client.post(f"/site/notices/{w.notices.everyone.pk}/read/").status_code == 404
+
+
+def test_a_proxy_reads_the_passbook_but_not_the_members_or_the_villages_shares(
+    points_world, client
+):
+    from points import documents
+
+    w = points_world
+    user = proxy_for(w.secretary, w.h[1])
+    assert documents.may_print_statement(user, w.h[1])
+    assert not documents.may_print_statement(user, w.h[2])
+    me = client.get("/api/v1/me", **_bearer(user)).json()
+    assert me["household"]["number"] == w.h[1].number and me["household"]["members"] == []
+
+
+def test_a_proxy_does_not_see_the_villages_star_ratings(points_world, client):
+    from points.services.welfare import star_round_publish, star_round_rate
+
+    w = points_world
+    user = proxy_for(w.secretary, w.h[1])
+    rated = star_round_rate(
+        actor=w.secretary,
+        village=w.village,
+        year=timezone.localdate().year,
+        thresholds={"5": 180, "4": 160, "3": 140, "2": 120, "1": 100},
+    )
+    star_round_publish(actor=w.secretary, star_round=rated)
+    client.force_login(w.neighbour)
+    assert client.get(f"/points/stars/{rated.pk}/").status_code == 200
+    client.force_login(user)
+    assert client.get(f"/points/stars/{rated.pk}/").status_code == 404
