@@ -363,10 +363,10 @@ def statement_pdf(request):
 def _welfare_visible(request, village):
     """The village's star ratings and shares: its villagers and those who oversee points. A
     亲情账号 reads its own household's points, not the other households' ratings and shares."""
-    villager = permissions.villager_of(request.user)
+    is_villager = permissions.roles_of(request.user).villager_id is not None
     if not (
         permissions.can(request.user, PointsAction.VIEW, village)
-        or (villager is not None and permissions.can(request.user, PointsAction.OBJECT, village))
+        or (is_villager and permissions.can(request.user, PointsAction.OBJECT, village))
     ):
         raise Http404
 

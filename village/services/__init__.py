@@ -5,14 +5,12 @@ One module per subject; the public functions are re-exported here, so
 `from village import services; services.grid_create(...)` keeps working."""
 
 from .accounts import (
-    CODE_ALPHABET,
-    CODE_LENGTH,
     account_activate,
     account_create,
     accounts_create,
     activation_code_issue,
-    format_code,
 )
+from .codes import CODE_ALPHABET, CODE_LENGTH, format_code
 from .outbox import (
     inbox_mark_read,
     notification_send,

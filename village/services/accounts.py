@@ -1,7 +1,5 @@
 """Accounts: one-time activation codes, and logins given or activated."""
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,21 +18,10 @@ from ..models import (
     VillagerStatus,
 )
 from ..permissions import Action, require, user_of
+from .codes import code_digest, format_code, new_code
+from .proxies import proxy_activate
 
 # --- accounts -------------------------------------------------------------------
-
-# No 0/O, 1/I/L: the code is typed by hand from a printed slip.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 10
-
-
-def _code_digest(code: str) -> str:
-    normalised = code.replace("-", "").replace(" ", "").upper()
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{normalised}".encode()).hexdigest()
-
-
-def format_code(code: str) -> str:
-    return f"{code[:5]}-{code[5:]}"
 
 
 @transaction.atomic
@@ -52,10 +39,10 @@ def activation_code_issue(*, actor, villager: Villager) -> tuple[ActivationCode,
     ActivationCode.objects.filter(
         villager=villager, used_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=now)
-    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    code = new_code()
     row = ActivationCode.objects.create(
         villager=villager,
-        code_hash=_code_digest(code),
+        code_hash=code_digest(code),
         issued_by=user_of(actor),
         issued_at=now,
         expires_at=now + timedelta(days=settings.CUNZHI_ACTIVATION_CODE_DAYS),
@@ -136,14 +123,12 @@ def account_activate(*, phone: str, code: str, password: str):
     row = (
         ActivationCode.objects.select_for_update()
         .select_related("villager__village")
-        .filter(code_hash=_code_digest(code or ""))
+        .filter(code_hash=code_digest(code or ""))
         .first()
     )
     now = timezone.now()
     if row is None:
         # Not a villager's code: a 亲情账号's, or none.
-        from .proxies import proxy_activate
-
         user = proxy_activate(phone=phone, code=code, password=password)
         if user is None:
             raise error

@@ -3,7 +3,6 @@ date; the secretary or the head of household ends it. A phone with no account ge
 code, used on the same activation page as a villager's."""
 
 import re
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from .. import audit, extensions
 from ..models import PHONE_RE, Household, HouseholdProxy, HouseholdStatus, Villager
 from ..permissions import Action, can, require, user_of, villager_of
-from .accounts import CODE_ALPHABET, CODE_LENGTH, _code_digest, format_code
+from .codes import code_digest, format_code, new_code
 
 # The longest a binding may run before the secretary binds again (a worker's contract year,
 # a study abroad): an account acting for a family is looked at again at least this often.
@@ -33,7 +32,7 @@ def _masked(phone: str) -> str:
 def _check_phone_free(phone: str, household: Household, today) -> object | None:
     """The account of `phone`, if any, after refusing a phone that may not become a proxy."""
     user = get_user_model().objects.filter(username=phone).first()
-    if (user is not None and Villager.objects.filter(user=user).exists()) or (
+    if (user is not None and villager_of(user) is not None) or (
         Villager.objects.filter(phone=phone).exists()
     ):
         # Its login is (or will be) the villager's own: one account never acts as two people.
@@ -111,8 +110,8 @@ def proxy_bind(
         bound_by=user_of(actor),
     )
     if user is None:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
-        proxy.code_hash = _code_digest(code)
+        code = new_code()
+        proxy.code_hash = code_digest(code)
         proxy.code_expires_at = timezone.now() + timedelta(
             days=settings.CUNZHI_ACTIVATION_CODE_DAYS
         )
@@ -179,7 +178,7 @@ def proxy_activate(*, phone: str, code: str, password: str):
     now = timezone.now()
     proxy = (
         HouseholdProxy.objects.select_for_update()
-        .filter(code_hash=_code_digest(code or ""), user__isnull=True)
+        .filter(code_hash=code_digest(code or ""), user__isnull=True)
         .first()
     )
     if (
