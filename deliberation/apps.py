@@ -40,6 +40,11 @@ class DeliberationConfig(AppConfig):
         extensions.register_urls("matters/", "deliberation.urls", "deliberation")
         extensions.register_nav(_("村里的事"), "deliberation:list")
         extensions.register_resolutions(selectors.standing_resolutions)
+        from . import services
+        from .demo.meetings import demo_resolution
+
+        extensions.register_matter_opener(services.matter_open_for)
+        extensions.register_demo_resolver(demo_resolution)
         from .recount import recount_problems
 
         extensions.register_recount(recount_problems)

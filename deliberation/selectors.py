@@ -21,6 +21,7 @@ from .models import (
     Channel,
     Matter,
     MatterStatus,
+    MatterVersion,
     Meeting,
     Participation,
     Publication,
@@ -506,14 +507,16 @@ def published_results(village: Village) -> list[PublishedItem]:
 
 def standing_resolutions(village: Village) -> list:
     """Published resolutions still standing (not returned or withdrawn), newest first: what a
-    lower app may act on, e.g. points adopting a new catalogue (village.extensions)."""
+    lower app may act on, e.g. points adopting a new catalogue or publishing an allocation
+    (village.extensions). Each carries the text its vote was bound to: the version whose
+    SHA-256 the matter froze."""
     standing = [
         MatterStatus.PUBLISHING,
         MatterStatus.IMPLEMENTING,
         MatterStatus.RESULT_PUBLISHING,
         MatterStatus.ARCHIVED,
     ]
-    qs = (
+    publications = list(
         Publication.objects.filter(
             matter__village=village,
             kind=PublicationKind.RESOLUTION,
@@ -522,15 +525,30 @@ def standing_resolutions(village: Village) -> list:
         .select_related("matter")
         .order_by("-starts_at", "-pk")
     )
-    return [
-        Resolution(
-            ref=p.matter_id,
-            title=p.matter.title,
-            published_on=timezone.localdate(p.starts_at),
-            url=reverse("deliberation:matter", args=[p.matter_id]),
+    frozen = {
+        (v.matter_id, v.sha256): v
+        for v in MatterVersion.objects.filter(matter__in=[p.matter_id for p in publications]).only(
+            "matter_id", "sha256", "title", "body"
         )
-        for p in qs
-    ]
+    }
+    found = []
+    for p in publications:
+        m = p.matter
+        version = frozen.get((m.pk, m.frozen_hash))
+        found.append(
+            Resolution(
+                ref=m.pk,
+                title=m.title,
+                published_on=timezone.localdate(p.starts_at),
+                url=reverse("deliberation:matter", args=[m.pk]),
+                category=m.category,
+                text=f"{version.title}\n\n{version.body}" if version else "",
+                text_sha256=version.sha256 if version else "",
+                settled=m.status != MatterStatus.PUBLISHING,
+                settles_on=None if p.closed_at else timezone.localdate(p.ends_at),
+            )
+        )
+    return found
 
 
 def status_counts(user) -> dict:

@@ -16,7 +16,7 @@ from village.api import Message
 from village.models import Household
 
 from . import documents, selectors, services
-from .models import Entry, EntryStatus, StoreItem
+from .models import Allocation, Entry, EntryStatus, StoreItem
 from .permissions import PointsAction
 
 router = Router(tags=["points"])
@@ -288,3 +288,126 @@ def redeem(request, payload: RedeemIn):
         "balance": r.account.balance,
         "stock": r.item.stock,
     }
+
+
+# --- welfare lists under a resolution -------------------------------------------------------
+
+
+class TermOut(Schema):
+    label: str
+    value: str
+
+
+class AllocationOut(Schema):
+    id: int
+    village: str
+    title: str
+    year: int
+    pool_fen: int
+    floor: int
+    cap_fen: int | None
+    state: str
+    state_label: str
+    published_at: datetime | None
+    objection_ends_at: datetime | None
+    final_at: datetime | None
+    matter: int | None
+    resolution_sha256: str
+    terms: list[TermOut]
+    objections: int
+    answered: int
+
+
+class PublishIn(Schema):
+    resolution: int
+
+
+class ProposedOut(Schema):
+    matter: int
+    url: str
+
+
+class AllocationObjectionOut(Schema):
+    id: int
+    filed_at: datetime
+
+
+def _allocation(request, allocation_id: int) -> Allocation:
+    """An allocation the caller may read: a published one for the village's villagers, a
+    draft only for those who oversee points; anything else is 404."""
+    alloc = Allocation.objects.filter(pk=allocation_id).select_related("village").first()
+    if alloc is None or not selectors.welfare_visible(request.user, alloc.village):
+        raise Http404
+    if alloc.published_at is None and not permissions.can(
+        request.user, PointsAction.VIEW, alloc.village
+    ):
+        raise Http404
+    return alloc
+
+
+def _allocation_out(alloc: Allocation) -> dict:
+    objections = list(alloc.objections.only("allocation_id", "answered_at"))
+    state, when = selectors.allocation_state(alloc, objections)
+    return {
+        "id": alloc.pk,
+        "village": alloc.village.name,
+        "title": alloc.title,
+        "year": alloc.year,
+        "pool_fen": alloc.pool_fen,
+        "floor": alloc.floor,
+        "cap_fen": alloc.cap_fen,
+        "state": state,
+        "state_label": str(selectors.LIST_STATES[state]),
+        "published_at": alloc.published_at,
+        "objection_ends_at": alloc.objection_ends_at,
+        "final_at": when if state == selectors.ListState.FINAL else None,
+        "matter": alloc.matter_ref,
+        "resolution_sha256": alloc.resolution_sha256,
+        "terms": [
+            {"label": label, "value": value} for label, value in selectors.allocation_terms(alloc)
+        ],
+        "objections": len(objections),
+        "answered": sum(1 for o in objections if o.answered_at),
+    }
+
+
+@router.get("/allocations/{allocation_id}", response={200: AllocationOut, 404: Message})
+def allocation(request, allocation_id: int):
+    """A welfare allocation: its terms and list fingerprint (what the deciding resolution must
+    quote), the resolution it was published under, and its objection window."""
+    return _allocation_out(_allocation(request, allocation_id))
+
+
+@router.post(
+    "/allocations/{allocation_id}/propose",
+    response={201: ProposedOut, 400: Message, 403: Message, 404: Message},
+)
+def allocation_propose(request, allocation_id: int):
+    """Open the matter (集体经济所得收益使用) whose text carries the draft's terms."""
+    alloc = _allocation(request, allocation_id)
+    ref, url = services.allocation_propose(actor=request.user, allocation=alloc)
+    return 201, {"matter": ref, "url": url}
+
+
+@router.post(
+    "/allocations/{allocation_id}/publish",
+    response={200: AllocationOut, 400: Message, 403: Message, 404: Message},
+)
+def allocation_publish(request, allocation_id: int, payload: PublishIn):
+    """Publish the list under the settled resolution `resolution` (a matter's id) whose frozen
+    text carries exactly its terms; a mismatch is a 400 naming what differs."""
+    alloc = _allocation(request, allocation_id)
+    alloc = services.allocation_publish(
+        actor=request.user, allocation=alloc, resolution=payload.resolution
+    )
+    return _allocation_out(alloc)
+
+
+@router.post(
+    "/allocations/{allocation_id}/objections",
+    response={201: AllocationObjectionOut, 400: Message, 403: Message, 404: Message},
+)
+def allocation_objection(request, allocation_id: int, payload: ObjectionIn):
+    alloc = _allocation(request, allocation_id)
+    o = services.allocation_object(actor=request.user, allocation=alloc, text=payload.text)
+    return 201, {"id": o.pk, "filed_at": o.filed_at}

@@ -22,10 +22,14 @@ class PointsConfig(AppConfig):
             "points.entry.reverse": _("积分冲正"),
             "points.redeem": _("积分超市兑换"),
             "points.stars.rate": _("评定星级文明户"),
-            "points.stars.publish": _("公布星级文明户"),
+            "points.stars.publish": _("按决议公布星级文明户"),
             "points.stars.revoke": _("撤销星级"),
             "points.allocation.create": _("按积分分配福利"),
-            "points.allocation.publish": _("公布福利分配"),
+            "points.allocation.publish": _("按决议公布福利分配"),
+            "points.allocation.propose": _("福利分配提请决议"),
+            "points.allocation.object": _("对福利分配名单提出异议"),
+            "points.allocation.answer": _("答复福利分配异议"),
+            "points.stars.propose": _("星级评定提请决议"),
             PointsAction.IMPORT: _("导入积分登记表"),  # the event is named as the action
             "points.store.item": _("修改积分超市物品"),
             PointsAction.CATALOGUE_DRAFT: _("起草积分细则新版本"),  # named as the action

@@ -431,6 +431,12 @@ class Redemption(models.Model):
         return self.receipt
 
 
+def resolution_field(label, *, unique=True):
+    """A matter of deliberation, by id (the apps do not import each other): one resolution
+    decides one allocation or one star round."""
+    return models.PositiveIntegerField(label, null=True, blank=True, unique=unique)
+
+
 class StarRound(models.Model):
     """星级文明户 rating of a year: the thresholds used and when it was published."""
 
@@ -442,6 +448,9 @@ class StarRound(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    proposed_matter = resolution_field(_("提请议题编号"), unique=False)
+    matter_ref = resolution_field(_("决议议题编号"))
+    resolution_sha256 = models.CharField(_("决议文本指纹"), max_length=64, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -499,6 +508,12 @@ class Allocation(models.Model):
     )
     created_at = models.DateTimeField(default=now)
     published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+    proposed_matter = resolution_field(_("提请议题编号"), unique=False)
+    # Set with `published_at`, once: the resolution that decided it (deliberation's matter id,
+    # through village.extensions) and the SHA-256 of that resolution's frozen text.
+    matter_ref = resolution_field(_("决议议题编号"))
+    resolution_sha256 = models.CharField(_("决议文本指纹"), max_length=64, blank=True)
+    objection_ends_at = models.DateTimeField(_("异议截止"), null=True, blank=True)
     # The form's key: a double click or a resubmitted form makes one allocation, not two.
     idempotency_key = models.CharField(
         _("幂等键"), max_length=80, unique=True, null=True, blank=True
@@ -542,3 +557,28 @@ class Share(models.Model):
     @property
     def yuan(self) -> str:
         return yuan_figure(self.amount_fen)
+
+
+class AllocationObjection(models.Model):
+    """An objection to a published allocation list, filed in its window and answered by the
+    committee before the list is final. Never deleted (migration 0009)."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="objections")
+    villager = models.ForeignKey(Villager, on_delete=models.PROTECT, related_name="+")
+    proxy = proxy_field()
+    text = models.TextField(_("异议理由"), max_length=1000)
+    filed_at = models.DateTimeField(_("提出时间"), default=now)
+    answer = models.TextField(_("答复"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("分配异议")
+        verbose_name_plural = _("分配异议")
+        ordering = ["filed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.villager.name}: {self.text[:30]}"

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from datetime import date, timedelta
+from enum import StrEnum
 
 from django.db import connection
 from django.db.models import Count, Q, Sum
@@ -10,13 +11,16 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from village import officers, permissions
+from village.extensions import resolutions
 from village.models import Household, HouseholdStatus, Village
 from village.money import yuan_figure
 from village.naming import natural_sorted
 from village.publications import PublishedItem
 
+from . import terms
 from .models import (
     SCORE_KINDS,
     Account,
@@ -314,6 +318,25 @@ def shares_fingerprint(allocation: Allocation) -> str:
     )
 
 
+def ratings_fingerprint(star_round) -> str:
+    """SHA-256 of the round's (household number, score, stars) rows in household order: what
+    the resolution that decides the round quotes (a revocation later does not change it)."""
+    rows = star_round.ratings.order_by("household__number").values_list(
+        "household__number", "score", "stars"
+    )
+    text = "\n".join(f"{number}\t{score}\t{stars}" for number, score, stars in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def allocation_terms(allocation: Allocation) -> list[tuple[str, str]]:
+    """The terms a resolution must carry for `allocation` to be published under it."""
+    return terms.allocation_terms(allocation, shares_fingerprint(allocation))
+
+
+def star_round_terms(star_round) -> list[tuple[str, str]]:
+    return terms.star_terms(star_round, ratings_fingerprint(star_round))
+
+
 def revoked_star_households(village: Village, year: int) -> dict[int, str]:
     """Households whose star rating of `year` was revoked: the usual ineligibility list."""
     return {
@@ -375,3 +398,50 @@ def balances_differing(village_ids=None) -> list[tuple[Account, int]]:
         if total != account.balance or kept != total:
             out.append((account, total))
     return out
+
+
+def welfare_visible(user, village) -> bool:
+    """The village's star ratings and shares: its villagers and those who oversee points. A
+    亲情账号 reads its own household's points, not the other households' ratings and shares."""
+    is_villager = permissions.roles_of(user).villager_id is not None
+    return permissions.can(user, PointsAction.VIEW, village) or (
+        is_villager and permissions.can(user, PointsAction.OBJECT, village)
+    )
+
+
+def deciding_resolution(obj):
+    """The standing resolution a published list was published under (village.extensions), or
+    None (a draft, or a resolution since returned)."""
+    if not obj.matter_ref:
+        return None
+    return next((r for r in resolutions(obj.village) if r.ref == obj.matter_ref), None)
+
+
+class ListState(StrEnum):
+    DRAFT = "draft"
+    OBJECTING = "objecting"
+    ANSWERING = "answering"
+    FINAL = "final"
+
+
+LIST_STATES = {
+    ListState.DRAFT: gettext_lazy("草案，尚未公布"),
+    ListState.OBJECTING: gettext_lazy("公示中，可提出异议"),
+    ListState.ANSWERING: gettext_lazy("公示期满，异议待答复"),
+    ListState.FINAL: gettext_lazy("已确定"),
+}
+
+
+def allocation_state(allocation: Allocation, objections: list) -> tuple[str, object]:
+    """Where a list stands, and since or until when: a draft; published and open for
+    objections (until the window ends); the window over with objections unanswered; final
+    (from the later of the window's end and the last answer)."""
+    if not allocation.published_at:
+        return ListState.DRAFT, None
+    if timezone.now() < allocation.objection_ends_at:
+        return ListState.OBJECTING, allocation.objection_ends_at
+    if any(o.answered_at is None for o in objections):
+        return ListState.ANSWERING, allocation.objection_ends_at
+    return ListState.FINAL, max(
+        [allocation.objection_ends_at, *(o.answered_at for o in objections)]
+    )

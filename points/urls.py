@@ -12,4 +12,9 @@ urlpatterns = [
     path("card/<str:token>/", views.card, name="card"),
     path("stars/<int:round_id>/", views.stars, name="stars"),
     path("allocations/<int:allocation_id>/", views.allocation, name="allocation"),
+    path(
+        "allocations/<int:allocation_id>/objection/",
+        views.allocation_objection,
+        name="allocation_objection",
+    ),
 ]

@@ -361,13 +361,7 @@ def statement_pdf(request):
 
 
 def _welfare_visible(request, village):
-    """The village's star ratings and shares: its villagers and those who oversee points. A
-    亲情账号 reads its own household's points, not the other households' ratings and shares."""
-    is_villager = permissions.roles_of(request.user).villager_id is not None
-    if not (
-        permissions.can(request.user, PointsAction.VIEW, village)
-        or (is_villager and permissions.can(request.user, PointsAction.OBJECT, village))
-    ):
+    if not selectors.welfare_visible(request.user, village):
         raise Http404
 
 
@@ -395,8 +389,39 @@ def allocation(request, allocation_id):
         raise Http404
     shares = alloc.shares.select_related("household__head").order_by("rank")
     total = sum(s.amount_fen for s in shares)
+    objections = list(alloc.objections.only("allocation_id", "answered_at"))
+    state, when = selectors.allocation_state(alloc, objections)
     return render(
         request,
         "points/allocation.html",
-        {"allocation": alloc, "shares": shares, "total_yuan": yuan_figure(total)},
+        {
+            "allocation": alloc,
+            "shares": shares,
+            "total_yuan": yuan_figure(total),
+            "state": state,
+            "state_label": selectors.LIST_STATES[state],
+            "state_when": when,
+            "objections": len(objections),
+            "answered": sum(1 for o in objections if o.answered_at),
+            "decided_by": selectors.deciding_resolution(alloc),
+            "may_object": state == selectors.ListState.OBJECTING
+            and permissions.can(request.user, PointsAction.OBJECT, alloc.village),
+        },
     )
+
+
+@require_POST
+@login_required
+def allocation_objection(request, allocation_id):
+    alloc = get_object_or_404(Allocation.objects.select_related("village"), pk=allocation_id)
+    if not permissions.can(request.user, PointsAction.OBJECT, alloc.village):
+        raise Http404
+    try:
+        services.allocation_object(
+            actor=request.user, allocation=alloc, text=request.POST.get("text", "")
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("异议已提交，村委会答复后名单才确定。"))
+    return redirect("points:allocation", alloc.pk)

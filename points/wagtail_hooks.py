@@ -161,6 +161,11 @@ def register_points_admin_urls():
         path("points/welfare/", w.welfare, name="points_admin_welfare"),
         path("points/welfare/stars/<int:round_id>/", w.ratings, name="points_admin_ratings"),
         path(
+            "points/welfare/allocations/<int:allocation_id>/",
+            w.allocation_page,
+            name="points_admin_allocation",
+        ),
+        path(
             "points/welfare/allocations/<int:allocation_id>/xlsx/",
             w.export_allocation,
             name="points_admin_allocation_xlsx",

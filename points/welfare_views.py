@@ -7,7 +7,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,13 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from village import documents, permissions
 from village.documents import batch as batch_runner
+from village.extensions import resolutions
 from village.models import BatchStatus, DocumentBatch, DocumentKind
 from village.money import fen_from_yuan, yuan_figure
 
 from . import admin_common as common
 from . import documents as print_
-from . import excel, selectors, services, tasks
-from .models import Allocation, StarRating, StarRound
+from . import excel, selectors, services, tasks, terms
+from .models import Allocation, AllocationObjection, StarRating, StarRound
 from .permissions import PointsAction
 from .views import parse_pk
 
@@ -50,13 +51,7 @@ def _rate(request, villages) -> str:
         year=common.integer(request.POST.get("year"), _("年度")),
         thresholds=thresholds,
     )
-    return _("已评定，核对后请公布。")
-
-
-def _publish_stars(request, villages) -> str:
-    rnd = get_object_or_404(StarRound, pk=parse_pk(request.POST.get("round")), village__in=villages)
-    services.star_round_publish(actor=request.user, star_round=rnd)
-    return _("已公布。")
+    return _("已评定。请核对名单，发起议题，决议公开期满后按决议公布。")
 
 
 def _revoke(request, villages) -> str:
@@ -89,24 +84,14 @@ def _allocate(request, villages) -> str:
         ineligible=ineligible,
         idempotency_key=request.POST.get("form_key", "")[:80],
     )
-    return _("已按积分分配，核对后请公布。")
-
-
-def _publish_allocation(request, villages) -> str:
-    alloc = get_object_or_404(
-        Allocation, pk=parse_pk(request.POST.get("allocation")), village__in=villages
-    )
-    services.allocation_publish(actor=request.user, allocation=alloc)
-    return _("已公布。")
+    return _("已按积分分配（草案）。请核对名单，发起议题，决议公开期满后按决议公布。")
 
 
 # The welfare page's forms post `action`: each names one step, which returns its message.
 WELFARE_ACTIONS = {
     "rate": _rate,
-    "publish_stars": _publish_stars,
     "revoke": _revoke,
     "allocate": _allocate,
-    "publish_allocation": _publish_allocation,
 }
 
 
@@ -159,9 +144,52 @@ def welfare(request):
     )
 
 
+def _decision_context(request, obj, items, heading) -> dict:
+    """What the star round's and the allocation's pages show of their deciding resolution: the
+    terms block the matter must carry, and the standing resolutions it may be published under
+    (those of the welfare categories, the proposed matter first)."""
+    found = resolutions(obj.village)
+    standing = [r for r in found if r.category in terms.WELFARE_CATEGORIES]
+    standing.sort(key=lambda r: r.ref != obj.proposed_matter)
+    return {
+        "terms": items,
+        "terms_block": terms.block(heading, items),
+        "resolutions": standing,
+        "decided_by": next((r for r in found if r.ref == obj.matter_ref), None),
+        "may_manage": permissions.can(request.user, PointsAction.WELFARE_MANAGE, obj.village),
+    }
+
+
+def _decision_step(request, obj, propose, publish) -> HttpResponse:
+    """The POST of a star round's or an allocation's page: `propose` opens the matter and goes
+    to it; `publish` publishes under the chosen resolution."""
+    try:
+        if request.POST.get("action") == "propose":
+            _ref, url = propose()
+            messages.success(request, _("已发起议题，请按“四议两公开”程序办理。"))
+            return redirect(url)
+        if request.POST.get("action") == "publish":
+            publish(parse_pk(request.POST.get("resolution")))
+            messages.success(request, _("已按决议公布。"))
+        else:
+            raise ValidationError(_("未知操作。"))
+    except (ValidationError, PermissionDenied) as exc:
+        common.fail(request, exc)
+    return redirect(request.get_full_path())
+
+
 def ratings(request, round_id):
     villages = common.villages_for(request, PointsAction.VIEW)
     rnd = get_object_or_404(StarRound.objects.filter(village__in=villages), pk=round_id)
+    if request.method == "POST":
+        return _decision_step(
+            request,
+            rnd,
+            lambda: services.star_round_propose(actor=request.user, star_round=rnd),
+            lambda ref: services.star_round_publish(
+                actor=request.user, star_round=rnd, resolution=ref
+            ),
+        )
     return TemplateResponse(
         request,
         "points/admin/ratings.html",
@@ -170,7 +198,59 @@ def ratings(request, round_id):
             "ratings": rnd.ratings.select_related("household__head").order_by(
                 "-stars", "-score", "household__number"
             ),
-            "may_manage": permissions.can(request.user, PointsAction.WELFARE_MANAGE, rnd.village),
+            **_decision_context(request, rnd, selectors.star_round_terms(rnd), terms.STARS),
+        },
+    )
+
+
+def _answer(request, alloc) -> None:
+    objection = get_object_or_404(
+        AllocationObjection, pk=parse_pk(request.POST.get("objection")), allocation=alloc
+    )
+    services.allocation_objection_answer(
+        actor=request.user, objection=objection, answer=request.POST.get("answer", "")
+    )
+    messages.success(request, _("已答复。"))
+
+
+def allocation_page(request, allocation_id):
+    """An allocation for the cadres: its terms and fingerprint, the matter that decides it,
+    publication under that resolution, and the list's objections and their answers."""
+    villages = common.villages_for(request, PointsAction.VIEW)
+    alloc = get_object_or_404(
+        Allocation.objects.filter(village__in=villages).select_related("village"),
+        pk=allocation_id,
+    )
+    if request.method == "POST" and request.POST.get("action") == "answer":
+        try:
+            _answer(request, alloc)
+        except (ValidationError, PermissionDenied) as exc:
+            common.fail(request, exc)
+        return redirect(request.get_full_path())
+    if request.method == "POST":
+        return _decision_step(
+            request,
+            alloc,
+            lambda: services.allocation_propose(actor=request.user, allocation=alloc),
+            lambda ref: services.allocation_publish(
+                actor=request.user, allocation=alloc, resolution=ref
+            ),
+        )
+    objections = list(alloc.objections.select_related("villager", "proxy", "answered_by"))
+    state, when = selectors.allocation_state(alloc, objections)
+    return TemplateResponse(
+        request,
+        "points/admin/allocation.html",
+        {
+            "allocation": alloc,
+            "objections": objections,
+            "state": state,
+            "state_label": selectors.LIST_STATES[state],
+            "state_when": when,
+            "may_answer": permissions.can(request.user, PointsAction.ANSWER, alloc.village),
+            **_decision_context(
+                request, alloc, selectors.allocation_terms(alloc), terms.ALLOCATION
+            ),
         },
     )
 

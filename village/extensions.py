@@ -102,12 +102,20 @@ def site_links() -> list:
 
 @dataclass(frozen=True)
 class Resolution:
-    """A passed resolution another app may act on (e.g. adopting a points catalogue)."""
+    """A passed resolution another app may act on (e.g. adopting a points catalogue, or
+    publishing a welfare allocation it decided)."""
 
     ref: int  # the matter's id
     title: str
     published_on: date  # the day the resolution was published (决议公开)
     url: str
+    category: str = ""  # the matter's category (deliberation's Category value)
+    text: str = ""  # the text the vote was bound to (title, blank line, body)
+    text_sha256: str = ""  # its SHA-256, as frozen when the vote opened
+    # The publication's days are over and every objection was answered (the matter moved on to
+    # implementation); `settles_on` is the day its publication ends, while it has not.
+    settled: bool = False
+    settles_on: date | None = None
 
 
 _RESOLUTION_LISTERS: list = []
@@ -123,6 +131,36 @@ def resolutions(village) -> list[Resolution]:
     for lister in _RESOLUTION_LISTERS:
         found.extend(lister(village))
     return found
+
+
+_MATTER_OPENERS: list = []
+
+
+def register_matter_opener(opener) -> None:
+    """`opener(*, actor, village, title, body, category, estimated_amount_fen)` opens a draft
+    matter through the deciding app's own service (its permission check and audit) and returns
+    `(ref, url)`: how a lower app asks for a resolution without importing the procedure."""
+    _MATTER_OPENERS.append(opener)
+
+
+def open_matter(**fields) -> tuple[int, str]:
+    if not _MATTER_OPENERS:
+        raise LookupError("no app opens matters")
+    return _MATTER_OPENERS[0](**fields)
+
+
+_DEMO_RESOLVERS: list = []
+
+
+def register_demo_resolver(resolver) -> None:
+    """`resolver(*, village, title, body, category, start, estimated_amount_fen)` takes a demo
+    matter from `start` through the four steps to a settled, published resolution on the
+    simulated clock and returns the day after it settled (demo data only)."""
+    _DEMO_RESOLVERS.append(resolver)
+
+
+def demo_resolution(**fields):
+    return _DEMO_RESOLVERS[0](**fields)
 
 
 _RECOUNTS: list = []

@@ -4,11 +4,14 @@ recorded through deliberation.services on the simulated clock."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
+
 from village.demo import clock
 from village.selectors import Body as CoreBody
 from village.selectors import body_members
 
 from .. import services
+from ..models import Matter
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -108,3 +111,35 @@ def vote(sec, matter, village, day, closes, *, online_users=(), hall_yes=0, hall
                     },
                 )
     return meeting
+
+
+def demo_resolution(*, ref: int, start: datetime) -> datetime:
+    """Take the draft matter `ref` (opened at `start` by another app, e.g. points asking for
+    its year-end list to be decided) through the four steps: decided by the representatives'
+    meeting a week later, its resolution published the next day and closed when its days are
+    over (village.extensions.demo_resolution). Returns the moment after it settled."""
+    matter = Matter.objects.select_related("village").get(pk=ref)
+    village = matter.village
+    sec = get_user_model().objects.get(username="secretary")
+    day = [(start + timedelta(days=n)).date().isoformat() for n in (1, 3, 5, 7, 8)]
+    steps_1_to_3(
+        sec,
+        matter,
+        village,
+        day[:3],
+        minutes=("支委会一致同意提议。", "两委商议同意，提交党员大会。", "党员大会审议通过。"),
+    )
+    reps = members(village, CoreBody.REPRESENTATIVES, day[3])
+    vote(sec, matter, village, day[3], at(day[3], 17), hall_yes=len(reps) - 2, hall_no=1)
+    with clock(at(day[3], 18)):
+        services.matter_close_vote(
+            actor=sec, matter=matter, minutes="村民代表会议举手表决，当场计票，监委会监督。"
+        )
+    with clock(at(day[4])):
+        publication = services.matter_publish(
+            actor=sec, matter=matter, text=f"村民代表会议表决通过《{matter.title}》，现予公开。"
+        )
+    closes = publication.ends_at + timedelta(hours=1)
+    with clock(closes):
+        services.publication_close(actor=sec, matter=matter)
+    return closes + timedelta(hours=1)

@@ -13,7 +13,7 @@ Modules: `matters` (the text), `meetings` (steps 1–3; checks in `attendance`, 
 """
 
 from .hall import hall_votes_enter
-from .matters import matter_create, matter_revise, matter_withdraw
+from .matters import matter_create, matter_open_for, matter_revise, matter_withdraw
 from .meetings import meeting_record
 from .publications import (
     implementation_add,
@@ -32,6 +32,7 @@ __all__ = [
     "implementation_add",
     "matter_close_vote",
     "matter_create",
+    "matter_open_for",
     "matter_open_vote",
     "matter_publish",
     "matter_revise",

@@ -2,12 +2,22 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from village import permissions
 from village.permissions import user_of
 
-from ..models import BallotMode, DecidingBody, Matter, MatterStatus, MatterVersion, Step, Suggestion
+from ..models import (
+    BallotMode,
+    DecidingBody,
+    Matter,
+    MatterStatus,
+    MatterVersion,
+    Origin,
+    Step,
+    Suggestion,
+)
 from ..permissions import DeliberationAction
 from .common import lock_matter, record
 
@@ -125,3 +135,21 @@ def matter_withdraw(*, actor, matter: Matter, reason: str) -> Matter:
         matter=matter,
     )
     return matter
+
+
+def matter_open_for(
+    *, actor, village, title: str, body: str, category: str, estimated_amount_fen=None
+) -> tuple[int, str]:
+    """A draft matter asked for by another app (village.extensions.open_matter), e.g. points
+    asking the villagers to decide an allocation: a cadre's proposal, to the representatives'
+    meeting by default; the secretary may revise it before step 1."""
+    matter = matter_create(
+        actor=actor,
+        village=village,
+        title=title,
+        body=body,
+        category=category,
+        origin=Origin.CADRE,
+        estimated_amount_fen=estimated_amount_fen,
+    )
+    return matter.pk, reverse("deliberation_admin_matter", args=[matter.pk])

@@ -27,6 +27,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from village import extensions
 from village.demo import clock
 from village.models import Household, Membership, Village, Villager, VillageRole
 from village.permissions import SYSTEM, villager_of
@@ -57,6 +58,9 @@ from .data import (
 from .photos import site_photo
 from .setup import catalogue_create, store_keeper_appoint, store_stock
 from .story import ANY_HOUR, HOME, STORY, Record
+
+# The phone villager who asks about the year-end benefit's list in its objection window.
+OBJECTOR = 9
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -376,8 +380,25 @@ class PointsDemo:
             by=self.user["committee"],
         )
 
-    def stars_publish(self):
-        services.star_round_publish(actor=self.user["secretary"], star_round=self.star_round)
+    def decide(self, propose, publish):
+        """Open the deciding matter now (`propose`), take it through the four steps on the
+        simulated clock, and plan `publish` for the day its resolution has settled."""
+        ref, _url = propose()
+        settled = extensions.demo_resolution(ref=ref, start=timezone.now())
+        self.at(settled, publish, ref)
+
+    def stars_decide(self):
+        self.decide(
+            lambda: services.star_round_propose(
+                actor=self.user["secretary"], star_round=self.star_round
+            ),
+            self.stars_publish,
+        )
+
+    def stars_publish(self, ref: int):
+        services.star_round_publish(
+            actor=self.user["secretary"], star_round=self.star_round, resolution=ref
+        )
 
     def stars_revoke(self):
         if self.revoked is None:
@@ -403,8 +424,31 @@ class PointsDemo:
         )
         self.allocation = allocation
 
-    def allocation_publish(self):
-        services.allocation_publish(actor=self.user["secretary"], allocation=self.allocation)
+    def allocation_decide(self):
+        self.decide(
+            lambda: services.allocation_propose(
+                actor=self.user["secretary"], allocation=self.allocation
+            ),
+            self.allocation_publish,
+        )
+
+    def allocation_publish(self, ref: int):
+        services.allocation_publish(
+            actor=self.user["secretary"], allocation=self.allocation, resolution=ref
+        )
+        # A villager asks about the list in its window; the committee answers the next day.
+        objection = services.allocation_object(
+            actor=self.phone[OBJECTOR],
+            allocation=self.allocation,
+            text="我家去年的环境卫生扣分已经冲正，名单里的得分是不是按冲正后算的？",
+        )
+        self.at(
+            timezone.now() + timedelta(days=1),
+            services.allocation_objection_answer,
+            actor=self.user["committee"],
+            objection=objection,
+            answer="已核对：得分按冲正后的年度得分计算，名单无误。",
+        )
 
     # -- the story -------------------------------------------------------------------------------
 

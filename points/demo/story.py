@@ -233,10 +233,12 @@ STORY = [
     # Last year's star households, one revoked, and the year-end benefit before the Spring
     # Festival.
     Step((1, 1, 15, 10), "stars_rate"),
-    Step((1, 1, 16, 9), "stars_publish"),
+    # Each list is decided by the representatives' meeting (组织法 Art. 24) and published
+    # when its resolution has settled; the year-end benefit's list then has its own window.
+    Step((1, 1, 15, 14), "stars_decide"),
     Step((1, 1, 22, 10), "stars_revoke"),
     Step((1, 1, 28, 10), "allocate"),
-    Step((1, 1, 30, 9), "allocation_publish"),
+    Step((1, 1, 28, 14), "allocation_decide"),
     Record(
         "DMP-126",
         "XL05",

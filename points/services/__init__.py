@@ -6,25 +6,33 @@ Lifecycle: entry_record (grid officer) / entry_claim (villager) → entries_revi
 → publication_create (monthly list, objection window) → objection_file / objection_answer →
 publication_close (posts what has no open objection) → posted. Corrections: entry_reverse.
 Welfare: redeem (store counter), year_open (base points), star_round_rate / _publish /
-star_rating_revoke, allocation_create / allocation_publish.
+star_rating_revoke, allocation_create; then under a resolution (decisions.py):
+allocation_propose / star_round_propose (open the deciding matter) → allocation_publish /
+star_round_publish (only under that resolution) → allocation_object /
+allocation_objection_answer (the list's objection window).
 """
 
 from .catalogue import catalogue_adopt, catalogue_draft, catalogue_rule_remove, catalogue_rule_save
+from .decisions import (
+    allocation_object,
+    allocation_objection_answer,
+    allocation_propose,
+    allocation_publish,
+    star_round_propose,
+    star_round_publish,
+)
 from .entries import entries_review, entry_claim, entry_record
 from .ledger import account_for, entry_reverse, year_open
 from .publications import objection_answer, objection_file, publication_close, publication_create
 from .store import redeem, store_item_create, store_item_update
-from .welfare import (
-    allocation_create,
-    allocation_publish,
-    star_rating_revoke,
-    star_round_publish,
-    star_round_rate,
-)
+from .welfare import allocation_create, star_rating_revoke, star_round_rate
 
 __all__ = [
     "account_for",
     "allocation_create",
+    "allocation_object",
+    "allocation_objection_answer",
+    "allocation_propose",
     "allocation_publish",
     "catalogue_adopt",
     "catalogue_draft",
@@ -40,6 +48,7 @@ __all__ = [
     "publication_create",
     "redeem",
     "star_rating_revoke",
+    "star_round_propose",
     "star_round_publish",
     "star_round_rate",
     "store_item_create",

@@ -79,22 +79,6 @@ def _rate(actor, village: Village, year: int, clean: dict, scores: dict) -> Star
 
 
 @transaction.atomic
-def star_round_publish(*, actor, star_round: StarRound) -> StarRound:
-    permissions.require(actor, PointsAction.WELFARE_MANAGE, star_round.village)
-    rnd = StarRound.objects.select_for_update().get(pk=star_round.pk)
-    if rnd.published_at:
-        raise ValidationError(_("已经公布过了。"), code="published")
-    rnd.published_at = timezone.now()
-    rnd.published_by = user_of(actor)
-    rnd._history_user = user_of(actor)
-    rnd.save()
-    audit.record(
-        actor=actor, action="points.stars.publish", obj=rnd, village=rnd.village, payload={}
-    )
-    return rnd
-
-
-@transaction.atomic
 def star_rating_revoke(*, actor, rating: StarRating, reason: str) -> StarRating:
     permissions.require(actor, PointsAction.WELFARE_MANAGE, rating.round.village)
     reason = (reason or "").strip()
@@ -268,26 +252,4 @@ def allocation_create(
         if existing is None:
             raise
         return existing
-    return allocation
-
-
-@transaction.atomic
-def allocation_publish(*, actor, allocation: Allocation) -> Allocation:
-    permissions.require(actor, PointsAction.WELFARE_MANAGE, allocation.village)
-    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if allocation.published_at:
-        raise ValidationError(_("已经公布过了。"), code="published")
-    allocation.published_at = timezone.now()
-    allocation._history_user = user_of(actor)
-    allocation.save()
-    audit.record(
-        actor=actor,
-        action="points.allocation.publish",
-        obj=allocation,
-        village=allocation.village,
-        payload={
-            "pool_fen": allocation.pool_fen,
-            "shares_sha256": selectors.shares_fingerprint(allocation),
-        },
-    )
     return allocation

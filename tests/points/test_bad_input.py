@@ -187,11 +187,9 @@ def test_counter_with_a_malformed_item_says_pick_one(busy_points_world, unchange
             {"action": "allocate", "village": "{bad}", "year": "{year}", "pool": "10"},
             "请选择村",
         ),
-        ({"action": "publish_stars", "round": "{bad}"}, None),
         ({"action": "revoke", "rating": "{bad}", "reason": "违反村规民约"}, None),
-        ({"action": "publish_allocation", "allocation": "{bad}"}, None),
     ],
-    ids=["rate", "allocate", "publish_stars", "revoke", "publish_allocation"],
+    ids=["rate", "allocate", "revoke"],
 )
 def test_welfare_with_malformed_ids_is_refused(
     busy_points_world, unchanged, as_user, data, text, bad
@@ -206,6 +204,20 @@ def test_welfare_with_malformed_ids_is_refused(
         reverse("points_admin_welfare"), data, follow=True
     )
     refused(response, text)
+
+
+@pytest.mark.parametrize("bad", BAD)
+@pytest.mark.parametrize("page", ["points_admin_ratings", "points_admin_allocation"])
+def test_publishing_under_a_malformed_resolution_says_pick_one(
+    busy_points_world, unchanged, as_user, page, bad
+):
+    """The star round's and the allocation's pages publish only under a resolution chosen
+    from the list: anything else is the form again with its message, nothing written."""
+    obj = (StarRound if page == "points_admin_ratings" else Allocation).objects.get()
+    response = as_user(busy_points_world.secretary).post(
+        reverse(page, args=[obj.pk]), {"action": "publish", "resolution": bad}, follow=True
+    )
+    refused(response, "请选择本村已公开的决议")
 
 
 @pytest.mark.parametrize(

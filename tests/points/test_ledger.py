@@ -12,7 +12,14 @@ from django.db import DatabaseError, connection, transaction
 from points import selectors as points_selectors
 from points import services
 from points.models import Account, Allocation, Entry, EntryStatus, PostedEntryError, Share
-from tests.support.points_world import Ledger, balance, build_world, posted_sum, reload
+from tests.support.points_world import (
+    Ledger,
+    balance,
+    build_world,
+    posted_sum,
+    publish_allocation,
+    reload,
+)
 
 ENTRY = Entry._meta.db_table
 ACCOUNT = Account._meta.db_table
@@ -273,7 +280,7 @@ def _allocation(points_world, **kwargs):
 
 def test_raw_sql_cannot_move_money_between_shares_or_delete_them(points_world):
     allocation = _allocation(points_world)
-    services.allocation_publish(actor=points_world.secretary, allocation=allocation)
+    publish_allocation(points_world, allocation)
     top = allocation.shares.order_by("rank").first()
     for sql in [
         f"UPDATE {SHARE} SET amount_fen = amount_fen - 100 WHERE id = %s",
@@ -295,7 +302,7 @@ def test_the_chain_holds_the_shares_fingerprint_from_creation_and_publication(po
     from village.models import AuditEvent
 
     allocation = _allocation(points_world)
-    services.allocation_publish(actor=points_world.secretary, allocation=allocation)
+    publish_allocation(points_world, allocation)
     created = AuditEvent.objects.get(action="points.allocation.create").payload
     published = AuditEvent.objects.get(action="points.allocation.publish").payload
     assert created["shares_sha256"] == published["shares_sha256"]

@@ -16,7 +16,12 @@ from points.models import (
     StarRound,
 )
 from tests.support.points_lifecycle import chain_ok, count
-from tests.support.points_world import actions, reload
+from tests.support.points_world import (
+    actions,
+    publish_allocation,
+    publish_star_round,
+    reload,
+)
 from village.models import AuditEvent
 
 # --- star households -----------------------------------------------------------------------------
@@ -72,10 +77,10 @@ def test_star_rating_by_thresholds_then_published_and_revoked(points_world, scor
         "1": 2,
     }
 
-    services.star_round_publish(actor=points_world.secretary, star_round=rnd)
+    publish_star_round(points_world, rnd)
     assert reload(rnd).published_at is not None
     with pytest.raises(ValidationError):
-        services.star_round_publish(actor=points_world.secretary, star_round=rnd)
+        publish_star_round(points_world, rnd)
 
     rating = StarRating.objects.get(round=rnd, household=points_world.h[1])
     with pytest.raises(ValidationError):
@@ -162,10 +167,10 @@ def test_allocation_splits_the_pool_exactly(points_world, scored):
     assert count("points.allocation.create", points_world.village) == 1
     assert AuditEvent.objects.get(action="points.allocation.create").payload["sum_fen"] == 100_000
 
-    services.allocation_publish(actor=points_world.secretary, allocation=allocation)
+    publish_allocation(points_world, allocation)
     assert reload(allocation).published_at is not None
     with pytest.raises(ValidationError):
-        services.allocation_publish(actor=points_world.secretary, allocation=allocation)
+        publish_allocation(points_world, allocation)
     assert count("points.allocation.publish", points_world.village) == 1
     assert chain_ok()
 

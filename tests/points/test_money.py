@@ -10,7 +10,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from points import documents as print_
+from points import selectors, terms
 from points.models import Allocation
+from tests.support.points_world import resolution_for
 
 # (typed, stored in 分, shown)
 AMOUNTS = [
@@ -67,23 +69,29 @@ def test_the_pool_is_typed_in_yuan_and_shown_in_yuan_everywhere(
     assert total.value == pytest.approx(fen / 100) and total.number_format == "#,##0.00"
     assert sum(sheet.cell(r, 6).value for r in range(2, sheet.max_row)) == pytest.approx(fen / 100)
     # The villagers' page, once published.
-    secretary.post(
-        reverse("points_admin_welfare"),
-        {"action": "publish_allocation", "allocation": allocation.pk},
-    )
+    publish_by_form(secretary, allocation)
     client.force_login(points_world.resident)
     page = client.get(reverse("points:allocation", args=[allocation.pk])).content.decode()
     assert f'data-testid="total">{figure}</strong> 元' in page
+
+
+def publish_by_form(secretary, allocation):
+    """The allocation's page: publish under a settled resolution that quotes its terms."""
+    matter = resolution_for(
+        allocation.village, terms.ALLOCATION, selectors.allocation_terms(allocation)
+    )
+    secretary.post(
+        reverse("points_admin_allocation", args=[allocation.pk]),
+        {"action": "publish", "resolution": matter.pk},
+    )
+    assert Allocation.objects.get(pk=allocation.pk).published_at is not None
 
 
 def test_the_cap_is_typed_and_shown_in_yuan(client, secretary, points_world):
     allocate(secretary, points_world, "80000", cap="16000.5")
     allocation = Allocation.objects.get()
     assert allocation.cap_fen == 1_600_050
-    secretary.post(
-        reverse("points_admin_welfare"),
-        {"action": "publish_allocation", "allocation": allocation.pk},
-    )
+    publish_by_form(secretary, allocation)
     client.force_login(points_world.resident)
     page = client.get(reverse("points:allocation", args=[allocation.pk])).content.decode()
     assert "每户上限 16,000.50 元" in page

@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from points import services
 from tests.factories import HouseholdFactory, VillagerFactory
+from tests.support.points_world import publish_allocation, publish_star_round
 
 # Each count is of a second request: the first warms the session's per-request caches.
 QUERIES_STARS = 4  # points:stars for a villager, 5 or 20 rated households
-QUERIES_ALLOCATION = 4  # points:allocation for a villager, 5 or 20 shares
-QUERIES_ADMIN_RATINGS = 12  # points_admin_ratings for the secretary, 5 or 20 ratings
+QUERIES_ALLOCATION = 7  # points:allocation: + its objections and its resolution (2)
+QUERIES_ADMIN_RATINGS = 15  # points_admin_ratings: + the fingerprint and the resolutions (2)
 QUERIES_RECORD_FIND = 3  # points:record?q= for the grid officer, 3 or 20 households found
 # points:record?household= for the grid officer, 1 or 7 entries (5 shown). The rule select
 # starts on "请选择", so rendering no longer reads the first rule to decide on `required`.
@@ -54,7 +55,7 @@ def _welfare(points_world, ledger, year):
     rnd = services.star_round_rate(
         actor=points_world.secretary, village=points_world.village, year=year, thresholds={"1": 90}
     )
-    services.star_round_publish(actor=points_world.secretary, star_round=rnd)
+    publish_star_round(points_world, rnd)
     allocation = services.allocation_create(
         actor=points_world.secretary,
         village=points_world.village,
@@ -62,7 +63,7 @@ def _welfare(points_world, ledger, year):
         title=f"{year}年终奖励",
         pool_fen=99999,
     )
-    services.allocation_publish(actor=points_world.secretary, allocation=allocation)
+    publish_allocation(points_world, allocation)
     return rnd, allocation
 
 

@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from points import services
+from points import selectors, services, terms
 from points.models import Allocation, Entry, EntryStatus, Redemption, StarRound
 from tests.support.points_screens import UntouchedForm
-from tests.support.points_world import actions, balance, reload
+from tests.support.points_world import actions, balance, reload, resolution_for
 
 # --- the admin --------------------------------------------------------------------------------
 
@@ -188,7 +188,13 @@ def test_welfare_rates_stars_allocates_and_publishes(points_world, ledger, as_us
     )
     rnd = StarRound.objects.get()
     assert {r.household_id: r.stars for r in rnd.ratings.all()}[points_world.h[1].pk] == 2
-    client.post(url, {"action": "publish_stars", "round": rnd.pk})
+    stars_resolution = resolution_for(
+        points_world.village, terms.STARS, selectors.star_round_terms(rnd), title="星级评定"
+    )
+    client.post(
+        reverse("points_admin_ratings", args=[rnd.pk]),
+        {"action": "publish", "resolution": stars_resolution.pk},
+    )
     assert reload(rnd).published_at is not None
     page = client.get(url).content.decode()
     form_key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
@@ -222,7 +228,13 @@ def test_welfare_rates_stars_allocates_and_publishes(points_world, ledger, as_us
     )
     assert "最多两位小数" in response.content.decode()
     assert Allocation.objects.count() == 1
-    client.post(url, {"action": "publish_allocation", "allocation": allocation.pk})
+    resolution = resolution_for(
+        points_world.village, terms.ALLOCATION, selectors.allocation_terms(allocation)
+    )
+    client.post(
+        reverse("points_admin_allocation", args=[allocation.pk]),
+        {"action": "publish", "resolution": resolution.pk},
+    )
     page = as_user(points_world.resident).get(reverse("points:allocation", args=[allocation.pk]))
     assert "500.01" in page.content.decode()
     export = as_user(points_world.secretary).get(

@@ -26,9 +26,16 @@ from django.utils import timezone
 from PIL import Image
 
 from deliberation.models import Category as MatterCategory
-from deliberation.models import Matter, MatterStatus, Origin, PublicationKind
+from deliberation.models import (
+    Matter,
+    MatterStatus,
+    MatterVersion,
+    Origin,
+    PublicationKind,
+    text_sha256,
+)
 from deliberation.models import Publication as MatterPublication
-from points import selectors, services
+from points import selectors, services, terms
 from points.models import (
     Account,
     Catalogue,
@@ -278,6 +285,68 @@ def published_resolution(
         rule_source="村民委员会组织法第三十条",
     )
     return matter
+
+
+def deciding_resolution(
+    village, text, *, category="collective_income", settled=True, title="年终福利分配方案"
+):
+    """A matter of `village` decided on `text` (its frozen version) and published: settled (its
+    publication closed, implementing) or still in its publication window. Rows as the
+    procedure leaves them; tests/points/test_welfare_resolution.py also runs the procedure."""
+    matter = Matter.objects.create(
+        village=village,
+        title=title,
+        body=text,
+        category=category,
+        origin=Origin.CADRE,
+        status=MatterStatus.IMPLEMENTING if settled else MatterStatus.PUBLISHING,
+        current_step=5,
+        frozen_hash=text_sha256(title, text),
+        frozen_at=timezone.now() - timedelta(days=10),
+    )
+    MatterVersion.objects.create(
+        matter=matter, number=1, title=title, body=text, sha256=matter.frozen_hash
+    )
+    starts = timezone.now() - timedelta(days=8 if settled else 1)
+    MatterPublication.objects.create(
+        matter=matter,
+        kind=PublicationKind.RESOLUTION,
+        text="经村民代表会议表决通过。",
+        starts_at=starts,
+        ends_at=starts + timedelta(days=7),
+        required_days=7,
+        rule_source="村民委员会组织法第三十条",
+        closed_at=starts + timedelta(days=7, hours=1) if settled else None,
+    )
+    return matter
+
+
+def resolution_for(village, heading, items, **kwargs):
+    """A settled resolution whose text carries `items` under `heading`, as the platform
+    writes them into the matter it opens."""
+    return deciding_resolution(village, f"按积分分配。\n\n{terms.block(heading, items)}", **kwargs)
+
+
+def publish_allocation(world, allocation):
+    """Publish `allocation` the lawful way: under a settled resolution quoting its terms."""
+    matter = resolution_for(
+        allocation.village, terms.ALLOCATION, selectors.allocation_terms(allocation)
+    )
+    return services.allocation_publish(
+        actor=world.secretary, allocation=allocation, resolution=matter.pk
+    )
+
+
+def publish_star_round(world, star_round):
+    matter = resolution_for(
+        star_round.village,
+        terms.STARS,
+        selectors.star_round_terms(star_round),
+        title="星级文明户评定方案",
+    )
+    return services.star_round_publish(
+        actor=world.secretary, star_round=star_round, resolution=matter.pk
+    )
 
 
 def reload(obj):

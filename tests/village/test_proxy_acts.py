@@ -263,7 +263,8 @@ def test_a_proxy_reads_the_passbook_but_not_the_members_or_the_villages_shares(
 
 
 def test_a_proxy_does_not_see_the_villages_star_ratings(points_world, client):
-    from points.services.welfare import star_round_publish, star_round_rate
+    from points.services.welfare import star_round_rate
+    from tests.support.points_world import publish_star_round
 
     w = points_world
     user = proxy_for(w.secretary, w.h[1])
@@ -273,7 +274,7 @@ def test_a_proxy_does_not_see_the_villages_star_ratings(points_world, client):
         year=timezone.localdate().year,
         thresholds={"5": 180, "4": 160, "3": 140, "2": 120, "1": 100},
     )
-    star_round_publish(actor=w.secretary, star_round=rated)
+    publish_star_round(w, rated)
     client.force_login(w.neighbour)
     assert client.get(f"/points/stars/{rated.pk}/").status_code == 200
     client.force_login(user)
