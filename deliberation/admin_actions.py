@@ -28,7 +28,7 @@ from .admin_views import (
     people_choices,
     roster_filter,
 )
-from .models import BallotMode, Choice, Matter, MatterStatus, Objection
+from .models import BallotMode, Choice, Matter, MatterStatus, Meeting, Objection
 from .permissions import DeliberationAction
 
 
@@ -200,6 +200,32 @@ def _answer(*, actor, matter: Matter, objection: Objection, answer: str):
     return services.objection_answer(actor=actor, objection=objection, answer=answer)
 
 
+def _supervision_data(request, matter: Matter) -> dict:
+    """The supervision form: its subject ("matter", or a meeting of this matter by id), the
+    stance and the text."""
+    subject = request.POST.get("subject", "")
+    meeting = None
+    if subject != "matter":
+        digits = subject.isascii() and subject.isdigit() and len(subject) < 19
+        meeting = matter.meetings.filter(pk=int(subject)).first() if digits else None
+        if meeting is None:
+            raise FormRejected(_("请选择会签的对象。"))
+    return {
+        "meeting": meeting,
+        "stance": request.POST.get("stance", ""),
+        "text": request.POST.get("text", ""),
+    }
+
+
+def _supervise(*, actor, matter: Matter, meeting: Meeting | None, stance: str, text: str):
+    """A meeting's tally: countersign or dispute; the matter: an opinion."""
+    if meeting is None:
+        if stance != "opinion":
+            raise ValidationError(_("对议题只能提出监督意见；会签或异议请选择会议计票。"))
+        return services.matter_opinion(actor=actor, matter=matter, text=text)
+    return services.meeting_supervise(actor=actor, meeting=meeting, stance=stance, text=text)
+
+
 @dataclass(frozen=True)
 class MatterAction:
     """One POST of the matter page: its URL (path and name), the permission it needs, what it
@@ -286,6 +312,15 @@ MATTER_ACTIONS: dict[str, MatterAction] = {
         _form_data(ReviseForm, gettext_lazy("请填写议题、内容和修改原因。")),
         services.matter_revise,
         gettext_lazy("已形成新版本，请从党支部提议重新开始。"),
+    ),
+    # 村务监督委员会 (组织法 Art. 32): countersign or dispute a tally; an opinion on the matter.
+    "supervise": MatterAction(
+        "supervise/",
+        "deliberation_admin_supervise",
+        _supervision_data,
+        _supervise,
+        gettext_lazy("监督意见已记录。"),
+        permission=permissions.Action.SUPERVISE,
     ),
     "withdraw": MatterAction(
         "withdraw/",

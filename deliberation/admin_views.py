@@ -22,11 +22,11 @@ from django.views.decorators.http import require_POST
 
 from village import documents, permissions
 from village.documents import batch as batch_runner
-from village.models import BatchStatus, DocumentBatch, DocumentKind, Villager
+from village.models import BatchStatus, DocumentBatch, DocumentKind, RuleSet, Stance, Villager
 from village.selectors import areas_of
 
+from . import compliance, selectors, services, tasks
 from . import documents as print_
-from . import selectors, services, tasks
 from .models import (
     BallotMode,
     Body,
@@ -42,6 +42,7 @@ from .models import (
 )
 from .permissions import DeliberationAction
 from .services.common import MINUTES_REQUIRED
+from .trail import matter_trail
 
 
 def matter_or_404(request, matter_id) -> Matter:
@@ -265,16 +266,34 @@ def _record_context(request, matter) -> dict:
     }
 
 
+def supervision_context(request, matter, trail) -> dict:
+    """The supervision committee's form on the matter's page: an opinion on the matter, or a
+    countersign or dispute of a counted meeting's tally."""
+    if not permissions.can(request.user, permissions.Action.SUPERVISE, matter.village):
+        return {"can_supervise": False}
+    subjects = [("matter", _("议题（监督意见）"))] + [
+        (m["id"], _("%(step)s（%(day)s）计票") % {"step": m["step_label"], "day": m["held_on"]})
+        for m in trail["meetings"]
+        if m["status"] == "closed"
+    ]
+    return {
+        "can_supervise": True,
+        "supervision_subjects": subjects,
+        "supervision_stances": Stance.choices,
+    }
+
+
 def matter_page(request, matter_id):
     matter = matter_or_404(request, matter_id)
     can_manage = permissions.can(request.user, DeliberationAction.MATTER_MANAGE, matter.village)
     if request.GET.get("fragment") == "roster":
         return _roster_fragment(request, matter, can_manage)
-    trail = selectors.matter_trail(matter)
+    trail = matter_trail(matter)
     context = {
         "matter": matter,
         "trail": trail,
         "can_manage": can_manage,
+        **supervision_context(request, matter, trail),
         "steps": list(Step),
         "choices": Choice.choices,
     }
@@ -392,7 +411,7 @@ def trail_page(request, matter_id):
     return TemplateResponse(
         request,
         "deliberation/admin/trail.html",
-        {"matter": matter, "trail": selectors.matter_trail(matter)},
+        {"matter": matter, "trail": matter_trail(matter)},
     )
 
 
@@ -552,9 +571,7 @@ def suggestion_act(request, suggestion_id):
 
 
 def meeting_attendance(request, meeting_id):
-    meeting = get_object_or_404(
-        Meeting.objects.select_related("matter__village__rules"), pk=meeting_id
-    )
+    meeting = get_object_or_404(Meeting.objects.select_related("matter__village"), pk=meeting_id)
     # The same check as matter_or_404, without loading the matter's whole timeline.
     if not permissions.can(request.user, DeliberationAction.MATTER_VIEW, meeting.matter.village):
         raise Http404
@@ -569,3 +586,26 @@ def meeting_attendance(request, meeting_id):
             "present_count": sum(1 for a in rows if a.counts_present),
         },
     )
+
+
+def rules_impact(request):
+    """议事规则变更预览: for every village the user oversees, each rule set version that is not
+    yet in force, and the pending matters' meetings its values would have judged otherwise."""
+    if not permissions.can(request.user, DeliberationAction.MATTER_VIEW):
+        raise PermissionDenied
+    today = timezone.localdate()
+    villages = permissions.visible_villages(request.user, DeliberationAction.MATTER_VIEW)
+    pending = (
+        RuleSet.objects.filter(village__in=villages, effective_from__gt=today)
+        .select_related("village__township")
+        .order_by("village__name", "effective_from", "version")
+    )
+    rows = [
+        {
+            "version": version,
+            "in_force": version.village.rules,
+            "changes": compliance.verdict_changes(version.village, version),
+        }
+        for version in pending
+    ]
+    return TemplateResponse(request, "deliberation/admin/rules_impact.html", {"rows": rows})

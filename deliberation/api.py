@@ -15,6 +15,7 @@ from . import documents as print_
 from . import selectors, services
 from .models import Matter, Step, Suggestion
 from .permissions import DeliberationAction
+from .trail import matter_trail
 
 router = Router(tags=["matters"])
 
@@ -149,6 +150,18 @@ class RecountOut(Schema):
     problems: list[str]
 
 
+class SupervisionOut(Schema):
+    """A note of the 村务监督委员会: `stance` "countersign", "dispute" or "opinion"."""
+
+    on: str
+    subject: str
+    stance: str
+    stance_label: str
+    text: str
+    by: str
+    at: datetime
+
+
 class AuditOut(Schema):
     matter: MatterListOut
     meetings: list[MeetingOut]
@@ -156,6 +169,7 @@ class AuditOut(Schema):
     red_flags: list[FlagOut]
     # "not_started" (nothing to check yet: no meeting, no publication), "passed" or "failed".
     compliance: str
+    supervision: list[SupervisionOut]
     events: list[EventOut]
     chain_ok: bool
     chain_problem: str | None
@@ -299,13 +313,14 @@ def matter_audit(request, matter_id: int):
         and permissions.can(request.user, permissions.Action.VIEW_AUDIT, m.village)
     ):
         raise PermissionDenied(_("只有本村干部、监督委员会和乡镇巡查可以查看审计记录。"))
-    trail = selectors.matter_trail(m)
+    trail = matter_trail(m)
     return {
         "matter": _list_item(m),
         "meetings": trail["meetings"],
         "flags": [f.as_dict() for f in trail["flags"]],
         "red_flags": [f.as_dict() for f in trail["red_flags"]],
         "compliance": trail["compliance"],
+        "supervision": trail["supervision"],
         "events": [
             {
                 "seq": e.seq,

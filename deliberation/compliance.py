@@ -6,6 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from village.models import Stance
+from village.selectors import supervision_notes
+
 from . import rules
 from .models import (
     Channel,
@@ -27,6 +30,7 @@ CHECKS = {
     "text_changed": gettext_lazy("冻结文本"),
     "publication_short": gettext_lazy("公开天数"),
     "objection_unanswered": gettext_lazy("异议答复"),
+    "supervision": gettext_lazy("监委会会签"),
 }
 
 
@@ -109,7 +113,8 @@ def check_step_order(meetings: list) -> list[Flag]:
 
 
 def recomputed_verdict(ruleset, meeting) -> dict:
-    """The meeting's verdict recomputed from its stored numbers under the current rule set."""
+    """The meeting's verdict recomputed from its stored numbers under `ruleset`: the version in
+    force on the meeting's date (`check_matter`), or a proposed one (`verdict_changes`)."""
     m = meeting
     count = rules.Count(
         m.should_attend,
@@ -250,15 +255,15 @@ def check_objections(publication) -> list[Flag]:
 def check_matter(matter: Matter) -> list[Flag]:
     """All flags of a matter (ok or not), in a fixed order. Uses prefetched meetings and
     publications when present."""
-    ruleset = matter.village.rules
     meetings = current_meetings(matter)
     by_step = meetings_by_step(meetings)
     flags = [*check_steps_complete(matter, by_step), *check_step_order(meetings)]
-    # 2–3 and 8, meeting by meeting: recomputed from the stored numbers and the current rules.
+    # 2–3 and 8, meeting by meeting: recomputed from the stored numbers under the rule set in
+    # force on the meeting's date (a later version never re-judges it).
     for m in meetings:
         if m.status != MeetingStatus.CLOSED:
             continue
-        verdict = recomputed_verdict(ruleset, m)
+        verdict = recomputed_verdict(matter.village.rules_on(m.held_on), m)
         flags += check_quorum(m, verdict)
         flags += check_pass_rule(m, verdict)
         flags += check_meeting_minutes(m)
@@ -270,6 +275,45 @@ def check_matter(matter: Matter) -> list[Flag]:
     for p in matter.publications.all():
         flags += check_publication_days(p)
         flags += check_objections(p)
+    flags += check_supervision(matter, meetings)
+    return flags
+
+
+def supervision_of(matter: Matter, meetings: list) -> dict:
+    """The supervision committee's notes on the matter and its meetings: set by the pages that
+    read many matters (one query for all), read here otherwise."""
+    notes = getattr(matter, "supervision_notes", None)
+    if notes is None:
+        notes = supervision_notes([matter, *meetings])
+    return notes
+
+
+def check_supervision(matter: Matter, meetings: list) -> list[Flag]:
+    """10. A closed meeting's tally the supervision committee disputed (组织法 Art. 32): red
+    while a member's latest word on it is the dispute; countersigned tallies are shown green."""
+    notes = supervision_of(matter, meetings)
+    flags = []
+    for m in meetings:
+        latest = {}
+        for note in notes.get(("deliberation.meeting", str(m.pk)), []):
+            if note.stance in (Stance.COUNTERSIGN, Stance.DISPUTE):
+                latest[note.created_by_id] = note
+        if not latest:
+            continue
+        disputes = [n for n in latest.values() if n.stance == Stance.DISPUTE]
+        step = str(Step(m.step).label)
+        if disputes:
+            reason = _("%(s)s：监委会对计票有异议（%(who)s：%(why)s）") % {
+                "s": step,
+                "who": "、".join(n.by for n in disputes),
+                "why": "；".join(n.text for n in disputes),
+            }
+        else:
+            reason = _("%(s)s：监委会已会签计票（%(who)s）") % {
+                "s": step,
+                "who": "、".join(n.by for n in latest.values()),
+            }
+        flags.append(Flag("supervision", not disputes, reason, m.step))
     return flags
 
 
@@ -292,3 +336,46 @@ def summary(flags: list[Flag]) -> str:
     if not flags:
         return NOT_STARTED
     return FAILED if any(not f.ok for f in flags) else PASSED
+
+
+# Matters still on their way: what a proposed rule set version may concern.
+PENDING = (
+    MatterStatus.DELIBERATING,
+    MatterStatus.VOTING,
+    MatterStatus.RESOLVED,
+    MatterStatus.PUBLISHING,
+)
+
+
+def verdict_changes(village, proposed) -> list[dict]:
+    """Before a proposed version takes effect: each closed meeting of the village's pending
+    matters whose verdict (quorum, passed) would differ under `proposed` from the verdict under
+    the version it was judged by. Those meetings keep their verdict (a new version judges only
+    what is held from its day on); the list says which matters the new rules would have turned,
+    so the township weighs the change before it is in force."""
+    matters = (
+        Matter.objects.filter(village=village, status__in=PENDING)
+        .select_related("village")
+        .prefetch_related("meetings__version")
+        .order_by("pk")
+    )
+    changes = []
+    for matter in matters:
+        matter.village = village  # one read of the versions for every matter
+        for m in current_meetings(matter):
+            if m.status != MeetingStatus.CLOSED:
+                continue
+            judged_by = village.rules_on(m.held_on)
+            before = recomputed_verdict(judged_by, m)
+            after = recomputed_verdict(proposed, m)
+            if (before["quorum_met"], before["passed"]) != (after["quorum_met"], after["passed"]):
+                changes.append(
+                    {
+                        "matter": matter,
+                        "meeting": m,
+                        "judged_by": judged_by,
+                        "before": before,
+                        "after": after,
+                    }
+                )
+    return changes

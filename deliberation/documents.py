@@ -10,10 +10,11 @@ from village.models import DocumentKind
 from . import selectors
 from .models import Matter, MatterStatus, Meeting
 from .permissions import DeliberationAction
+from .trail import matter_trail
 
 
 def _context(matter: Matter) -> dict:
-    trail = selectors.matter_trail(matter)
+    trail = matter_trail(matter)
     return {"matter": matter, "trail": trail, "meetings": trail["meetings"]}
 
 

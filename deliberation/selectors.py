@@ -1,16 +1,22 @@
 """Reads of the procedure: lists for each kind of user, a matter's full trail, the township
 dashboard, and what goes on the village-affairs board."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from village import audit, log_actions, permissions
+from village import permissions
 from village.extensions import Resolution
-from village.models import AuditEvent, Document, DocumentKind, Village, Villager
+from village.models import (
+    Document,
+    DocumentKind,
+    Village,
+    Villager,
+    rule_versions_prefetch,
+)
 from village.publications import PublishedItem
 from village.selectors import Body as CoreBody
-from village.selectors import body_members
+from village.selectors import body_members, supervision_notes
 
 from . import compliance, recount
 from .models import (
@@ -134,7 +140,7 @@ def matter_progress(matter: Matter) -> list[dict]:
 
 def matter_detail(matter_id: int) -> Matter:
     return (
-        Matter.objects.select_related("village__rules", "village__township", "suggestion__villager")
+        Matter.objects.select_related("village", "village__township", "suggestion__villager")
         .prefetch_related(
             Prefetch(
                 "meetings",
@@ -282,7 +288,7 @@ def attendance_of(
     The tally (services.counting.meeting_count) and every list of who came read this, so they
     agree."""
     if ruleset is None:
-        ruleset = meeting.matter.village.rules
+        ruleset = meeting.matter.village.rules_on(meeting.held_on)
     rows = list(
         meeting.attendance.select_related(
             "villager__household__area__parent", "household"
@@ -297,108 +303,6 @@ def attendance_of(
             row.present or (row.voted_online and ruleset.online_voter_counts_present)
         )
     return rows
-
-
-class Trail(dict):
-    """What `matter_trail` returns; read it as `trail[key]` (a template's `trail.key`). The
-    audit events and the chain's head and check are read on first use: checking the chain
-    recomputes every row of the village's chain, every app's events included, and only the
-    screens that show it to an inspector (the trail page, the audit API and its document)
-    need it — not the matter's page or a printed resolution."""
-
-    def __missing__(self, key):
-        matter = self["matter"]
-        if key == "events":
-            self["events"] = _trail_events(matter)
-        elif key in ("chain_ok", "chain_problem"):
-            problem = audit.verify_chain(audit.chain_key(village=matter.village))
-            self["chain_ok"] = problem is None
-            self["chain_problem"] = str(problem) if problem else None
-        elif key in ("recount", "recount_ok"):
-            recounted = recount.recount(list(matter.meetings.all()))
-            self["recount"] = [r.as_dict() for r in recounted]
-            self["recount_ok"] = all(r.ok for r in recounted)
-        elif key in ("chain_head", "chain_seq"):
-            head = audit.head_of(matter.village)
-            self["chain_head"] = head.hash if head else None
-            self["chain_seq"] = head.seq if head else 0
-        else:
-            raise KeyError(key)
-        return self[key]
-
-
-def trail_events(matter: Matter) -> QuerySet[AuditEvent]:
-    """The matter's events in the village's audit chain (the trail's "全部事件")."""
-    return AuditEvent.objects.filter(chain=audit.chain_key(village=matter.village)).filter(
-        Q(object_type="deliberation.matter", object_id=str(matter.pk))
-        | Q(payload__matter=matter.pk)
-    )
-
-
-def _trail_events(matter: Matter) -> list[AuditEvent]:
-    events = list(trail_events(matter).order_by("seq"))
-    for event in events:
-        # The registered name of the action (village.log_actions), never its key.
-        event.action_label = str(log_actions.ACTIONS.get(event.action, event.action))
-    return events
-
-
-def matter_trail(matter: Matter) -> Trail:
-    """Everything an inspector reads about one matter, as plain data (JSON and the pages):
-    `matter`, `meetings`, `publications`, `updates`, `versions`, `flags`, `red_flags`,
-    `compliance` (compliance.summary: "not_started", "passed" or "failed"), and —
-    read on first use (see Trail) — `events`, `chain_ok`, `chain_problem`, `chain_head`,
-    `chain_seq`, `recount` (each meeting recounted from its ballots, participations and the
-    chain; deliberation/recount.py) and `recount_ok`.
-    Its queries do not grow with the number of meetings."""
-    # What the meetings' rows and the compliance checks read, one query each for all meetings.
-    prefetch_related_objects(
-        [matter], "meetings__observers", "meetings__participations", "meetings__ballots"
-    )
-    flags = compliance.check_matter(matter)
-    meetings = []
-    for m in matter.meetings.all():
-        meetings.append(
-            {
-                "id": m.pk,
-                "step": m.step,
-                "step_label": str(Step(m.step).label),
-                "joint": m.joint,
-                "version": m.version.number,
-                "body": m.body,
-                "body_label": m.get_body_display(),
-                "held_on": m.held_on,
-                "place": m.place,
-                "chair": m.chair.name if m.chair else None,
-                "recorder": m.recorder.name if m.recorder else None,
-                "status": m.status,
-                "should_attend": m.should_attend,
-                "present": m.present,
-                "households_total": m.households_total,
-                "households_present": m.households_present,
-                "yes": m.yes,
-                "no": m.no,
-                "abstain": m.abstain,
-                "quorum_met": m.quorum_met,
-                "passed": m.passed,
-                "verdict": m.verdict,
-                "minutes": m.minutes,
-                "frozen_sha256": m.frozen_hash or None,
-                "vote_opens_at": m.vote_opens_at,
-                "vote_closes_at": m.vote_closes_at,
-                "observers": [f"{o.name}（{o.capacity}）" for o in m.observers.all()],
-            }
-        )
-    return Trail(
-        matter=matter,
-        meetings=meetings,
-        publications=list(matter.publications.all()),
-        updates=list(matter.updates.all()),
-        versions=list(matter.versions.all()),
-        flags=flags,
-        red_flags=[f for f in flags if not f.ok],
-        compliance=compliance.summary(flags),
-    )
 
 
 def issued_documents(matter: Matter) -> dict:
@@ -428,7 +332,9 @@ def issued_documents(matter: Matter) -> dict:
 def township_dashboard(user) -> list[dict]:
     """Every village the user may inspect with its matters and their red flags."""
     villages = list(
-        permissions.visible_villages(user, DeliberationAction.MATTER_VIEW).select_related("rules")
+        permissions.visible_villages(user, DeliberationAction.MATTER_VIEW).prefetch_related(
+            rule_versions_prefetch()
+        )
     )
     by_pk = {village.pk: village for village in villages}
     rows = []
@@ -445,8 +351,12 @@ def township_dashboard(user) -> list[dict]:
         )
         .order_by("village_id", "-created_at")
     )
+    matters = list(matters)
+    # The supervision committee's notes on every matter and meeting listed: one query.
+    notes = supervision_notes([*matters, *(m for x in matters for m in x.meetings.all())])
     by_village = {}
     for matter in matters:
+        matter.supervision_notes = notes
         # One village object per village, shared by its matters: what the checks read of a
         # village (its rule set) is read once per village, never once per matter.
         matter.village = by_pk[matter.village_id]

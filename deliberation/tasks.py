@@ -13,6 +13,7 @@ from village.permissions import user_of
 from . import documents, selectors
 from .models import Matter
 from .permissions import DeliberationAction
+from .trail import trail_events
 
 # More audit events than this and the trail's PDF is made in the background. Measured at demo
 # size (bench/admin_pages.py): a first print renders in 0.8–1 s with 5–18 events, 2.8 s with
@@ -23,7 +24,7 @@ AUDIT_PDF_SYNC_EVENTS = 10
 def audit_pdf_in_background(matter: Matter) -> bool:
     """Whether the matter's audit trail is long enough to be printed by a worker."""
     limit = getattr(settings, "CUNZHI_AUDIT_PDF_SYNC_EVENTS", AUDIT_PDF_SYNC_EVENTS)
-    return selectors.trail_events(matter).count() > limit
+    return trail_events(matter).count() > limit
 
 
 @task()

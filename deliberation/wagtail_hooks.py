@@ -174,6 +174,7 @@ def register_deliberation_admin_urls():
     v = admin_views
     return [
         path("matters/dashboard/", v.dashboard, name="deliberation_admin_dashboard"),
+        path("matters/rules-impact/", v.rules_impact, name="deliberation_admin_rules_impact"),
         path("matters/suggestions/", v.suggestions, name="deliberation_admin_suggestions"),
         path(
             "matters/suggestions/<int:suggestion_id>/",

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,12 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from village import documents, permissions
-from village.models import Household
+from village.models import Household, Stance
+from village.selectors import supervision_notes, supervision_row
 
 from . import admin_common as common
 from . import documents as print_
 from . import excel, selectors, services
 from .models import (
+    Allocation,
     Entry,
     EntryStatus,
     Objection,
@@ -144,10 +147,19 @@ def publications(request):
     ).count()
     today = timezone.localdate()
     last_month = selectors.month_start(selectors.month_start(today) - timedelta(days=1))
+    pubs = list(pubs)
+    notes = supervision_notes(pubs)
+    for p in pubs:
+        p.supervision = [
+            supervision_row(n, "") for n in notes.get(("points.publication", str(p.pk)), [])
+        ]
+        p.supervise_hidden = [("kind", "publication"), ("id", p.pk), ("next", request.path)]
     return TemplateResponse(
         request,
         "points/admin/publications.html",
         {
+            "can_supervise": permissions.can(request.user, permissions.Action.SUPERVISE),
+            "supervision_stances": Stance.choices,
             "publications": pubs,
             "villages": villages,
             "village": village,
@@ -422,3 +434,38 @@ def print_statement(request, household_id):
 def print_card(request, household_id):
     household = _household_by_id(request, household_id)
     return documents.response(print_.household_card(request.user, household))
+
+
+@require_POST
+def supervise(request):
+    """村务监督委员会 on a points list or an allocation: 会签, 有异议 (with a reason) or an
+    opinion; back to the page the form was on."""
+    villages = common.villages_for(request, PointsAction.VIEW)
+    kind = request.POST.get("kind")
+    pk = parse_pk(request.POST.get("id"))
+    try:
+        if kind == "allocation":
+            allocation = get_object_or_404(Allocation, pk=pk, village__in=villages)
+            services.allocation_supervise(
+                actor=request.user,
+                allocation=allocation,
+                stance=request.POST.get("stance", ""),
+                text=request.POST.get("text", ""),
+            )
+        elif kind == "publication":
+            publication = get_object_or_404(Publication, pk=pk, village__in=villages)
+            services.publication_supervise(
+                actor=request.user,
+                publication=publication,
+                stance=request.POST.get("stance", ""),
+                text=request.POST.get("text", ""),
+            )
+        else:
+            raise Http404
+        messages.success(request, _("监督意见已记录。"))
+    except (ValidationError, PermissionDenied) as exc:
+        common.fail(request, exc)
+    back = request.POST.get("next") or ""
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect("points_admin_welfare")

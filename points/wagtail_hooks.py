@@ -159,6 +159,7 @@ def register_points_admin_urls():
         ),
         path("points/counter/", v.counter, name="points_admin_counter"),
         path("points/welfare/", w.welfare, name="points_admin_welfare"),
+        path("points/supervise/", v.supervise, name="points_admin_supervise"),
         path("points/welfare/stars/<int:round_id>/", w.ratings, name="points_admin_ratings"),
         path(
             "points/welfare/allocations/<int:allocation_id>/",

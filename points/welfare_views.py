@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from village import documents, permissions
 from village.documents import batch as batch_runner
 from village.extensions import resolutions
-from village.models import BatchStatus, DocumentBatch, DocumentKind
+from village.models import BatchStatus, DocumentBatch, DocumentKind, Stance
 from village.money import fen_from_yuan, yuan_figure
+from village.selectors import supervision_notes, supervision_row
 
 from . import admin_common as common
 from . import documents as print_
@@ -248,6 +249,15 @@ def allocation_page(request, allocation_id):
             "state_label": selectors.LIST_STATES[state],
             "state_when": when,
             "may_answer": permissions.can(request.user, PointsAction.ANSWER, alloc.village),
+            "can_supervise": permissions.can(
+                request.user, permissions.Action.SUPERVISE, alloc.village
+            ),
+            "supervision": [
+                supervision_row(n, "")
+                for n in supervision_notes([alloc]).get(("points.allocation", str(alloc.pk)), [])
+            ],
+            "supervision_stances": Stance.choices,
+            "supervise_hidden": [("kind", "allocation"), ("id", alloc.pk), ("next", request.path)],
             **_decision_context(
                 request, alloc, selectors.allocation_terms(alloc), terms.ALLOCATION
             ),

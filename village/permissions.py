@@ -50,6 +50,8 @@ class Action(StrEnum):
     CHANGE_RULES = "rules.change"
     VIEW_AUDIT = "audit.view"
     VIEW_HOUSEHOLD = "household.view"
+    # 村务监督委员会: countersign or dispute a tally, a list, an allocation; an opinion.
+    SUPERVISE = "supervision.note"
 
 
 A = Action
@@ -62,7 +64,7 @@ VILLAGE_GRANTS: dict[str, set[Action]] = {
     "branch_committee": set(_STAFF),
     "village_committee": set(_STAFF),
     "grid_officer": {A.ACCESS_ADMIN, A.VIEW_VILLAGE, A.VIEW_ROSTER},
-    "supervision": set(_READ),
+    "supervision": _READ | {A.SUPERVISE},
     "store_keeper": {A.ACCESS_ADMIN, A.VIEW_VILLAGE},
     # A registered villager living in the village.
     "resident": {A.VIEW_VILLAGE},
@@ -81,6 +83,7 @@ WRITE_ACTIONS = {
     A.CHANGE_MEMBERSHIP,
     A.ISSUE_ACTIVATION,
     A.CHANGE_RULES,
+    A.SUPERVISE,
 }
 
 

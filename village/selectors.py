@@ -19,6 +19,7 @@ from .models import (
     Notification,
     PartyMembership,
     ReachPreference,
+    SupervisionNote,
     Village,
     Villager,
     VillageRole,
@@ -77,7 +78,7 @@ def body_members(*, village: Village, body: Body | str, on: date) -> QuerySet[Vi
     elif body == Body.PARTY_MEMBERS:
         condition = registered & Q(party_membership=PartyMembership.FULL)
     elif body == Body.VILLAGERS:
-        adult_age = village.rules.adult_age
+        adult_age = village.rules_on(on).adult_age
         condition = registered & Q(birth_date__lte=latest_adult_birth_date(on, adult_age))
     else:  # REPRESENTATIVES
         representative = (
@@ -212,3 +213,34 @@ def outbox_problems(notification: Notification) -> list[Delivery]:
         .select_related("villager", "household__area__parent")
         .order_by("channel", "household__number", "pk")
     )
+
+
+def supervision_notes(subjects) -> dict:
+    """The 村务监督委员会 notes on `subjects` (model instances of any app), one query:
+    {(subject type, subject id as text): [notes, oldest first]}."""
+    by_type = {}
+    for s in subjects:
+        by_type.setdefault(s._meta.label_lower, []).append(str(s.pk))
+    if not by_type:
+        return {}
+    condition = Q()
+    for label, ids in by_type.items():
+        condition |= Q(subject_type=label, subject_id__in=ids)
+    found = {}
+    notes = SupervisionNote.objects.filter(condition).select_related("villager", "created_by")
+    for note in notes:
+        found.setdefault((note.subject_type, note.subject_id), []).append(note)
+    return found
+
+
+def supervision_row(note, on) -> dict:
+    """A note as the pages, the audit API and the PDFs show it."""
+    return {
+        "on": str(on),
+        "subject": f"{note.subject_type}:{note.subject_id}",
+        "stance": note.stance,
+        "stance_label": str(note.get_stance_display()),
+        "text": note.text,
+        "by": note.by,
+        "at": note.created_at,
+    }

@@ -96,7 +96,7 @@ def deliveries_send_due(*, now: datetime | None = None, limit: int = 500) -> Rep
             next_attempt_at__lte=now,
             channel__in=SENT_CHANNELS,
         )
-        .select_related("notification__village__rules", "subscription")
+        .select_related("notification__village", "subscription")
         .order_by("next_attempt_at", "pk")[:limit]
     )
     for delivery in due:

@@ -6,6 +6,7 @@ every view asks `village.permissions`; objects of another village are 404 on eve
 from django.forms import CharField
 from django.middleware.csrf import get_token
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -285,9 +286,23 @@ class MembershipViewSet(ScopedViewSet):
         return Membership.objects.select_related("villager", "grid__parent", "village")
 
 
-RuleSetCreate, RuleSetEdit = service_views(
+RuleSetCreate, _RuleSetEdit = service_views(
     services.ruleset_create, service_update(services.ruleset_update, "ruleset")
 )
+
+
+class RuleSetEdit(_RuleSetEdit):
+    """Editing a version proposes the next one: in force from today unless a later day is
+    chosen, with its own reason."""
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["initial"] = {
+            **kwargs.get("initial", {}),
+            "effective_from": timezone.localdate(),
+            "reason": "",
+        }
+        return kwargs
 
 
 class RuleSetPolicy(VillagePermissionPolicy):
@@ -303,8 +318,27 @@ class RuleSetViewSet(ScopedViewSet):
     menu_label = _("议事规则")
     edit_view_class = RuleSetEdit
     add_view_class = RuleSetCreate
-    form_fields = [f.name for f in RuleSet._meta.fields if f.name not in ("id", "village")]
-    list_display = ["village"]
+    # "Edit" makes a new version from the one shown (ruleset_update): its effective date and
+    # reason first, then every value; the bookkeeping is the service's.
+    form_fields = [
+        "effective_from",
+        "reason",
+        *(
+            f.name
+            for f in RuleSet._meta.fields
+            if f.name
+            not in (
+                "id",
+                "village",
+                "version",
+                "effective_from",
+                "reason",
+                "created_at",
+                "created_by",
+            )
+        ),
+    ]
+    list_display = ["village", "version", "effective_from", "reason"]
     search_fields = ["village__name"]
 
     def get_queryset(self, request):

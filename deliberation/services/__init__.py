@@ -24,6 +24,7 @@ from .publications import (
     result_publish,
 )
 from .suggestions import suggestion_adopt, suggestion_answer, suggestion_submit
+from .supervision import matter_opinion, meeting_supervise
 from .votes import ballot_box_open, matter_close_vote, matter_open_vote, vote_cast
 
 __all__ = [
@@ -34,10 +35,12 @@ __all__ = [
     "matter_create",
     "matter_open_for",
     "matter_open_vote",
+    "matter_opinion",
     "matter_publish",
     "matter_revise",
     "matter_withdraw",
     "meeting_record",
+    "meeting_supervise",
     "objection_answer",
     "objection_file",
     "publication_close",

@@ -45,7 +45,7 @@ def validate_step(*, matter: Matter, step: int, held_on: date, joint: bool) -> N
         return
     if step != Step.BRANCH:
         raise ValidationError(_("只有党支部提议可以与两委商议合并召开。"))
-    if not matter.village.rules.allow_joint_branch_committees:
+    if not matter.village.rules_on(held_on).allow_joint_branch_committees:
         raise ValidationError(_("本村议事规则不允许合并召开。"))
     if not one_shoulder(matter=matter, held_on=held_on):
         raise ValidationError(_("本村书记不兼任村委会成员（非“一肩挑”），不能合并召开。"))

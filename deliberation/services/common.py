@@ -20,11 +20,9 @@ MINUTES_REQUIRED = gettext_lazy(
 
 
 def lock_matter(*, matter: Matter) -> Matter:
-    """The matter's row, locked for the rest of the transaction, with its village's rule set."""
+    """The matter's row, locked for the rest of the transaction, with its village."""
     return (
-        Matter.objects.select_for_update(of=("self",))
-        .select_related("village__rules")
-        .get(pk=matter.pk)
+        Matter.objects.select_for_update(of=("self",)).select_related("village").get(pk=matter.pk)
     )
 
 

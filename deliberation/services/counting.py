@@ -86,6 +86,8 @@ def meeting_close(*, meeting: Meeting, matter: Matter, ruleset, joint: bool = Fa
     meeting.yes, meeting.no, meeting.abstain = count.yes, count.no, count.abstain
     meeting.quorum_met = result["quorum_met"]
     meeting.passed = result["passed"]
+    # Which version of the rule set judged it: the one in force on the meeting's date.
+    result["rule_set"] = {"version": ruleset.version, "effective_from": ruleset.effective_from}
     meeting.verdict = audit.json_safe(result)
     meeting.status = MeetingStatus.CLOSED
     meeting.closed_at = timezone.now()

@@ -90,7 +90,7 @@ def meeting_record(
     meeting.save()
     _save_attendance(meeting, members, sheet, observers, actor=actor, version=version)
     result = meeting_close(
-        meeting=meeting, matter=matter, ruleset=matter.village.rules, joint=joint
+        meeting=meeting, matter=matter, ruleset=matter.village.rules_on(held_on), joint=joint
     )
     if result["passed"]:
         matter.current_step = Step.PARTY if joint else step + 1

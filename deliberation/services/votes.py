@@ -282,7 +282,9 @@ def matter_close_vote(
     meeting.minutes = minutes.strip()
     secret = matter.ballot_mode == BallotMode.SECRET
     opened = ballot_box_open(meeting=meeting) if secret else None
-    result = meeting_close(meeting=meeting, matter=matter, ruleset=matter.village.rules)
+    result = meeting_close(
+        meeting=meeting, matter=matter, ruleset=matter.village.rules_on(meeting.held_on)
+    )
     if opened is not None:
         SealedBallot.objects.filter(meeting=meeting).delete()
     matter.status = MatterStatus.RESOLVED if result["passed"] else MatterStatus.RETURNED

@@ -25,6 +25,7 @@ from .entries import entries_review, entry_claim, entry_record
 from .ledger import account_for, entry_reverse, year_open
 from .publications import objection_answer, objection_file, publication_close, publication_create
 from .store import redeem, store_item_create, store_item_update
+from .supervision import allocation_supervise, publication_supervise
 from .welfare import allocation_create, star_rating_revoke, star_round_rate
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "allocation_objection_answer",
     "allocation_propose",
     "allocation_publish",
+    "allocation_supervise",
     "catalogue_adopt",
     "catalogue_draft",
     "catalogue_rule_remove",
@@ -46,6 +48,7 @@ __all__ = [
     "objection_file",
     "publication_close",
     "publication_create",
+    "publication_supervise",
     "redeem",
     "star_rating_revoke",
     "star_round_propose",

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deliberation import selectors, services
-from village.models import RuleSet
+from tests.support.rules import amend
 
 # --- objections: seen by everyone who may view the matter, answered by the cadres -------------
 
@@ -125,9 +125,7 @@ def test_online_voters_are_listed_present_and_match_the_count(
 def test_online_voters_are_absent_when_the_rule_set_does_not_count_them(
     client, deliberation_world, procedure, people
 ):
-    RuleSet.objects.filter(village=deliberation_world.village).update(
-        online_voter_counts_present=False
-    )
+    amend(deliberation_world.village, online_voter_counts_present=False)
     meeting = vote_online_and_in_the_hall(deliberation_world, procedure, people)
     assert meeting.present == 7
     _html, rows = attendance(client, deliberation_world.secretary.user, meeting)

@@ -6,6 +6,7 @@ import pytest
 
 from deliberation import compliance, selectors, services
 from deliberation.models import Ballot, MatterStatus, Participation, Publication, PublicationKind
+from deliberation.trail import matter_trail
 
 pytestmark = pytest.mark.django_db
 
@@ -218,7 +219,7 @@ def test_a_new_draft_with_no_meeting_is_not_started_not_passed(deliberation_worl
     assert flags == []
     assert compliance.summary(flags) == compliance.NOT_STARTED == "not_started"
     assert str(compliance.SUMMARIES[compliance.summary(flags)]) == "尚未开始"
-    assert selectors.matter_trail(selectors.matter_detail(matter.pk))["compliance"] == "not_started"
+    assert matter_trail(selectors.matter_detail(matter.pk))["compliance"] == "not_started"
 
 
 def test_a_matter_under_way_with_clean_records_has_passed(deliberation_world, procedure):

@@ -16,7 +16,8 @@ from deliberation.models import (
 )
 from tests.support.deliberation_trail import actions
 from tests.support.deliberation_world import ids
-from village.models import Membership, RuleSet, VillageRole
+from tests.support.rules import amend
+from village.models import Membership, VillageRole
 
 pytestmark = pytest.mark.django_db
 
@@ -180,9 +181,7 @@ def test_joint_meeting_must_also_meet_the_branch_committees_own_quorum(
 def test_joint_meeting_is_refused_when_the_rule_set_does_not_allow_it(
     deliberation_world, procedure
 ):
-    RuleSet.objects.filter(village=deliberation_world.village).update(
-        allow_joint_branch_committees=False
-    )
+    amend(deliberation_world.village, allow_joint_branch_committees=False)
     matter = procedure.create()
     with pytest.raises(ValidationError, match="不允许合并召开"):
         procedure.record(matter, deliberation_world.two_committees, joint=True)

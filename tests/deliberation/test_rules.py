@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from deliberation import rules
 from deliberation.models import Body, DecidingBody, MatterStatus
 from tests.support.deliberation_world import ids
+from tests.support.rules import amend
 from village.models import RuleSet
 
 pytestmark = pytest.mark.django_db
@@ -327,7 +328,7 @@ def test_exemptions_are_only_for_the_party_meeting(deliberation_world, procedure
 
 
 def test_a_stricter_party_quorum_in_the_rule_set_changes_the_outcome(deliberation_world, procedure):
-    RuleSet.objects.filter(village=deliberation_world.village).update(party_quorum=">=2/3")
+    amend(deliberation_world.village, party_quorum=">=2/3")
     matter = _to_party_step(deliberation_world, procedure)
     meeting = procedure.record(
         matter, deliberation_world.party_full, present=deliberation_world.party_full[:7]
@@ -341,7 +342,7 @@ def test_a_stricter_party_quorum_in_the_rule_set_changes_the_outcome(deliberatio
 
 
 def test_with_the_stricter_party_quorum_two_thirds_exactly_is_enough(deliberation_world, procedure):
-    RuleSet.objects.filter(village=deliberation_world.village).update(party_quorum=">=2/3")
+    amend(deliberation_world.village, party_quorum=">=2/3")
     matter = _to_party_step(deliberation_world, procedure)
     meeting = procedure.record(
         matter, deliberation_world.party_full, present=deliberation_world.party_full[:8]
@@ -526,9 +527,7 @@ def test_online_voters_count_as_present_by_default(deliberation_world, procedure
 def test_online_voters_do_not_count_as_present_when_the_rule_set_says_so(
     deliberation_world, procedure
 ):
-    RuleSet.objects.filter(village=deliberation_world.village).update(
-        online_voter_counts_present=False
-    )
+    amend(deliberation_world.village, online_voter_counts_present=False)
     matter = procedure.to_vote()
     for person in deliberation_world.representatives_body[:3]:
         procedure.vote(matter, person)

@@ -20,6 +20,7 @@ from tests.support.points_world import (
     publish_allocation,
     reload,
 )
+from tests.support.rules import amend
 
 ENTRY = Entry._meta.db_table
 ACCOUNT = Account._meta.db_table
@@ -364,8 +365,7 @@ def test_the_same_allocation_form_submitted_twice_makes_one(points_world):
         == first
     )
     far = points_world.foreign
-    far.village.rules.points_base = 100
-    far.village.rules.save()
+    amend(far.village, points_base=100)
     services.year_open(actor=far.secretary, village=far.village, year=points_world.day.year)
     _refused_in_the_foreign_village(points_world, "form-1234")
     assert Allocation.objects.count() == 1

@@ -17,6 +17,7 @@ from points.models import (
 from tests.support.clock import travel
 from tests.support.points_lifecycle import chain_ok, count
 from tests.support.points_world import history_statuses, reload
+from tests.support.rules import amend
 from village.models import AuditEvent
 
 # --- entries_review ------------------------------------------------------------------------------
@@ -155,9 +156,7 @@ def test_publication_takes_the_reviewed_entries_of_the_month_and_earlier(points_
 
 
 def test_objection_window_follows_the_village_rules(points_world, ledger):
-    rules = points_world.village.rules
-    rules.points_objection_days = 3
-    rules.save()
+    amend(points_world.village, points_objection_days=3)
     entry = ledger.record(points_world.h[1], "HJ01")
     ledger.review([entry])
     now = timezone.now()

@@ -56,6 +56,7 @@ from tests.factories import (
     VillagerFactory,
 )
 from tests.support.clock import travel
+from tests.support.rules import amend
 from village import audit
 from village.models import AuditEvent
 
@@ -250,12 +251,13 @@ class Ledger:
         return [reload(e) for e in entries]
 
     def open_year(self, base=None, carry_over=None, year=None):
-        rules = self.w.village.rules
+        changes = {}
         if base is not None:
-            rules.points_base = base
+            changes["points_base"] = base
         if carry_over is not None:
-            rules.points_carry_over = carry_over
-        rules.save()
+            changes["points_carry_over"] = carry_over
+        if changes:
+            amend(self.w.village, **changes)
         return services.year_open(
             actor=self.w.secretary, village=self.w.village, year=year or self.w.day.year
         )

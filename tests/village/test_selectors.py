@@ -11,6 +11,7 @@ from tests.factories import (
     VillageFactory,
     VillagerFactory,
 )
+from tests.support.rules import amend
 from village.models import Villager
 from village.selectors import Body, body_members, households_represented
 
@@ -137,9 +138,7 @@ def test_villagers_follow_the_adult_age_of_the_village_rule_set(village, person)
     twenty = person(birth_date=date(2005, 6, 1))
     assert members(village, Body.VILLAGERS) == {nineteen, twenty}
 
-    village.rules.adult_age = 20
-    village.rules.save()
-    village.refresh_from_db()
+    amend(village, adult_age=20)
     assert members(village, Body.VILLAGERS) == {twenty}
 
 

@@ -3,6 +3,7 @@ leaves history and an audit event on its village's own chain, and every refusal 
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from tests.factories import AreaFactory
 from tests.support.village_services import events, writes_nothing
@@ -74,12 +75,14 @@ def test_township_admin_changes_a_threshold_and_the_chain_names_its_source(share
     admin = shared_township["users"]["township_admin"]
     updated = services.ruleset_update(actor=admin, ruleset=rules, villagers_pass=">=2/3")
     assert updated.threshold("villagers_pass").met(2, 3)
+    assert (updated.version, updated.effective_from) == (2, timezone.localdate())
     rules.refresh_from_db()
-    assert rules.villagers_pass == ">=2/3"
-    assert rules.history.count() == 2
+    assert rules.villagers_pass == ">1/2"  # the version amended is kept as it was
+    assert rules.history.count() == 1 and updated.history.count() == 1
     event = events("village.rules.update").get()
     assert event.chain == f"v{shared_township['own'].pk}"
     assert event.payload["changes"] == {"villagers_pass": [">1/2", ">=2/3"]}
+    assert (event.payload["version"], event.payload["amends"]) == (2, 1)
     assert "村民委员会组织法" in event.payload["sources"]["villagers_pass"]
 
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from tests.factories import VillageFactory
+from tests.support.rules import amend
 from tests.support.village_admin import form_data
 from village import checks, services, statute
 from village.models import (
@@ -210,10 +211,10 @@ def test_an_adult_age_of_eighteen_to_twenty_one_is_accepted(age):
 
 @pytest.mark.django_db
 def test_the_database_refuses_an_adult_age_under_eighteen_written_around_the_model():
-    rules = VillageFactory().rules
+    village = VillageFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        RuleSet.objects.filter(pk=rules.pk).update(adult_age=17)
-    assert RuleSet.objects.get(pk=rules.pk).adult_age == 18
+        amend(village, adult_age=17)  # a new version, inserted around the model
+    assert village.rules.adult_age == 18
 
 
 @pytest.mark.django_db
@@ -253,15 +254,16 @@ def test_ruleset_update_refuses_a_looser_value_and_writes_nothing(township_world
 
 def test_ruleset_update_accepts_a_stricter_rule(township_world):
     rules = township_world["own"].rules
-    services.ruleset_update(
+    new = services.ruleset_update(
         actor=township_world["users"]["township_admin"],
         ruleset=rules,
         party_quorum=">=2/3",
         villagers_pass=">=3/5",
         adult_age=18,
     )
-    rules.refresh_from_db()
-    assert (rules.party_quorum, rules.villagers_pass) == (">=2/3", ">=3/5")
+    assert (new.party_quorum, new.villagers_pass, new.version) == (">=2/3", ">=3/5", 2)
+    rules.refresh_from_db()  # the version amended is kept as it was
+    assert (rules.party_quorum, rules.villagers_pass) == (">=1/2", ">1/2")
 
 
 def test_village_create_refuses_a_looser_rule_set_and_creates_no_village(township_world):
@@ -317,8 +319,10 @@ def test_admin_form_saves_a_stricter_value(township_world, client):
     data["representatives_quorum"] = ">=3/4"
     response = client.post(f"/admin/ruleset/edit/{rules.pk}/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
+    new = RuleSet.objects.filter(village=rules.village).order_by("-version").first()
+    assert (new.version, new.representatives_quorum) == (2, ">=3/4")
     rules.refresh_from_db()
-    assert rules.representatives_quorum == ">=3/4"
+    assert rules.representatives_quorum == ">=2/3"  # a new version, the old one kept
     assert AuditEvent.objects.filter(action="village.rules.update").count() == 1
 
 
@@ -337,7 +341,7 @@ def test_admin_cannot_create_a_rule_set_on_its_own(township_world, client):
 def test_check_rules_names_a_looser_row_and_exits_non_zero(capsys):
     good = VillageFactory(name="东毛铺村", code="dongmaopu")
     bad = VillageFactory(name="西河村", code="xihe")
-    RuleSet.objects.filter(village=bad).update(villagers_pass=">=1/2", party_quorum=">=1/3")
+    amend(bad, villagers_pass=">=1/2", party_quorum=">=1/3")
     with pytest.raises(CommandError) as excinfo:
         call_command("check_rules")
     assert "2 rule(s) looser" in str(excinfo.value)
@@ -354,7 +358,7 @@ def test_check_rules_exit_status_from_the_command_line(capsys):
     from django.core.management import ManagementUtility
 
     village = VillageFactory()
-    RuleSet.objects.filter(village=village).update(villagers_quorum_households=">=1/2")
+    amend(village, villagers_quorum_households=">=1/2")
     with pytest.raises(SystemExit) as excinfo:
         ManagementUtility(["manage.py", "check_rules"]).execute()
     assert excinfo.value.code not in (0, None)
@@ -365,9 +369,10 @@ def test_check_rules_exit_status_from_the_command_line(capsys):
 def test_check_rules_passes_when_every_rule_set_meets_the_floors(capsys):
     VillageFactory()
     stricter = VillageFactory()
-    RuleSet.objects.filter(village=stricter).update(party_quorum=">=2/3", adult_age=20)
+    amend(stricter, party_quorum=">=2/3", adult_age=20)
     call_command("check_rules")
-    assert "every rule set meets the statutory floors (2)" in capsys.readouterr().out
+    # Three versions: each village's first, and the stricter village's second.
+    assert "every rule set meets the statutory floors (3)" in capsys.readouterr().out
 
 
 @pytest.mark.django_db
@@ -383,9 +388,7 @@ def test_check_rules_command_line_exits_zero_when_clean(capsys):
 def test_system_check_warns_once_per_looser_rule():
     VillageFactory()
     bad = VillageFactory(name="西河村")
-    RuleSet.objects.filter(village=bad).update(
-        representatives_quorum=">1/2", committees_pass=">=1/2"
-    )
+    amend(bad, representatives_quorum=">1/2", committees_pass=">=1/2")
     found = [m for m in django_checks.run_checks(databases=["default"]) if m.id == "village.W001"]
     assert len(found) == 2
     assert all(m.level == django_checks.WARNING and m.obj == bad.rules for m in found)
@@ -405,7 +408,7 @@ def test_system_check_is_silent_when_every_rule_set_meets_the_floors():
 @pytest.mark.django_db
 def test_a_plain_manage_py_check_warns_of_a_looser_rule(capsys):
     village = VillageFactory()
-    RuleSet.objects.filter(village=village).update(villagers_pass=">=1/2")
+    amend(village, villagers_pass=">=1/2")
     found = [m for m in django_checks.run_checks() if m.id == "village.W001"]
     assert len(found) == 1 and "villagers_pass = '>=1/2'" in found[0].msg
 
@@ -413,7 +416,7 @@ def test_a_plain_manage_py_check_warns_of_a_looser_rule(capsys):
 @pytest.mark.django_db
 def test_system_check_does_not_fail_on_a_database_without_the_table(monkeypatch):
     village = VillageFactory()
-    RuleSet.objects.filter(village=village).update(villagers_pass=">=1/2")
+    amend(village, villagers_pass=">=1/2")
     monkeypatch.setattr(RuleSet._meta, "db_table", "village_no_such_table")
     assert checks.rule_sets_meet_the_statute(databases=["default"]) == []
     monkeypatch.undo()

@@ -48,6 +48,7 @@ from .roster import (
     mask_id_number,
     validate_id_number,
 )
+from .supervision import Stance, SupervisionNote
 from .tenancy import (
     RULE_SOURCES,
     THRESHOLD_RE,
@@ -56,6 +57,7 @@ from .tenancy import (
     Threshold,
     Township,
     Village,
+    rule_versions_prefetch,
     validate_threshold,
 )
 
@@ -94,6 +96,8 @@ __all__ = [
     "ReachPreference",
     "RuleSet",
     "SmsMonth",
+    "Stance",
+    "SupervisionNote",
     "Threshold",
     "Township",
     "TownshipMembership",
@@ -107,6 +111,7 @@ __all__ = [
     "mask_id_number",
     "proxy_field",
     "requested_now",
+    "rule_versions_prefetch",
     "validate_id_number",
     "validate_threshold",
 ]

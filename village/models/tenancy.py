@@ -1,12 +1,14 @@
 """Tenancy: townships, villages and each village's rule set with its thresholds."""
 
 import re
-from datetime import time
+from datetime import date, time
 from fractions import Fraction
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -50,6 +52,30 @@ class Village(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def rules(self) -> "RuleSet | None":
+        """The rule set in force today."""
+        return self.rules_on(timezone.localdate())
+
+    def rules_on(self, day) -> "RuleSet | None":
+        """The version of the rule set in force on `day` (a meeting's date, a publication's
+        day): the latest version effective on or before it; before the first version, the
+        first. Read once per village object and day."""
+        cache = self.__dict__.setdefault("_rules_on", {})
+        if day not in cache:
+            versions = self.__dict__.get("_rule_versions")
+            if versions is None:
+                versions = list(self.rule_versions.order_by("effective_from", "version"))
+                self.__dict__["_rule_versions"] = versions
+            in_force = [v for v in versions if v.effective_from <= day]
+            cache[day] = in_force[-1] if in_force else (versions[0] if versions else None)
+        return cache[day]
+
+    def forget_rules(self) -> None:
+        """After a new version: read the versions again."""
+        self.__dict__.pop("_rules_on", None)
+        self.__dict__.pop("_rule_versions", None)
 
 
 THRESHOLD_RE = re.compile(r"^\s*(>=|≥|>)\s*(\d+)\s*/\s*(\d+)\s*$")
@@ -139,11 +165,31 @@ def _threshold_field(label, default, key):
     )
 
 
-class RuleSet(models.Model):
-    """A village's thresholds and periods. Defaults follow the statute; a township admin edits."""
+# The first version of every village's rule set is in force from before any record.
+FIRST_EFFECTIVE = date(2000, 1, 1)
 
-    village = models.OneToOneField(
-        Village, on_delete=models.PROTECT, related_name="rules", verbose_name=_("村")
+
+class RuleSet(models.Model):
+    """One version of a village's thresholds and periods. Defaults follow the statute.
+
+    A change is a new version with the day it takes effect (never before the day it is made);
+    every meeting and publication is judged by the version in force on its date
+    (`Village.rules_on`). Versions are never changed or deleted: the database refuses (village
+    migration 0012), also `QuerySet.update`."""
+
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="rule_versions", verbose_name=_("村")
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    effective_from = models.DateField(
+        _("生效日期"),
+        default=FIRST_EFFECTIVE,
+        help_text=_("这一版规则适用于这一天及以后召开的会议和开始的公开；不能早于今天。"),
+    )
+    reason = models.CharField(_("修改原因"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("制定时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     branch_quorum = _threshold_field(_("党支部提议：到会比例"), ">=1/2", "branch_quorum")
     branch_pass = _threshold_field(_("党支部提议：赞成占支委总数"), ">1/2", "branch_pass")
@@ -210,7 +256,9 @@ class RuleSet(models.Model):
     class Meta:
         verbose_name = _("议事规则")
         verbose_name_plural = _("议事规则")
+        ordering = ["village", "-effective_from", "-version"]
         constraints = [
+            models.UniqueConstraint(fields=["village", "version"], name="ruleset_one_version"),
             models.CheckConstraint(
                 condition=Q(adult_age__gte=18) & Q(adult_age__lte=21), name="ruleset_adult_age"
             ),
@@ -223,7 +271,11 @@ class RuleSet(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.village} · {self._meta.verbose_name}"
+        return _("%(village)s · 议事规则第 %(n)s 版（%(day)s 起）") % {
+            "village": self.village,
+            "n": self.version,
+            "day": self.effective_from.isoformat(),
+        }
 
     def clean(self):
         # Stricter than the statute is allowed, looser never (village/statute.py).
@@ -239,3 +291,13 @@ class RuleSet(models.Model):
     @staticmethod
     def source(key: str) -> str:
         return RULE_SOURCES[key]
+
+
+def rule_versions_prefetch():
+    """For a list of villages: every village's rule set versions in one query, as
+    `Village.rules_on` reads them."""
+    return models.Prefetch(
+        "rule_versions",
+        queryset=RuleSet.objects.order_by("effective_from", "version"),
+        to_attr="_rule_versions",
+    )

@@ -41,6 +41,7 @@ from .roster import (
     villagers_create,
     villagers_update,
 )
+from .supervision import supervision_note
 from .tenancy import ruleset_create, ruleset_update, village_create
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "reach_preference_set",
     "ruleset_create",
     "ruleset_update",
+    "supervision_note",
     "township_membership_create",
     "village_create",
     "villager_build",

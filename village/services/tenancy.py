@@ -1,7 +1,9 @@
 """Writes of tenancy: villages and their rule sets."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import audit
 from ..models import (
@@ -9,7 +11,7 @@ from ..models import (
     Township,
     Village,
 )
-from ..permissions import Action, require
+from ..permissions import Action, require, user_of
 from .changes import apply_changes
 
 # --- villages -----------------------------------------------------------------
@@ -22,7 +24,7 @@ def village_create(*, actor, township: Township, name: str, code: str, **rules) 
     village = Village(township=township, name=name, code=code, seal_number=code.upper())
     village.full_clean()
     village.save()
-    ruleset = RuleSet(village=village, **rules)
+    ruleset = RuleSet(village=village, created_by=user_of(actor), **rules)
     ruleset.full_clean()
     ruleset.save()
     audit.record(actor=actor, action="village.village.create", obj=village, payload={"name": name})
@@ -34,19 +36,58 @@ def ruleset_create(*, actor, **fields) -> RuleSet:
     raise PermissionDenied
 
 
+# What a new version takes from the one it amends: the values, not the bookkeeping.
+_BOOKKEEPING = {"id", "village", "version", "effective_from", "reason", "created_at", "created_by"}
+
+
 @transaction.atomic
-def ruleset_update(*, actor, ruleset: RuleSet, **changes) -> RuleSet:
+def ruleset_update(
+    *, actor, ruleset: RuleSet, effective_from=None, reason: str = "", **changes
+) -> RuleSet:
+    """A new version of the village's rule set: `ruleset`'s values with `changes`, in force from
+    `effective_from` (today by default, never earlier: a change never re-judges what was held
+    before it). The version amended is kept as it was; nothing changed makes no version."""
     require(actor, Action.CHANGE_RULES, ruleset.village)
-    ruleset = RuleSet.objects.select_for_update().get(pk=ruleset.pk)
-    diff = apply_changes(ruleset, changes)
-    ruleset.full_clean()
-    ruleset.save()
-    if diff:
-        audit.record(
-            actor=actor,
-            action="village.rules.update",
-            obj=ruleset,
-            village=ruleset.village,
-            payload={"changes": diff, "sources": {k: RuleSet.source(k) for k in diff}},
+    village = Village.objects.select_for_update().get(pk=ruleset.village_id)
+    today = timezone.localdate()
+    effective_from = effective_from or today
+    if effective_from < today:
+        raise ValidationError(
+            {"effective_from": _("生效日期不能早于今天：已经召开的会议按当时的规则判定。")},
+            code="retroactive",
         )
-    return ruleset
+    base = RuleSet.objects.get(pk=ruleset.pk)
+    values = {
+        f.name: getattr(base, f.attname)
+        for f in RuleSet._meta.concrete_fields
+        if f.name not in _BOOKKEEPING
+    }
+    new = RuleSet(village=village, **values)
+    diff = apply_changes(new, changes)
+    if not diff:
+        return base
+    latest = RuleSet.objects.filter(village=village).order_by("-version").first()
+    new.version = latest.version + 1
+    new.effective_from = effective_from
+    new.reason = (reason or "").strip()[:200]
+    new.created_by = user_of(actor)
+    new.created_at = timezone.now()
+    new.full_clean()
+    new.save()
+    village.forget_rules()
+    ruleset.village.forget_rules()
+    audit.record(
+        actor=actor,
+        action="village.rules.update",
+        obj=new,
+        village=village,
+        payload={
+            "version": new.version,
+            "amends": base.version,
+            "effective_from": effective_from,
+            "reason": new.reason,
+            "changes": diff,
+            "sources": {k: RuleSet.source(k) for k in diff},
+        },
+    )
+    return new
