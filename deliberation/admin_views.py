@@ -22,11 +22,11 @@ from django.views.decorators.http import require_POST
 
 from village import documents, permissions
 from village.documents import batch as batch_runner
-from village.models import BatchStatus, DocumentBatch, DocumentKind, RuleSet, Stance, Villager
+from village.models import BatchStatus, DocumentBatch, DocumentKind, Stance, Villager
 from village.selectors import areas_of
 
-from . import compliance, selectors, services, tasks
 from . import documents as print_
+from . import selectors, services, tasks
 from .models import (
     BallotMode,
     Body,
@@ -515,16 +515,6 @@ def print_trail_batch(request, matter_id, batch_id):
     )
 
 
-def dashboard(request):
-    if not permissions.can(request.user, DeliberationAction.MATTER_VIEW):
-        raise PermissionDenied
-    return TemplateResponse(
-        request,
-        "deliberation/admin/dashboard.html",
-        {"rows": selectors.township_dashboard(request.user)},
-    )
-
-
 def suggestions(request):
     if not permissions.can(request.user, DeliberationAction.MATTER_VIEW):
         raise PermissionDenied
@@ -586,26 +576,3 @@ def meeting_attendance(request, meeting_id):
             "present_count": sum(1 for a in rows if a.counts_present),
         },
     )
-
-
-def rules_impact(request):
-    """议事规则变更预览: for every village the user oversees, each rule set version that is not
-    yet in force, and the pending matters' meetings its values would have judged otherwise."""
-    if not permissions.can(request.user, DeliberationAction.MATTER_VIEW):
-        raise PermissionDenied
-    today = timezone.localdate()
-    villages = permissions.visible_villages(request.user, DeliberationAction.MATTER_VIEW)
-    pending = (
-        RuleSet.objects.filter(village__in=villages, effective_from__gt=today)
-        .select_related("village__township")
-        .order_by("village__name", "effective_from", "version")
-    )
-    rows = [
-        {
-            "version": version,
-            "in_force": version.village.rules,
-            "changes": compliance.verdict_changes(version.village, version),
-        }
-        for version in pending
-    ]
-    return TemplateResponse(request, "deliberation/admin/rules_impact.html", {"rows": rows})

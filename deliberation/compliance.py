@@ -1,5 +1,6 @@
 """Compliance checks an inspector reads: computed from the records, each flag with a reason."""
 
+import re
 from dataclasses import asdict, dataclass
 
 from django.utils import timezone
@@ -7,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from village.models import Stance
-from village.selectors import supervision_notes
+from village.selectors import cadre_households, supervision_notes
 
 from . import rules
 from .models import (
@@ -31,6 +32,7 @@ CHECKS = {
     "publication_short": gettext_lazy("公开天数"),
     "objection_unanswered": gettext_lazy("异议答复"),
     "supervision": gettext_lazy("监委会会签"),
+    "conflict": gettext_lazy("回避"),
 }
 
 
@@ -276,6 +278,43 @@ def check_matter(matter: Matter) -> list[Flag]:
         flags += check_publication_days(p)
         flags += check_objections(p)
     flags += check_supervision(matter, meetings)
+    flags += check_conflicts(matter, meetings)
+    return flags
+
+
+def _names(text: str, number: str) -> bool:
+    """Whether `text` names the household `number` (as a whole number, not a part of one)."""
+    # ASCII edges: a Chinese character next to the number ("同意H-0011户") is no part of it.
+    edge = "A-Za-z0-9_-"
+    return re.search(rf"(?<![{edge}]){re.escape(number)}(?![{edge}])", text) is not None
+
+
+def check_conflicts(matter: Matter, meetings: list) -> list[Flag]:
+    """11. 回避: a cadre (the roster's household standing for spouse, parents, children and
+    siblings living together) who voted in a meeting of a matter that names their household by
+    its number — a 宅基地 or 低保 matter about them. Flagged for the inspector, with who and
+    where; the vote itself stands (the meeting decides whether it must be held again)."""
+    cadres = cadre_households(matter.village)
+    text = f"{matter.title}\n{matter.body}"
+    named = {vid: row for vid, row in cadres.items() if _names(text, row["household"])}
+    flags = []
+    for m in meetings:
+        voted = sorted({p.voter_id for p in m.participations.all()} & named.keys())
+        if voted:
+            who = "、".join(
+                _("%(role)s %(name)s（本户 %(h)s）")
+                % {"role": named[v]["role"], "name": named[v]["name"], "h": named[v]["household"]}
+                for v in voted
+            )
+            flags.append(
+                Flag(
+                    "conflict",
+                    False,
+                    _("%(s)s：%(who)s 参加了表决，议题涉及本户，应当回避")
+                    % {"s": str(Step(m.step).label), "who": who},
+                    m.step,
+                )
+            )
     return flags
 
 

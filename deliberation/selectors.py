@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from village import permissions
-from village.extensions import Resolution
+from village.extensions import Resolution, inspections
 from village.models import (
     Document,
     DocumentKind,
@@ -329,8 +329,10 @@ def issued_documents(matter: Matter) -> dict:
     return issued
 
 
-def township_dashboard(user) -> list[dict]:
-    """Every village the user may inspect with its matters and their red flags."""
+def township_dashboard(user, *, findings: bool = True) -> list[dict]:
+    """Every village the user may inspect with its matters and their red flags, and — unless
+    `findings` is False (the admin home's panel counts flagged matters only) — the other apps'
+    findings per village (points' 积分与福利)."""
     villages = list(
         permissions.visible_villages(user, DeliberationAction.MATTER_VIEW).prefetch_related(
             rule_versions_prefetch()
@@ -377,6 +379,8 @@ def township_dashboard(user) -> list[dict]:
                 "flagged": sum(1 for i in items if i["red_flags"]),
                 # Drafts not started are not counted as compliant matters.
                 "checked": sum(1 for i in items if i["compliance"] != compliance.NOT_STARTED),
+                # Other apps' findings (points: 积分与福利), through village.extensions.
+                "inspections": inspections(village) if findings else [],
             }
         )
     return rows

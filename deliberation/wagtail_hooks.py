@@ -20,7 +20,7 @@ from village.admin_scoped import (
 )
 from village.money import XLSX_FORMAT, YuanField, yuan, yuan_decimal, yuan_figure
 
-from . import admin_actions, admin_views, selectors, services
+from . import admin_actions, admin_views, inspection_views, selectors, services
 from .models import BallotMode, DecidingBody, Matter
 from .permissions import DeliberationAction
 
@@ -173,8 +173,12 @@ def register_suggestion_menu_item():
 def register_deliberation_admin_urls():
     v = admin_views
     return [
-        path("matters/dashboard/", v.dashboard, name="deliberation_admin_dashboard"),
-        path("matters/rules-impact/", v.rules_impact, name="deliberation_admin_rules_impact"),
+        path("matters/dashboard/", inspection_views.dashboard, name="deliberation_admin_dashboard"),
+        path(
+            "matters/rules-impact/",
+            inspection_views.rules_impact,
+            name="deliberation_admin_rules_impact",
+        ),
         path("matters/suggestions/", v.suggestions, name="deliberation_admin_suggestions"),
         path(
             "matters/suggestions/<int:suggestion_id>/",
@@ -224,7 +228,7 @@ class InspectionPanel(Component):
         self.request = request
 
     def get_context_data(self, parent_context=None):
-        rows = selectors.township_dashboard(self.request.user)
+        rows = selectors.township_dashboard(self.request.user, findings=False)
         return {
             "rows": rows,
             "flagged": sum(r["flagged"] for r in rows),

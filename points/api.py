@@ -15,7 +15,7 @@ from village import permissions
 from village.api import Message
 from village.models import Household
 
-from . import documents, selectors, services
+from . import audit, documents, selectors, services
 from .models import Allocation, Entry, EntryStatus, StoreItem
 from .permissions import PointsAction
 
@@ -111,6 +111,8 @@ class EntryIn(Schema):
     reason: str = ""
     household: str | None = None
     idempotency_key: str | None = None
+    # 回避: a cadre recording for their own household says why (the inspector sees it).
+    recusal: str = ""
 
 
 class RedeemIn(Schema):
@@ -205,6 +207,7 @@ def entry_create(request, payload: EntryIn):
         reason=payload.reason,
         idempotency_key=payload.idempotency_key,
         claimed=claimed,
+        recusal=payload.recusal,
     )
     return 201, entry
 
@@ -411,3 +414,38 @@ def allocation_objection(request, allocation_id: int, payload: ObjectionIn):
     alloc = _allocation(request, allocation_id)
     o = services.allocation_object(actor=request.user, allocation=alloc, text=payload.text)
     return 201, {"id": o.pk, "filed_at": o.filed_at}
+
+
+# --- the inspector's view of points and welfare -------------------------------------------------
+
+
+class WelfareFlagOut(Schema):
+    code: str
+    label: str
+    ok: bool
+    reason: str
+    subject: str
+
+
+class PointsAuditOut(Schema):
+    village: str
+    flags: list[WelfareFlagOut]
+    red_flags: int
+
+
+@router.get("/audit", response={200: PointsAuditOut, 403: Message, 404: Message})
+def points_audit(request, village: int):
+    """The village's points and welfare findings (回避, 分配未经决议, cadre households'
+    concentration, the supervision committee's disputes, unanswered allocation objections),
+    each with its reason: for its cadres, supervision committee and the township's inspector."""
+    found = permissions.visible_villages(request.user).filter(pk=village).first()
+    if found is None:
+        raise Http404
+    permissions.require(request.user, permissions.Action.VIEW_AUDIT, found)
+    permissions.require(request.user, PointsAction.VIEW, found)
+    flags = audit.welfare_flags(found)
+    return {
+        "village": found.name,
+        "flags": [f.as_dict() for f in flags],
+        "red_flags": sum(1 for f in flags if not f.ok),
+    }

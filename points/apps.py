@@ -13,6 +13,9 @@ class PointsConfig(AppConfig):
         from .permissions import PointsAction, register_actions
 
         register_actions()
+        from .audit import welfare_flags
+
+        extensions.register_inspection(_("积分与福利"), welfare_flags)
         # Only the summaries go to Wagtail's log; every entry is in the audit chain.
         for action, label in {
             "points.publication.create": _("发布积分公示"),

@@ -250,6 +250,10 @@ class Entry(models.Model):
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     review_note = models.CharField(_("审核意见"), max_length=200, blank=True)
+    # 回避: set when a cadre recorded for their own household, saying why nobody else could;
+    # the inspector sees every such entry (points.audit). Nullable: adding it leaves the
+    # ledger's guards in place on SQLite (no table rebuild).
+    recusal_note = models.TextField(_("回避说明"), null=True, blank=True, max_length=300)
     publication = models.ForeignKey(
         "Publication",
         on_delete=models.PROTECT,

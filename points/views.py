@@ -177,9 +177,19 @@ class RecordForm(forms.Form):
     photo = forms.FileField(label=gettext_lazy("照片"), required=False)
     key = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, rules, **kwargs):
+    def __init__(self, *args, rules, own_household=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rule"].queryset = rules
+        if own_household:
+            # 回避: the cadre's own household — recorded only with a reason the inspector sees.
+            self.fields["recusal"] = forms.CharField(
+                label=gettext_lazy(
+                    "回避说明（这是您本户，应由其他干部登记；确需本人登记请写明原因）"
+                ),
+                max_length=300,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
         self.fields["rule"].label_from_instance = lambda r: (
             f"{r.category.name} · {r.text} {r.points:+d}"
             + (_("（须拍照）") if r.evidence_required else "")
@@ -240,7 +250,14 @@ def _record_find(request, villages):
 def _record_form(request, household: Household):
     rules = selectors.rules_on(household.village, timezone.localdate())
     initial = {"occurred_on": timezone.localdate(), "key": uuid.uuid4().hex}
-    form = RecordForm(request.POST or None, request.FILES or None, rules=rules, initial=initial)
+    own = permissions.villager_of(request.user)
+    form = RecordForm(
+        request.POST or None,
+        request.FILES or None,
+        rules=rules,
+        initial=initial,
+        own_household=own is not None and own.household_id == household.pk,
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -283,6 +300,7 @@ def _record_posted(request, household: Household, form) -> Entry | None:
             reason=data["reason"],
             photo=data.get("photo"),
             idempotency_key=f"web-{request.user.pk}-{data['key']}",
+            recusal=data.get("recusal", ""),
         )
     except (ValidationError, PermissionDenied) as exc:
         _form_errors(form, exc)

@@ -163,6 +163,19 @@ def demo_resolution(**fields):
     return _DEMO_RESOLVERS[0](**fields)
 
 
+_INSPECTIONS: list = []
+
+
+def register_inspection(label, findings) -> None:
+    """`findings(village)` returns an app's compliance findings for the township's 议事巡查
+    dashboard: objects with `ok`, `label`, `reason` (e.g. points' 积分与福利)."""
+    _INSPECTIONS.append((label, findings))
+
+
+def inspections(village) -> list[tuple[object, list]]:
+    return [(label, findings(village)) for label, findings in _INSPECTIONS]
+
+
 _RECOUNTS: list = []
 
 

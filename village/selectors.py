@@ -244,3 +244,53 @@ def supervision_row(note, on) -> dict:
         "by": note.by,
         "at": note.created_at,
     }
+
+
+# Who counts as a cadre for conflicts of interest (回避): the two committees and the grid
+# officers, who record and review points and vote on matters.
+CADRE_ROLES = (
+    VillageRole.SECRETARY,
+    VillageRole.BRANCH_COMMITTEE,
+    VillageRole.VILLAGE_COMMITTEE,
+    VillageRole.GRID_OFFICER,
+)
+
+
+def cadre_households(village: Village) -> dict[int, dict]:
+    """Every villager who has held a cadre post in `village`, with their household as the roster
+    records it (the household stands for its members: spouse, parents, children, siblings
+    living together), read once per village object: {villager id: {"name", "role",
+    "household_id", "household", "start", "end"}} — the earliest post's dates widened to all
+    posts."""
+    cached = village.__dict__.get("_cadre_households")
+    if cached is not None:
+        return cached
+    found: dict[int, dict] = {}
+    rows = (
+        Membership.objects.filter(village=village, role__in=CADRE_ROLES)
+        .select_related("villager__household")
+        .order_by("start", "pk")
+    )
+    for m in rows:
+        v = m.villager
+        if v.household_id is None:
+            continue
+        row = found.setdefault(
+            v.pk,
+            {
+                "name": v.name,
+                "role": str(m.get_role_display()),
+                "household_id": v.household_id,
+                "household": v.household.number,
+                "start": m.start,
+                "end": m.end,
+            },
+        )
+        if m.end is None or (row["end"] is not None and m.end > row["end"]):
+            row["end"] = m.end
+    village.__dict__["_cadre_households"] = found
+    return found
+
+
+def cadre_household_ids(village: Village) -> set[int]:
+    return {row["household_id"] for row in cadre_households(village).values()}

@@ -94,9 +94,12 @@ def entry_record(
     photo=None,
     idempotency_key: str | None = None,
     claimed: bool = False,
+    recusal: str = "",
 ) -> Entry:
     """A grid officer or cadre records a rule for a household (or a villager claims one for
-    their own household with `claimed=True`). The same key twice records once."""
+    their own household with `claimed=True`). The same key twice records once. A cadre's own
+    household (回避) is refused unless `recusal` says why nobody else could record it; the entry
+    then carries it and the inspector sees it."""
     occurred_on = occurred_on or timezone.localdate()
     key = clean_key(key=idempotency_key)
     if claimed:
@@ -110,6 +113,7 @@ def entry_record(
         permissions.require(actor, PointsAction.RECORD, household.village)
         if not officers.may_act_for(actor, household):
             raise PermissionDenied(_("网格员只能为本网格的户记分。"))
+    recusal = _recusal(actor, household, recusal) if not claimed else None
     reason = (reason or "").strip()
     if len(reason) > 300:
         raise ValidationError({"reason": _("说明不能超过 300 字。")})
@@ -136,6 +140,7 @@ def entry_record(
         photo=photo or "",
         status=EntryStatus.CLAIMED if claimed else EntryStatus.RECORDED,
         recorded_by=user_of(actor),
+        recusal_note=recusal,
     )
     if not created:
         _same_request(entry, household, rule)
@@ -151,9 +156,32 @@ def entry_record(
             "points": rule.points,
             "occurred_on": occurred_on,
             "photo": bool(photo),
+            **({"recusal": recusal} if recusal else {}),
         },
     )
     return entry
+
+
+def _recusal(actor, household: Household, text: str) -> str | None:
+    """回避: the recording cadre's own household (the roster's household: spouse, parents,
+    children, siblings living together) needs a stated reason; anyone else's needs none."""
+    own = permissions.villager_of(actor)
+    text = (text or "").strip()
+    if own is None or own.household_id != household.pk:
+        return None
+    if not text:
+        raise ValidationError(
+            {
+                "recusal": _(
+                    "回避：这是您本户的积分，应由其他干部登记。确需本人登记的，请写明回避说明"
+                    "（乡镇巡查可见）。"
+                )
+            },
+            code="recusal",
+        )
+    if len(text) > 300:
+        raise ValidationError({"recusal": _("回避说明不能超过 300 字。")})
+    return text
 
 
 def entry_claim(*, actor, rule: Rule, occurred_on=None, reason="", photo=None, key=None) -> Entry:
@@ -195,17 +223,8 @@ def entries_review(*, actor, entries, approve: bool, note: str = "") -> list[Ent
         raise ValidationError(_("一次只能审核同一个村的记录。"))
     village = rows[0].village
     permissions.require(actor, PointsAction.REVIEW, village)
-    problems = []
-    for r in rows:
-        if r.status not in (EntryStatus.RECORDED, EntryStatus.CLAIMED):
-            problems.append(
-                _("%(h)s：状态为「%(s)s」，不能再审核。")
-                % {"h": r.account.household.number, "s": r.get_status_display()}
-            )
-        elif actor.pk is not None and r.recorded_by_id == actor.pk:
-            problems.append(
-                _("%(h)s：不能审核自己登记的记录。") % {"h": r.account.household.number}
-            )
+    reviewer = permissions.villager_of(actor)
+    problems = _review_problems(rows, actor, reviewer)
     if problems:
         raise ValidationError(problems)
     now = timezone.now()
@@ -233,3 +252,24 @@ def entries_review(*, actor, entries, approve: bool, note: str = "") -> list[Ent
         ],
     )
     return rows
+
+
+def _review_problems(rows, actor, reviewer) -> list[str]:
+    """Why some of `rows` cannot be reviewed by `actor`: a state past review, their own
+    recording, or their own household (回避)."""
+    problems = []
+    for r in rows:
+        if r.status not in (EntryStatus.RECORDED, EntryStatus.CLAIMED):
+            problems.append(
+                _("%(h)s：状态为「%(s)s」，不能再审核。")
+                % {"h": r.account.household.number, "s": r.get_status_display()}
+            )
+        elif actor.pk is not None and r.recorded_by_id == actor.pk:
+            problems.append(
+                _("%(h)s：不能审核自己登记的记录。") % {"h": r.account.household.number}
+            )
+        elif reviewer is not None and reviewer.household_id == r.account.household_id:
+            problems.append(
+                _("%(h)s：回避，本户的积分须由其他干部审核。") % {"h": r.account.household.number}
+            )
+    return problems

@@ -59,6 +59,7 @@ from tests.support.clock import travel
 from tests.support.rules import amend
 from village import audit
 from village.models import AuditEvent
+from village.permissions import villager_of
 
 
 def last_month_day(day=None) -> date:
@@ -210,8 +211,13 @@ class Ledger:
         self.w = world
 
     def record(self, household, code="HJ01", *, actor=None, day=None, **kwargs):
+        """Recorded by the grid officer — or, for the officer's own household (回避), by the
+        secretary, as the village would."""
+        if actor is None:
+            own = villager_of(self.w.officer).household_id == household.pk
+            actor = self.w.secretary if own else self.w.officer
         return services.entry_record(
-            actor=actor or self.w.officer,
+            actor=actor,
             household=household,
             rule=self.w.rules[code],
             occurred_on=day or self.w.day,
@@ -219,9 +225,20 @@ class Ledger:
         )
 
     def review(self, entries, *, actor=None, approve=True, note=""):
-        return services.entries_review(
-            actor=actor or self.w.committee, entries=entries, approve=approve, note=note
-        )
+        """Reviewed by the committee member — the entries of their own household (回避) by the
+        secretary."""
+        if actor is not None:
+            return services.entries_review(actor=actor, entries=entries, approve=approve, note=note)
+        own = villager_of(self.w.committee).household_id
+        mine = [e for e in entries if reload(e).account.household_id == own]
+        rest = [e for e in entries if e not in mine]
+        reviewed = []
+        for reviewer, batch in ((self.w.committee, rest), (self.w.secretary, mine)):
+            if batch:
+                reviewed += services.entries_review(
+                    actor=reviewer, entries=batch, approve=approve, note=note
+                )
+        return reviewed
 
     def publish(self, *, actor=None, month=None):
         return services.publication_create(
