@@ -17,18 +17,18 @@ from village import permissions
 from village.models import Household
 
 from . import selectors, services
+from .admin_forms import MilestoneForm, UpdateForm
 from .admin_views import (
     CloseVoteForm,
     MeetingForm,
     OpenVoteForm,
     ReviseForm,
-    UpdateForm,
     back_to_matter,
     matter_or_404,
     people_choices,
     roster_filter,
 )
-from .models import BallotMode, Choice, Matter, MatterStatus, Meeting, Objection
+from .models import BallotMode, Choice, Matter, MatterStatus, Meeting, Milestone, Objection
 from .permissions import DeliberationAction
 
 
@@ -200,6 +200,14 @@ def _answer(*, actor, matter: Matter, objection: Objection, answer: str):
     return services.objection_answer(actor=actor, objection=objection, answer=answer)
 
 
+def _advise(*, actor, matter: Matter, text: str):
+    return services.advisory_add(actor=actor, matter=matter, text=text)
+
+
+def _milestone_done(*, actor, matter: Matter, milestone: Milestone):
+    return services.milestone_done(actor=actor, milestone=milestone)
+
+
 def _supervision_data(request, matter: Matter) -> dict:
     """The supervision form: its subject ("matter", or a meeting of this matter by id), the
     stance and the text."""
@@ -321,6 +329,31 @@ MATTER_ACTIONS: dict[str, MatterAction] = {
         _supervise,
         gettext_lazy("监督意见已记录。"),
         permission=permissions.Action.SUPERVISE,
+    ),
+    "advise": MatterAction(
+        "advise/",
+        "deliberation_admin_advise",
+        _posted("text"),
+        _advise,
+        gettext_lazy("乡贤参事意见已记录。"),
+        permission=DeliberationAction.ADVISE,
+    ),
+    "milestone": MatterAction(
+        "milestones/",
+        "deliberation_admin_milestone",
+        _form_data(MilestoneForm, gettext_lazy("请填写节点名称和计划完成日期。")),
+        services.milestone_add,
+        gettext_lazy("实施节点已安排。"),
+    ),
+    "milestone_done": MatterAction(
+        "milestones/<int:milestone_id>/done/",
+        "deliberation_admin_milestone_done",
+        _nothing,
+        _milestone_done,
+        gettext_lazy("节点已完成。"),
+        load=lambda matter, milestone_id: {
+            "milestone": get_object_or_404(Milestone, pk=milestone_id, matter=matter)
+        },
     ),
     "withdraw": MatterAction(
         "withdraw/",

@@ -27,6 +27,7 @@ from village.selectors import areas_of
 
 from . import documents as print_
 from . import selectors, services, tasks
+from .admin_forms import UpdateForm
 from .models import (
     BallotMode,
     Body,
@@ -177,11 +178,6 @@ class TextForm(forms.Form):
     text = forms.CharField(label=gettext_lazy("内容"), widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class UpdateForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("实施进展"), widget=forms.Textarea(attrs={"rows": 3}))
-    photo = forms.ImageField(label=gettext_lazy("照片"), required=False)
-
-
 class ReviseForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("议题"), max_length=200)
     body = forms.CharField(label=gettext_lazy("内容"), widget=forms.Textarea(attrs={"rows": 6}))
@@ -294,6 +290,10 @@ def matter_page(request, matter_id):
         "trail": trail,
         "can_manage": can_manage,
         **supervision_context(request, matter, trail),
+        "can_advise": matter.status in services.ADVISING
+        and permissions.can(request.user, DeliberationAction.ADVISE, matter.village),
+        "can_plan": can_manage and matter.status in services.PLANNING,
+        "today": timezone.localdate(),
         "steps": list(Step),
         "choices": Choice.choices,
     }
@@ -411,7 +411,7 @@ def trail_page(request, matter_id):
     return TemplateResponse(
         request,
         "deliberation/admin/trail.html",
-        {"matter": matter, "trail": matter_trail(matter)},
+        {"matter": matter, "trail": matter_trail(matter), "today": timezone.localdate()},
     )
 
 

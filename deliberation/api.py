@@ -162,6 +162,26 @@ class SupervisionOut(Schema):
     at: datetime
 
 
+class AdvisoryOut(Schema):
+    """A 乡贤参事's opinion: advice before the vote, never counted as a vote."""
+
+    by: str
+    text: str
+    at: datetime
+
+
+class MilestoneOut(Schema):
+    title: str
+    due_on: date
+    done_on: date | None
+
+
+class BudgetOut(Schema):
+    budget_fen: int | None
+    spent_fen: int | None
+    percent: int | None
+
+
 class AuditOut(Schema):
     matter: MatterListOut
     meetings: list[MeetingOut]
@@ -170,6 +190,9 @@ class AuditOut(Schema):
     # "not_started" (nothing to check yet: no meeting, no publication), "passed" or "failed".
     compliance: str
     supervision: list[SupervisionOut]
+    advisories: list[AdvisoryOut]
+    milestones: list[MilestoneOut]
+    budget: BudgetOut
     events: list[EventOut]
     chain_ok: bool
     chain_problem: str | None
@@ -321,6 +344,14 @@ def matter_audit(request, matter_id: int):
         "red_flags": [f.as_dict() for f in trail["red_flags"]],
         "compliance": trail["compliance"],
         "supervision": trail["supervision"],
+        "advisories": [
+            {"by": a.villager.name, "text": a.text, "at": a.created_at} for a in trail["advisories"]
+        ],
+        "milestones": [
+            {"title": m.title, "due_on": m.due_on, "done_on": m.done_on}
+            for m in trail["milestones"]
+        ],
+        "budget": trail["budget"],
         "events": [
             {
                 "seq": e.seq,

@@ -33,6 +33,7 @@ CHECKS = {
     "objection_unanswered": gettext_lazy("异议答复"),
     "supervision": gettext_lazy("监委会会签"),
     "conflict": gettext_lazy("回避"),
+    "milestone": gettext_lazy("实施节点"),
 }
 
 
@@ -279,6 +280,40 @@ def check_matter(matter: Matter) -> list[Flag]:
         flags += check_objections(p)
     flags += check_supervision(matter, meetings)
     flags += check_conflicts(matter, meetings)
+    flags += check_milestones(matter)
+    return flags
+
+
+def check_milestones(matter: Matter) -> list[Flag]:
+    """12. Implementation milestones: one past its due date and not done is red; done ones are
+    shown green with their dates (late ones say so)."""
+    today = timezone.localdate()
+    flags = []
+    for m in matter.milestones.all():
+        if m.done_on is None and m.due_on < today:
+            flags.append(
+                Flag(
+                    "milestone",
+                    False,
+                    _("“%(t)s”逾期未完成（计划 %(due)s）") % {"t": m.title, "due": m.due_on},
+                    Step.RESULT,
+                )
+            )
+        elif m.done_on is not None:
+            late = m.done_on > m.due_on
+            flags.append(
+                Flag(
+                    "milestone",
+                    True,
+                    (
+                        _("“%(t)s”逾期完成（计划 %(due)s，%(done)s 完成）")
+                        if late
+                        else _("“%(t)s”按期完成（计划 %(due)s，%(done)s 完成）")
+                    )
+                    % {"t": m.title, "due": m.due_on, "done": m.done_on},
+                    Step.RESULT,
+                )
+            )
     return flags
 
 

@@ -7,7 +7,7 @@ from village import permissions
 
 # Village roles that run the procedure, and those that may read it.
 CADRES = ("secretary", "branch_committee", "village_committee")
-READERS = (*CADRES, "grid_officer", "supervision")
+READERS = (*CADRES, "grid_officer", "supervision", "xiangxian")
 TOWNSHIP = ("inspector", "township_admin")
 
 
@@ -20,6 +20,8 @@ class DeliberationAction(StrEnum):
     OBJECTION_ANSWER = "objection.answer"
     SUGGESTION_SUBMIT = "suggestion.submit"
     SUGGESTION_ANSWER = "suggestion.answer"
+    # 乡贤参事 (参事不决事): an advisory opinion on a matter before the vote.
+    ADVISE = "matter.advise"
 
 
 def register_actions() -> None:
@@ -38,3 +40,4 @@ def register_actions() -> None:
     permissions.register(A.OBJECTION_ANSWER, village_roles=CADRES, write=True)
     permissions.register(A.SUGGESTION_SUBMIT, village_roles=("resident", "proxy"), write=True)
     permissions.register(A.SUGGESTION_ANSWER, village_roles=CADRES, write=True)
+    permissions.register(A.ADVISE, village_roles=("xiangxian",), write=True)

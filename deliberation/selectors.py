@@ -350,6 +350,7 @@ def township_dashboard(user, *, findings: bool = True) -> list[dict]:
                 ),
             ),
             Prefetch("publications", queryset=Publication.objects.prefetch_related("objections")),
+            "milestones",
         )
         .order_by("village_id", "-created_at")
     )

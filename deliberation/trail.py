@@ -67,7 +67,12 @@ def matter_trail(matter: Matter) -> Trail:
     Its queries do not grow with the number of meetings."""
     # What the meetings' rows and the compliance checks read, one query each for all meetings.
     prefetch_related_objects(
-        [matter], "meetings__observers", "meetings__participations", "meetings__ballots"
+        [matter],
+        "meetings__observers",
+        "meetings__participations",
+        "meetings__ballots",
+        "milestones",
+        "updates",
     )
     # The committee's notes, read once for the checks and the rows.
     notes = compliance.supervision_of(matter, list(matter.meetings.all()))
@@ -119,7 +124,22 @@ def matter_trail(matter: Matter) -> Trail:
         red_flags=[f for f in flags if not f.ok],
         compliance=compliance.summary(flags),
         supervision=supervision_rows(matter, notes),
+        advisories=list(matter.advisories.select_related("villager")),
+        milestones=list(matter.milestones.all()),
+        budget=budget_of(matter),
     )
+
+
+def budget_of(matter: Matter) -> dict:
+    """The budget (the matter's estimated amount) against the latest reported spend and
+    progress: {"budget_fen", "spent_fen", "percent"} (None where not reported)."""
+    spent = next((u for u in reversed(matter.updates.all()) if u.spent_fen is not None), None)
+    progress = next((u for u in reversed(matter.updates.all()) if u.percent is not None), None)
+    return {
+        "budget_fen": matter.estimated_amount_fen,
+        "spent_fen": spent.spent_fen if spent else None,
+        "percent": progress.percent if progress else None,
+    }
 
 
 def supervision_rows(matter: Matter, notes: dict) -> list[dict]:

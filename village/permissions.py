@@ -66,6 +66,8 @@ VILLAGE_GRANTS: dict[str, set[Action]] = {
     "grid_officer": {A.ACCESS_ADMIN, A.VIEW_VILLAGE, A.VIEW_ROSTER},
     "supervision": _READ | {A.SUPERVISE},
     "store_keeper": {A.ACCESS_ADMIN, A.VIEW_VILLAGE},
+    # 乡贤参事: reads the village's matters and gives advisory opinions (deliberation).
+    "xiangxian": {A.ACCESS_ADMIN, A.VIEW_VILLAGE},
     # A registered villager living in the village.
     "resident": {A.VIEW_VILLAGE},
     # 亲情账号: an account acting for one household of the village (never a villager itself).

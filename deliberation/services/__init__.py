@@ -13,6 +13,7 @@ Modules: `matters` (the text), `meetings` (steps 1–3; checks in `attendance`, 
 """
 
 from .hall import hall_votes_enter
+from .implementation import ADVISING, PLANNING, advisory_add, milestone_add, milestone_done
 from .matters import matter_create, matter_open_for, matter_revise, matter_withdraw
 from .meetings import meeting_record
 from .publications import (
@@ -28,6 +29,9 @@ from .supervision import matter_opinion, meeting_supervise
 from .votes import ballot_box_open, matter_close_vote, matter_open_vote, vote_cast
 
 __all__ = [
+    "ADVISING",
+    "PLANNING",
+    "advisory_add",
     "ballot_box_open",
     "hall_votes_enter",
     "implementation_add",
@@ -41,6 +45,8 @@ __all__ = [
     "matter_withdraw",
     "meeting_record",
     "meeting_supervise",
+    "milestone_add",
+    "milestone_done",
     "objection_answer",
     "objection_file",
     "publication_close",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from village import audit, permissions
 from village import services as village_services
 from village.models import NotificationKind, Villager
+from village.money import yuan
 from village.permissions import user_of
 from village.uploads import validate_image_upload
 
@@ -190,16 +191,30 @@ def publication_close(*, actor, matter: Matter) -> Matter:
 
 
 @transaction.atomic
-def implementation_add(*, actor, matter: Matter, text: str, photo=None) -> ImplementationUpdate:
+def implementation_add(
+    *, actor, matter: Matter, text: str, photo=None, spent_fen=None, percent=None
+) -> ImplementationUpdate:
+    """A progress update: what was done, optionally a photo, the spend so far (分) and the
+    percent complete (0–100)."""
     permissions.require(actor, DeliberationAction.MATTER_MANAGE, matter.village)
     matter = lock_matter(matter=matter)
     if not matter.can_add_implementation():
         raise ValidationError(_("决议公开结束后才能登记实施进展。"))
     if not (text or "").strip():
         raise ValidationError(_("请填写实施进展。"))
+    if spent_fen is not None and (not isinstance(spent_fen, int) or spent_fen < 0):
+        raise ValidationError({"spent": _("累计支出须为不小于零的金额。")})
+    if percent is not None and (not isinstance(percent, int) or not 0 <= percent <= 100):
+        raise ValidationError({"percent": _("完成进度须在 0 到 100 之间。")})
     if photo:
         validate_image_upload(photo)
-    update = ImplementationUpdate(matter=matter, text=text.strip(), created_by=user_of(actor))
+    update = ImplementationUpdate(
+        matter=matter,
+        text=text.strip(),
+        created_by=user_of(actor),
+        spent_fen=spent_fen,
+        percent=percent,
+    )
     if photo:
         update.photo = photo
     update.save()
@@ -207,7 +222,12 @@ def implementation_add(*, actor, matter: Matter, text: str, photo=None) -> Imple
         actor=actor,
         action="deliberation.implementation.add",
         obj=update,
-        payload={"matter": matter.pk, "photo": bool(photo)},
+        payload={
+            "matter": matter.pk,
+            "photo": bool(photo),
+            "spent_fen": spent_fen,
+            "percent": percent,
+        },
         matter=matter,
     )
     return update
@@ -222,6 +242,8 @@ def result_publish(*, actor, matter: Matter, text: str) -> Publication:
         raise ValidationError(_("只有实施中的议题才能公开实施结果。"))
     if not matter.updates.exists():
         raise ValidationError(_("请先登记至少一条实施进展。"))
+    if (text or "").strip():
+        text = text.strip() + budget_line(matter)
     publication = publication_open(
         actor=actor,
         matter=matter,
@@ -232,3 +254,30 @@ def result_publish(*, actor, matter: Matter, text: str) -> Publication:
     matter.status = MatterStatus.RESULT_PUBLISHING
     matter.save()
     return publication
+
+
+def budget_line(matter: Matter) -> str:
+    """What the result publication says of money: the budget (the matter's estimated amount)
+    against the latest reported spend, and the milestones done on time — appended by the
+    platform, so no result is published without them."""
+    latest = matter.updates.exclude(spent_fen=None).order_by("-created_at", "-pk").first()
+    parts = []
+    if matter.estimated_amount_fen is not None or latest is not None:
+        parts.append(
+            _("预算 %(budget)s，累计支出 %(spent)s")
+            % {
+                "budget": yuan(matter.estimated_amount_fen)
+                if matter.estimated_amount_fen is not None
+                else _("未列"),
+                "spent": yuan(latest.spent_fen) if latest is not None else _("未报"),
+            }
+        )
+    milestones = list(matter.milestones.all())
+    if milestones:
+        on_time = sum(1 for m in milestones if m.done_on and m.done_on <= m.due_on)
+        done = sum(1 for m in milestones if m.done_on)
+        parts.append(
+            _("实施节点 %(n)d 个，已完成 %(done)d 个（按期 %(ok)d 个）")
+            % {"n": len(milestones), "done": done, "ok": on_time}
+        )
+    return ("\n" + "；".join(parts) + "。") if parts else ""

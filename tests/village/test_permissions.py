@@ -41,6 +41,7 @@ ROLES = (
     "village_committee",
     "grid_officer",
     "supervision",
+    "xiangxian",
     "resident",
     "inspector",
     "township_admin",
@@ -64,6 +65,7 @@ EXPECTED: dict[str, dict[Action, str]] = {
         A.CHANGE_RULES: "...",
         A.VIEW_AUDIT: "Y..",
         A.VIEW_HOUSEHOLD: "Y..",
+        A.SUPERVISE: "...",
     },
     "branch_committee": {
         A.ACCESS_ADMIN: "Y..",
@@ -78,6 +80,7 @@ EXPECTED: dict[str, dict[Action, str]] = {
         A.CHANGE_RULES: "...",
         A.VIEW_AUDIT: "Y..",
         A.VIEW_HOUSEHOLD: "Y..",
+        A.SUPERVISE: "...",
     },
     "village_committee": {
         A.ACCESS_ADMIN: "Y..",
@@ -92,6 +95,7 @@ EXPECTED: dict[str, dict[Action, str]] = {
         A.CHANGE_RULES: "...",
         A.VIEW_AUDIT: "Y..",
         A.VIEW_HOUSEHOLD: "Y..",
+        A.SUPERVISE: "...",
     },
     "grid_officer": {
         A.ACCESS_ADMIN: "Y..",
@@ -106,6 +110,7 @@ EXPECTED: dict[str, dict[Action, str]] = {
         A.CHANGE_RULES: "...",
         A.VIEW_AUDIT: "...",
         A.VIEW_HOUSEHOLD: "Y..",
+        A.SUPERVISE: "...",
     },
     "supervision": {
         A.ACCESS_ADMIN: "Y..",
@@ -120,6 +125,13 @@ EXPECTED: dict[str, dict[Action, str]] = {
         A.CHANGE_RULES: "...",
         A.VIEW_AUDIT: "Y..",
         A.VIEW_HOUSEHOLD: "Y..",
+        A.SUPERVISE: "Y..",
+    },
+    # 乡贤参事: the admin and the village, to read matters and advise (deliberation's action).
+    "xiangxian": {
+        **{action: "..." for action in Action},
+        A.ACCESS_ADMIN: "Y..",
+        A.VIEW_VILLAGE: "Y..",
     },
     "resident": {
         A.ACCESS_ADMIN: "...",
@@ -134,6 +146,7 @@ EXPECTED: dict[str, dict[Action, str]] = {
         A.CHANGE_RULES: "...",
         A.VIEW_AUDIT: "...",
         A.VIEW_HOUSEHOLD: "...",  # another household; their own is tested below
+        A.SUPERVISE: "...",
     },
     "inspector": {
         A.ACCESS_ADMIN: "YY.",
@@ -148,6 +161,7 @@ EXPECTED: dict[str, dict[Action, str]] = {
         A.CHANGE_RULES: "...",
         A.VIEW_AUDIT: "YY.",
         A.VIEW_HOUSEHOLD: "YY.",
+        A.SUPERVISE: "...",
     },
     "township_admin": {
         A.ACCESS_ADMIN: "YY.",
@@ -162,6 +176,7 @@ EXPECTED: dict[str, dict[Action, str]] = {
         A.CHANGE_RULES: "YY.",
         A.VIEW_AUDIT: "YY.",
         A.VIEW_HOUSEHOLD: "YY.",
+        A.SUPERVISE: "...",
     },
     "outsider": {action: "..." for action in Action},
     "superuser": {action: "YYY" for action in Action},
@@ -190,7 +205,7 @@ def _build_world():
     foreign = VillageFactory(name="远方村")
     area = AreaFactory(parent__village=own)
     users = {}
-    for role in ROLES[:6]:
+    for role in ROLES[:7]:
         users[role] = villager_with_role(own, role, username=role, grid=area).user
     for role in ("inspector", "township_admin"):
         users[role] = TownshipMembershipFactory(

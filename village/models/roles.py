@@ -24,6 +24,8 @@ class VillageRole(models.TextChoices):
     GRID_OFFICER = "grid_officer", _("网格员")
     SUPERVISION = "supervision", _("村务监督委员")
     STORE_KEEPER = "store_keeper", _("积分超市管理员")
+    # 乡贤参事会: advises on matters before the vote (参事不决事), never votes as such.
+    XIANGXIAN = "xiangxian", _("乡贤参事")
 
 
 class TownshipRole(models.TextChoices):

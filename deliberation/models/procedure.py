@@ -513,6 +513,9 @@ class ImplementationUpdate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=now)
+    # What was spent so far (元 stored in 分) and how far the work is, as the update reports.
+    spent_fen = models.BigIntegerField(_("累计支出（分）"), null=True, blank=True)
+    percent = models.PositiveSmallIntegerField(_("完成进度（%）"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("实施进展")

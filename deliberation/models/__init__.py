@@ -1,0 +1,68 @@
+"""The four-step procedure's records (procedure.py) and what accompanies a matter on its way —
+the 乡贤's advisory opinions and the implementation's milestones (implementation.py).
+
+Everything is re-exported here so `deliberation.models.X` keeps working (migrations reference
+`now`)."""
+
+from .implementation import AdvisoryOpinion, Milestone
+from .procedure import (
+    Attendance,
+    Ballot,
+    BallotMode,
+    Body,
+    CastBallots,
+    Category,
+    Channel,
+    Choice,
+    DecidingBody,
+    ImplementationUpdate,
+    Matter,
+    MatterStatus,
+    MatterVersion,
+    Meeting,
+    MeetingStatus,
+    Objection,
+    Observer,
+    Origin,
+    Participation,
+    Publication,
+    PublicationKind,
+    SealedBallot,
+    Step,
+    Suggestion,
+    SuggestionStatus,
+    now,
+    text_sha256,
+)
+
+__all__ = [
+    "AdvisoryOpinion",
+    "Attendance",
+    "Ballot",
+    "BallotMode",
+    "Body",
+    "CastBallots",
+    "Category",
+    "Channel",
+    "Choice",
+    "DecidingBody",
+    "ImplementationUpdate",
+    "Matter",
+    "MatterStatus",
+    "MatterVersion",
+    "Meeting",
+    "MeetingStatus",
+    "Milestone",
+    "Objection",
+    "Observer",
+    "Origin",
+    "Participation",
+    "Publication",
+    "PublicationKind",
+    "SealedBallot",
+    "Step",
+    "Suggestion",
+    "SuggestionStatus",
+    "now",
+    "text_sha256",
+]
