@@ -165,3 +165,22 @@ def test_what_the_committee_wrote_is_never_changed_or_deleted(resolved, supervis
             with connection.cursor() as cursor:
                 cursor.execute(sql, [note.pk])
     assert SupervisionNote.objects.get(pk=note.pk).text == REASON
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("flushable_audit_chain")
+def test_a_countersign_pressed_twice_at_once_is_one(resolved, supervisor):
+    from tests.support.concurrency import in_threads, outcome_kinds, skip_unless_postgresql
+
+    skip_unless_postgresql()
+    meeting = vote_meeting(resolved)
+
+    def countersign():
+        return services.meeting_supervise(
+            actor=supervisor, meeting=meeting, stance=Stance.COUNTERSIGN
+        )
+
+    outcomes = in_threads([countersign] * 6, threads=6)
+    assert outcome_kinds(outcomes) == {"ok": 1, "invalid": 5}, outcomes
+    assert SupervisionNote.objects.filter(stance="countersign").count() == 1
+    assert AuditEvent.objects.filter(action="village.supervision.countersign").count() == 1

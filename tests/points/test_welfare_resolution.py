@@ -480,3 +480,43 @@ def test_two_lists_published_at_once_under_one_resolution_one_wins(points_world,
     assert outcome_kinds(outcomes) == {"ok": 1, "invalid": 7}, outcomes
     assert Allocation.objects.filter(matter_ref=matter.pk).count() == 1
     assert AuditEvent.objects.filter(action="points.allocation.publish").count() == 1
+
+
+def test_the_allocation_page_and_the_audit_endpoint_cost_the_same_for_5_and_20_households(
+    points_world, ledger, django_assert_num_queries, as_user, client
+):
+    """Pinned: the allocation's admin page and `GET /api/v1/points/audit` do not grow with the
+    households (the shares are counted and summed in the database)."""
+    from tests.factories import HouseholdFactory
+
+    w = points_world
+    ledger.open_year()
+    secretary = as_user(w.secretary)
+    headers = bearer(client, w.inspector.username)
+    for extra in (0, 15):
+        for _n in range(extra):
+            HouseholdFactory(village=w.village, area=w.area1)
+        ledger.open_year()
+        allocation = services.allocation_create(
+            actor=w.secretary,
+            village=w.village,
+            year=w.day.year,
+            title=f"奖励{extra}",
+            pool_fen=1_000_00,
+        )
+        url = reverse("points_admin_allocation", args=[allocation.pk])
+        secretary.get(url)  # the session's caches warm
+        with django_assert_num_queries(ALLOCATION_PAGE):
+            secretary.get(url)
+        audit_url = f"/api/v1/points/audit?village={w.village.pk}"
+        client.get(audit_url, **headers)  # the token's and roles' caches warm
+        with django_assert_num_queries(POINTS_AUDIT + 2 * (extra > 0)):
+            client.get(audit_url, **headers)
+
+
+# The allocation's admin page: Wagtail's admin reads, the allocation, its shares' fingerprint,
+# the village's resolutions (2), the objections, the supervision notes.
+ALLOCATION_PAGE = 14
+# The roles (cached), the village, and the findings (points/audit.py): per allocation shown,
+# its top ten and its cadre households' sum (2 each; a second allocation in the second round).
+POINTS_AUDIT = 15

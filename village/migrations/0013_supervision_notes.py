@@ -71,6 +71,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': '监督意见',
                 'ordering': ['created_at', 'pk'],
                 'indexes': [models.Index(fields=['subject_type', 'subject_id'], name='supervision_subject')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('stance', 'countersign')), fields=('subject_type', 'subject_id', 'created_by'), name='supervision_one_countersign')],
             },
         ),
         migrations.RunPython(

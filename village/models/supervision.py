@@ -40,6 +40,14 @@ class SupervisionNote(models.Model):
         verbose_name_plural = _("监督意见")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["subject_type", "subject_id"], name="supervision_subject")]
+        constraints = [
+            # One countersign per member and subject, also when the button is pressed twice.
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "created_by"],
+                condition=models.Q(stance="countersign"),
+                name="supervision_one_countersign",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_stance_display()} {self.subject_type}:{self.subject_id}"

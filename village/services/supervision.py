@@ -2,7 +2,7 @@
 first: a closed meeting, a published list)."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from .. import audit
@@ -35,15 +35,19 @@ def supervision_note(
     )
     if stance == Stance.COUNTERSIGN and mine.filter(stance=Stance.COUNTERSIGN).exists():
         raise ValidationError(_("您已经会签过了。"), code="twice")
-    note = SupervisionNote.objects.create(
-        village=village,
-        subject_type=subject_type,
-        subject_id=str(subject.pk),
-        stance=stance,
-        text=text,
-        villager=villager_of(user),
-        created_by=user,
-    )
+    try:
+        with transaction.atomic():
+            note = SupervisionNote.objects.create(
+                village=village,
+                subject_type=subject_type,
+                subject_id=str(subject.pk),
+                stance=stance,
+                text=text,
+                villager=villager_of(user),
+                created_by=user,
+            )
+    except IntegrityError as exc:  # a second click at the same moment: the index holds
+        raise ValidationError(_("您已经会签过了。"), code="twice") from exc
     audit.record(
         actor=actor,
         action=f"village.supervision.{stance}",
