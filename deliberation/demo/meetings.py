@@ -132,9 +132,12 @@ def demo_resolution(*, ref: int, start: datetime) -> datetime:
     reps = members(village, CoreBody.REPRESENTATIVES, day[3])
     vote(sec, matter, village, day[3], at(day[3], 17), hall_yes=len(reps) - 2, hall_no=1)
     with clock(at(day[3], 18)):
-        services.matter_close_vote(
+        tally = services.matter_close_vote(
             actor=sec, matter=matter, minutes="村民代表会议举手表决，当场计票，监委会监督。"
         )
+    supervisor = get_user_model().objects.get(username="supervisor")
+    with clock(at(day[3], 19)):  # the supervision committee was in the hall: it countersigns
+        services.meeting_supervise(actor=supervisor, meeting=tally, stance="countersign")
     with clock(at(day[4])):
         publication = services.matter_publish(
             actor=sec, matter=matter, text=f"村民代表会议表决通过《{matter.title}》，现予公开。"

@@ -9,8 +9,11 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from village import permissions
+from village import services as village_services
 from village.demo import clock
 from village.models import Village
+from village.permissions import SYSTEM
 from village.selectors import Body as CoreBody
 
 from .. import services
@@ -216,8 +219,9 @@ def build_demo(township, stdout=None):
     )
     vote(sec, dividend, village, open_day, now + timedelta(days=6), online_users=voters[12:18])
 
-    # 5. A draft the committee is still preparing.
-    services.matter_create(
+    # 5. A draft the committee is still preparing; a 乡贤参事 (a retired teacher the branch
+    # invited) has given advice on it (参事不决事: shown with the matter, never a vote).
+    rules_draft = services.matter_create(
         actor=sec,
         village=village,
         title="村规民约修订：垃圾不落地与禁燃烟花爆竹条款",
@@ -225,5 +229,21 @@ def build_demo(township, stdout=None):
         category="village_rules",
         origin="cadre",
     )
+    worthy = permissions.villager_of(voters[-1])
+    village_services.membership_create(
+        actor=SYSTEM,
+        village=village,
+        villager=worthy,
+        role="xiangxian",
+        start=today - timedelta(days=200),
+        note="乡贤参事会成员（退休教师）",
+    )
+    with clock(now - timedelta(hours=2)):
+        services.advisory_add(
+            actor=voters[-1],
+            matter=rules_draft,
+            text="“垃圾不落地”责任区宜按片区划到户，并写明老人、残疾人户由网格员协助；"
+            "禁燃条款建议保留婚丧嫁娶的集中燃放点，便于执行。",
+        )
     if stdout:
         stdout.write(f"  议事: {Matter.objects.filter(village=village).count()} 个议题")

@@ -94,7 +94,7 @@ class PointsDemo:
         User = get_user_model()
         self.user = {
             name: User.objects.get(username=name)
-            for name in ("secretary", "committee", "gridofficer", "villager")
+            for name in ("secretary", "committee", "gridofficer", "villager", "supervisor")
         }
         self.phone = {i: User.objects.get(username=f"138{i:08d}") for i in range(2, 21)}
         self.households = {
@@ -435,6 +435,13 @@ class PointsDemo:
     def allocation_publish(self, ref: int):
         services.allocation_publish(
             actor=self.user["secretary"], allocation=self.allocation, resolution=ref
+        )
+        # The supervision committee checked the list against the resolution: it countersigns.
+        services.allocation_supervise(
+            actor=self.user["supervisor"],
+            allocation=self.allocation,
+            stance="countersign",
+            text="同意。名单、金额与村民代表会议决议一致，已逐户核对。",
         )
         # A villager asks about the list in its window; the committee answers the next day.
         objection = services.allocation_object(
