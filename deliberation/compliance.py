@@ -34,6 +34,7 @@ CHECKS = {
     "supervision": gettext_lazy("监委会会签"),
     "conflict": gettext_lazy("回避"),
     "milestone": gettext_lazy("实施节点"),
+    "rule_set": gettext_lazy("规则版本"),
 }
 
 
@@ -129,6 +130,45 @@ def recomputed_verdict(ruleset, meeting) -> dict:
         m.abstain,
     )
     return rules.verdict(ruleset, m.body, count)
+
+
+def judged_by_version(village, meeting):
+    """The rule set version that judged a counted meeting (named in its verdict); for a verdict
+    stored before versions, the version in force on the meeting's day."""
+    number = (meeting.verdict or {}).get("rule_set", {}).get("version")
+    found = village.rule_version(number) if number else None
+    return found or village.rules_on(meeting.held_on)
+
+
+def check_rule_set_day(village, meeting, judged_by) -> list[Flag]:
+    """13. The version that judged a meeting is the one of its day, and a meeting recorded after
+    a new version took effect is not dated before it (a backdated record escapes stricter rules):
+    either is red, for the inspector to check the date."""
+    m = meeting
+    of_the_day = village.rules_on(m.held_on)
+    recorded = timezone.localdate(m.recorded_at) if m.recorded_at else m.held_on
+    of_the_record = village.rules_on(recorded)
+    if judged_by.version != of_the_day.version:
+        reason = _("%(s)s：按第 %(a)d 版判定，会议日期 %(d)s 适用第 %(b)d 版") % {
+            "s": str(Step(m.step).label),
+            "a": judged_by.version,
+            "d": m.held_on,
+            "b": of_the_day.version,
+        }
+        return [Flag("rule_set", False, reason, m.step)]
+    if of_the_record.version != of_the_day.version:
+        reason = _(
+            "%(s)s：会议日期 %(d)s 早于第 %(b)d 版生效日 %(e)s，"
+            "却在其后（%(r)s）才登记，请核实会议日期"
+        ) % {
+            "s": str(Step(m.step).label),
+            "d": m.held_on,
+            "b": of_the_record.version,
+            "e": of_the_record.effective_from,
+            "r": recorded,
+        }
+        return [Flag("rule_set", False, reason, m.step)]
+    return []
 
 
 def check_quorum(meeting, verdict: dict) -> list[Flag]:
@@ -266,7 +306,9 @@ def check_matter(matter: Matter) -> list[Flag]:
     for m in meetings:
         if m.status != MeetingStatus.CLOSED:
             continue
-        verdict = recomputed_verdict(matter.village.rules_on(m.held_on), m)
+        judged_by = judged_by_version(matter.village, m)
+        verdict = recomputed_verdict(judged_by, m)
+        flags += check_rule_set_day(matter.village, m, judged_by)
         flags += check_quorum(m, verdict)
         flags += check_pass_rule(m, verdict)
         flags += check_meeting_minutes(m)

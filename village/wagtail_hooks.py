@@ -3,6 +3,8 @@ every view asks `village.permissions`; objects of another village are 404 on eve
 (index, edit, inspect, history, usage, delete), not only the index.
 """
 
+from datetime import timedelta
+
 from django.forms import CharField
 from django.middleware.csrf import get_token
 from django.urls import path, reverse
@@ -299,7 +301,9 @@ class RuleSetEdit(_RuleSetEdit):
         kwargs = super().get_form_kwargs()
         kwargs["initial"] = {
             **kwargs.get("initial", {}),
-            "effective_from": timezone.localdate(),
+            # From tomorrow by default: the day before it takes effect, the township sees which
+            # pending matters it would have judged otherwise (议事规则变更预览).
+            "effective_from": timezone.localdate() + timedelta(days=1),
             "reason": "",
         }
         return kwargs

@@ -65,6 +65,12 @@ def matter_open_vote(
         raise ValidationError(_("投票截止时间必须晚于现在。"))
     if held_on is None:
         raise ValidationError(_("请填写会议日期。"))
+    window = (timezone.localdate(opens_at), timezone.localdate(closes_at))
+    if not window[0] <= held_on <= window[1]:
+        # The meeting's day decides which rule set judges it: it is a day of its own window.
+        raise ValidationError(
+            _("会议日期须在投票时间之内（%(a)s 至 %(b)s）。") % {"a": window[0], "b": window[1]}
+        )
     last = matter.meetings.filter(version__number=matter.version).order_by("-held_on").first()
     if last and held_on < last.held_on:
         raise ValidationError(_("会议日期不能早于上一步骤的会议日期（%s）。") % last.held_on)

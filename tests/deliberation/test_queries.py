@@ -35,24 +35,25 @@ ADMIN_SUGGESTIONS = 9
 # Wagtail's admin: + the user's profile, locales, page/collection/model permissions, the menu.
 # + the documents already issued for the matter's meetings and resolution (their codes, and
 # 重新签发, beside the print buttons): one query.
-ADMIN_MATTER_RETURNED = 20
-ADMIN_MATTER_PUBLISHING = 25
+ADMIN_MATTER_RETURNED = 22
+ADMIN_MATTER_PUBLISHING = 27
 # Issue 18 adds to every page that judges a matter: the village's rule set versions (the
 # version of each meeting's day), the supervision committee's notes, the village's cadres and
-# their households (回避): three queries, whatever the number of meetings.
+# their households (回避): three queries, whatever the number of meetings; and the 乡贤参事
+# opinions and the implementation milestones (2; the dashboard: the milestones, 1).
 # The vote page: one page of the should-attend list (its counts; its rows with "voted"), the
 # number who voted so far.
-ADMIN_MATTER_VOTING = 23
+ADMIN_MATTER_VOTING = 25
 ATTENDANCE = 13  # + the rule set versions (who counts as present that day)
 # The admin matter page's reads (without the page's forms) + the village's audit chain checked,
 # its head, the matter's events; the copies of the head held elsewhere (township anchors,
 # documents: 2); the recount of every meeting (ballots, participations, sealed ballots,
 # attendance, events: 5).
-TRAIL = 37
-API_AUDIT = 23
+TRAIL = 39
+API_AUDIT = 25
 # + the supervision notes and the cadres (2), and per village the points app's 积分与福利
 # findings (village.extensions.inspections; points/audit.py): 10 queries for a village.
-DASHBOARD = 33
+DASHBOARD = 34
 
 
 def token(client, user) -> dict:

@@ -51,9 +51,11 @@ def test_grid_officer_cannot_record_outside_the_grid(points_world, ledger):
 @pytest.mark.parametrize("who", ["secretary", "committee"])
 def test_cadres_record_anywhere_in_the_village(points_world, ledger, who):
     actor = getattr(points_world, who)
-    outside = ledger.record(points_world.h[4], "HJ02", actor=actor)
+    # Outside grid 1; never the cadre's own household (回避: the secretary lives in h4).
+    far = points_world.h[5] if who == "secretary" else points_world.h[4]
+    outside = ledger.record(far, "HJ02", actor=actor)
     inside = ledger.record(points_world.h[1], "HJ01", actor=actor)
-    assert outside.account.household == points_world.h[4] and outside.points == -3
+    assert outside.account.household == far and outside.points == -3
     assert inside.account.household == points_world.h[1]
     assert count("points.entry.record", points_world.village) == 2
 

@@ -34,7 +34,12 @@ def scored(points_world, ledger):
     entries = [ledger.record(points_world.h[1], "HJ01") for _ in range(4)]
     entries += [
         ledger.record(points_world.h[2], "HJ01"),
-        ledger.record(points_world.h[4], "HJ02", actor=points_world.secretary),
+        ledger.record(
+            points_world.h[4],
+            "HJ02",
+            actor=points_world.secretary,
+            recusal="本人家门口柴草占道，主动登记扣分",
+        ),
     ]
     ledger.review(entries)
     ledger.close(ledger.publish())

@@ -20,9 +20,9 @@ QUERIES_ADMIN_RATINGS = 15  # points_admin_ratings: + the fingerprint and the re
 QUERIES_RECORD_FIND = 3  # points:record?q= for the grid officer, 3 or 20 households found
 # points:record?household= for the grid officer, 1 or 7 entries (5 shown). The rule select
 # starts on "请选择", so rendering no longer reads the first rule to decide on `required`.
-QUERIES_RECORD_FORM = 6
+QUERIES_RECORD_FORM = 7  # + the officer as a villager: is this their own household (回避)?
 QUERIES_HOME = 14  # points:home for a villager, 2 or 8 entries (with the opening)
-QUERIES_ADMIN_PUBLICATIONS = 12  # for the secretary, 1 or 2 publications
+QUERIES_ADMIN_PUBLICATIONS = 13  # for the secretary, 1 or 2 publications; + supervision notes
 QUERIES_ADMIN_OBJECTIONS = 10  # for the secretary, 1 or 3 objections
 QUERIES_ADMIN_LEDGER = 12  # for the secretary, 1 or 3 entries
 

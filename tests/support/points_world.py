@@ -230,8 +230,13 @@ class Ledger:
         if actor is not None:
             return services.entries_review(actor=actor, entries=entries, approve=approve, note=note)
         own = villager_of(self.w.committee).household_id
-        mine = [e for e in entries if reload(e).account.household_id == own]
-        rest = [e for e in entries if e not in mine]
+        found = Entry.objects.in_bulk([e.pk if isinstance(e, Entry) else e for e in entries])
+        mine = [e for e in found.values() if e.account.household_id == own]
+        if not mine or len(found) != len(entries):  # nothing to step aside from, or bad input
+            return services.entries_review(
+                actor=self.w.committee, entries=entries, approve=approve, note=note
+            )
+        rest = [e for e in found.values() if e not in mine]
         reviewed = []
         for reviewer, batch in ((self.w.committee, rest), (self.w.secretary, mine)):
             if batch:

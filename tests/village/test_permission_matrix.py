@@ -24,11 +24,13 @@ TOWNSHIP = ("inspector", "township_admin")
 # action: (village roles, township roles, is a write)
 MATRIX = {
     "activation.issue": (("secretary",), (), True),
-    "admin.access": ((*READERS, "store_keeper"), TOWNSHIP, False),
+    "admin.access": ((*READERS, "store_keeper", "xiangxian"), TOWNSHIP, False),
     "audit.view": ((*CADRES, "supervision"), TOWNSHIP, False),
+    # 乡贤参事 (issue 18): reads the village's matters and advises before the vote.
+    "matter.advise": (("xiangxian",), (), True),
     "matter.manage": (CADRES, (), True),
-    "matter.view": (READERS, TOWNSHIP, False),
-    "matter.view_public": ((*READERS, "resident", "proxy"), TOWNSHIP, False),
+    "matter.view": ((*READERS, "xiangxian"), TOWNSHIP, False),
+    "matter.view_public": ((*READERS, "xiangxian", "resident", "proxy"), TOWNSHIP, False),
     "matter.vote": (("resident",), (), True),
     "membership.change": (("secretary",), ("township_admin",), True),
     "notice.print": (CADRES, (), True),
@@ -54,7 +56,13 @@ MATRIX = {
     "store.serve": ((*CADRES, "store_keeper"), (), True),
     "suggestion.answer": (CADRES, (), True),
     "suggestion.submit": (("resident", "proxy"), (), True),
-    "village.view": ((*READERS, "store_keeper", "resident", "proxy"), TOWNSHIP, False),
+    # 村务监督委员会 (issue 18): countersign, dispute, opinion.
+    "supervision.note": (("supervision",), (), True),
+    "village.view": (
+        (*READERS, "store_keeper", "xiangxian", "resident", "proxy"),
+        TOWNSHIP,
+        False,
+    ),
     "villager.view_id_number": (CADRES, (), False),
     "welfare.manage": (("secretary", "village_committee"), (), True),
 }

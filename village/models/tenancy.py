@@ -72,6 +72,11 @@ class Village(models.Model):
             cache[day] = in_force[-1] if in_force else (versions[0] if versions else None)
         return cache[day]
 
+    def rule_version(self, number) -> "RuleSet | None":
+        """Version `number` of the village's rule set (read with `rules_on`'s versions)."""
+        self.rules_on(FIRST_EFFECTIVE)  # the versions, read once
+        return next((v for v in self.__dict__["_rule_versions"] if v.version == number), None)
+
     def forget_rules(self) -> None:
         """After a new version: read the versions again."""
         self.__dict__.pop("_rules_on", None)

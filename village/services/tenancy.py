@@ -56,7 +56,19 @@ def ruleset_update(
             {"effective_from": _("生效日期不能早于今天：已经召开的会议按当时的规则判定。")},
             code="retroactive",
         )
-    base = RuleSet.objects.get(pk=ruleset.pk)
+    # The next version amends the latest, whichever version the form showed: a change made from
+    # an older one never quietly undoes what came after it.
+    base = RuleSet.objects.filter(village=village).order_by("-version").first()
+    if effective_from < base.effective_from:
+        raise ValidationError(
+            {
+                "effective_from": _(
+                    "生效日期不能早于第 %(n)s 版的生效日期（%(day)s）：各版规则按制定先后生效。"
+                )
+                % {"n": base.version, "day": base.effective_from}
+            },
+            code="order",
+        )
     values = {
         f.name: getattr(base, f.attname)
         for f in RuleSet._meta.concrete_fields
@@ -66,8 +78,7 @@ def ruleset_update(
     diff = apply_changes(new, changes)
     if not diff:
         return base
-    latest = RuleSet.objects.filter(village=village).order_by("-version").first()
-    new.version = latest.version + 1
+    new.version = base.version + 1
     new.effective_from = effective_from
     new.reason = (reason or "").strip()[:200]
     new.created_by = user_of(actor)
