@@ -13,6 +13,7 @@ the records.
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,9 @@ from village.models import HouseholdStatus, Stance, Village
 from village.money import yuan_figure
 from village.selectors import cadre_household_ids, cadre_households, supervision_notes
 
+from . import selectors, terms
 from .models import Allocation, Entry, Publication, Redemption, StarRound
+from .services.decisions import deciding_resolution
 
 CHECKS = {
     "recusal": gettext_lazy("回避"),
@@ -82,9 +85,34 @@ def recusal_flags(village: Village) -> list[WelfareFlag]:
     ]
 
 
+def _still_decided(obj, heading: str, items) -> str | None:
+    """Why a published list no longer agrees with the resolution it was published under (the
+    list or the resolution changed behind the code's back), or None."""
+    try:
+        found = deciding_resolution(obj.village, obj.matter_ref, heading, items)
+    except ValidationError as exc:
+        return "；".join(exc.messages)
+    if found.text_sha256 != obj.resolution_sha256:
+        return _("决议文本指纹与公布时记录的不同")
+    return None
+
+
 def unresolved_flags(village: Village) -> list[WelfareFlag]:
+    """A published list with no resolution, or one that no longer matches the resolution it
+    was published under: its terms and fingerprint are recomputed from the stored rows."""
     flags = []
     for a in Allocation.objects.filter(village=village, published_at__isnull=False):
+        if a.matter_ref is not None:
+            why = _still_decided(a, terms.ALLOCATION, selectors.allocation_terms(a))
+            if why:
+                flags.append(
+                    WelfareFlag(
+                        "unresolved",
+                        False,
+                        _("已公布的“%(t)s”与决议不再一致：%(why)s") % {"t": a.title, "why": why},
+                        f"points.allocation:{a.pk}",
+                    )
+                )
         if a.matter_ref is None:
             flags.append(
                 WelfareFlag(
@@ -96,6 +124,17 @@ def unresolved_flags(village: Village) -> list[WelfareFlag]:
                 )
             )
     for r in StarRound.objects.filter(village=village, published_at__isnull=False):
+        if r.matter_ref is not None:
+            why = _still_decided(r, terms.STARS, selectors.star_round_terms(r))
+            if why:
+                flags.append(
+                    WelfareFlag(
+                        "unresolved",
+                        False,
+                        _("已公布的“%(t)s”与决议不再一致：%(why)s") % {"t": str(r), "why": why},
+                        f"points.starround:{r.pk}",
+                    )
+                )
         if r.matter_ref is None:
             flags.append(
                 WelfareFlag(

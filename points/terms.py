@@ -8,6 +8,7 @@ carries the Chinese block it was voted on.
 """
 
 import re
+import unicodedata
 
 from village.money import yuan_figure
 
@@ -48,23 +49,52 @@ def block(heading: str, terms: list[tuple[str, str]]) -> str:
     return "\n".join([heading, *(f"{label}：{value}" for label, value in terms)])
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"))
+
+
+def normalized(text: str) -> str:
+    """The text as the comparison reads it: NFKC (full-width letters, digits and colons as
+    their plain forms) and no invisible characters, so a look-alike cannot pass for a line."""
+    return unicodedata.normalize("NFKC", text or "").translate(_INVISIBLE)
+
+
 def differences(text: str, heading: str, terms: list[tuple[str, str]]) -> list[tuple]:
     """`(label, in the resolution, in the draft)` for every line that differs; a line missing
-    from the resolution is `None` there. The block must be there once: none or two is an
-    error the caller words (`ValueError` with "missing" or "twice")."""
-    count = text.count(heading)
+    from the resolution is `None` there. The block must be there exactly once, with each label
+    once and no other line, and no label of it may appear elsewhere in the text (a second
+    "总额：" above or below would tell the villagers something else): otherwise `ValueError`
+    ("missing", "twice" or "ambiguous"), which the caller words. Lines are compared normalized
+    (`normalized`); the resolution's values are returned as written."""
+    raw = (text or "").splitlines()
+    lines = [normalized(line) for line in raw]
+    heading = normalized(heading)
+    labels = {normalized(label) for label, _value in terms}
+    count = sum(line.count(heading) for line in lines)
     if count == 0:
         raise ValueError("missing")
     if count > 1:
         raise ValueError("twice")
-    after = text.split(heading, 1)[1]
-    found = {}
-    for line in after.splitlines()[1:]:
-        label, sep, value = line.strip().partition("：")
+    start = next(i for i, line in enumerate(lines) if heading in line)
+    block, shown, end = {}, {}, len(lines)
+    for i in range(start + 1, len(lines)):
+        label, sep, value = lines[i].strip().partition(":")
         if not sep:
+            end = i
             break
-        found.setdefault(label, value.strip())
-    return [(label, found.get(label), value) for label, value in terms if found.get(label) != value]
+        label = label.strip()
+        if label in block or label not in labels:
+            raise ValueError("ambiguous")
+        block[label] = value.strip()
+        shown[label] = raw[i].strip().split("：", 1)[-1].split(":", 1)[-1].strip()
+    for line in [*lines[:start], *lines[end:]]:
+        label, sep, _value = line.strip().partition(":")
+        if sep and label.strip() in labels:
+            raise ValueError("ambiguous")
+    return [
+        (label, shown.get(normalized(label)), value)
+        for label, value in terms
+        if block.get(normalized(label)) != normalized(value)
+    ]
 
 
 _HEX = re.compile(r"^[0-9a-f]{64}$")

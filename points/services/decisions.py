@@ -117,6 +117,14 @@ def deciding_resolution(village, ref, heading: str, items: list):
     try:
         diff = terms.differences(found.text, heading, items)
     except ValueError as exc:
+        if str(exc) == "ambiguous":
+            raise ValidationError(
+                _(
+                    "“%(title)s”的决议文本中%(heading)s有重复或多余的行，或方案以外另写了"
+                    "这些项目：名单只能按平台写入的方案公布。"
+                )
+                % {"title": found.title, "heading": heading}
+            ) from exc
         raise ValidationError(
             _("“%(title)s”的决议文本中没有%(heading)s，或不止一份：请由平台发起议题。")
             % {"title": found.title, "heading": heading}
