@@ -277,6 +277,10 @@ def ledger(request):
             "status": status,
             "statuses": EntryStatus.choices,
             "may_reverse": permissions.can(request.user, PointsAction.REVERSE),
+            # 回避: reversing the secretary's own household asks for a reason.
+            "own_household_id": getattr(
+                permissions.villager_of(request.user), "household_id", None
+            ),
         },
     )
 
@@ -287,7 +291,10 @@ def reverse_entry(request, entry_id):
     entry = get_object_or_404(Entry.objects.filter(village__in=villages), pk=entry_id)
     try:
         services.entry_reverse(
-            actor=request.user, entry=entry, reason=request.POST.get("reason", "")
+            actor=request.user,
+            entry=entry,
+            reason=request.POST.get("reason", ""),
+            recusal=request.POST.get("recusal", ""),
         )
     except (ValidationError, PermissionDenied) as exc:
         common.fail(request, exc)

@@ -21,7 +21,7 @@ from ..models import (
     Rule,
 )
 from ..permissions import PointsAction
-from .ledger import account_lock, clean_key, entry_by_key
+from .ledger import account_lock, clean_key, entry_by_key, recusal_for
 
 
 def _validate_entry(household, rule, occurred_on, photo, *, account, exclude_pk=None):
@@ -113,7 +113,7 @@ def entry_record(
         permissions.require(actor, PointsAction.RECORD, household.village)
         if not officers.may_act_for(actor, household):
             raise PermissionDenied(_("网格员只能为本网格的户记分。"))
-    recusal = _recusal(actor, household, recusal) if not claimed else None
+    recusal = recusal_for(actor, household, recusal) if not claimed else None
     reason = (reason or "").strip()
     if len(reason) > 300:
         raise ValidationError({"reason": _("说明不能超过 300 字。")})
@@ -160,28 +160,6 @@ def entry_record(
         },
     )
     return entry
-
-
-def _recusal(actor, household: Household, text: str) -> str | None:
-    """回避: the recording cadre's own household (the roster's household: spouse, parents,
-    children, siblings living together) needs a stated reason; anyone else's needs none."""
-    own = permissions.villager_of(actor)
-    text = (text or "").strip()
-    if own is None or own.household_id != household.pk:
-        return None
-    if not text:
-        raise ValidationError(
-            {
-                "recusal": _(
-                    "回避：这是您本户的积分，应由其他干部登记。确需本人登记的，请写明回避说明"
-                    "（乡镇巡查可见）。"
-                )
-            },
-            code="recusal",
-        )
-    if len(text) > 300:
-        raise ValidationError({"recusal": _("回避说明不能超过 300 字。")})
-    return text
 
 
 def entry_claim(*, actor, rule: Rule, occurred_on=None, reason="", photo=None, key=None) -> Entry:

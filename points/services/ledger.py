@@ -127,8 +127,11 @@ def entries_post(
 
 
 @transaction.atomic
-def entry_reverse(*, actor, entry: Entry, reason: str, idempotency_key: str | None = None):
-    """A posted entry is corrected by a reversal entry of the opposite points, posted at once."""
+def entry_reverse(
+    *, actor, entry: Entry, reason: str, idempotency_key: str | None = None, recusal: str = ""
+):
+    """A posted entry is corrected by a reversal entry of the opposite points, posted at once.
+    The secretary's own household's entry (回避) needs a stated reason, kept and flagged."""
     permissions.require(actor, PointsAction.REVERSE, entry.village)
     reason = (reason or "").strip()
     if not reason:
@@ -139,7 +142,10 @@ def entry_reverse(*, actor, entry: Entry, reason: str, idempotency_key: str | No
         if existing.reverses_id != entry.pk:
             raise ValidationError(_("该幂等键已用于另一笔积分。"), code="key_conflict")
         return existing
-    original = Entry.objects.select_for_update().get(pk=entry.pk)
+    original = (
+        Entry.objects.select_for_update().select_related("account__household").get(pk=entry.pk)
+    )
+    recusal = recusal_for(actor, original.account.household, recusal)
     if original.status != EntryStatus.POSTED:
         raise ValidationError(_("只有已入账的积分可以冲正。"), code="not_posted")
     if original.kind not in (EntryKind.CONDUCT, EntryKind.OPENING):
@@ -160,6 +166,7 @@ def entry_reverse(*, actor, entry: Entry, reason: str, idempotency_key: str | No
         status=EntryStatus.POSTED,
         recorded_by=user_of(actor),
         reverses=original,
+        recusal_note=recusal,
     )
     reversal.account = Account.objects.select_related("household").get(pk=original.account_id)
     entries_post(entries=[reversal], actor=actor)
@@ -173,7 +180,12 @@ def entry_reverse(*, actor, entry: Entry, reason: str, idempotency_key: str | No
         action="points.entry.reverse",
         obj=reversal,
         village=original.village,
-        payload={"reverses": original.pk, "points": reversal.points, "reason": reason},
+        payload={
+            "reverses": original.pk,
+            "points": reversal.points,
+            "reason": reason,
+            **({"recusal": recusal} if recusal else {}),
+        },
     )
     return reversal
 
@@ -260,3 +272,26 @@ def year_open(*, actor, village: Village, year: int) -> int:
         payload={"year": year, "accounts": opened, "base": rules.points_base},
     )
     return opened
+
+
+def recusal_for(actor, household: Household, text: str) -> str | None:
+    """回避, for a recording and for a reversal: the acting cadre's own household (the
+    roster's household: spouse, parents, children, siblings living together) needs a stated
+    reason; anyone else's needs none."""
+    own = permissions.villager_of(actor)
+    text = (text or "").strip()
+    if own is None or own.household_id != household.pk:
+        return None
+    if not text:
+        raise ValidationError(
+            {
+                "recusal": _(
+                    "回避：这是您本户的积分，应由其他干部登记。确需本人登记的，请写明回避说明"
+                    "（乡镇巡查可见）。"
+                )
+            },
+            code="recusal",
+        )
+    if len(text) > 300:
+        raise ValidationError({"recusal": _("回避说明不能超过 300 字。")})
+    return text

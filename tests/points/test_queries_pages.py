@@ -24,7 +24,7 @@ QUERIES_RECORD_FORM = 7  # + the officer as a villager: is this their own househ
 QUERIES_HOME = 14  # points:home for a villager, 2 or 8 entries (with the opening)
 QUERIES_ADMIN_PUBLICATIONS = 13  # for the secretary, 1 or 2 publications; + supervision notes
 QUERIES_ADMIN_OBJECTIONS = 10  # for the secretary, 1 or 3 objections
-QUERIES_ADMIN_LEDGER = 12  # for the secretary, 1 or 3 entries
+QUERIES_ADMIN_LEDGER = 13  # for the secretary, 1 or 3 entries; + their household (回避)
 
 
 @pytest.fixture

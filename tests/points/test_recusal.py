@@ -133,3 +133,24 @@ def test_a_list_published_before_the_rule_is_flagged_as_not_resolved(points_worl
     Allocation.objects.filter(pk=allocation.pk).update(published_at=w.secretary.date_joined)
     flags = [f for f in audit.welfare_flags(w.village) if f.code == "unresolved"]
     assert [f.reason.startswith("分配未经决议：旧分配") for f in flags] == [True]
+
+
+def test_a_reversal_of_the_secretarys_own_household_needs_a_reason_and_is_flagged(
+    points_world, ledger
+):
+    w = points_world
+    home = own(w, w.secretary)
+    ledger.open_year()
+    entry = Entry.objects.get(account__household=home, kind="opening")
+    before = Entry.objects.count()
+    with pytest.raises(ValidationError, match="回避"):
+        services.entry_reverse(actor=w.secretary, entry=entry, reason="检查记录有误")
+    assert Entry.objects.count() == before
+    reversal = services.entry_reverse(
+        actor=w.secretary,
+        entry=entry,
+        reason="检查记录有误",
+        recusal="本村仅书记可冲正，已请监委会到场",
+    )
+    assert reversal.recusal_note.startswith("本村仅书记可冲正")
+    assert [f.code for f in audit.welfare_flags(w.village) if not f.ok] == ["recusal"]
