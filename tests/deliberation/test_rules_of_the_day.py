@@ -122,7 +122,7 @@ def test_the_admin_form_makes_the_next_version_from_the_day_chosen(deliberation_
     url = f"/admin/ruleset/edit/{v1.pk}/"
     page = client.get(url)
     form = page.context["form"]
-    assert form.initial["effective_from"] == timezone.localdate()
+    assert form.initial["effective_from"] == timezone.localdate() + timedelta(days=1)
     data = {
         name: ("" if value is None else value)
         for name, value in {
