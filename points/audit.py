@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from village.extensions import resolutions
 from village.models import HouseholdStatus, Stance, Village
 from village.money import yuan_figure
 from village.selectors import cadre_household_ids, cadre_households, supervision_notes
@@ -85,11 +86,11 @@ def recusal_flags(village: Village) -> list[WelfareFlag]:
     ]
 
 
-def _still_decided(obj, heading: str, items) -> str | None:
+def _still_decided(obj, heading: str, items, standing) -> str | None:
     """Why a published list no longer agrees with the resolution it was published under (the
     list or the resolution changed behind the code's back), or None."""
     try:
-        found = deciding_resolution(obj.village, obj.matter_ref, heading, items)
+        found = deciding_resolution(obj.village, obj.matter_ref, heading, items, standing)
     except ValidationError as exc:
         return "；".join(exc.messages)
     if found.text_sha256 != obj.resolution_sha256:
@@ -101,9 +102,11 @@ def unresolved_flags(village: Village) -> list[WelfareFlag]:
     """A published list with no resolution, or one that no longer matches the resolution it
     was published under: its terms and fingerprint are recomputed from the stored rows."""
     flags = []
+    standing = None  # the village's resolutions, read once when a published list needs them
     for a in Allocation.objects.filter(village=village, published_at__isnull=False):
         if a.matter_ref is not None:
-            why = _still_decided(a, terms.ALLOCATION, selectors.allocation_terms(a))
+            standing = resolutions(village) if standing is None else standing
+            why = _still_decided(a, terms.ALLOCATION, selectors.allocation_terms(a), standing)
             if why:
                 flags.append(
                     WelfareFlag(
@@ -125,7 +128,8 @@ def unresolved_flags(village: Village) -> list[WelfareFlag]:
             )
     for r in StarRound.objects.filter(village=village, published_at__isnull=False):
         if r.matter_ref is not None:
-            why = _still_decided(r, terms.STARS, selectors.star_round_terms(r))
+            standing = resolutions(village) if standing is None else standing
+            why = _still_decided(r, terms.STARS, selectors.star_round_terms(r), standing)
             if why:
                 flags.append(
                     WelfareFlag(

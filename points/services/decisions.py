@@ -96,10 +96,12 @@ def star_round_propose(*, actor, star_round: StarRound) -> tuple[int, str]:
     return ref, url
 
 
-def deciding_resolution(village, ref, heading: str, items: list):
+def deciding_resolution(village, ref, heading: str, items: list, standing=None):
     """The standing resolution `ref` of `village` that decided exactly `items`, or a
-    ValidationError that names what is wrong — for the publish forms and their previews."""
-    found = {r.ref: r for r in resolutions(village)}.get(ref)
+    ValidationError that names what is wrong — for the publish forms and their previews.
+    `standing`: the village's resolutions when the caller has read them already."""
+    standing = resolutions(village) if standing is None else standing
+    found = {r.ref: r for r in standing}.get(ref)
     if found is None:
         raise ValidationError(
             {"resolution": _("请选择本村已公开的决议（决定这份名单的村民会议或代表会议决议）。")}
