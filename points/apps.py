@@ -45,6 +45,7 @@ class PointsConfig(AppConfig):
         for action, label in {
             "points.entry.record": _("登记积分"),
             "points.entry.claim": _("村民申报积分"),
+            "points.entry.propose": _("按活动建议积分"),
             "points.entry.review": _("审核通过积分"),
             "points.entry.reject": _("退回积分登记"),
             "points.entry.void": _("异议成立，积分作废"),

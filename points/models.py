@@ -254,6 +254,11 @@ class Entry(models.Model):
     # the inspector sees every such entry (points.audit). Nullable: adding it leaves the
     # ledger's guards in place on SQLite (no table rebuild).
     recusal_note = models.TextField(_("回避说明"), null=True, blank=True, max_length=300)
+    # Where a proposed entry came from (a volunteer activity, a meeting, a 说事, a grid event),
+    # shown to the villager; and when an officer recorded it on a phone without signal. Both
+    # nullable for the same reason as recusal_note.
+    source = models.CharField(_("来源"), max_length=200, null=True, blank=True)
+    offline_at = models.DateTimeField(_("离线记录于"), null=True, blank=True)
     publication = models.ForeignKey(
         "Publication",
         on_delete=models.PROTECT,

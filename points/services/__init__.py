@@ -21,7 +21,7 @@ from .decisions import (
     star_round_propose,
     star_round_publish,
 )
-from .entries import entries_review, entry_claim, entry_record
+from .entries import entries_review, entry_claim, entry_propose, entry_record
 from .ledger import account_for, entry_reverse, year_open
 from .publications import objection_answer, objection_file, publication_close, publication_create
 from .store import redeem, store_item_create, store_item_update
@@ -42,6 +42,7 @@ __all__ = [
     "catalogue_rule_save",
     "entries_review",
     "entry_claim",
+    "entry_propose",
     "entry_record",
     "entry_reverse",
     "objection_answer",

@@ -95,6 +95,7 @@ def entry_record(
     idempotency_key: str | None = None,
     claimed: bool = False,
     recusal: str = "",
+    offline_at=None,
 ) -> Entry:
     """A grid officer or cadre records a rule for a household (or a villager claims one for
     their own household with `claimed=True`). The same key twice records once. A cadre's own
@@ -114,6 +115,59 @@ def entry_record(
         if not officers.may_act_for(actor, household):
             raise PermissionDenied(_("网格员只能为本网格的户记分。"))
     recusal = recusal_for(actor, household, recusal) if not claimed else None
+    return _record(
+        actor=actor,
+        household=household,
+        rule=rule,
+        occurred_on=occurred_on,
+        reason=reason,
+        photo=photo,
+        key=key,
+        sent_key=bool((idempotency_key or "").strip()),
+        status=EntryStatus.CLAIMED if claimed else EntryStatus.RECORDED,
+        action="points.entry.claim" if claimed else "points.entry.record",
+        extra={"recusal_note": recusal, "offline_at": offline_at},
+    )
+
+
+@transaction.atomic
+def entry_propose(
+    *,
+    actor,
+    household: Household,
+    rule: Rule,
+    occurred_on: date,
+    reason: str,
+    source: str,
+    idempotency_key: str,
+) -> Entry:
+    """A recorded entry proposed by an event of another kind (a volunteer's hours, a meeting
+    attended, an adopted 说事, a handled grid event): it waits for the committee's review like
+    any recorded entry and is never posted without it. `source` tells the villager where the
+    proposal came from. The calling service has checked its own actor's permission; the same
+    key twice proposes once."""
+    source = (source or "").strip()[:200]
+    if not source:
+        raise ValidationError({"source": _("须说明积分建议的来源。")})
+    return _record(
+        actor=actor,
+        household=household,
+        rule=rule,
+        occurred_on=occurred_on,
+        reason=reason,
+        photo=None,
+        key=clean_key(key=idempotency_key),
+        sent_key=True,
+        status=EntryStatus.RECORDED,
+        action="points.entry.propose",
+        extra={"source": source},
+    )
+
+
+def _record(
+    *, actor, household, rule, occurred_on, reason, photo, key, sent_key, status, action, extra
+):
+    extra = {name: value for name, value in extra.items() if value}
     reason = (reason or "").strip()
     if len(reason) > 300:
         raise ValidationError({"reason": _("说明不能超过 300 字。")})
@@ -122,7 +176,7 @@ def entry_record(
     # The same request sent again, or a copy that held the lock before us, recorded it
     # already: answer with its entry rather than count it against the cap. A key made here for
     # a request that sent none is new.
-    existing = entry_by_key(key=key) if (idempotency_key or "").strip() else None
+    existing = entry_by_key(key=key) if sent_key else None
     if existing is not None:
         _same_request(existing, household, rule)
         return existing
@@ -138,16 +192,16 @@ def entry_record(
         occurred_on=occurred_on,
         reason=reason or rule.text,
         photo=photo or "",
-        status=EntryStatus.CLAIMED if claimed else EntryStatus.RECORDED,
+        status=status,
         recorded_by=user_of(actor),
-        recusal_note=recusal,
+        **extra,
     )
     if not created:
         _same_request(entry, household, rule)
         return entry
     audit.record(
         actor=actor,
-        action="points.entry.claim" if claimed else "points.entry.record",
+        action=action,
         obj=entry,
         village=household.village,
         payload={
@@ -156,7 +210,9 @@ def entry_record(
             "points": rule.points,
             "occurred_on": occurred_on,
             "photo": bool(photo),
-            **({"recusal": recusal} if recusal else {}),
+            **({"recusal": extra["recusal_note"]} if "recusal_note" in extra else {}),
+            **({"source": extra["source"]} if "source" in extra else {}),
+            **({"offline_at": extra["offline_at"]} if "offline_at" in extra else {}),
         },
     )
     return entry

@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-APPS = ("village", "deliberation", "points", "pages")
+APPS = ("village", "deliberation", "points", "pages", "grid")
 
 
 def _is_app_code(path: Path) -> bool:

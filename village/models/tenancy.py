@@ -157,6 +157,10 @@ RULE_SOURCES = {
     "quiet_hours_start": "本平台默认：夜间不推送、不发短信（紧急通知除外）",
     "quiet_hours_end": "本平台默认：夜间不推送、不发短信（紧急通知除外）",
     "sms_monthly_limit": "村委会确定的短信预算（每月条数）",
+    "event_hours": "网格化服务管理办法（本平台默认：一般事项 3 日内办结）",
+    "event_urgent_hours": "网格化服务管理办法（本平台默认：安全隐患 24 小时内处置）",
+    "event_township_hours": "网格化服务管理办法（本平台默认：逾期再过 3 日报乡镇）",
+    "offline_max_days": "本平台默认：离线记录 7 日内须同步",
 }
 
 
@@ -256,6 +260,22 @@ class RuleSet(models.Model):
     sms_monthly_limit = models.PositiveIntegerField(
         _("每月短信额度（条）"), default=2000, help_text=RULE_SOURCES["sms_monthly_limit"]
     )
+    # 随手拍 (grid events): the officer's deadline, and how long past it before the township
+    # sees it (before that the secretary does); offline records older than this are refused.
+    event_hours = models.PositiveSmallIntegerField(
+        _("网格事件办理时限（小时）"), default=72, help_text=RULE_SOURCES["event_hours"]
+    )
+    event_urgent_hours = models.PositiveSmallIntegerField(
+        _("紧急（安全）事件办理时限（小时）"),
+        default=24,
+        help_text=RULE_SOURCES["event_urgent_hours"],
+    )
+    event_township_hours = models.PositiveSmallIntegerField(
+        _("逾期多久报乡镇（小时）"), default=72, help_text=RULE_SOURCES["event_township_hours"]
+    )
+    offline_max_days = models.PositiveSmallIntegerField(
+        _("离线记录最长保留（天）"), default=7, help_text=RULE_SOURCES["offline_max_days"]
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -272,6 +292,13 @@ class RuleSet(models.Model):
                 & Q(result_publication_days__gte=1)
                 & Q(points_objection_days__gte=1),
                 name="ruleset_days_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(event_hours__gte=1)
+                & Q(event_urgent_hours__gte=1)
+                & Q(event_township_hours__gte=1)
+                & Q(offline_max_days__gte=1),
+                name="ruleset_event_hours_positive",
             ),
         ]
 

@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "deliberation",
     "points",
     "pages",
+    "grid",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -1,0 +1,33 @@
+"""Every permission action of the grid app, and the roles that hold each (registered with the
+one permission table in village.permissions when the app is ready)."""
+
+from enum import StrEnum
+
+from village import permissions
+
+
+class GridAction(StrEnum):
+    # 随手拍: a registered villager (or a household's 亲情账号) reports; officers of the area
+    # and the cadres handle; the township's staff read.
+    EVENT_REPORT = "grid.event.report"
+    EVENT_HANDLE = "grid.event.handle"
+    EVENT_VIEW = "grid.event.view"
+
+
+CADRES = ("secretary", "branch_committee", "village_committee")
+TOWNSHIP = ("inspector", "township_admin")
+
+
+def register_actions() -> None:
+    """Add the grid actions to village.permissions with the roles that hold them."""
+    g = GridAction
+    register = permissions.register
+    register(
+        g.EVENT_REPORT, village_roles=("resident", "proxy", *CADRES, "grid_officer"), write=True
+    )
+    register(g.EVENT_HANDLE, village_roles=(*CADRES, "grid_officer"), write=True)
+    register(
+        g.EVENT_VIEW,
+        village_roles=(*CADRES, "grid_officer", "supervision"),
+        township_roles=TOWNSHIP,
+    )

@@ -1,0 +1,1 @@
+"""Every write of the grid app (`<entity>_<action>(*, ...)`, atomic, validated, audited)."""
