@@ -42,6 +42,21 @@ def nav(request) -> dict:
     }
 
 
+_ME_SECTIONS: list = []
+
+
+def register_me_section(section) -> None:
+    """`section(request, household, villager_id)` returns rendered HTML (a SafeString) for the
+    user's 我的户 page, or "" (e.g. the volunteer hours of the year, 我的包联党员)."""
+    _ME_SECTIONS.append(section)
+
+
+def me_sections(request, household, villager_id) -> list:
+    """The registered sections' HTML for `household`, in registration order, empty ones left out."""
+    found = [section(request, household, villager_id) for section in _ME_SECTIONS]
+    return [html for html in found if html]
+
+
 _DEMOS: list = []
 
 

@@ -88,6 +88,10 @@ def me(request):
             "members": members,
             "proxies": proxies,
             "is_head": villager_id is not None and household.head_id == villager_id,
+            # Other apps' sections (volunteer hours, 包联党员), each its own small read.
+            "sections": extensions.me_sections(request, household, villager_id)
+            if household is not None
+            else [],
             "villages": permissions.visible_villages(request.user),
             "admin_access": permissions.can(request.user, permissions.Action.ACCESS_ADMIN),
         },

@@ -74,5 +74,10 @@ class Migration(migrations.Migration):
             model_name='ruleset',
             constraint=models.CheckConstraint(condition=models.Q(('event_hours__gte', 1), ('event_urgent_hours__gte', 1), ('event_township_hours__gte', 1), ('offline_max_days__gte', 1)), name='ruleset_event_hours_positive'),
         ),
+        migrations.AlterField(
+            model_name='notification',
+            name='kind',
+            field=models.CharField(choices=[('notice', '通知公告'), ('vote_opened', '投票开始'), ('vote_closing', '投票即将截止'), ('points_published', '积分公示'), ('points_closing', '积分公示即将截止'), ('objection_answered', '异议答复'), ('saying_answered', '村民说事答复'), ('grid_event', '随手拍事件')], max_length=24, verbose_name='类别'),
+        ),
         migrations.RunPython(restore_guards, migrations.RunPython.noop),
     ]

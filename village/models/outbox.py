@@ -33,6 +33,7 @@ class NotificationKind(models.TextChoices):
     POINTS_CLOSING = "points_closing", _("积分公示即将截止")
     OBJECTION_ANSWERED = "objection_answered", _("异议答复")
     SAYING_ANSWERED = "saying_answered", _("村民说事答复")
+    GRID_EVENT = "grid_event", _("随手拍事件")
 
 
 class Notification(models.Model):
