@@ -49,7 +49,7 @@ class GridEvent(models.Model):
     longitude = models.DecimalField(
         _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    photo = models.ImageField(_("照片"), upload_to="grid/events/%Y/%m/", blank=True)
+    photo = models.ImageField(_("照片"), upload_to="grid/events/reported/%Y/%m/", blank=True)
     # The villager it is about and who is told and rates (none when an officer notes it himself).
     reporter = models.ForeignKey(
         Villager,
@@ -86,7 +86,9 @@ class GridEvent(models.Model):
     # Escalations already written to the chain: 0 none, 1 the secretary, 2 the township.
     escalated = models.PositiveSmallIntegerField(_("已上报层级"), default=0)
     handled_note = models.CharField(_("办理情况"), max_length=500, blank=True)
-    after_photo = models.ImageField(_("办理后照片"), upload_to="grid/events/%Y/%m/", blank=True)
+    after_photo = models.ImageField(
+        _("办理后照片"), upload_to="grid/events/handled/%Y/%m/", blank=True
+    )
     handled_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     rating = models.PositiveSmallIntegerField(_("评价"), null=True, blank=True)
     rating_note = models.CharField(_("评价意见"), max_length=200, blank=True)

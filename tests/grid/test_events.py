@@ -46,7 +46,7 @@ def test_a_report_lands_with_the_area_officer_due_by_the_rule_set(w):
     assert event.reporter == villager_of(w.resident)
     assert before + timedelta(hours=72) <= event.due_at <= timezone.now() + timedelta(hours=72)
     assert event.township_at == event.due_at + timedelta(hours=72)
-    assert event.photo.name.startswith("grid/events/")
+    assert event.photo.name.startswith("grid/events/reported/")
     assert [s.kind for s in event.steps.all()] == [StepKind.REPORT]
     assert chain(event) == ["grid.event.report"]
     # The officer is told through the outbox.
