@@ -271,3 +271,57 @@ def event_summary(request, village_id: int, month: date | None = None):
     """This month's (or `month`'s) events of each area by status: counts only, no texts."""
     village = _village(request, village_id)
     return selectors.counts_by_area(village, month or timezone.localdate())
+
+
+class RefusedOut(Schema):
+    household: str
+    reason: str
+
+
+class MeetingProposedOut(Schema):
+    entries: list[int]
+    refused: list[RefusedOut]
+
+
+@router.post("/proposals/meetings/{meeting_id}", response={201: MeetingProposedOut, **ERRORS})
+def propose_meeting(request, meeting_id: int, payload: RewardIn):
+    """A closed villagers' or representatives' meeting proposes the rule for each household
+    with a member present (for review); the households it cannot be proposed for, with why."""
+    from deliberation.models import Meeting
+    from points import selectors as points_selectors
+
+    from .services.proposals import meeting_attendance_propose
+
+    villages = permissions.visible_villages(request.user)
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("matter__village"),
+        pk=meeting_id,
+        matter__village__in=villages,
+    )
+    village = meeting.matter.village
+    rule = points_selectors.rules_on(village, meeting.held_on).filter(code=payload.rule).first()
+    if rule is None:
+        raise Http404
+    done = meeting_attendance_propose(actor=request.user, meeting=meeting, rule=rule)
+    return 201, {
+        "entries": [entry.pk for entry in done.entries],
+        "refused": [{"household": n, "reason": r} for n, r in done.refused],
+    }
+
+
+@router.post("/proposals/sayings/{suggestion_id}", response={201: ProposedOut, **ERRORS})
+def propose_saying(request, suggestion_id: int, payload: RewardIn):
+    """An adopted 说事 proposes the rule for its villager's household (for review)."""
+    from deliberation.models import Suggestion
+    from points import selectors as points_selectors
+
+    from .services.proposals import suggestion_propose
+
+    villages = permissions.visible_villages(request.user)
+    saying = get_object_or_404(Suggestion, pk=suggestion_id, village__in=villages)
+    day = timezone.localdate(saying.created_at)
+    rule = points_selectors.rules_on(saying.village, day).filter(code=payload.rule).first()
+    if rule is None:
+        raise Http404
+    entry = suggestion_propose(actor=request.user, suggestion=saying, rule=rule)
+    return 201, {"entry": entry.pk, "status": entry.status, "source": entry.source or ""}

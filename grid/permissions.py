@@ -9,9 +9,16 @@ from village import permissions
 class GridAction(StrEnum):
     # 随手拍: a registered villager (or a household's 亲情账号) reports; officers of the area
     # and the cadres handle; the township's staff read.
-    EVENT_REPORT = "grid.event.report"
-    EVENT_HANDLE = "grid.event.handle"
-    EVENT_VIEW = "grid.event.view"
+    EVENT_REPORT = "grid.report"
+    EVENT_HANDLE = "grid.handle"
+    EVENT_VIEW = "grid.view"
+    # 志愿服务: villagers of the village read the activities and sign themselves up; the cadres
+    # post them (the named organiser also checks in and closes: grid.volunteer_selectors); the
+    # cadres, the supervision committee and the township read the attendance and hours.
+    VOLUNTEER_VIEW = "grid.volunteer.view"
+    VOLUNTEER_SIGNUP = "grid.volunteer.signup"
+    VOLUNTEER_MANAGE = "grid.volunteer.manage"
+    VOLUNTEER_REPORT = "grid.volunteer.report"
 
 
 CADRES = ("secretary", "branch_committee", "village_committee")
@@ -31,3 +38,11 @@ def register_actions() -> None:
         village_roles=(*CADRES, "grid_officer", "supervision"),
         township_roles=TOWNSHIP,
     )
+    register(
+        g.VOLUNTEER_VIEW,
+        village_roles=("resident", "proxy", *CADRES, "grid_officer", "supervision"),
+        township_roles=TOWNSHIP,
+    )
+    register(g.VOLUNTEER_SIGNUP, village_roles=("resident",), write=True)
+    register(g.VOLUNTEER_MANAGE, village_roles=CADRES, write=True)
+    register(g.VOLUNTEER_REPORT, village_roles=(*CADRES, "supervision"), township_roles=TOWNSHIP)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from points.permissions import PointsAction
 from village import permissions
 from village.models import Grid, GridLevel, Village
 
@@ -31,7 +32,7 @@ def add_errors(form, exc: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
-def _village_for(request) -> Village:
+def village_for(request) -> Village:
     """The village whose events the page shows: `?village=` among those the user sees, else
     their household's (or their only) village."""
     visible = permissions.visible_villages(request.user)
@@ -77,7 +78,7 @@ class ReportForm(forms.Form):
 
 @login_required
 def event_list(request):
-    village = _village_for(request)
+    village = village_for(request)
     events = selectors.events_for(request.user, village)
     status = request.GET.get("status")
     if status in EventStatus.values:
@@ -98,7 +99,7 @@ def event_list(request):
 
 @login_required
 def event_new(request):
-    village = _village_for(request)
+    village = village_for(request)
     permissions.require(request.user, GridAction.EVENT_REPORT, village)
     form = ReportForm(request.POST or None, request.FILES or None, village=village)
     if request.method == "POST" and form.is_valid():
@@ -128,7 +129,7 @@ def _actions(user, event: GridEvent) -> dict:
     own, _proxy = permissions.in_name_of(user, event.village)
     is_reporter = own is not None and event.reporter_id == own.pk
     handler = may_handle(user, event)
-    cadre = handler and permissions.can(user, "points.review", event.village)
+    cadre = handler and permissions.can(user, PointsAction.REVIEW, event.village)
     return {
         "may_accept": handler and event.status == EventStatus.REPORTED,
         "may_handle": handler and event.is_open(),

@@ -42,6 +42,7 @@ class EventsPanel(Component):
             if self.township
             else [],
             "now": now,
+            "cadre": bool(self.cadre),
         }
 
 

@@ -118,24 +118,39 @@ def _reporter_and_area(actor, village, reporter, area):
             raise PermissionDenied(_("您的户籍状态不是在册，不能上报。"))
         reporter = own
     elif reporter is not None and (own is None or reporter.pk != own.pk):
-        if not staff:
-            raise PermissionDenied(_("只能以自己的名义上报。"))
-        if reporter.village_id != village.pk or reporter.household_id is None:
-            raise ValidationError({"reporter": _("该村民不属于本村。")})
-        household = Household.objects.get(pk=reporter.household_id)
-        if not officers.may_act_for(actor, household):
-            raise PermissionDenied(_("网格员只能为本网格的户录入。"))
+        _check_told(actor, village, reporter, staff)
     if area is None and reporter is not None and reporter.household_id:
         area = Grid.objects.filter(households__pk=reporter.household_id).first()
+    _check_area(actor, village, area, staff and reporter is None)
+    return reporter, area
+
+
+def _check_told(actor, village, reporter, staff) -> None:
+    """An officer or cadre notes an event told in person by a villager of their areas."""
+    if not staff:
+        raise PermissionDenied(_("只能以自己的名义上报。"))
+    if reporter.village_id != village.pk or reporter.household_id is None:
+        raise ValidationError({"reporter": _("该村民不属于本村。")})
+    household = Household.objects.get(pk=reporter.household_id)
+    if not officers.may_act_for(actor, household):
+        raise PermissionDenied(_("网格员只能为本网格的户录入。"))
+
+
+def _check_area(actor, village, area, officers_own: bool) -> None:
     if area is None:
         raise ValidationError({"area": _("请选择事件所在片区。")})
     if area.village_id != village.pk or area.level != GridLevel.AREA:
         raise ValidationError({"area": _("该片区不属于本村。")})
-    if staff and reporter is None:
+    if officers_own:
         allowed = officers.officer_areas(actor, village)
         if allowed is not None and area.pk not in allowed:
             raise PermissionDenied(_("网格员只能为本网格的片区录入。"))
-    return reporter, area
+
+
+def _villagers_of(user):
+    """The villager record of `user` as a queryset the outbox takes (none for staff without)."""
+    villager = permissions.villager_of(user) if user is not None else None
+    return Villager.objects.filter(pk=villager.pk if villager else None)
 
 
 def _validated(category, text, place, photo, latitude, longitude) -> tuple[str, str, tuple]:
@@ -268,7 +283,7 @@ def _tell_officer(actor, event: GridEvent) -> None:
         body=event.text[:200],
         url=reverse("gridwork:event", args=[event.pk]),
         urgent=event.urgent,
-        villagers=Villager.objects.filter(user_id=event.officer_id, village=event.village),
+        villagers=_villagers_of(event.officer),
     )
 
 
@@ -413,7 +428,7 @@ def _tell_officer_again(actor, event):
         title=_("村民要求重新办理：%(area)s") % {"area": event.area.name},
         body=event.text[:200],
         url=reverse("gridwork:event", args=[event.pk]),
-        villagers=Villager.objects.filter(user_id=event.officer_id, village=event.village),
+        villagers=_villagers_of(event.officer),
     )
 
 
