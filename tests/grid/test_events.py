@@ -178,9 +178,10 @@ def test_bad_input_is_refused_with_its_field_and_nothing_written(w, fields, key)
     with pytest.raises(ValidationError) as refused:
         report(w, **fields)
     assert key in refused.value.message_dict
-    assert not GridEvent.objects.exists() and not AuditEvent.objects.filter(
-        action__startswith="grid."
-    ).exists()
+    assert (
+        not GridEvent.objects.exists()
+        and not AuditEvent.objects.filter(action__startswith="grid.").exists()
+    )
 
 
 def test_a_photo_that_is_not_an_image_is_refused_before_decoding(w):
