@@ -134,6 +134,7 @@ def _actions(user, event: GridEvent) -> dict:
         "may_accept": handler and event.status == EventStatus.REPORTED,
         "may_handle": handler and event.is_open(),
         "may_rate": is_reporter and event.status == EventStatus.HANDLED,
+        "may_link": handler,
         "may_reward": cadre
         and event.reporter_id is not None
         and event.status in (EventStatus.HANDLED, EventStatus.CONFIRMED),
@@ -219,6 +220,22 @@ def event_reward(request, event_id: int):
         messages.error(request, _("没有这条积分细则。"))
         return redirect("gridwork:event", event.pk)
     return _step(request, event_id, services.event_reward, _("已建议积分，待两委审核。"), rule=rule)
+
+
+@login_required
+@require_POST
+def event_link(request, event_id: int):
+    from deliberation.models import Suggestion
+
+    event = selectors.event_for(request.user, event_id)
+    number = request.POST.get("suggestion", "")
+    saying = Suggestion.objects.filter(
+        pk=int(number) if number.isdigit() else None, village_id=event.village_id
+    ).first()
+    if saying is None:
+        messages.error(request, _("本村没有这条村民说事。"))
+        return redirect("gridwork:event", event.pk)
+    return _step(request, event_id, services.event_link, _("已关联村民说事。"), suggestion=saying)
 
 
 @login_required

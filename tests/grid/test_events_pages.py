@@ -190,3 +190,22 @@ def test_the_photos_are_fetched_only_by_who_may_see_the_event(w, client):
             client.force_login(user)
             answer = client.get(url)
             assert (answer.status_code == 200) is seen, (user, url, answer.status_code)
+
+
+def test_a_handler_links_a_saying_from_the_events_page(w, client):
+    from deliberation.services import suggestion_submit
+
+    saying = suggestion_submit(actor=w.neighbour, village=w.village, text="排水沟年年堵")
+    foreign = suggestion_submit(actor=w.foreign.resident, village=w.foreign.village, text="别村")
+    event = report(w)
+    client.force_login(w.officer)
+    link = reverse("gridwork:event_link", args=[event.pk])
+    client.post(link, {"suggestion": str(foreign.pk)})
+    event.refresh_from_db()
+    assert event.suggestion is None  # another village's 说事 is not found
+    client.post(link, {"suggestion": str(saying.pk)})
+    event.refresh_from_db()
+    assert event.suggestion == saying
+    client.force_login(w.resident)  # the reporter may not
+    client.post(link, {"suggestion": str(saying.pk)})
+    assert EventStep.objects.filter(event=event, kind="link").count() == 1
