@@ -66,6 +66,8 @@ class ReportForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("看到的情况"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
     )
+    latitude = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+    longitude = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
 
     def __init__(self, *args, village: Village, **kwargs):
@@ -114,6 +116,8 @@ def event_new(request):
                 photo=data.get("photo"),
                 urgent=data["urgent"],
                 area=data["area"],
+                latitude=data.get("latitude"),
+                longitude=data.get("longitude"),
                 idempotency_key=data.get("idempotency_key"),
             )
         except ValidationError as exc:

@@ -31,6 +31,11 @@ def test_a_drain_reported_from_a_phone_is_handled_and_rated(new_page, shot):
     form.get_by_label("类别").select_option(label="环境卫生")
     form.get_by_label("地点").fill("村口石桥旁")
     form.get_by_label("看到的情况").fill("排水沟被落叶堵住，雨天积水")
+    # The phone's position, if the villager allows it.
+    villager.context.grant_permissions(["geolocation"])
+    villager.context.set_geolocation({"latitude": 36.651216, "longitude": 117.120098})
+    form.get_by_role("button", name="附上我的位置").click()
+    expect(form.locator("[data-locate-status]")).to_have_text("已附上位置。")
     assert_fits_phone(villager)
     shot(villager, "1-report")
     form.get_by_role("button", name="发送").click()
@@ -38,6 +43,7 @@ def test_a_drain_reported_from_a_phone_is_handled_and_rated(new_page, shot):
     expect(villager.get_by_test_id("event-status")).to_contain_text("待受理")
     event = GridEvent.objects.get()
     assert event.area == world.area1 and event.officer == world.officer and event.photo
+    assert (str(event.latitude), str(event.longitude)) == ("36.651216", "117.120098")
 
     officer = new_page("phone")
     site_login(officer, "gridofficer", lands_on=None)
