@@ -34,5 +34,69 @@ self.addEventListener("notificationclick", (event) => {
   );
 });
 
-// Installable as an app; every page still comes from the network.
-self.addEventListener("fetch", () => {});
+// Installable as an app. Every page still comes from the network, except the pages a page
+// asked to keep for use without signal (the grid officer's 离线记录 and its scripts and
+// styles): those answer from the phone at once and are refreshed from the network behind.
+const KEPT = "cunzhi-kept-v1";
+let kept = null; // the kept paths, read from the cache when the worker starts
+const keptReady = caches
+  .open(KEPT)
+  .then((cache) => cache.keys())
+  .then((requests) => {
+    kept = new Set(requests.map((r) => new URL(r.url).pathname));
+  })
+  .catch(() => {
+    kept = new Set();
+  });
+
+function refresh(cache, url) {
+  return fetch(url, { credentials: "same-origin" }).then((response) => {
+    // Never keep a login page (a session ended) or an error in place of the page.
+    if (response.ok && !response.redirected && response.type === "basic") {
+      return cache.put(url, response.clone()).then(() => response);
+    }
+    return response;
+  });
+}
+
+function fromKept(request) {
+  const path = new URL(request.url).pathname;
+  return caches.open(KEPT).then((cache) =>
+    cache.match(path, { ignoreSearch: true, ignoreVary: true }).then((found) => {
+      const fresh = refresh(cache, path);
+      if (!found) return fresh;
+      fresh.catch(() => {});
+      return found;
+    })
+  );
+}
+
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  if (data.type !== "keep-pages" || !Array.isArray(data.urls)) return;
+  const paths = data.urls
+    .map((u) => new URL(u, self.location.origin))
+    .filter((u) => u.origin === self.location.origin)
+    .map((u) => u.pathname);
+  const port = event.ports && event.ports[0];
+  event.waitUntil(
+    keptReady
+      .then(() => caches.open(KEPT))
+      .then((cache) =>
+        Promise.all(paths.map((path) => refresh(cache, path).then(() => kept.add(path), () => null)))
+      )
+      .then(() => port && port.postMessage({ kept: paths.length }))
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (kept === null) {
+    event.respondWith(keptReady.then(() => (kept.has(url.pathname) ? fromKept(request) : fetch(request))));
+  } else if (kept.has(url.pathname)) {
+    event.respondWith(fromKept(request));
+  }
+});
