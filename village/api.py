@@ -15,7 +15,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from wagtail.models import APIToken
 
-from . import api_inbox, api_me, permissions, selectors
+from . import api_inbox, api_me, api_party, permissions, selectors
 from .api_auth import BearerTokenAuth
 from .api_schemas import Message
 from .middleware import busy_response, database_busy
@@ -307,6 +307,7 @@ def _me_answer(user) -> dict:
 
 api.add_router("/", core_router)
 api.add_router("/", api_inbox.router)
+api.add_router("/", api_party.router)
 
 
 def not_found(request, *args, **kwargs):

@@ -18,3 +18,8 @@ class VillageConfig(AppConfig):
         permissions.connect()
         # So is their kept `GET /api/v1/me` answer.
         api_me.connect()
+
+        from . import extensions, party_views
+
+        # 我的包联党员 on 我的户 (党建+N).
+        extensions.register_me_section(party_views.me_section)

@@ -32,6 +32,14 @@ ACTIONS: dict[str, object] = {
     "village.proxy.activate": _("亲情账号激活"),
     "village.proxy.end": _("结束亲情账号"),
     "audit.anchor": _("村审计链头写入乡镇审计链（锚定）"),
+    "village.party.card": _("修改亮身份名片"),
+    "village.party.commitment.add": _("填写党员承诺"),
+    "village.party.commitment.update": _("修改党员承诺"),
+    "village.party.commitment.withdraw": _("撤回党员承诺"),
+    "village.party.commitment.fulfilment": _("支部评议承诺兑现"),
+    "village.party.link.create": _("安排包联"),
+    "village.party.link.end": _("结束包联"),
+    "village.party.visit": _("记录走访"),
 }
 
 

@@ -52,6 +52,12 @@ class Action(StrEnum):
     VIEW_HOUSEHOLD = "household.view"
     # 村务监督委员会: countersign or dispute a tally, a list, an allocation; an opinion.
     SUPERVISE = "supervision.note"
+    # 三亮 and 党建+N: edit any card of the village's board, note the branch's verdict on the
+    # year's commitments, make 包联 assignments, read the members' visit notes.
+    PARTY_CARD_EDIT = "party.card.edit"
+    PARTY_FULFILMENT = "party.commitment.fulfilment"
+    PARTY_LINK_MANAGE = "party.link.manage"
+    PARTY_VISITS_VIEW = "party.visit.view"
 
 
 A = Action
@@ -60,8 +66,16 @@ _STAFF = _READ | {A.VIEW_ID_NUMBER, A.CHANGE_ROSTER, A.IMPORT_ROSTER}
 
 # Village roles → what they may do in their own village.
 VILLAGE_GRANTS: dict[str, set[Action]] = {
-    "secretary": _STAFF | {A.CHANGE_MEMBERSHIP, A.ISSUE_ACTIVATION},
-    "branch_committee": set(_STAFF),
+    "secretary": _STAFF
+    | {
+        A.CHANGE_MEMBERSHIP,
+        A.ISSUE_ACTIVATION,
+        A.PARTY_CARD_EDIT,
+        A.PARTY_FULFILMENT,
+        A.PARTY_LINK_MANAGE,
+        A.PARTY_VISITS_VIEW,
+    },
+    "branch_committee": _STAFF | {A.PARTY_FULFILMENT},
     "village_committee": set(_STAFF),
     "grid_officer": {A.ACCESS_ADMIN, A.VIEW_VILLAGE, A.VIEW_ROSTER},
     "supervision": _READ | {A.SUPERVISE},
@@ -86,6 +100,9 @@ WRITE_ACTIONS = {
     A.ISSUE_ACTIVATION,
     A.CHANGE_RULES,
     A.SUPERVISE,
+    A.PARTY_CARD_EDIT,
+    A.PARTY_FULFILMENT,
+    A.PARTY_LINK_MANAGE,
 }
 
 

@@ -5,7 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import extensions, inbox_views, media, views
+from . import extensions, inbox_views, media, party_views, views
 from .api import api, not_found
 
 village_patterns = (
@@ -22,6 +22,25 @@ village_patterns = (
         path("me/push/", inbox_views.push_subscribe, name="push_subscribe"),
         path("text-size/", views.text_size, name="text_size"),
         path("verify/<str:code>/", views.verify, name="verify"),
+        # 党员亮身份 (village/party_views.py): the board is public, the rest signed in.
+        path("party/", party_views.mine, name="party_mine"),
+        path("party/cards/<int:villager_id>/", party_views.card_edit, name="party_card"),
+        path("party/commitments/add/", party_views.commitment_add, name="party_commitment_add"),
+        path(
+            "party/commitments/<int:commitment_id>/",
+            party_views.commitment_edit,
+            name="party_commitment",
+        ),
+        path("party/visits/add/", party_views.visit_add, name="party_visit_add"),
+        path("party/links/<int:link_id>/end/", party_views.link_end, name="party_link_end"),
+        path(
+            "party/commitment-sets/<int:set_id>/fulfilment/",
+            party_views.fulfilment,
+            name="party_fulfilment",
+        ),
+        path("party/<slug:village_code>/", party_views.board, name="party_board"),
+        path("party/<slug:village_code>/manage/", party_views.manage, name="party_manage"),
+        path("party/<slug:village_code>/links/add/", party_views.link_add, name="party_link_add"),
     ],
     "village",
 )

@@ -249,6 +249,8 @@ def site_links(home: VillageHomePage, home_url: str) -> dict:
         ("me", "village:me"),
     ):
         urls[key] = reverse(name)
+    # 党员亮身份: the village core's public board of its party members and cadres.
+    urls["party_board"] = reverse("village:party_board", args=[home.village.code])
     return urls
 
 

@@ -36,6 +36,11 @@ MATRIX = {
     "notice.print": (CADRES, (), True),
     "objection.answer": (CADRES, (), True),
     "objection.file": (("resident", "proxy"), (), True),
+    # 三亮 and 党建+N (issue 19): any card of the board, 包联, visit notes; the branch's note.
+    "party.card.edit": (("secretary",), (), True),
+    "party.commitment.fulfilment": (("branch_committee", "secretary"), (), True),
+    "party.link.manage": (("secretary",), (), True),
+    "party.visit.view": (("secretary",), (), False),
     "points.answer": (CADRES, (), True),
     "points.catalogue": ((), (), True),
     "points.catalogue.draft": (("secretary", "village_committee"), (), True),

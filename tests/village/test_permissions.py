@@ -182,6 +182,34 @@ EXPECTED: dict[str, dict[Action, str]] = {
     "superuser": {action: "YYY" for action in Action},
 }
 
+# 三亮 and 党建+N: the secretary edits any card of the board, makes the 包联 assignments and reads
+# the visit notes; the branch (the secretary and the branch committee) notes the fulfilment of
+# the members' commitments. Nobody else, and never in another village.
+NO_PARTY = {
+    A.PARTY_CARD_EDIT: "...",
+    A.PARTY_FULFILMENT: "...",
+    A.PARTY_LINK_MANAGE: "...",
+    A.PARTY_VISITS_VIEW: "...",
+}
+EXPECTED["secretary"].update(
+    {
+        A.PARTY_CARD_EDIT: "Y..",
+        A.PARTY_FULFILMENT: "Y..",
+        A.PARTY_LINK_MANAGE: "Y..",
+        A.PARTY_VISITS_VIEW: "Y..",
+    }
+)
+EXPECTED["branch_committee"].update({**NO_PARTY, A.PARTY_FULFILMENT: "Y.."})
+for _role in (
+    "village_committee",
+    "grid_officer",
+    "supervision",
+    "resident",
+    "inspector",
+    "township_admin",
+):
+    EXPECTED[_role].update(NO_PARTY)
+
 MATRIX = [
     pytest.param(
         role, action, place, EXPECTED[role][action][i] == "Y", id=f"{role}-{action}-{place}"

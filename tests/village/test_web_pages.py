@@ -15,7 +15,9 @@ MASKED = re.compile(r"\d{4}\*{10}[\dX]{4}")
 # Pinned query counts (steady state: after one warm-up request of the same page). The user's
 # roles come from the cache from the second request on (village/permissions.py): 3 fewer each.
 # /me/ for a villager, whatever the size of the household (6: the household's 亲情账号)
-QUERIES_ME = 6
+# + one query per registered section: 我的包联党员 (village/party_views.py), the volunteer hours
+# of the year (grid).
+QUERIES_ME = 8
 QUERIES_HOME_VILLAGER = 7  # / for a logged-in villager (own-site lookup, sites list, household)
 QUERIES_HOME_ANONYMOUS = 1  # / for a visitor (the list of village sites)
 QUERIES_ADMIN_VILLAGERS = 12  # /admin/villager/ for the secretary, 5 or 30 villagers

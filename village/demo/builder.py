@@ -21,6 +21,7 @@ from ..models import (
     VillageRole,
 )
 from ..permissions import SYSTEM
+from .party import build_party
 from .plan import (
     CADRE_ACCOUNTS,
     MAIN,
@@ -316,9 +317,12 @@ class DemoBuilder:
         for username, plan, office, phone in CADRE_ACCOUNTS:
             self.villager_account(username, offices[plan.code][0][office], phone=phone)
         self.township_staff(township)
-        for i, v in enumerate(self.phone_villagers(main, offices[MAIN.code][1]), start=1):
+        phone_villagers = self.phone_villagers(main, offices[MAIN.code][1])
+        for i, v in enumerate(phone_villagers, start=1):
             phone = f"138{i:08d}"
             self.villager_account("villager" if i == 1 else phone, v, phone=phone)
+        # 党员亮身份, 亮承诺, 包联 (the demo villager's household among them) and visit notes.
+        build_party(main, first_household=phone_villagers[0].household, stdout=self.stdout)
         for builder in extensions.demo_builders():
             builder(township, self.stdout)
         return township

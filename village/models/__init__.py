@@ -24,6 +24,15 @@ from .outbox import (
     ReachPreference,
     SmsMonth,
 )
+from .party import (
+    BOARD_ROLES,
+    Commitment,
+    CommitmentSet,
+    Fulfilment,
+    PartyCard,
+    PartyLink,
+    VisitNote,
+)
 from .proxies import HouseholdProxy, proxy_field
 from .roles import (
     ActivationCode,
@@ -65,6 +74,7 @@ from .tenancy import (
 _now = requested_now
 
 __all__ = [
+    "BOARD_ROLES",
     "ID_NUMBER_RE",
     "PHONE_RE",
     "RULE_SOURCES",
@@ -76,12 +86,15 @@ __all__ = [
     "BatchStatus",
     "CarryOver",
     "Channel",
+    "Commitment",
+    "CommitmentSet",
     "DatedQuerySet",
     "Delivery",
     "DeliveryStatus",
     "Document",
     "DocumentBatch",
     "DocumentKind",
+    "Fulfilment",
     "Gender",
     "Grid",
     "GridLevel",
@@ -91,6 +104,8 @@ __all__ = [
     "Membership",
     "Notification",
     "NotificationKind",
+    "PartyCard",
+    "PartyLink",
     "PartyMembership",
     "PushSubscription",
     "ReachPreference",
@@ -106,6 +121,7 @@ __all__ = [
     "VillageRole",
     "Villager",
     "VillagerStatus",
+    "VisitNote",
     "add_years",
     "document_path",
     "mask_id_number",

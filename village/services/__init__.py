@@ -18,6 +18,17 @@ from .outbox import (
     push_unsubscribe,
     reach_preference_set,
 )
+from .party import (
+    commitment_add,
+    commitment_fulfilment_note,
+    commitment_update,
+    commitment_withdraw,
+    party_card_update,
+    party_link_create,
+    party_link_end,
+    visit_note_for,
+    visit_note_record,
+)
 from .proxies import proxy_bind, proxy_end
 from .roles import (
     membership_create,
@@ -53,6 +64,10 @@ __all__ = [
     "account_create",
     "accounts_create",
     "activation_code_issue",
+    "commitment_add",
+    "commitment_fulfilment_note",
+    "commitment_update",
+    "commitment_withdraw",
     "format_code",
     "grid_create",
     "grid_update",
@@ -64,6 +79,9 @@ __all__ = [
     "membership_end",
     "membership_update",
     "notification_send",
+    "party_card_update",
+    "party_link_create",
+    "party_link_end",
     "proxy_bind",
     "proxy_end",
     "push_subscribe",
@@ -81,4 +99,6 @@ __all__ = [
     "villagers_change",
     "villagers_create",
     "villagers_update",
+    "visit_note_for",
+    "visit_note_record",
 ]
