@@ -29,10 +29,28 @@ class GridConfig(AppConfig):
             "grid.event.reassign": _("事件改派"),
             "grid.event.link": _("事件关联村民说事"),
             "grid.event.reward": _("事件办理建议积分"),
+            "grid.offline.sync": _("离线记录同步"),
+            "grid.volunteer.create": _("发布志愿服务活动"),
+            "grid.volunteer.signup": _("报名志愿服务"),
+            "grid.volunteer.withdraw": _("取消志愿服务报名"),
+            "grid.volunteer.checkin": _("志愿服务签到"),
+            "grid.volunteer.close": _("登记志愿服务时长并建议积分"),
         }.items():
             log_actions.register(action, label, mirror=False)
         extensions.register_urls("grid/", "grid.urls", "gridwork")
+        extensions.register_nav(_("随手拍"), "gridwork:events")
         from .demo import build_demo
 
         extensions.register_demo(build_demo)
         api.add_router("/", router)
+        from .api_offline import router as offline_router
+
+        api.add_router("/", offline_router)  # 离线记录同步
+        from .api_volunteering import router as volunteering_router
+        from .demo_volunteering import build_demo as build_volunteering_demo
+        from .volunteer_views import me_section
+
+        extensions.register_nav(_("志愿服务"), "gridwork:volunteer:list")
+        extensions.register_me_section(me_section)
+        extensions.register_demo(build_volunteering_demo)
+        api.add_router("/", volunteering_router)

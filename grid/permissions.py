@@ -16,7 +16,7 @@ class GridAction(StrEnum):
     # post them (the named organiser also checks in and closes: grid.volunteer_selectors); the
     # cadres, the supervision committee and the township read the attendance and hours.
     VOLUNTEER_VIEW = "grid.volunteer.view"
-    VOLUNTEER_SIGNUP = "grid.volunteer.signup"
+    VOLUNTEER_SIGNUP = "grid.volunteer.join"
     VOLUNTEER_MANAGE = "grid.volunteer.manage"
     VOLUNTEER_REPORT = "grid.volunteer.report"
 

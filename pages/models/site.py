@@ -251,6 +251,8 @@ def site_links(home: VillageHomePage, home_url: str) -> dict:
         urls[key] = reverse(name)
     # 党员亮身份: the village core's public board of its party members and cadres.
     urls["party_board"] = reverse("village:party_board", args=[home.village.code])
+    # 随手拍: this month's events of each area by status (counts only; signed-in readers).
+    urls["events"] = reverse("gridwork:event_summary", args=[home.village_id])
     return urls
 
 
