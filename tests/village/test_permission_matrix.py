@@ -16,7 +16,7 @@ from tests.factories import (
 )
 from village import permissions
 
-APPS = ("village", "deliberation", "points", "pages")
+APPS = ("village", "deliberation", "points", "pages", "grid")
 CADRES = ("branch_committee", "secretary", "village_committee")
 READERS = (*CADRES, "grid_officer", "supervision")
 TOWNSHIP = ("inspector", "township_admin")
@@ -28,6 +28,15 @@ MATRIX = {
     "audit.view": ((*CADRES, "supervision"), TOWNSHIP, False),
     # 乡贤参事 (issue 18): reads the village's matters and advises before the vote.
     "matter.advise": (("xiangxian",), (), True),
+    # 事在网中办 (issue 19): 随手拍 reported by villagers, handled by officers and cadres; volunteer
+    # activities joined by villagers, run by the cadres, their hours read by the supervisors.
+    "grid.handle": ((*CADRES, "grid_officer"), (), True),
+    "grid.report": (("resident", "proxy", *CADRES, "grid_officer"), (), True),
+    "grid.view": (READERS, TOWNSHIP, False),
+    "grid.volunteer.join": (("resident",), (), True),
+    "grid.volunteer.manage": (CADRES, (), True),
+    "grid.volunteer.report": ((*CADRES, "supervision"), TOWNSHIP, False),
+    "grid.volunteer.view": ((*READERS, "resident", "proxy"), TOWNSHIP, False),
     "matter.manage": (CADRES, (), True),
     "matter.view": ((*READERS, "xiangxian"), TOWNSHIP, False),
     "matter.view_public": ((*READERS, "xiangxian", "resident", "proxy"), TOWNSHIP, False),
