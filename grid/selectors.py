@@ -39,7 +39,9 @@ def events_for(user, village: Village) -> QuerySet[GridEvent]:
 
 def _is_officer_only(user, village: Village) -> bool:
     roles = permissions.roles_of(user).village_roles.get(village.pk, set())
-    return "grid_officer" in roles and not (roles & officers.WHOLE_VILLAGE_ROLES)
+    # The supervision committee reads the whole village, whatever grid its member also keeps.
+    whole = officers.WHOLE_VILLAGE_ROLES | {"supervision"}
+    return "grid_officer" in roles and not (roles & whole)
 
 
 def _own_condition(user, village: Village) -> Q:

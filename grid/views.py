@@ -37,7 +37,7 @@ def village_for(request) -> Village:
     their household's (or their only) village."""
     visible = permissions.visible_villages(request.user)
     wanted = request.GET.get("village") or request.POST.get("village")
-    if wanted and str(wanted).isdigit():
+    if wanted and str(wanted).isascii() and str(wanted).isdigit():
         village = visible.filter(pk=int(wanted)).first()
         if village is None:
             raise Http404
@@ -234,7 +234,8 @@ def event_link(request, event_id: int):
     event = selectors.event_for(request.user, event_id)
     number = request.POST.get("suggestion", "")
     saying = Suggestion.objects.filter(
-        pk=int(number) if number.isdigit() else None, village_id=event.village_id
+        pk=int(number) if number.isascii() and number.isdigit() else None,
+        village_id=event.village_id,
     ).first()
     if saying is None:
         messages.error(request, _("本村没有这条村民说事。"))

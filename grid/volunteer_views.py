@@ -272,10 +272,26 @@ def _checkin_post(request, activity):
         ids = [v for v in request.POST.getlist("villager") if v.isascii() and v.isdigit()]
         if not ids:
             messages.error(request, _("请选择要签到的村民。"))
-        method = CheckinMethod.CARD if action == "member" else CheckinMethod.LIST
-        for villager in Villager.objects.filter(pk__in=ids, village_id=activity.village_id):
+        people = Villager.objects.filter(pk__in=ids, village_id=activity.village_id)
+        method = CheckinMethod.LIST
+        if action == "member":  # only members of the household whose card was scanned
+            method = CheckinMethod.CARD
+            people = _card_members(request, activity, people)
+        for villager in people:
             _check_in(request, activity, villager, method)
     return None
+
+
+def _card_members(request, activity, people):
+    try:
+        kind, found = selectors.read_code(activity, request.POST.get("code", ""))
+    except selectors.CodeRefused as exc:
+        messages.error(request, str(exc))
+        return people.none()
+    if kind != "household":
+        messages.error(request, _("扫户积分卡后，请选择该户到场的成员。"))
+        return people.none()
+    return people.filter(pk__in=selectors.household_members(found).values("pk"))
 
 
 @login_required
@@ -297,6 +313,7 @@ def activity_checkin(request, activity_id):
             "attended": attended,
             "waiting": waiting,
             "household": household,
+            "code": request.POST.get("code", "") if household else "",
             "members": list(selectors.household_members(household)) if household else [],
         },
     )

@@ -262,7 +262,11 @@ def _managed_village(request, village_code) -> Village:
 def _manage_context(request, village: Village) -> dict:
     today = timezone.localdate()
     year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and 2000 <= int(year) <= today.year + 1 else today.year
+    year = (
+        int(year)
+        if year.isascii() and year.isdigit() and 2000 <= int(year) <= today.year + 1
+        else today.year
+    )
     may_link = permissions.can(request.user, Action.PARTY_LINK_MANAGE, village)
     return {
         "village": village,

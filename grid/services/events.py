@@ -3,7 +3,7 @@ and reward. Every step writes the event's trail and the village's audit chain.""
 
 import secrets
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -45,8 +45,11 @@ def _coordinate(value, limit: int, name: str, errors: dict):
     if value in (None, ""):
         return None
     try:
-        number = Decimal(str(value)).quantize(Decimal("0.000001"))
-    except (InvalidOperation, ValueError):
+        number = Decimal(str(value))
+        if not number.is_finite():
+            raise ValueError(value)
+        number = number.quantize(Decimal("0.000001"))
+    except (ArithmeticError, ValueError):  # InvalidOperation is an ArithmeticError
         errors[name] = _("坐标格式不对。")
         return None
     if abs(number) > limit:
@@ -484,12 +487,13 @@ def _escalate_one(event_id: int, now) -> int:
     level = event.level_at(now)
     if level <= event.escalated:
         return 0
+    first = event.escalated == 0  # the secretaries are told once, also of a jump to level 2
     event.escalated = level
     event.save(update_fields=["escalated"])
     where = _("乡镇") if level == 2 else _("村党支部书记")
     _step(event, StepKind.ESCALATE, SYSTEM, _("逾期未办结，已报%(where)s") % {"where": where}, now)
     _record(event, "grid.event.escalate", SYSTEM, {"level": level, "due_at": event.due_at})
-    if level == 1:
+    if first:
         secretaries = Membership.objects.valid_on(timezone.localdate(now)).filter(
             village=event.village, role=VillageRole.SECRETARY
         )

@@ -113,7 +113,10 @@ class SyncResult:
 
 
 def _device_time(value, what: str) -> datetime:
-    moment = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed but not a date (a 13th month)
+        moment = None
     if moment is None or timezone.is_naive(moment):
         raise ValidationError(_("%(what)s不是带时区的时间（ISO 8601）。") % {"what": what})
     return moment
@@ -167,7 +170,7 @@ def _number(item: Item, name: str) -> int | None:
     value = item.fields.get(name)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     return None
 
@@ -212,21 +215,26 @@ def _max_days(village) -> int:
     return rules.offline_max_days if rules is not None else DEFAULT_MAX_DAYS
 
 
-def _check_time(village, offline_at: datetime, now: datetime) -> None:
+def _check_time(village, offline_at: datetime, clock: Clock, device_time: datetime) -> None:
+    """Not in the future, and not older than the rule set allows — by the corrected time and
+    by the phone's own: a phone that says it sent the batch long ago cannot make an old
+    record young."""
+    now = clock.server_now
     if offline_at > now + CLOCK_TOLERANCE:
         raise Refused(_("记录时间晚于现在，请检查手机的时间。"))
     days = _max_days(village)
-    if now - offline_at > timedelta(days=days):
+    oldest = min(offline_at, device_time)
+    if now - oldest > timedelta(days=days):
         raise Refused(
             _("这条是 %(when)s 记的，已超过 %(n)s 天，不能再同步；请核实后重新登记。")
-            % {"when": timezone.localtime(offline_at).strftime("%Y-%m-%d %H:%M"), "n": days}
+            % {"when": timezone.localtime(oldest).strftime("%Y-%m-%d %H:%M"), "n": days}
         )
 
 
 def _entry(actor, item: Item, clock: Clock, photos) -> tuple[object, object, dict]:
     household = _item_household(actor, item, PointsAction.RECORD)
     offline_at = clock.server_time(item.recorded_at)
-    _check_time(household.village, offline_at, clock.server_now)
+    _check_time(household.village, offline_at, clock, item.recorded_at)
     _on_roster_that_day(household, offline_at)
     day = timezone.localdate(offline_at)
     code = _text(item, "rule", 20)
@@ -259,7 +267,7 @@ def _event(actor, item: Item, clock: Clock, photos) -> tuple[object, object, dic
     if area is None:
         raise Refused(_("找不到这个片区（或不在您的村）。"))
     offline_at = clock.server_time(item.recorded_at)
-    _check_time(area.village, offline_at, clock.server_now)
+    _check_time(area.village, offline_at, clock, item.recorded_at)
     event = event_report(
         actor=actor,
         village=area.village,
@@ -280,7 +288,7 @@ def _event(actor, item: Item, clock: Clock, photos) -> tuple[object, object, dic
 def _told(actor, item: Item, clock: Clock, photos) -> tuple[object, object, dict]:
     household = _item_household(actor, item, PointsAction.RECORD)
     offline_at = clock.server_time(item.recorded_at)
-    _check_time(household.village, offline_at, clock.server_now)
+    _check_time(household.village, offline_at, clock, item.recorded_at)
     notice = NoticePage.objects.live().filter(pk=_number(item, "notice") or 0).first()
     if notice is None:
         raise Refused(_("这条通知已撤下或不存在。"))
@@ -387,5 +395,8 @@ def offline_sync(*, actor, items, sent_at, photos) -> SyncResult:
             answer = _write(actor, item, clock, photos)
         except (Refused, ValidationError, PermissionDenied) as exc:
             answer = Answer(key=item.key, kind=item.kind, status="refused", reason=_reason(exc))
+        except (OverflowError, ValueError):  # a time the clock's correction cannot hold
+            reason = _("记录时间不正确，请检查手机的时间。")
+            answer = Answer(key=item.key, kind=item.kind, status="refused", reason=reason)
         result.items.append(answer)
     return result

@@ -23,6 +23,10 @@ from ..models import (
 from ..permissions import PointsAction
 from .ledger import account_lock, clean_key, entry_by_key, recusal_for
 
+# The idempotency keys of entries proposed by other events (entry_propose) begin so; a client's
+# key may not.
+PROPOSAL_KEYS = "propose:"
+
 
 def _validate_entry(household, rule, occurred_on, photo, *, account, exclude_pk=None):
     today = timezone.localdate()
@@ -103,6 +107,9 @@ def entry_record(
     then carries it and the inspector sees it."""
     occurred_on = occurred_on or timezone.localdate()
     key = clean_key(key=idempotency_key)
+    if key.startswith(PROPOSAL_KEYS):
+        # Reserved for proposals: nobody takes a neighbour's proposal's key before it is made.
+        raise ValidationError({"idempotency_key": _("该幂等键为系统保留，请换一个。")})
     if claimed:
         permissions.require(actor, PointsAction.CLAIM, household.village)
         villager = permissions.villager_of(actor)
@@ -149,6 +156,10 @@ def entry_propose(
     source = (source or "").strip()[:200]
     if not source:
         raise ValidationError({"source": _("须说明积分建议的来源。")})
+    # 回避: proposed by a cadre for their own household, the entry says so for the inspector.
+    recusal = recusal_for(
+        actor, household, _("本户的积分建议，由建议人按“%(s)s”生成") % {"s": source}
+    )
     return _record(
         actor=actor,
         household=household,
@@ -156,11 +167,11 @@ def entry_propose(
         occurred_on=occurred_on,
         reason=reason,
         photo=None,
-        key=clean_key(key=idempotency_key),
+        key=clean_key(key=PROPOSAL_KEYS + idempotency_key),
         sent_key=True,
         status=EntryStatus.RECORDED,
         action="points.entry.propose",
-        extra={"source": source},
+        extra={"source": source, "recusal_note": recusal},
     )
 
 

@@ -233,13 +233,13 @@ def test_closing_credits_hours_and_proposes_one_entry_per_household(points_world
     assert hours[villager_of(w.secretary).pk].minutes == 0
     # Two households with hours; the secretary's none.
     assert sorted(p.household_id for p in proposals) == [w.h[1].pk, w.h[2].pk]
-    first = Entry.objects.get(idempotency_key=f"volunteer-{activity.pk}-{w.h[1].pk}")
+    first = Entry.objects.get(idempotency_key=f"propose:volunteer-{activity.pk}-{w.h[1].pk}")
     assert first.status == EntryStatus.RECORDED  # waits for the committee's review
     assert first.source == f"志愿服务：{activity.title} 6 小时"
     assert first.rule.code == "ZY01" and first.points == 2
     assert first.occurred_on == w.day
     assert first.recorded_by == w.officer
-    second = Entry.objects.get(idempotency_key=f"volunteer-{activity.pk}-{w.h[2].pk}")
+    second = Entry.objects.get(idempotency_key=f"propose:volunteer-{activity.pk}-{w.h[2].pk}")
     assert second.source == f"志愿服务：{activity.title} 1.5 小时"
     assert Entry.objects.filter(status=EntryStatus.POSTED, rule__code="ZY01").count() == 0
     trail = actions(w.village)

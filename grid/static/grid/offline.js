@@ -68,7 +68,15 @@
   function fetchData() {
     return fetch(root.dataset.dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
-        if (!response.ok || response.redirected) throw new Error("data " + response.status);
+        if (response.status === 401 || response.status === 403 || response.redirected) {
+          // Signed out, or someone else on this phone: the kept copy is not theirs to see.
+          return store("data", "readwrite", function (s) { return s.delete("copy"); }).then(function () {
+            var denied = new Error("denied");
+            denied.denied = true;
+            throw denied;
+          });
+        }
+        if (!response.ok) throw new Error("data " + response.status);
         return response.json();
       })
       .then(function (fresh) {
@@ -78,7 +86,11 @@
   function load() {
     var fresh = navigator.onLine ? fetchData() : Promise.reject(new Error("offline"));
     return fresh
-      .catch(function () { return store("data", "readonly", function (s) { return s.get("copy"); }); })
+      .catch(function (error) {
+        // Only without a network does the page fall back to the copy kept on the phone.
+        if (error && error.denied) return null;
+        return store("data", "readonly", function (s) { return s.get("copy"); });
+      })
       .then(function (copy) { data = copy || null; render(); });
   }
 
