@@ -172,6 +172,8 @@ def test_a_villager_reports_only_in_their_own_name(w):
         ({"place": "地" * 101}, "place"),
         ({"latitude": "91"}, "latitude"),
         ({"longitude": "abc"}, "longitude"),
+        ({"latitude": "NaN"}, "latitude"),
+        ({"longitude": "Infinity"}, "longitude"),
     ],
 )
 def test_bad_input_is_refused_with_its_field_and_nothing_written(w, fields, key):
@@ -303,3 +305,50 @@ def test_a_handled_event_proposes_points_for_review_never_posted(w):
     assert entry.source.startswith("随手拍：")
     assert AuditEvent.objects.filter(action="points.entry.propose", object_id=str(entry.pk))
     assert chain(event).count("grid.event.reward") == 1
+
+
+def test_an_event_past_both_deadlines_at_once_still_tells_the_secretary(w):
+    event = report(w)
+    with travel(event.township_at + timedelta(minutes=1)):
+        assert services.events_escalate() == 1
+    event.refresh_from_db()
+    assert event.escalated == 2
+    assert Delivery.objects.filter(
+        notification__key__startswith=f"grid-event-late:{event.pk}:",
+        villager=villager_of(w.secretary),
+    ).exists()
+
+
+def test_a_supervisor_who_is_also_an_officer_reads_the_whole_village(w):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(villager=villager_of(w.officer), role="supervision")
+    from village.permissions import forget_roles
+
+    forget_roles(w.officer)
+    elsewhere = report(w, actor=w.secretary, area=w.area2)
+    assert elsewhere in set(selectors.events_for(w.officer, w.village))
+
+
+def test_a_cadres_own_household_proposal_carries_a_recusal_note(w):
+    event = report(w, actor=w.secretary, reporter=villager_of(w.secretary))
+    services.event_handle(actor=w.secretary, event=event, note="已处理")
+    entry = services.event_reward(actor=w.secretary, event=event, rule=w.rules["HJ01"])
+    assert entry.recusal_note and "本户的积分建议" in entry.recusal_note
+    assert entry.idempotency_key == f"propose:grid-event-{event.pk}"
+
+
+def test_a_client_cannot_take_a_proposals_key_first(w, client):
+    from tests.support.points_api import Api
+
+    api = Api(client)
+    event = report(w)
+    taken = api.post(
+        "/entries",
+        w.resident,
+        {"rule": "HJ01", "idempotency_key": f"propose:grid-event-{event.pk}"},
+    )
+    assert taken.status_code == 400 and "系统保留" in taken.json()["message"]
+    services.event_handle(actor=w.officer, event=event, note="已处理")
+    entry = services.event_reward(actor=w.secretary, event=event, rule=w.rules["HJ01"])
+    assert entry.source.startswith("随手拍：")

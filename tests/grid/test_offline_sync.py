@@ -235,6 +235,8 @@ def test_a_villagers_token_is_refused(client, w):
         ("GOOD+NAIVE", None, "带时区"),
         ("GOOD+TWICE", None, "重复的幂等键"),
         ("GOOD", "yesterday", "发送时间"),
+        ("GOOD+MONTH-13", None, "带时区"),
+        ("GOOD", "2026-13-01T09:00:00+08:00", "发送时间"),
     ],
 )
 def test_bad_input_is_a_400_with_nothing_written(officer, w, raw, sent_at, says):
@@ -246,6 +248,7 @@ def test_bad_input_is_a_400_with_nothing_written(officer, w, raw, sent_at, says)
         "GOOD+BAD-KEY": [good, {**entry_item(w.h[2]), "key": "short"}],
         "GOOD+NAIVE": [good, {**entry_item(w.h[2]), "recorded_at": "2026-01-01T09:12:00"}],
         "GOOD+TWICE": [good, good],
+        "GOOD+MONTH-13": [good, {**entry_item(w.h[2]), "recorded_at": "2026-13-01T09:12:00+08:00"}],
     }
     text = json.dumps(batches[raw]) if raw in batches else raw
     data = {"items": text, "sent_at": sent_at or timezone.now().isoformat()}
@@ -295,3 +298,23 @@ def test_a_session_sync_needs_the_csrf_token_of_the_copy(w):
     response = sync_api(browser, [item], HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 200
     assert Entry.objects.count() == 1
+
+
+def test_a_phone_that_says_it_sent_long_ago_cannot_make_an_old_record_young(officer, w):
+    """The attack: record twenty days ago and claim the batch was sent then too; the corrected
+    time would be now. The phone's own time is past the limit: refused."""
+    now = timezone.now()
+    old = entry_item(w.h[1], at=now - timedelta(days=20))
+    response = sync_api(officer, [old], sent_at=now - timedelta(days=20, minutes=-1))
+    assert response.json()["clock_flagged"] is True
+    answer = answers(response)[old["key"]]
+    assert answer["status"] == "refused" and "已超过 7 天" in answer["reason"]
+    assert not Entry.objects.exists()
+
+
+def test_a_time_the_correction_cannot_hold_is_refused_not_a_500(officer, w):
+    far = {**entry_item(w.h[1]), "recorded_at": "9999-12-31T23:00:00+08:00"}
+    response = sync_api(officer, [far], sent_at=timezone.now() - timedelta(days=2))
+    assert response.status_code == 200
+    assert answers(response)[far["key"]]["status"] == "refused"
+    assert not Entry.objects.exists()

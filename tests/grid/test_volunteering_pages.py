@@ -143,7 +143,15 @@ def test_the_organiser_checks_in_by_code_card_and_list(points_world, client):
             url("checkin", activity.pk), {"action": "code", "code": card_token(w.h[2])}
         )
         assert card.status_code == 200 and "请选择到场的成员" in card.content.decode()
-        member = {"action": "member", "villager": [neighbour.pk]}
+        assert f'name="code" value="{card_token(w.h[2])}"' in card.content.decode()
+        # The attack: the card of household 2, the member ticked of household 4 — refused.
+        stranger = {"action": "member", "code": card_token(w.h[2]), "villager": [secretary.pk]}
+        client.post(url("checkin", activity.pk), stranger)
+        assert not VolunteerAttendance.objects.filter(villager=secretary).exists()
+        no_card = {"action": "member", "villager": [neighbour.pk]}
+        client.post(url("checkin", activity.pk), no_card)
+        assert not VolunteerAttendance.objects.filter(villager=neighbour).exists()
+        member = {"action": "member", "code": card_token(w.h[2]), "villager": [neighbour.pk]}
         client.post(url("checkin", activity.pk), member)
         tick = {"action": "tick", "villager": [secretary.pk]}
         page = client.post(url("checkin", activity.pk), tick, follow=True).content.decode()
