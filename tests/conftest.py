@@ -57,20 +57,6 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_content_types(request):
-    """A transactional test runs on a database restored from its serialized copy, where a
-    content type can have another id than the one an earlier test cached in memory (Wagtail's
-    log entries then point at a missing row): such a test starts with the cache emptied."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is not None and (
-        marker.kwargs.get("transaction") or "live_server" in request.fixturenames
-    ):
-        from django.contrib.contenttypes.models import ContentType
-
-        ContentType.objects.clear_cache()
-
-
-@pytest.fixture(autouse=True)
 def _chinese_by_default():
     """Every test starts in the default language, whatever a previous request activated."""
     from django.utils import translation
