@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from village.models import Grid, Village, Villager
 
@@ -102,6 +103,8 @@ class GridEvent(models.Model):
         verbose_name=_("关联村民说事"),
     )
     idempotency_key = models.CharField(_("幂等键"), max_length=80, unique=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("网格事件")

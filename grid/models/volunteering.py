@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from village.models import Household, Village, Villager
 
@@ -64,6 +65,8 @@ class VolunteerActivity(models.Model):
         verbose_name=_("结束登记人"),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("志愿服务活动")
         verbose_name_plural = _("志愿服务活动")
@@ -117,6 +120,8 @@ class VolunteerSignup(models.Model):
     )
     signed_at = models.DateTimeField(_("报名时间"), default=now)
     withdrawn_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("志愿服务报名")

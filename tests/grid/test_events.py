@@ -96,6 +96,9 @@ def test_the_whole_way_report_accept_handle_confirm(w):
         "grid.event.handle",
         "grid.event.confirm",
     ]
+    # Field-level history with the acting user, as for every edited domain model.
+    history = list(event.history.order_by("history_date").values_list("status", flat=True))
+    assert history == ["reported", "accepted", "handled", "confirmed"]
 
 
 def test_reopen_sends_it_back_with_fresh_deadlines(w):
