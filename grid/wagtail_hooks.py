@@ -1,7 +1,6 @@
 """The admin home's 随手拍 panel, each role's own: the officer's open events of their areas,
 the secretary's late and unassigned ones, the township's events past the second deadline."""
 
-from django.db.models import Q
 from django.utils import timezone
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
@@ -10,7 +9,6 @@ from village import permissions
 from village.models import Village
 
 from . import selectors
-from .models.events import OPEN_STATUSES, GridEvent
 
 CADRES = {"secretary", "branch_committee", "village_committee"}
 
@@ -26,16 +24,11 @@ class EventsPanel(Component):
 
     def get_context_data(self, parent_context=None):
         now = timezone.now()
-        late = selectors.late_events(self.cadre, level=1, now=now)
-        unassigned = GridEvent.objects.filter(
-            Q(officer__isnull=True), village_id__in=self.cadre, status__in=OPEN_STATUSES
-        ).select_related("village", "area")
+        late, unassigned = selectors.secretary_open(self.cadre, now=now) if self.cadre else ([], [])
         return {
-            "mine": selectors.officer_open(self.request.user, self.officer)[: selectors.SHOWN]
-            if self.officer
-            else [],
-            "late": list(late[: selectors.SHOWN]) if self.cadre else [],
-            "unassigned": list(unassigned[: selectors.SHOWN]) if self.cadre else [],
+            "mine": selectors.officer_open(self.request.user, self.officer) if self.officer else [],
+            "late": late,
+            "unassigned": unassigned,
             "township": list(
                 selectors.late_events(self.township, level=2, now=now)[: selectors.SHOWN]
             )
@@ -52,10 +45,7 @@ def add_events_panel(request, panels):
     officer = sorted(v for v, names in roles.village_roles.items() if "grid_officer" in names)
     cadre = sorted(v for v, names in roles.village_roles.items() if names & CADRES)
     townships = [t for t, names in roles.township_roles.items() if names]
-    township = (
-        list(Village.objects.filter(township_id__in=townships).values_list("pk", flat=True))
-        if townships
-        else []
-    )
+    # The township's villages as a subquery of the panel's one read.
+    township = Village.objects.filter(township_id__in=townships).values("pk") if townships else []
     if officer or cadre or township:
         panels.append(EventsPanel(request, officer=officer, cadre=cadre, township=township))

@@ -79,3 +79,14 @@ def households_acted_for(user, households: QuerySet) -> QuerySet:
         village_id=OuterRef("village_id"),
     )
     return households.filter(Q(village_id__in=whole) | Exists(in_grid))
+
+
+def officer_area_condition(user, village_ids, *, field: str = "area") -> Q:
+    """A filter on `field` (a Grid of level area) for the areas of `village_ids` in the grids
+    `user` is grid officer of today — the same answer as `grid_areas`, as one subquery."""
+    grids = (
+        Membership.objects.valid_on(timezone.localdate())
+        .filter(villager__user=user, role=VillageRole.GRID_OFFICER, village_id__in=village_ids)
+        .values("grid_id")
+    )
+    return Q(**{f"{field}_id__in": grids}) | Q(**{f"{field}__parent_id__in": grids})

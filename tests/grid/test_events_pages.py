@@ -8,6 +8,7 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from grid import services
 from grid.models import EventStatus, EventStep, GridEvent
@@ -209,3 +210,22 @@ def test_a_handler_links_a_saying_from_the_events_page(w, client):
     client.force_login(w.resident)  # the reporter may not
     client.post(link, {"suggestion": str(saying.pk)})
     assert EventStep.objects.filter(event=event, kind="link").count() == 1
+
+
+def test_the_admin_homes_panel_reads_the_same_whatever_the_number_of_events(w, client):
+    report(w)
+    report(w, actor=w.secretary, area=w.area2)
+    counts = {}
+    for rounds in (1, 2):
+        if rounds == 2:
+            for n in range(5):
+                report(w, actor=w.neighbour, text=f"又一件{n}")
+                report(w, actor=w.secretary, area=w.area2, text=f"西片{n}")
+        with travel(timezone.now() + timedelta(days=7)):
+            for user in (w.officer, w.secretary, w.inspector):
+                client.force_login(user)
+                client.get("/admin/")
+                with CaptureQueriesContext(connection) as captured:
+                    client.get("/admin/")
+                counts.setdefault(user.username, []).append(len(captured))
+    assert all(first == second for first, second in counts.values()), counts
