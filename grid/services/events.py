@@ -273,37 +273,43 @@ def _same_report(existing: GridEvent, actor, village) -> GridEvent:
     return existing
 
 
-def _tell_officer(actor, event: GridEvent) -> None:
-    if event.officer_id is None:
-        return
-    village_services.notification_send(
-        actor=actor,
-        village=event.village,
-        key=f"grid-event:{event.pk}",
-        kind=NOTIFICATION_KIND,
-        title=_("新的随手拍：%(category)s · %(area)s")
-        % {"category": event.get_category_display(), "area": event.area.name},
-        body=event.text[:200],
-        url=reverse("gridwork:event", args=[event.pk]),
-        urgent=event.urgent,
-        villagers=_villagers_of(event.officer),
-    )
-
-
-def _tell_reporter(actor, event: GridEvent, key: str, title: str, body: str) -> None:
-    if event.reporter_id is None:
-        return
+def _tell(actor, event: GridEvent, *, key: str, title: str, villagers, body=None, **options):
+    """One message about `event` through the outbox, linking to the event's page."""
     village_services.notification_send(
         actor=actor,
         village=event.village,
         key=key,
         kind=NOTIFICATION_KIND,
         title=title,
-        body=body[:200],
+        body=(event.text if body is None else body)[:200],
         url=reverse("gridwork:event", args=[event.pk]),
-        villagers=Villager.objects.filter(pk=event.reporter_id),
-        proxies=True,
+        villagers=villagers,
+        **options,
     )
+
+
+def _tell_officer(actor, event: GridEvent) -> None:
+    if event.officer_id is None:
+        return
+    title = _("新的随手拍：%(category)s · %(area)s") % {
+        "category": event.get_category_display(),
+        "area": event.area.name,
+    }
+    _tell(
+        actor,
+        event,
+        key=f"grid-event:{event.pk}",
+        title=title,
+        villagers=_villagers_of(event.officer),
+        urgent=event.urgent,
+    )
+
+
+def _tell_reporter(actor, event: GridEvent, key: str, title: str, body: str) -> None:
+    if event.reporter_id is None:
+        return
+    reporter = Villager.objects.filter(pk=event.reporter_id)
+    _tell(actor, event, key=key, title=title, body=body, villagers=reporter, proxies=True)
 
 
 def _locked(event: GridEvent) -> GridEvent:
@@ -423,14 +429,11 @@ def _tell_officer_again(actor, event):
     if event.officer_id is None:
         return
     rounds = event.steps.filter(kind=StepKind.REOPEN).count()
-    village_services.notification_send(
-        actor=actor,
-        village=event.village,
+    _tell(
+        actor,
+        event,
         key=f"grid-event-reopen:{event.pk}:{rounds}",
-        kind=NOTIFICATION_KIND,
         title=_("村民要求重新办理：%(area)s") % {"area": event.area.name},
-        body=event.text[:200],
-        url=reverse("gridwork:event", args=[event.pk]),
         villagers=_villagers_of(event.officer),
     )
 
@@ -497,14 +500,11 @@ def _escalate_one(event_id: int, now) -> int:
         secretaries = Membership.objects.valid_on(timezone.localdate(now)).filter(
             village=event.village, role=VillageRole.SECRETARY
         )
-        village_services.notification_send(
-            actor=SYSTEM,
-            village=event.village,
+        _tell(
+            SYSTEM,
+            event,
             key=f"grid-event-late:{event.pk}:{event.due_at:%Y%m%d%H%M}",
-            kind=NOTIFICATION_KIND,
             title=_("随手拍逾期未办结：%(area)s") % {"area": event.area.name},
-            body=event.text[:200],
-            url=reverse("gridwork:event", args=[event.pk]),
             villagers=Villager.objects.filter(pk__in=secretaries.values("villager_id")),
         )
     return 1
