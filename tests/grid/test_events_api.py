@@ -3,43 +3,31 @@
 a message, nothing written), pinned query counts."""
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from wagtail.models import APIToken
 
 from grid import services
 from grid.models import EventStatus, EventStep, GridEvent
+from tests.support.points_api import Api as BearerApi
 from tests.support.points_api import message
 from tests.support.points_world import photo
 from village.models import AuditEvent
 
 
-class Api:
-    def __init__(self, client):
-        self.client, self.tokens = client, {}
-
-    def headers(self, user):
-        if user.pk not in self.tokens:
-            _row, self.tokens[user.pk] = APIToken.create_token(
-                user=user, name=settings.CUNZHI_API_TOKEN_NAME
-            )
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.tokens[user.pk]}"}
-
-    def get(self, path, user, **params):
-        return self.client.get(f"/api/v1{path}", params, **self.headers(user))
+class Api(BearerApi):
+    prefix = "/api/v1"
 
     def post(self, path, user, data=None, *, json=False):
         if json:
             import json as codec
 
             return self.client.post(
-                f"/api/v1{path}",
+                f"{self.prefix}{path}",
                 codec.dumps(data or {}),
                 content_type="application/json",
                 **self.headers(user),
             )
-        return self.client.post(f"/api/v1{path}", data or {}, **self.headers(user))
+        return self.client.post(f"{self.prefix}{path}", data or {}, **self.headers(user))
 
 
 @pytest.fixture

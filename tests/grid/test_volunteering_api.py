@@ -7,14 +7,13 @@ import io
 import json
 
 import pytest
-from django.conf import settings
 from openpyxl import load_workbook
-from wagtail.models import APIToken
 
 from grid.models import VolunteerActivity, VolunteerAttendance, VolunteerHours
 from points.cards import card_token
 from points.models import Entry, EntryStatus
 from tests.grid.volunteering_world import at, post_activity, sign_up, start_of
+from tests.support.points_api import Api as BearerApi
 from village.permissions import villager_of
 
 pytestmark = pytest.mark.django_db
@@ -22,24 +21,13 @@ pytestmark = pytest.mark.django_db
 QUERIES_LIST = 4  # the token, the villages visible, the count, the page of activities
 
 
-class Api:
-    def __init__(self, client):
-        self.client, self.tokens = client, {}
-
-    def headers(self, user):
-        if user.pk not in self.tokens:
-            _row, self.tokens[user.pk] = APIToken.create_token(
-                user=user, name=settings.CUNZHI_API_TOKEN_NAME
-            )
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.tokens[user.pk]}"}
-
-    def get(self, path, user, **params):
-        return self.client.get(f"/api/v1/activities{path}", params, **self.headers(user))
+class Api(BearerApi):
+    prefix = "/api/v1/activities"
 
     def post(self, path, user, data=None, *, raw=None):
         body = raw if raw is not None else json.dumps(data or {}, default=str)
         return self.client.post(
-            f"/api/v1/activities{path}",
+            f"{self.prefix}{path}",
             data=body,
             content_type="application/json",
             **self.headers(user),

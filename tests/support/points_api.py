@@ -8,6 +8,10 @@ from wagtail.models import APIToken
 
 
 class Api:
+    """Calls under `prefix` with a bearer token per user (made once, as a phone app keeps it)."""
+
+    prefix = "/api/v1/points"
+
     def __init__(self, client):
         self.client = client
         self.tokens = {}
@@ -22,11 +26,11 @@ class Api:
         return {"HTTP_AUTHORIZATION": f"Bearer {self.tokens[user.pk]}"}
 
     def get(self, path, user, **params):
-        return self.client.get(f"/api/v1/points{path}", params, **self.headers(user))
+        return self.client.get(f"{self.prefix}{path}", params, **self.headers(user))
 
     def post(self, path, user, data):
         return self.client.post(
-            f"/api/v1/points{path}",
+            f"{self.prefix}{path}",
             data=json.dumps(data, default=str),
             content_type="application/json",
             **self.headers(user),
