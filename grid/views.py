@@ -94,6 +94,8 @@ def event_list(request):
             "statuses": EventStatus.choices,
             "status": status,
             "may_report": permissions.can(request.user, GridAction.EVENT_REPORT, village),
+            # Officers and cadres: the page for recording without signal.
+            "may_handle": permissions.can(request.user, GridAction.EVENT_HANDLE, village),
             "now": timezone.now(),
         },
     )

@@ -36,6 +36,7 @@ class EventsPanel(Component):
             else [],
             "now": now,
             "cadre": bool(self.cadre),
+            "officer": bool(self.officer or self.cadre),
         }
 
 

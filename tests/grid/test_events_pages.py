@@ -229,3 +229,13 @@ def test_the_admin_homes_panel_reads_the_same_whatever_the_number_of_events(w, c
                     client.get("/admin/")
                 counts.setdefault(user.username, []).append(len(captured))
     assert all(first == second for first, second in counts.values()), counts
+
+
+def test_officers_find_the_offline_page_and_villagers_do_not_see_it(w, client):
+    offline = reverse("gridwork:offline")
+    for user, sees in ((w.officer, True), (w.secretary, True), (w.resident, False)):
+        client.force_login(user)
+        page = client.get(reverse("gridwork:events") + f"?village={w.village.pk}")
+        assert (offline in page.content.decode()) is sees, user
+    client.force_login(w.officer)
+    assert offline in client.get("/admin/").content.decode()
