@@ -9,7 +9,6 @@ import re
 from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -36,9 +35,6 @@ def success(page, text):
 
 
 def test_activity_from_sign_up_to_check_in_to_a_posted_entry(new_page, screenshot):
-    # A transactional test run before this one (tests/grid/test_volunteering_concurrency.py)
-    # can leave content type ids cached that the database restored for this test lacks.
-    ContentType.objects.clear_cache()
     w = build_world()
     Ledger(w).open_year(year=timezone.localdate().year)
     start = timezone.now().replace(microsecond=0) + timedelta(days=2)
